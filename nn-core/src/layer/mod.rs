@@ -1,0 +1,31 @@
+//! Layers: the parameterized maps a `network!` is built from.
+//!
+//! Each layer owns its parameters (in [`Param`](crate::Param) storage), implements
+//! [`Parameters`](crate::Parameters) so generic code can visit them, and provides a forward
+//! map and its backward (vector-Jacobian) map for one sample and for a batch.
+//!
+//! ```
+//! use nn_core::layer::{Dense, Layer};
+//! assert_eq!(<Dense<f32, 784, 128> as Layer<f32>>::TENSORS, 2);
+//! assert_eq!(<Dense<f32, 784, 128> as Layer<f32>>::KIND, "dense");
+//! ```
+
+mod dense;
+
+pub use dense::Dense;
+
+use crate::{init::Init, Parameters, Scalar};
+
+/// What every layer offers generated code.
+pub trait Layer<T: Scalar>: Parameters<T> + Clone + Sized {
+    /// The layer's name in `network!` (`"dense"`).
+    const KIND: &'static str;
+    /// How many parameter tensors it has.
+    const TENSORS: usize;
+    /// How many scalar parameters it has.
+    const PARAMETERS: usize;
+    /// A layer with every parameter zero.
+    fn zeros() -> Self;
+    /// Draws the parameters with `init` from `rng`.
+    fn init<R: rand::Rng + ?Sized>(&mut self, init: Init, rng: &mut R);
+}

@@ -1,0 +1,52 @@
+//! The syntax tree of a `network!` declaration, keeping every span.
+//!
+//! ```text
+//! network! {
+//!     /// docs and #[attributes]
+//!     pub struct Name {
+//!         input: SIZE,
+//!         layer_name: kind(arg, arg, key = value, ...),
+//!         ...
+//!     }
+//! }
+//! ```
+//!
+//! Arguments are kept as raw tokens: what they mean depends on the layer kind, which
+//! `validate` knows and the parser does not.
+
+use proc_macro2::{Span, TokenStream};
+use syn::{Attribute, Ident, Visibility};
+
+/// The whole declaration.
+pub struct NetworkDecl {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    /// Span of the `{ ... }` body.
+    pub body_span: Span,
+    pub items: Vec<Item>,
+}
+
+/// One `name: ...` entry of the body.
+pub enum Item {
+    /// `input: SIZE`.
+    Input { key: Ident, size: TokenStream },
+    /// `name: kind(args)`.
+    Layer(LayerDecl),
+}
+
+/// `name: kind(args)`.
+pub struct LayerDecl {
+    pub name: Ident,
+    pub kind: Ident,
+    pub args: Vec<Arg>,
+    /// Span of the parenthesized argument list, or of the kind when there is none.
+    pub args_span: Span,
+}
+
+/// One argument: `tokens` or `key = tokens`.
+pub struct Arg {
+    pub key: Option<Ident>,
+    pub value: TokenStream,
+    pub span: Span,
+}

@@ -1,0 +1,92 @@
+//! Code generation from the lowered [`Network`]: one module per concern.
+//!
+//! - `types`: the struct, its traces, `zeros`/`new`, `Clone`, `Debug`.
+//! - `forward`: one sample (no heap) and batches.
+//! - `backward`: the lecture's delta recursion, one sample and batches.
+//! - `params`: the parameter visitor, the `Network` impl, constants and `summary()`.
+//! - `stub`: what is emitted beside the errors when a declaration is wrong.
+
+mod backward;
+mod forward;
+mod params;
+mod stub;
+mod types;
+
+pub use stub::stub;
+
+use crate::ir::{Act, Layer, LayerKind, Network};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+pub fn generate(net: &Network) -> TokenStream {
+    let types = types::generate(net);
+    let forward = forward::generate(net);
+    let backward = backward::generate(net);
+    let params = params::generate(net);
+    let checks = net.checks.iter().map(|c| {
+        let cond = &c.cond;
+        let msg = &c.message;
+        quote_spanned!(c.span=> const _: () = ::core::assert!(#cond, #msg);)
+    });
+    quote! {
+        #types
+        #forward
+        #backward
+        #params
+        #(#checks)*
+    }
+}
+
+/// `::nn_core::layer::Dense<T, IN, OUT>`.
+fn layer_type(l: &Layer) -> TokenStream {
+    let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+    match l.kind {
+        LayerKind::Dense => quote!(::nn_core::layer::Dense<T, #i, #o>),
+    }
+}
+
+/// The activation as a value, or `None` for the identity (skipped entirely).
+fn act_value(act: Act) -> Option<TokenStream> {
+    Some(match act {
+        Act::Identity => return None,
+        Act::Relu => quote!(::nn_core::activation::Relu),
+        Act::LeakyRelu(s) => quote!(::nn_core::activation::LeakyRelu::new_unchecked(#s)),
+        Act::Sigmoid => quote!(::nn_core::activation::Sigmoid),
+        Act::Tanh => quote!(::nn_core::activation::Tanh),
+        Act::Softmax => quote!(::nn_core::activation::Softmax),
+    })
+}
+
+/// `SVector<T, N>` for a size's tokens.
+fn vector(size: &TokenStream) -> TokenStream {
+    quote!(::nn_core::nalgebra::SVector<T, #size>)
+}
+
+/// `Batch<T, N>` for a size's tokens.
+fn batch(size: &TokenStream) -> TokenStream {
+    quote!(::nn_core::Batch<T, #size>)
+}
+
+/// Names of the generated companion types.
+struct Names {
+    trace: Ident,
+    batch_trace: Ident,
+}
+
+fn names(net: &Network) -> Names {
+    Names {
+        trace: format_ident!("{}Trace", net.name),
+        batch_trace: format_ident!("{}BatchTrace", net.name),
+    }
+}
+
+/// Trace field names: the lecture's `z_l` and `x_l` of layer `name`, and its delta scratch.
+fn z_field(l: &Layer) -> Ident {
+    format_ident!("{}_z", l.name)
+}
+fn x_field(l: &Layer) -> Ident {
+    format_ident!("{}_x", l.name)
+}
+fn delta_field(l: &Layer) -> Ident {
+    format_ident!("{}_delta", l.name)
+}

@@ -1,0 +1,401 @@
+//! Validation and lowering: thread the sizes through the layers, collect every mistake.
+//!
+//! Each layer's input is the previous layer's output (or the network's `input`). A layer may
+//! restate it (`dense(128 -> 64)`); a literal that disagrees is an error spanned on that
+//! literal. Sizes written as `const` names are compared by the compiler instead (a
+//! [`ConstCheck`]). Every error is collected; one mistake never hides another.
+
+use crate::args;
+use crate::ast::{Arg, Item, LayerDecl, NetworkDecl};
+use crate::ir::{Act, ConstCheck, InitKind, Layer, LayerKind, Network, Size};
+use crate::parse::span_of;
+use crate::suggest;
+use proc_macro2::Span;
+use quote::quote;
+use std::collections::HashMap;
+
+/// Collected errors.
+#[derive(Default)]
+pub struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, span: Span, msg: impl std::fmt::Display) {
+        self.0.push(syn::Error::new(span, msg));
+    }
+    pub fn add(&mut self, e: syn::Error) {
+        self.0.push(e);
+    }
+    /// `Some(value)` on success, recording the error otherwise.
+    pub fn ok<T>(&mut self, r: syn::Result<T>) -> Option<T> {
+        r.map_err(|e| self.add(e)).ok()
+    }
+    pub fn into_result<T>(self, value: T) -> Result<T, Vec<syn::Error>> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+pub fn validate(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
+    let mut errs = Errors::default();
+    let net_name = decl.name.to_string();
+    let mut input: Option<Size> = None;
+    let mut layers: Vec<Layer> = Vec::new();
+    let mut checks = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    // The size flowing into the next layer, and who produced it (for messages).
+    let mut current: Option<(Size, String)> = None;
+    let mut layer_decls = 0;
+
+    for (index, item) in decl.items.into_iter().enumerate() {
+        match item {
+            Item::Input { key, size } => {
+                if input.is_some() {
+                    errs.push(
+                        key.span(),
+                        "`input` is declared twice; a network has one input size",
+                    );
+                    continue;
+                }
+                if index != 0 {
+                    errs.push(key.span(), "`input` must come first, before every layer");
+                }
+                if let Some(s) = errs.ok(args::size(&size)) {
+                    if s.known() == Some(0) {
+                        errs.push(
+                            s.span(),
+                            "`input` has size 0; a network needs at least one input value",
+                        );
+                    } else if let Size::Expr(..) = s {
+                        checks.push(positive(&s, "`input`"));
+                    }
+                    current = Some((s.clone(), "the network's `input`".into()));
+                    input = Some(s);
+                }
+            }
+            Item::Layer(layer) => {
+                layer_decls += 1;
+                let name = layer.name.to_string();
+                if let Some(first) = seen.get(&name) {
+                    errs.push(
+                        layer.name.span(),
+                        format!(
+                            "the layer name `{name}` is used twice (first by layer {first}); each layer needs its own name"
+                        ),
+                    );
+                } else {
+                    seen.insert(name.clone(), layer_decls);
+                }
+                let (lowered, out) = lower_layer(&layer, current.as_ref(), &mut errs, &mut checks);
+                // A layer with another mistake still passes on its output size, so the
+                // layers after it are checked too.
+                current = out.map(|o| (o, format!("`{name}`")));
+                layers.extend(lowered);
+            }
+        }
+    }
+
+    if input.is_none() {
+        errs.push(
+            decl.name.span(),
+            format!("`{net_name}` has no input size; start its body with `input: N,` (e.g. `input: 784,`)"),
+        );
+    }
+    if layer_decls == 0 {
+        errs.push(
+            decl.body_span,
+            format!("`{net_name}` has no layers; declare at least one, e.g. `out: dense(10)`"),
+        );
+    }
+    let input = input.unwrap_or(Size::Lit(1, decl.name.span()));
+    errs.into_result(Network {
+        attrs: decl.attrs,
+        vis: decl.vis,
+        name: decl.name,
+        input,
+        layers,
+        checks,
+    })
+}
+
+/// A `const` check that a size is not zero.
+fn positive(s: &Size, who: &str) -> ConstCheck {
+    let t = s.tokens();
+    ConstCheck {
+        cond: quote!((#t) > 0),
+        message: format!(
+            "{who} has size `{}` = 0; every size must be at least 1",
+            s.display()
+        ),
+        span: s.span(),
+    }
+}
+
+fn lower_layer(
+    layer: &LayerDecl,
+    prev: Option<&(Size, String)>,
+    errs: &mut Errors,
+    checks: &mut Vec<ConstCheck>,
+) -> (Option<Layer>, Option<Size>) {
+    let name = layer.name.to_string();
+    let kind = layer.kind.to_string();
+    if kind != "dense" {
+        errs.push(
+            layer.kind.span(),
+            suggest::unknown("layer kind", &kind, LayerKind::NAMES),
+        );
+        return (None, None);
+    }
+    let positional: Vec<&Arg> = layer.args.iter().filter(|a| a.key.is_none()).collect();
+    let mut ok = true;
+
+    // Size: `OUT` or `IN -> OUT`.
+    let sizes = match positional.first() {
+        None => {
+            errs.push(
+                layer.args_span,
+                format!("`{name}` needs an output size: write `dense(128)` or `dense(784 -> 128)`"),
+            );
+            None
+        }
+        Some(a) => errs.ok(args::size_pair(&a.value)),
+    };
+    // Activation.
+    let act = match positional.get(1) {
+        None => Some(Act::Identity),
+        Some(a) => activation(a, errs),
+    };
+    for extra in positional.iter().skip(2) {
+        errs.push(
+            extra.span,
+            format!("`{name}` takes at most two arguments before the named ones: the size and the activation"),
+        );
+        ok = false;
+    }
+    // Named arguments.
+    let mut init = Some(InitKind::LeCun);
+    let mut init_seen = false;
+    for a in layer.args.iter().filter(|a| a.key.is_some()) {
+        let key = a.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+        match key.as_str() {
+            "init" if init_seen => {
+                errs.push(a.span, "`init` is given twice");
+                ok = false;
+            }
+            "init" => {
+                init_seen = true;
+                init = init_kind(a, errs);
+            }
+            other => {
+                let span = a.key.as_ref().map_or(a.span, |k| k.span());
+                errs.push(span, suggest::unknown("argument", other, &["init"]));
+                ok = false;
+            }
+        }
+    }
+
+    let Some((explicit_in, outputs)) = sizes else {
+        return (None, None);
+    };
+    if outputs.known() == Some(0) {
+        errs.push(
+            outputs.span(),
+            format!("`{name}` has 0 outputs; a layer needs at least one unit"),
+        );
+        ok = false;
+    } else if let Size::Expr(..) = outputs {
+        checks.push(positive(&outputs, &format!("`{name}`'s output")));
+    }
+    let inputs = match (explicit_in, prev) {
+        (Some(e), Some((p, who))) => {
+            match (e.known(), p.known()) {
+                (Some(a), Some(b)) if a != b => {
+                    errs.push(
+                        e.span(),
+                        format!(
+                            "`{name}` expects {a} inputs, but {who} produces {b}\n\nhelp: write `dense({b} -> {})` or leave the input size out: `dense({})`",
+                            outputs.display(),
+                            outputs.display()
+                        ),
+                    );
+                    ok = false;
+                }
+                (Some(_), Some(_)) => {}
+                _ => {
+                    let (et, pt) = (e.tokens(), p.tokens());
+                    checks.push(ConstCheck {
+                        cond: quote!((#et) == (#pt)),
+                        message: format!(
+                            "`{name}` expects `{}` inputs, but {who} produces `{}`",
+                            e.display(),
+                            p.display()
+                        ),
+                        span: e.span(),
+                    });
+                }
+            }
+            // Use the producer's size: the type check then holds by construction.
+            p.at(e.span())
+        }
+        (None, Some((p, _))) => p.clone(),
+        (Some(e), None) => e,
+        (None, None) => return (None, Some(outputs)),
+    };
+    let (Some(act), Some(init), true) = (act, init, ok) else {
+        return (None, Some(outputs));
+    };
+    let out = outputs.clone();
+    (
+        Some(Layer {
+            name: layer.name.clone(),
+            kind: LayerKind::Dense,
+            inputs,
+            outputs,
+            act,
+            init,
+        }),
+        Some(out),
+    )
+}
+
+fn activation(a: &Arg, errs: &mut Errors) -> Option<Act> {
+    let (name, params) = errs.ok(args::call(&a.value))?;
+    let word = name.to_string();
+    let no_params = |errs: &mut Errors, act: Act| {
+        if params.is_empty() {
+            Some(act)
+        } else {
+            errs.push(span_of(&a.value), format!("`{word}` takes no parameters"));
+            None
+        }
+    };
+    match word.as_str() {
+        "identity" => no_params(errs, Act::Identity),
+        "relu" => no_params(errs, Act::Relu),
+        "sigmoid" => no_params(errs, Act::Sigmoid),
+        "tanh" => no_params(errs, Act::Tanh),
+        "softmax" => no_params(errs, Act::Softmax),
+        "leaky_relu" => match params.as_slice() {
+            [] => Some(Act::LeakyRelu(0.01)),
+            [p] => {
+                let slope = errs.ok(args::number(p))?;
+                if (0.0..1.0).contains(&slope) {
+                    Some(Act::LeakyRelu(slope))
+                } else {
+                    errs.push(
+                        span_of(p),
+                        format!("the `leaky_relu` slope must lie in [0, 1), found {slope}"),
+                    );
+                    None
+                }
+            }
+            _ => {
+                errs.push(
+                    span_of(&a.value),
+                    "`leaky_relu` takes one parameter, its slope: `leaky_relu(0.01)`",
+                );
+                None
+            }
+        },
+        _ => {
+            errs.push(
+                name.span(),
+                suggest::unknown("activation", &word, Act::NAMES),
+            );
+            None
+        }
+    }
+}
+
+fn init_kind(a: &Arg, errs: &mut Errors) -> Option<InitKind> {
+    let (name, params) = errs.ok(args::call(&a.value))?;
+    let word = name.to_string();
+    let simple = |errs: &mut Errors, k: InitKind| {
+        if params.is_empty() {
+            Some(k)
+        } else {
+            errs.push(span_of(&a.value), format!("`{word}` takes no parameters"));
+            None
+        }
+    };
+    match word.as_str() {
+        "lecun" => simple(errs, InitKind::LeCun),
+        "direction" => simple(errs, InitKind::Direction),
+        "he" => simple(errs, InitKind::He),
+        "xavier" => simple(errs, InitKind::Xavier),
+        "zeros" => simple(errs, InitKind::Zeros),
+        "hinges" => match params.as_slice() {
+            [lo, hi] => {
+                let (lo, hi) = (errs.ok(args::number(lo))?, errs.ok(args::number(hi))?);
+                Some(InitKind::Hinges(lo, hi))
+            }
+            _ => {
+                errs.push(
+                    span_of(&a.value),
+                    "`hinges` takes the input range its ReLU hinges should cover: `hinges(-1.0, 1.0)`",
+                );
+                None
+            }
+        },
+        _ => {
+            errs.push(
+                name.span(),
+                suggest::unknown("initialization", &word, InitKind::NAMES),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(decl: NetworkDecl) -> Vec<String> {
+        match validate(decl) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn threads_inferred_and_explicit_sizes() {
+        let net = validate(syn::parse_quote! {
+            struct N { input: 4, a: dense(8, relu), b: dense(8 -> 2) }
+        })
+        .unwrap_or_else(|_| panic!("valid declaration rejected"));
+        let shapes: Vec<_> = net
+            .layers
+            .iter()
+            .map(|l| (l.inputs.known(), l.outputs.known()))
+            .collect();
+        assert_eq!(shapes, [(Some(4), Some(8)), (Some(8), Some(2))]);
+        assert_eq!(net.layers[0].act, Act::Relu);
+    }
+
+    #[test]
+    fn reports_every_mistake_at_once() {
+        let m = messages(syn::parse_quote! {
+            struct N { input: 4, a: dense(8, rleu), a: dense(2), b: dense(5 -> 2), c: dense(0) }
+        });
+        assert_eq!(m.len(), 4, "{m:?}");
+        assert!(m[0].contains("unknown activation `rleu`") && m[0].contains("did you mean `relu`"));
+        assert!(m[1].contains("`a` is used twice"));
+        assert!(
+            m[2].contains("`b` expects 5 inputs, but `a` produces 2"),
+            "{}",
+            m[2]
+        );
+        assert!(m[3].contains("`c` has 0 outputs"));
+    }
+
+    #[test]
+    fn const_sizes_become_compiler_checks() {
+        let net = validate(syn::parse_quote! { struct N { input: IN, a: dense(IN -> 3) } })
+            .unwrap_or_else(|_| panic!("valid declaration rejected"));
+        assert_eq!(net.checks.len(), 2);
+        assert!(net.checks[1].message.contains("expects `IN` inputs"));
+    }
+}

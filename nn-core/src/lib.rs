@@ -73,6 +73,90 @@ pub use scalar::Scalar;
 pub use summary::{Summary, SummaryRow};
 
 pub use nalgebra;
+/// Declares a statically shaped neural network.
+///
+/// # Grammar
+///
+/// ```text
+/// network! {
+///     /// doc comments and #[attributes] pass through to the struct
+///     VIS struct NAME {
+///         input: SIZE,
+///         LAYER_NAME: dense(SIZE, ACTIVATION?, init = INIT)?,
+///         LAYER_NAME: dense(SIZE -> SIZE, ...),
+///         ...
+///     }
+/// }
+///
+/// SIZE       := integer literal | const name (HIDDEN) | { const expression }
+/// ACTIVATION := identity (default) | relu | leaky_relu | leaky_relu(SLOPE) | sigmoid | tanh | softmax
+/// INIT       := lecun (default) | direction | hinges(LOW, HIGH) | he | xavier | zeros
+/// ```
+///
+/// A layer's input size is the previous layer's output (or `input`); write it out
+/// (`dense(128 -> 64)`) to have it checked. Each layer computes `z = W x + b` then
+/// `x = σ(z)`; the last layer's `x` is the network's output `f(x)`, so a classifier's output
+/// layer keeps the identity and its loss applies softmax ([`loss::CrossEntropy`]).
+///
+/// # What it generates
+///
+/// For `struct Net`: `Net<T: Scalar = f32>` with one public field per layer
+/// ([`layer::Dense`]), `Net::new(&mut rng)`, `Net::zeros()`, `INPUTS`, `OUTPUTS`,
+/// `PARAMETERS`, `summary()`, `Clone`, `Debug`, [`Parameters`] and [`Network`]; the
+/// trace types `NetTrace` (one sample) and `NetBatchTrace` (a batch, under `alloc`); and
+///
+/// | method | computes |
+/// |---|---|
+/// | `forward(&x)` | `f(x)` for one sample, no heap |
+/// | `forward_trace(&x)` | keeps every `z_l`, `x_l`, no heap |
+/// | `backward(&x, &trace, &dl_df, &mut grads)` | the delta recursion; writes `dℓ/dθ` into `grads`, returns `dℓ/dx`, no heap |
+/// | `forward_batch(&X)` | `f` for each column of `X`, one matrix product per layer |
+/// | `forward_batch_trace(&X)`, `forward_batch_trace_into(&X, &mut trace)` | keeps `Z_l`, `X_l` |
+/// | `backward_batch(&X, &mut trace, &dL_dF, &mut grads)` | parameter gradients summed over the batch, returns `dL/dX` |
+/// | `backward_batch_params(...)` | the same without `dL/dX` |
+///
+/// # Shape errors
+///
+/// Literal sizes are checked by the macro, every mistake of a declaration at once, each
+/// spanned on the offending token:
+///
+/// ```compile_fail
+/// nn_core::network! {
+///     struct Bad { input: 784, fc1: dense(128, relu), fc2: dense(100 -> 10) }
+/// }
+/// // error: `fc2` expects 100 inputs, but `fc1` produces 128
+/// ```
+///
+/// Sizes given as `const` names are checked by the compiler, and so is everything at the
+/// call site: a 100-value input to a 784-input network does not compile.
+///
+/// ```compile_fail
+/// nn_core::network! { struct Net { input: 784, out: dense(10) } }
+/// let net: Net = Net::zeros();
+/// net.forward(&nn_core::nalgebra::SVector::<f32, 100>::zeros());
+/// ```
+///
+/// # Example
+///
+/// ```
+/// use nn_core::network;
+/// const HIDDEN: usize = 16;
+/// network! {
+///     /// A regression network.
+///     #[derive(PartialEq)]
+///     pub struct Reg {
+///         input: 3,
+///         fc1: dense(HIDDEN, leaky_relu(0.1), init = he),
+///         fc2: dense(HIDDEN -> 8, tanh, init = xavier),
+///         out: dense(1),
+///     }
+/// }
+/// let net: Reg<f64> = Reg::new(&mut rand::rngs::StdRng::seed_from_u64(0));
+/// # use rand::SeedableRng;
+/// let y = net.forward(&nn_core::nalgebra::SVector::from([1.0, 2.0, 3.0]));
+/// assert!(y[0].is_finite());
+/// assert_eq!(Reg::<f64>::PARAMETERS, 3 * 16 + 16 + 16 * 8 + 8 + 8 + 1);
+/// ```
 pub use nn_macros::network;
 pub use rand;
 

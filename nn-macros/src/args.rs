@@ -130,6 +130,15 @@ fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
     out
 }
 
+/// An `f64` argument: a literal (written as a float, so `1` works too) or any other
+/// expression, such as `-PI`, which the compiler checks.
+pub fn float_expr(tokens: &TokenStream) -> TokenStream {
+    match number(tokens) {
+        Ok(v) => quote::quote!(#v),
+        Err(_) => quote::quote!((#tokens) as f64),
+    }
+}
+
 /// A numeric literal, optionally negated: `0.2`, `-1.0`, `3`.
 pub fn number(tokens: &TokenStream) -> syn::Result<f64> {
     let span = span_of(tokens);

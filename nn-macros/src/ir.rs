@@ -84,11 +84,12 @@ impl Act {
 }
 
 /// A weight-initialization scheme (nn-core's `Init`).
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, Debug)]
 pub enum InitKind {
     LeCun,
     Direction,
-    Hinges(f64, f64),
+    /// The input range, as `f64` expressions (literals or constants such as `PI`).
+    Hinges(TokenStream, TokenStream),
     He,
     Xavier,
     Zeros,

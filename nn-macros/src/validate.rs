@@ -327,10 +327,7 @@ fn init_kind(a: &Arg, errs: &mut Errors) -> Option<InitKind> {
         "xavier" => simple(errs, InitKind::Xavier),
         "zeros" => simple(errs, InitKind::Zeros),
         "hinges" => match params.as_slice() {
-            [lo, hi] => {
-                let (lo, hi) = (errs.ok(args::number(lo))?, errs.ok(args::number(hi))?);
-                Some(InitKind::Hinges(lo, hi))
-            }
+            [lo, hi] => Some(InitKind::Hinges(args::float_expr(lo), args::float_expr(hi))),
             _ => {
                 errs.push(
                     span_of(&a.value),

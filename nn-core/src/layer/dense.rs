@@ -17,6 +17,7 @@
 //! ```
 
 use super::Layer;
+#[cfg(feature = "alloc")]
 use crate::kernels::{gemm, Operand};
 use crate::{init::Init, Param, ParamInfo, ParamKind, Parameters, Scalar, Shape};
 use core::fmt;
@@ -73,7 +74,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
         beta: T,
     ) -> SVector<T, IN> {
         grad.weight.ger(T::one(), delta, x, beta);
-        *grad.bias = *delta + &*grad.bias * beta;
+        grad.bias.axpy(T::one(), delta, beta);
         self.weight.tr_mul(delta)
     }
 
@@ -81,7 +82,9 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
     /// the input (`dz = W dx`; the parameters held fixed).
     #[inline]
     pub fn tangent(&self, dx: &SVector<T, IN>) -> SVector<T, OUT> {
-        &*self.weight * dx
+        let mut dz = SVector::<T, OUT>::zeros();
+        dz.gemv(T::one(), &*self.weight, dx, T::zero());
+        dz
     }
 }
 

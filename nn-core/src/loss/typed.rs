@@ -11,7 +11,9 @@
 //! assert!(CrossEntropy.batch_value(&logits, &[0usize, 3][..], Reduction::Sum).is_err());
 //! ```
 
-use super::{Loss, Reduction, Target};
+#[cfg(feature = "alloc")]
+use super::Reduction;
+use super::{Loss, Target};
 use crate::{Error, Scalar};
 use nalgebra::SVector;
 
@@ -140,7 +142,7 @@ fn batch_eval<T: Scalar, L: Loss<T> + ?Sized, const M: usize, Y: BatchTarget<T, 
     f: &crate::Batch<T, M>,
     y: &Y,
     reduction: Reduction,
-    mut grad: Option<&mut crate::Batch<T, M>>,
+    grad: Option<&mut crate::Batch<T, M>>,
 ) -> Result<T, Error> {
     let n = f.ncols();
     if M == 0 {
@@ -159,7 +161,7 @@ fn batch_eval<T: Scalar, L: Loss<T> + ?Sized, const M: usize, Y: BatchTarget<T, 
         Reduction::Mean => T::zero(),
     };
     let column = |j: usize| &f.as_slice()[j * M..(j + 1) * M];
-    let Some(g) = grad.as_deref_mut() else {
+    let Some(g) = grad else {
         let mut total = T::zero();
         for j in 0..n {
             total += loss.eval(column(j), y.sample(j), None)?;

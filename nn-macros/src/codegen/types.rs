@@ -26,7 +26,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let names_: Vec<_> = net.layers.iter().map(|l| &l.name).collect();
     let inits = net.layers.iter().map(|l| {
         let f = &l.name;
-        let init = match l.init {
+        let init = match &l.init {
             InitKind::LeCun => quote!(::nn_core::init::Init::LeCun),
             InitKind::Direction => quote!(::nn_core::init::Init::Direction),
             InitKind::Hinges(lo, hi) => {

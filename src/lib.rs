@@ -1,0 +1,7 @@
+//! The root package holds the runnable examples, the integration tests and the benchmarks of
+//! the workspace. Its library only compiles the README's code blocks as doctests, so the
+//! quickstart there cannot drift from the API.
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,42 @@
+//! Proof that `network!` works in a `#![no_std]` crate without an allocator: the parameters
+//! live inline (here in a `static`), and one sample's forward and backward allocate nothing.
+
+#![no_std]
+
+use nn_core::loss::{LossExt, SquaredError};
+use nn_core::nalgebra::SVector;
+use nn_core::network;
+
+network! {
+    /// The 1-16-16-1 sine regressor of the deployment benchmarks.
+    pub struct Sine {
+        input: 1,
+        fc1: dense(16, relu),
+        fc2: dense(16, relu),
+        out: dense(1),
+    }
+}
+
+/// One prediction.
+pub fn predict(net: &Sine, x: f32) -> f32 {
+    net.forward(&SVector::from([x]))[0]
+}
+
+/// One step of plain gradient descent on one sample, entirely on the stack.
+pub fn train_step(
+    net: &mut Sine,
+    grads: &mut Sine,
+    x: f32,
+    y: f32,
+    lr: f32,
+) -> Result<f32, nn_core::Error> {
+    let x = SVector::from([x]);
+    let trace = net.forward_trace(&x);
+    let (loss, dl_df) = SquaredError.value_and_grad(trace.output(), &SVector::from([y]))?;
+    net.backward(&x, &trace, &dl_df, grads);
+    use nn_core::Parameters;
+    net.zip_mut(grads, |_, p, g| {
+        p.iter_mut().zip(g).for_each(|(p, g)| *p -= lr * g)
+    });
+    Ok(loss)
+}

@@ -52,6 +52,8 @@ extern crate self as nn_core;
 extern crate std;
 
 pub mod activation;
+#[cfg(feature = "alloc")]
+mod batch;
 pub mod error;
 mod fmt;
 pub mod gradcheck;
@@ -65,6 +67,8 @@ mod params;
 mod scalar;
 pub mod summary;
 
+#[cfg(feature = "alloc")]
+pub use batch::BatchNetwork;
 pub use error::Error;
 pub use network::{chain, Chain, Network};
 pub use param::Param;

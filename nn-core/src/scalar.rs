@@ -29,6 +29,11 @@ pub trait Scalar:
     fn of(v: f64) -> Self;
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;
+    /// `y += W x` with `W` column-major `y.len() x x.len()` (see [`crate::kernels`]):
+    /// `f32` picks AVX-512/AVX2 kernels at run time, `f64` runs the portable loop.
+    #[doc(hidden)]
+    fn gemv_acc(y: &mut [Self], w: &[Self], x: &[Self]);
+
     /// `C = alpha * A * B + beta * C` on raw column-strided memory (matrixmultiply's kernels,
     /// which pick AVX-512/AVX2/SSE at run time under `std`).
     ///
@@ -56,7 +61,7 @@ pub trait Scalar:
 }
 
 macro_rules! impl_scalar {
-    ($t:ty, $name:literal, $gemm:path) => {
+    ($t:ty, $name:literal, $gemm:path, $gemv:path) => {
         impl Scalar for $t {
             const NAME: &'static str = $name;
             #[inline(always)]
@@ -66,6 +71,10 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn to_f64(self) -> f64 {
                 self as f64
+            }
+            #[inline]
+            fn gemv_acc(y: &mut [Self], w: &[Self], x: &[Self]) {
+                $gemv(y, w, x)
             }
             unsafe fn gemm_raw(
                 m: usize,
@@ -90,5 +99,5 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, "f32", matrixmultiply::sgemm);
-impl_scalar!(f64, "f64", matrixmultiply::dgemm);
+impl_scalar!(f32, "f32", matrixmultiply::sgemm, crate::kernels::gemv_f32);
+impl_scalar!(f64, "f64", matrixmultiply::dgemm, crate::kernels::gemv_portable);

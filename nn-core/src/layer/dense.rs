@@ -58,7 +58,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
     #[inline]
     pub fn forward(&self, x: &SVector<T, IN>) -> SVector<T, OUT> {
         let mut z = *self.bias;
-        z.gemv(T::one(), &*self.weight, x, T::one());
+        T::gemv_acc(z.as_mut_slice(), self.weight.as_slice(), x.as_slice());
         z
     }
 
@@ -83,7 +83,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
     #[inline]
     pub fn tangent(&self, dx: &SVector<T, IN>) -> SVector<T, OUT> {
         let mut dz = SVector::<T, OUT>::zeros();
-        dz.gemv(T::one(), &*self.weight, dx, T::zero());
+        T::gemv_acc(dz.as_mut_slice(), self.weight.as_slice(), dx.as_slice());
         dz
     }
 }

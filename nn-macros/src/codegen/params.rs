@@ -1,6 +1,6 @@
 //! The parameter visitor, the `Network` impl, size constants and `summary()`.
 
-use super::{layer_type, vector};
+use super::{layer_type, names, vector};
 use crate::ir::Network;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -8,6 +8,7 @@ use quote::quote;
 pub fn generate(net: &Network) -> TokenStream {
     let name = &net.name;
     let name_str = name.to_string();
+    let batch_trace = names(net).batch_trace;
     let in_t = net.input.tokens();
     let out_t = net.output().tokens();
     let (in_v, out_v) = (vector(&in_t), vector(&out_t));
@@ -82,6 +83,36 @@ pub fn generate(net: &Network) -> TokenStream {
             }
             fn parameter_count(&self) -> usize {
                 0 #(+ #params2)*
+            }
+        }
+
+        ::nn_core::__private::if_alloc! {
+            impl<T: ::nn_core::Scalar> ::nn_core::BatchNetwork<T, { #in_t }, { #out_t }> for #name<T> {
+                type Trace = #batch_trace<T>;
+                fn zeros() -> Self {
+                    #name::zeros()
+                }
+                fn new_trace(n: usize) -> #batch_trace<T> {
+                    #batch_trace::with_batch_size(n)
+                }
+                fn forward_batch(&self, x: &::nn_core::Batch<T, { #in_t }>) -> ::nn_core::Batch<T, { #out_t }> {
+                    #name::forward_batch(self, x)
+                }
+                fn forward_train(&self, x: &::nn_core::Batch<T, { #in_t }>, trace: &mut #batch_trace<T>) {
+                    #name::forward_batch_trace_into(self, x, trace)
+                }
+                fn trace_output(trace: &#batch_trace<T>) -> &::nn_core::Batch<T, { #out_t }> {
+                    trace.output()
+                }
+                fn backward_params(
+                    &self,
+                    x: &::nn_core::Batch<T, { #in_t }>,
+                    trace: &mut #batch_trace<T>,
+                    dl_df: &::nn_core::Batch<T, { #out_t }>,
+                    grads: &mut Self,
+                ) -> ::core::result::Result<(), ::nn_core::Error> {
+                    #name::backward_batch_params(self, x, trace, dl_df, grads)
+                }
             }
         }
 

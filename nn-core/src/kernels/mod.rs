@@ -1,0 +1,150 @@
+//! Matrix-product kernels on column-major slices.
+//!
+//! `gemm` computes `C = alpha * op(A) * op(B) + beta * C` where `op(X)` is `X` or `Xᵀ`.
+//! All matrices are column-major, as nalgebra stores them: an `r x c` matrix is a slice of
+//! `r * c` values, column after column. A transposed operand is read through swapped strides,
+//! so no transpose is ever materialized.
+//!
+//! Shapes: `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n`.
+
+use crate::Scalar;
+
+mod gemv;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod x86;
+
+pub use gemv::{gemv_f32, gemv_portable};
+
+/// Whether an operand is used as stored or transposed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Use the matrix as stored.
+    N,
+    /// Use its transpose.
+    T,
+}
+
+/// A column-major matrix operand: its data, its stored row count, and how it is used.
+#[derive(Clone, Copy, Debug)]
+pub struct Operand<'a, T> {
+    /// Column-major values.
+    pub data: &'a [T],
+    /// Rows of the matrix as stored.
+    pub rows: usize,
+    /// Used as stored or transposed.
+    pub op: Op,
+}
+
+impl<'a, T> Operand<'a, T> {
+    /// The operand used as stored.
+    pub fn n(data: &'a [T], rows: usize) -> Self {
+        Self {
+            data,
+            rows,
+            op: Op::N,
+        }
+    }
+    /// The operand used transposed.
+    pub fn t(data: &'a [T], rows: usize) -> Self {
+        Self {
+            data,
+            rows,
+            op: Op::T,
+        }
+    }
+    fn cols(&self) -> usize {
+        self.data.len().checked_div(self.rows).unwrap_or(0)
+    }
+    /// (rows, cols) after `op`.
+    fn shape(&self) -> (usize, usize) {
+        match self.op {
+            Op::N => (self.rows, self.cols()),
+            Op::T => (self.cols(), self.rows),
+        }
+    }
+    /// (row stride, column stride) after `op`.
+    fn strides(&self) -> (isize, isize) {
+        match self.op {
+            Op::N => (1, self.rows as isize),
+            Op::T => (self.rows as isize, 1),
+        }
+    }
+}
+
+/// `C = alpha * op(A) * op(B) + beta * C`, `C` column-major with `c_rows` rows.
+///
+/// The shapes are internal invariants of the layers (the types fix them), so a mismatch is a
+/// bug in this crate and panics rather than computing garbage.
+///
+/// ```
+/// use nn_core::kernels::{gemm, Operand};
+/// // [1 2; 3 4] (column-major [1, 3, 2, 4]) times [1; 1]
+/// let a = [1.0f32, 3.0, 2.0, 4.0];
+/// let mut c = [0.0f32; 2];
+/// gemm(1.0, Operand::n(&a, 2), Operand::n(&[1.0, 1.0], 2), 0.0, &mut c, 2);
+/// assert_eq!(c, [3.0, 7.0]);
+/// ```
+pub fn gemm<T: Scalar>(
+    alpha: T,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    beta: T,
+    c: &mut [T],
+    c_rows: usize,
+) {
+    let (m, k) = a.shape();
+    let (k2, n) = b.shape();
+    assert!(
+        k == k2
+            && m == c_rows
+            && c.len() == m * n
+            && a.data.len() == m * k
+            && b.data.len() == k * n,
+        "gemm: inner shapes disagree ({m}x{k} times {k2}x{n} into {} values)",
+        c.len()
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    let (rsa, csa) = a.strides();
+    let (rsb, csb) = b.strides();
+    // SAFETY: the assertion above checks that every operand holds exactly the values its
+    // shape and strides address; `c` is a unique borrow, so it aliases neither input.
+    unsafe {
+        T::gemm_raw(
+            m,
+            k,
+            n,
+            alpha,
+            a.data.as_ptr(),
+            rsa,
+            csa,
+            b.data.as_ptr(),
+            rsb,
+            csb,
+            beta,
+            c.as_mut_ptr(),
+            1,
+            m as isize,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transposes_are_read_through_strides() {
+        // A = [1 2 3; 4 5 6] (2x3), column-major.
+        let a = [1.0f64, 4.0, 2.0, 5.0, 3.0, 6.0];
+        // Aᵀ A is 3x3.
+        let mut c = [0.0f64; 9];
+        gemm(1.0, Operand::t(&a, 2), Operand::n(&a, 2), 0.0, &mut c, 3);
+        assert_eq!(c, [17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]);
+        // A Aᵀ is 2x2, accumulated onto ones with beta = 1.
+        let mut d = [1.0f64; 4];
+        gemm(1.0, Operand::n(&a, 2), Operand::t(&a, 2), 1.0, &mut d, 2);
+        assert_eq!(d, [15.0, 33.0, 33.0, 78.0]);
+    }
+}

@@ -73,7 +73,13 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
         beta: T,
     ) -> SVector<T, IN> {
         grad.weight.ger(T::one(), delta, x, beta);
-        *grad.bias = *delta + &*grad.bias * beta;
+        // As for the weight (`ger` never reads it then), beta = 0 overwrites: a NaN or
+        // infinity left in `grad` must not survive as `NaN * 0`.
+        *grad.bias = if beta == T::zero() {
+            *delta
+        } else {
+            *delta + &*grad.bias * beta
+        };
         self.weight.tr_mul(delta)
     }
 
@@ -145,7 +151,12 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
             OUT,
         );
         let gb = grad.bias.as_mut_slice::<T>();
-        gb.iter_mut().for_each(|g| *g *= beta);
+        // beta = 0 overwrites (gemm never reads `C` then); `NaN * 0` would keep a NaN.
+        if beta == T::zero() {
+            gb.fill(T::zero());
+        } else {
+            gb.iter_mut().for_each(|g| *g *= beta);
+        }
         for col in delta.as_slice().chunks_exact(OUT) {
             gb.iter_mut().zip(col).for_each(|(g, &d)| *g += d);
         }

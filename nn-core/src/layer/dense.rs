@@ -74,6 +74,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
         beta: T,
     ) -> SVector<T, IN> {
         grad.weight.ger(T::one(), delta, x, beta);
+        // `axpy` with beta = 0 overwrites without reading, as `ger` does for the weight, so
+        // a NaN left in `grad` cannot survive as `NaN * 0`.
         grad.bias.axpy(T::one(), delta, beta);
         self.weight.tr_mul(delta)
     }
@@ -148,7 +150,12 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
             OUT,
         );
         let gb = grad.bias.as_mut_slice::<T>();
-        gb.iter_mut().for_each(|g| *g *= beta);
+        // beta = 0 overwrites (gemm never reads `C` then); `NaN * 0` would keep a NaN.
+        if beta == T::zero() {
+            gb.fill(T::zero());
+        } else {
+            gb.iter_mut().for_each(|g| *g *= beta);
+        }
         for col in delta.as_slice().chunks_exact(OUT) {
             gb.iter_mut().zip(col).for_each(|(g, &d)| *g += d);
         }

@@ -1,0 +1,153 @@
+//! The single-sample path allocates nothing: `forward`, `forward_trace` and `backward` of a
+//! 784-128-64-10 network make zero heap allocations.
+//!
+//! A counting global allocator wraps `System` and counts, per thread, every `alloc`,
+//! `alloc_zeroed` and `realloc` (and, separately, every `dealloc`). Tests run on parallel
+//! threads, so counting per thread keeps each measurement to its own test.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+
+use nn_core::loss::{CrossEntropy, LossExt};
+use nn_core::nalgebra::SVector;
+use nn_core::network;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+thread_local! {
+    /// Allocations (including reallocations) made by this thread.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Deallocations made by this thread.
+    static DEALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// `System`, counting.
+struct Counting;
+
+fn bump(counter: &'static std::thread::LocalKey<Cell<usize>>) {
+    // A const-initialized `Cell<usize>` has no destructor, so this never allocates and works
+    // even while the thread is being torn down.
+    let _ = counter.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every call is forwarded unchanged to `System`.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump(&ALLOCATIONS);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump(&ALLOCATIONS);
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump(&ALLOCATIONS);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        bump(&DEALLOCATIONS);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f`, returning how many allocations and deallocations this thread made meanwhile.
+fn heap_use<R>(f: impl FnOnce() -> R) -> (usize, usize, R) {
+    let (a0, d0) = (ALLOCATIONS.with(Cell::get), DEALLOCATIONS.with(Cell::get));
+    let r = f();
+    let (a1, d1) = (ALLOCATIONS.with(Cell::get), DEALLOCATIONS.with(Cell::get));
+    (a1 - a0, d1 - d0, r)
+}
+
+network! {
+    /// The MNIST multilayer perceptron.
+    struct Mnist {
+        input: 784,
+        fc1: dense(128, relu, init = he),
+        fc2: dense(64, relu, init = he),
+        out: dense(10),
+    }
+}
+
+const CALLS: usize = 100;
+
+#[test]
+fn the_counter_counts() {
+    let (allocs, deallocs, b) = heap_use(|| black_box(Box::new(black_box(7u64))));
+    assert_eq!((allocs, deallocs), (1, 0), "one Box is one allocation");
+    let (allocs, deallocs, ()) = heap_use(|| drop(black_box(b)));
+    assert_eq!(
+        (allocs, deallocs),
+        (0, 1),
+        "dropping it is one deallocation"
+    );
+    let (allocs, _, v) = heap_use(|| {
+        let mut v: Vec<u8> = Vec::with_capacity(1);
+        v.extend_from_slice(black_box(&[1, 2, 3, 4, 5, 6, 7, 8, 9]));
+        v
+    });
+    assert!(allocs >= 2, "an allocation and a growth: {allocs}");
+    drop(v);
+    // An empty region counts nothing.
+    let (allocs, _, ()) = heap_use(|| {});
+    assert_eq!(allocs, 0);
+}
+
+#[test]
+fn single_sample_forward_trace_and_backward_allocate_nothing() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let net: Mnist = Mnist::new(&mut rng);
+    let mut grads = Mnist::zeros();
+    let inputs: Vec<SVector<f32, 784>> = (0..4)
+        .map(|_| SVector::from_fn(|_, _| rng.random_range(0.0..1.0)))
+        .collect();
+
+    // The measured regions are cold: no warm-up call runs first.
+    let (allocs, deallocs, sum) = heap_use(|| {
+        let mut sum = 0.0f32;
+        for k in 0..CALLS {
+            let f = net.forward(black_box(&inputs[k % inputs.len()]));
+            sum += black_box(f).sum();
+        }
+        sum
+    });
+    assert!(sum.is_finite());
+    assert_eq!((allocs, deallocs), (0, 0), "forward: {CALLS} calls");
+
+    let (allocs, deallocs, sum) = heap_use(|| {
+        let mut sum = 0.0f32;
+        for k in 0..CALLS {
+            let t = net.forward_trace(black_box(&inputs[k % inputs.len()]));
+            sum += black_box(&t).output().sum();
+        }
+        sum
+    });
+    assert!(sum.is_finite());
+    assert_eq!((allocs, deallocs), (0, 0), "forward_trace: {CALLS} calls");
+
+    let (allocs, deallocs, sum) = heap_use(|| {
+        let mut sum = 0.0f32;
+        for k in 0..CALLS {
+            let x = black_box(&inputs[k % inputs.len()]);
+            let t = net.forward_trace(x);
+            let (loss, dl_df) = CrossEntropy
+                .value_and_grad(t.output(), &(k % 10))
+                .unwrap_or_default();
+            let dx = net.backward(x, &t, &dl_df, &mut grads);
+            sum += loss + black_box(dx).sum();
+        }
+        sum
+    });
+    assert!(sum.is_finite());
+    assert_eq!(
+        (allocs, deallocs),
+        (0, 0),
+        "forward_trace + loss + backward: {CALLS} calls"
+    );
+    assert!(
+        black_box(&grads).fc1.weight.iter().any(|&g| g != 0.0),
+        "backward wrote gradients"
+    );
+}

@@ -44,6 +44,18 @@ pub enum Error {
         /// The value given.
         found: f64,
     },
+    /// A method was called out of order (e.g. Nesterov's `step` without a `lookahead` first).
+    OutOfOrder {
+        /// The call made (`"Nesterov::step"`).
+        call: &'static str,
+        /// What must come first, in words.
+        expected: &'static str,
+    },
+    /// A loss or gradient is NaN or infinite where a finite value is needed.
+    NotFinite {
+        /// What was not finite (`"loss at the starting point"`).
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -73,6 +85,10 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "invalid {what}: expected {expected}, found {found}")
             }
+            Error::OutOfOrder { call, expected } => {
+                write!(f, "{call} was called out of order: expected {expected}")
+            }
+            Error::NotFinite { what } => write!(f, "the {what} is not finite"),
         }
     }
 }

@@ -62,6 +62,7 @@ pub mod kernels;
 pub mod layer;
 pub mod loss;
 pub mod network;
+pub mod optim;
 mod param;
 mod params;
 mod scalar;

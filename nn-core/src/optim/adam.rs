@@ -1,0 +1,326 @@
+//! Adam (Kingma & Ba, arXiv:1412.6980), exactly the lecture's Algorithm 1, element-wise:
+//!
+//! ```text
+//! t  ← t + 1
+//! g  ← ∇_θ f_t(θ_{t-1})
+//! m  ← β₁ m + (1 - β₁) g          (biased first moment)
+//! v  ← β₂ v + (1 - β₂) g²         (biased second raw moment)
+//! m̂ ← m / (1 - β₁ᵗ)              (bias-corrected)
+//! v̂ ← v / (1 - β₂ᵗ)
+//! θ  ← θ - α m̂ / (√v̂ + ε)
+//! ```
+//!
+//! Defaults are the lecture's: `α = 0.001`, `β₁ = 0.9`, `β₂ = 0.999`, `ε = 10⁻⁸`. `m` and
+//! `v` start at 0 and are values of the parameters' type, created on the first step. This
+//! is the algorithm as written (ε added to `√v̂`), not the paper's "more efficient" reordering
+//! with `ε̂`. At `t = 1`, `m̂ = g`, so the first step is `-α g/(|g| + ε) ≈ -α sign(g)`.
+//!
+//! ```
+//! use nn_core::{layer::Dense, optim::Adam, Parameters};
+//! let (mut w, mut g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+//! g.fill(-250.0);
+//! let mut adam = Adam::default();
+//! adam.step(&mut w, &g).unwrap();
+//! assert!((w.bias[0] - 0.001).abs() < 1e-12); // ≈ α, whatever the gradient's scale
+//! ```
+
+use super::{check_range, check_same, powf, zeros_like, Optimizer};
+use crate::{Error, Parameters, Scalar};
+
+/// Adam with the lecture's Algorithm 1.
+///
+/// ```
+/// use nn_core::optim::Adam;
+/// let adam = Adam::<nn_core::layer::Dense<f32, 2, 2>>::default();
+/// assert_eq!((adam.alpha, adam.beta1, adam.beta2, adam.eps), (0.001, 0.9, 0.999, 1e-8));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adam<P> {
+    /// The step size `α`.
+    pub alpha: f64,
+    /// The decay `β₁` of the first moment, in `[0, 1)`.
+    pub beta1: f64,
+    /// The decay `β₂` of the second moment, in `[0, 1)`.
+    pub beta2: f64,
+    /// `ε`, added to `√v̂`.
+    pub eps: f64,
+    t: u64,
+    moments: Option<(P, P)>,
+}
+
+impl<P> Default for Adam<P> {
+    /// The lecture's defaults: `α = 0.001`, `β₁ = 0.9`, `β₂ = 0.999`, `ε = 10⁻⁸`.
+    fn default() -> Self {
+        Self::new(0.001)
+    }
+}
+
+impl<P> Adam<P> {
+    /// Step size `alpha`, the other settings at the lecture's defaults.
+    ///
+    /// ```
+    /// let adam = nn_core::optim::Adam::<nn_core::layer::Dense<f64, 1, 1>>::new(0.01);
+    /// assert_eq!((adam.alpha, adam.beta2), (0.01, 0.999));
+    /// ```
+    pub fn new(alpha: f64) -> Self {
+        Self {
+            alpha,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            t: 0,
+            moments: None,
+        }
+    }
+
+    /// Sets `β₁` and `β₂`.
+    ///
+    /// ```
+    /// let adam = nn_core::optim::Adam::<nn_core::layer::Dense<f64, 1, 1>>::new(0.01).with_betas(0.8, 0.99);
+    /// assert_eq!((adam.beta1, adam.beta2), (0.8, 0.99));
+    /// ```
+    pub fn with_betas(self, beta1: f64, beta2: f64) -> Self {
+        Self {
+            beta1,
+            beta2,
+            ..self
+        }
+    }
+
+    /// Sets `ε`.
+    ///
+    /// ```
+    /// let adam = nn_core::optim::Adam::<nn_core::layer::Dense<f64, 1, 1>>::default().with_eps(1e-6);
+    /// assert_eq!(adam.eps, 1e-6);
+    /// ```
+    pub fn with_eps(self, eps: f64) -> Self {
+        Self { eps, ..self }
+    }
+
+    /// The biased moments `(m, v)`, `None` before the first step.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::Adam, Parameters};
+    /// let (mut w, mut g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// g.fill(2.0);
+    /// let mut adam = Adam::default();
+    /// adam.step(&mut w, &g).unwrap();
+    /// let (m, v) = adam.moments().unwrap();
+    /// assert!((m.bias[0] - 0.2).abs() < 1e-15 && (v.bias[0] - 0.004).abs() < 1e-15);
+    /// ```
+    pub fn moments(&self) -> Option<(&P, &P)> {
+        self.moments.as_ref().map(|(m, v)| (m, v))
+    }
+
+    /// The number of steps taken, the `t` of the last step.
+    ///
+    /// ```
+    /// assert_eq!(nn_core::optim::Adam::<nn_core::layer::Dense<f64, 1, 1>>::default().steps(), 0);
+    /// ```
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+
+    /// One step of Algorithm 1 with the gradient `grads` at `params`. The first call
+    /// allocates `m` and `v`. Fails, changing nothing, on a setting out of range or a
+    /// gradient of another shape.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::Adam};
+    /// let (mut w, g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// assert!(Adam::default().with_betas(1.0, 0.999).step(&mut w, &g).is_err());
+    /// ```
+    pub fn step<T: Scalar>(&mut self, params: &mut P, grads: &P) -> Result<(), Error>
+    where
+        P: Parameters<T> + Clone,
+    {
+        let cfg = Config::new(self.alpha, self.beta1, self.beta2, self.eps)?;
+        adam_step(cfg, false, &mut self.t, &mut self.moments, params, grads)
+    }
+}
+
+impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Adam<P> {
+    fn step(&mut self, params: &mut P, grads: &P) -> Result<(), Error> {
+        Adam::step(self, params, grads)
+    }
+    fn steps(&self) -> u64 {
+        self.t
+    }
+    fn reset(&mut self) {
+        self.t = 0;
+        if let Some((m, v)) = &mut self.moments {
+            m.fill(T::zero());
+            v.fill(T::zero());
+        }
+    }
+}
+
+/// Validated settings shared by Adam and Nadam.
+#[derive(Clone, Copy)]
+pub(crate) struct Config {
+    alpha: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+}
+
+impl Config {
+    pub(crate) fn new(alpha: f64, beta1: f64, beta2: f64, eps: f64) -> Result<Self, Error> {
+        check_range(
+            "step size alpha",
+            "a finite value >= 0",
+            alpha,
+            0.0,
+            f64::MAX,
+            true,
+        )?;
+        check_range("beta1", "a value in [0, 1)", beta1, 0.0, 1.0, false)?;
+        check_range("beta2", "a value in [0, 1)", beta2, 0.0, 1.0, false)?;
+        check_range("eps", "a finite value >= 0", eps, 0.0, f64::MAX, true)?;
+        Ok(Self {
+            alpha,
+            beta1,
+            beta2,
+            eps,
+        })
+    }
+}
+
+/// One Adam (`nesterov = false`) or Nadam (`true`) step; `t` and the moments are the
+/// optimizer's state.
+pub(crate) fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
+    cfg: Config,
+    nesterov: bool,
+    t: &mut u64,
+    moments: &mut Option<(P, P)>,
+    params: &mut P,
+    grads: &P,
+) -> Result<(), Error> {
+    check_same(params, grads, "gradient values")?;
+    let (m, v) = moments.get_or_insert_with(|| (zeros_like(params), zeros_like(params)));
+    check_same(params, m, "first-moment values")?;
+    check_same(params, v, "second-moment values")?;
+    let step = *t + 1;
+    let bias1 = 1.0 - powf(cfg.beta1, step as f64);
+    let bias2 = 1.0 - powf(cfg.beta2, step as f64);
+    let (b1, b2) = (T::of(cfg.beta1), T::of(cfg.beta2));
+    let (one_b1, one_b2) = (T::of(1.0 - cfg.beta1), T::of(1.0 - cfg.beta2));
+    let (alpha, eps) = (T::of(cfg.alpha), T::of(cfg.eps));
+    let (c1, c2) = (T::of(bias1), T::of(bias2));
+    for i in 0..params.tensor_count() {
+        let (Some(p), Some(g), Some(m), Some(v)) = (
+            params.tensor_mut(i),
+            grads.tensor(i),
+            m.tensor_mut(i),
+            v.tensor_mut(i),
+        ) else {
+            continue;
+        };
+        for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+            *m = b1 * *m + one_b1 * g;
+            *v = b2 * *v + one_b2 * g * g;
+            let m_hat = *m / c1;
+            let v_hat = *v / c2;
+            let denom = v_hat.sqrt() + eps;
+            if nesterov {
+                // θ ← θ - α/(√v̂ + ε) · (β₁ m̂ + (1 - β₁) g / (1 - β₁ᵗ))
+                *p -= alpha / denom * (b1 * m_hat + one_b1 * g / c1);
+            } else {
+                // θ ← θ - α m̂ / (√v̂ + ε)
+                *p -= alpha * m_hat / denom;
+            }
+        }
+    }
+    *t = step;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::testutil::{assert_close, flat, grad, grad_ref, unflat, N, P, X0};
+
+    /// Algorithm 1 on plain arrays.
+    fn reference(alpha: f64, b1: f64, b2: f64, eps: f64, steps: usize) -> [f64; N] {
+        let (mut x, mut m, mut v) = (X0, [0.0; N], [0.0; N]);
+        for t in 1..=steps {
+            let g = grad_ref(&x);
+            for k in 0..N {
+                m[k] = b1 * m[k] + (1.0 - b1) * g[k];
+                v[k] = b2 * v[k] + (1.0 - b2) * g[k] * g[k];
+                let mh = m[k] / (1.0 - b1.powi(t as i32));
+                let vh = v[k] / (1.0 - b2.powi(t as i32));
+                x[k] -= alpha * mh / (vh.sqrt() + eps);
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn five_steps_match_algorithm_1() {
+        for (alpha, b1, b2, eps) in [(0.001, 0.9, 0.999, 1e-8), (0.1, 0.5, 0.9, 1e-3)] {
+            let mut p = unflat(&X0);
+            let mut adam = Adam::<P>::new(alpha).with_betas(b1, b2).with_eps(eps);
+            for t in 1..=5 {
+                {
+                    let g = grad(&p);
+                    adam.step(&mut p, &g)
+                }
+                .unwrap();
+                assert_close(&flat(&p), &reference(alpha, b1, b2, eps, t), "adam");
+            }
+            assert_eq!(adam.steps(), 5);
+        }
+    }
+
+    #[test]
+    fn first_step_is_alpha_times_the_sign() {
+        let mut p = unflat(&X0);
+        let g = grad(&p);
+        Adam::<P>::default().step(&mut p, &g).unwrap();
+        let (x, g) = (flat(&p), flat(&g));
+        for k in 0..N {
+            let want = X0[k] - 0.001 * g[k] / (g[k].abs() + 1e-8);
+            assert!((x[k] - want).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn f32_steps_track_f64() {
+        let mut p64 = unflat(&X0);
+        let mut p32 = unflat(&X0).into_f32();
+        let mut a32 = Adam::new(0.01);
+        let mut a64 = Adam::<P>::new(0.01);
+        for _ in 0..5 {
+            let g = grad(&p64);
+            a32.step(&mut p32, &g.clone().into_f32()).unwrap();
+            a64.step(&mut p64, &g).unwrap();
+        }
+        let mut k = 0;
+        let want = flat(&p64);
+        p32.visit(|_, v| {
+            for &x in v {
+                assert!((x as f64 - want[k]).abs() < 1e-5);
+                k += 1;
+            }
+        });
+    }
+
+    trait IntoF32 {
+        fn into_f32(self) -> crate::layer::Dense<f32, 2, 2>;
+    }
+    impl IntoF32 for P {
+        fn into_f32(self) -> crate::layer::Dense<f32, 2, 2> {
+            let mut out = crate::layer::Dense::<f32, 2, 2>::zeros();
+            let x = flat(&self);
+            let mut k = 0;
+            out.visit_mut(|_, v| {
+                for o in v {
+                    *o = x[k] as f32;
+                    k += 1;
+                }
+            });
+            out
+        }
+    }
+}

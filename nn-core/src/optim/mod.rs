@@ -1,0 +1,383 @@
+//! Optimizers, gradient clipping and weight decay, written once against [`Parameters`].
+//!
+//! A network's gradient and an optimizer's state (velocity, Adam's moments, Rprop's step
+//! sizes) are values of the network's own type `P`, so tensor `i` of each is the same
+//! parameter and they zip by index. The state is created on the first step (one clone of the
+//! parameters, all set to zero); after that a step allocates nothing.
+//!
+//! | optimizer | update (element-wise, step `t = 1, 2, …`) |
+//! |---|---|
+//! | [`Sgd`] | `β ← β - η_t ∇L(β)`, `η_t` from a [`Schedule`] |
+//! | [`Momentum`] | `Δβ ← αΔβ - η∇L(β)`, `β ← β + Δβ` |
+//! | [`Nesterov`] | `Δβ ← αΔβ - η∇L(β + αΔβ)`, `β ← β + Δβ` (gradient at the look-ahead point) |
+//! | [`Adam`] | `m ← β₁m + (1-β₁)g`, `v ← β₂v + (1-β₂)g²`, `θ ← θ - α m̂/(√v̂ + ε)` |
+//! | [`Nadam`] | as Adam, but `θ ← θ - α/(√v̂ + ε) · (β₁m̂ + (1-β₁)g/(1-β₁ᵗ))` |
+//! | [`Rprop`] | per-weight step `Δ` grown by `η⁺` while the gradient keeps its sign, shrunk by `η⁻` when it flips; `β ← β - sign(g)Δ` (iRprop⁻) |
+//! | [`Lbfgs`] | `β ← β + s d`, `d = -H∇L` from the last `m` steps (two-loop recursion), `s` by backtracking (Armijo) |
+//!
+//! The stochastic ones ([`Sgd`], [`Momentum`], [`Nesterov`], [`Adam`], [`Nadam`]) implement
+//! [`Optimizer`]. [`Rprop`] does too but, using only gradient signs, it is meant for
+//! full-batch learning, as is [`Lbfgs`], which evaluates the loss itself through a closure
+//! (its line search needs several evaluations per step) and needs the `alloc` feature.
+//!
+//! Around the step: [`WeightDecay`] adds the lecture's `λW` (L2) or `λ sign W` (L1) to the
+//! gradient, and [`clip_global_norm`] rescales a gradient whose norm is too large.
+//!
+//! ```
+//! use nn_core::{network, loss::{LossExt, SquaredError}, nalgebra::SVector, Parameters};
+//! use nn_core::optim::{clip_global_norm, Adam, Optimizer, WeightDecay};
+//! use rand::{rngs::StdRng, SeedableRng};
+//!
+//! network! { struct Net { input: 2, hidden: dense(8, tanh), out: dense(1) } }
+//!
+//! let data = [([0.0, 0.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([1.0, 1.0], 0.0)];
+//! let mut net: Net<f64> = Net::new(&mut StdRng::seed_from_u64(3));
+//! let (mut grads, mut sample) = (Net::zeros(), Net::zeros());
+//! let mut adam = Adam::new(0.05);
+//! let decay = WeightDecay::l2(1e-4);
+//! let loss = |net: &Net<f64>| -> f64 {
+//!     data.iter().map(|(x, y)| (net.forward(&SVector::from(*x))[0] - y).powi(2)).sum()
+//! };
+//! let before = loss(&net);
+//! for _ in 0..300 {
+//!     grads.fill(0.0);
+//!     for (x, y) in &data {
+//!         let x = SVector::from(*x);
+//!         let trace = net.forward_trace(&x);
+//!         let (_, dl_df) = SquaredError.value_and_grad(trace.output(), &SVector::from([*y])).unwrap();
+//!         net.backward(&x, &trace, &dl_df, &mut sample);
+//!         grads.zip_mut(&sample, |_, g, s| g.iter_mut().zip(s).for_each(|(g, s)| *g += s));
+//!     }
+//!     decay.apply(&mut grads, &net).unwrap();
+//!     clip_global_norm(&mut grads, 10.0).unwrap();
+//!     adam.step(&mut net, &grads).unwrap();
+//! }
+//! assert!(loss(&net) < 0.1 * before);
+//! ```
+
+use crate::{Error, Parameters, Scalar};
+
+pub mod adam;
+pub mod clip;
+pub mod decay;
+#[cfg(feature = "alloc")]
+pub mod lbfgs;
+pub mod momentum;
+pub mod nadam;
+pub mod nesterov;
+pub mod rprop;
+pub mod schedule;
+pub mod sgd;
+
+pub use adam::Adam;
+pub use clip::{clip_global_norm, global_norm};
+pub use decay::{Penalty, WeightDecay};
+#[cfg(feature = "alloc")]
+pub use lbfgs::Lbfgs;
+pub use momentum::Momentum;
+pub use nadam::Nadam;
+pub use nesterov::Nesterov;
+pub use rprop::Rprop;
+pub use schedule::Schedule;
+pub use sgd::Sgd;
+
+/// A first-order optimizer: one update of `params` from the gradient `grads` (a value of the
+/// same type, so tensor `i` of both is the same parameter).
+///
+/// The first step may allocate the optimizer's state (one zeroed clone of `params` per state
+/// tensor set); later steps allocate nothing. A step fails, changing nothing, when a
+/// setting is out of range or `grads` has a different shape than `params`.
+///
+/// ```
+/// use nn_core::{layer::Dense, optim::{Momentum, Optimizer, Sgd}, Parameters};
+///
+/// // Generic training code takes any optimizer.
+/// fn descend<O: Optimizer<f64, Dense<f64, 2, 1>>>(opt: &mut O, steps: usize) -> f64 {
+///     let mut w = Dense::<f64, 2, 1>::zeros();
+///     let mut g = Dense::<f64, 2, 1>::zeros();
+///     for _ in 0..steps {
+///         // L = (w0 - 1)² + (w1 - 1)² + b², so ∇L = 2(w - 1), 2b
+///         g.zip_mut(&w, |info, g, w| for (g, w) in g.iter_mut().zip(w) {
+///             *g = 2.0 * (w - if info.kind.is_weight() { 1.0 } else { 0.0 });
+///         });
+///         opt.step(&mut w, &g).unwrap();
+///     }
+///     assert_eq!(opt.steps(), steps as u64);
+///     (w.weight[(0, 0)] - 1.0).abs()
+/// }
+/// assert!(descend(&mut Sgd::new(0.1), 50) < 1e-4);
+/// assert!(descend(&mut Momentum::new(0.1, 0.5), 50) < 1e-4);
+/// ```
+pub trait Optimizer<T: Scalar, P: Parameters<T> + Clone> {
+    /// Updates `params` given the gradient `grads` of the loss (at `params`, or, for
+    /// [`Nesterov`], at the look-ahead point its [`lookahead`](Nesterov::lookahead) moved
+    /// `params` to).
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{Adam, Optimizer}, Parameters};
+    /// let (mut w, mut g) = (Dense::<f32, 2, 2>::zeros(), Dense::<f32, 2, 2>::zeros());
+    /// g.fill(1.0);
+    /// let mut opt: Box<dyn Optimizer<f32, Dense<f32, 2, 2>>> = Box::new(Adam::new(0.1));
+    /// opt.step(&mut w, &g).unwrap();
+    /// assert!((w.bias[0] + 0.1).abs() < 1e-6);
+    /// ```
+    fn step(&mut self, params: &mut P, grads: &P) -> Result<(), Error>;
+
+    /// How many steps have been taken (the lecture's `t` after the last step).
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{Optimizer, Sgd}};
+    /// let (mut w, g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// let mut sgd = Sgd::new(0.1);
+    /// Optimizer::step(&mut sgd, &mut w, &g).unwrap();
+    /// assert_eq!(Optimizer::<f64, Dense<f64, 1, 1>>::steps(&sgd), 1);
+    /// ```
+    fn steps(&self) -> u64;
+
+    /// Forgets the state (zeroing it in place, keeping its memory) and the step counter.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{Momentum, Optimizer}, Parameters};
+    /// let (mut w, mut g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// g.fill(1.0);
+    /// let mut opt = Momentum::new(0.1, 0.9);
+    /// opt.step(&mut w, &g).unwrap();
+    /// Optimizer::<f64, _>::reset(&mut opt);
+    /// assert_eq!((opt.steps(), opt.velocity().unwrap().bias[0]), (0, 0.0));
+    /// ```
+    fn reset(&mut self);
+}
+
+/// `Ok` when `other` has exactly the tensors of `params`: same count, same lengths.
+pub(crate) fn check_same<T, P: Parameters<T>>(
+    params: &P,
+    other: &P,
+    what: &'static str,
+) -> Result<(), Error> {
+    let n = params.tensor_count();
+    if other.tensor_count() != n {
+        return Err(Error::LengthMismatch {
+            what,
+            expected: n,
+            found: other.tensor_count(),
+        });
+    }
+    for i in 0..n {
+        let (a, b) = (
+            params.tensor(i).map_or(0, <[T]>::len),
+            other.tensor(i).map_or(0, <[T]>::len),
+        );
+        if a != b {
+            return Err(Error::LengthMismatch {
+                what,
+                expected: a,
+                found: b,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A zeroed value shaped like `p` (the one allocation of an optimizer's state).
+pub(crate) fn zeros_like<T: Scalar, P: Parameters<T> + Clone>(p: &P) -> P {
+    let mut z = p.clone();
+    z.fill(T::zero());
+    z
+}
+
+/// `Err(InvalidConfig)` unless `lo <= value < hi` (`hi_inclusive` makes it `<= hi`).
+pub(crate) fn check_range(
+    what: &'static str,
+    expected: &'static str,
+    value: f64,
+    lo: f64,
+    hi: f64,
+    hi_inclusive: bool,
+) -> Result<(), Error> {
+    let ok = value >= lo
+        && if hi_inclusive {
+            value <= hi
+        } else {
+            value < hi
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidConfig {
+            what,
+            expected,
+            found: value,
+        })
+    }
+}
+
+/// `x^y` in `f64`, with or without `std`.
+pub(crate) fn powf(x: f64, y: f64) -> f64 {
+    nalgebra::ComplexField::powf(x, y)
+}
+
+/// `√x` in `f64`, with or without `std`.
+pub(crate) fn sqrt(x: f64) -> f64 {
+    nalgebra::ComplexField::sqrt(x)
+}
+
+/// `+1`, `-1`, or `0` for zero (and NaN).
+pub(crate) fn sign<T: Scalar>(x: T) -> T {
+    if x > T::zero() {
+        T::one()
+    } else if x < T::zero() {
+        -T::one()
+    } else {
+        T::zero()
+    }
+}
+
+/// Test problems and independent reference arithmetic on plain `f64` arrays.
+#[cfg(test)]
+#[allow(clippy::needless_range_loop)] // reference arithmetic, written as plain loops
+pub(crate) mod testutil {
+    use crate::{layer::Dense, Parameters};
+
+    /// The parameters of the test problems: 4 weights and 2 biases.
+    pub type P = Dense<f64, 2, 2>;
+    /// The number of scalar parameters of [`P`].
+    pub const N: usize = 6;
+
+    /// The parameters as one array, in tensor order (weight column-major, then bias).
+    pub fn flat(p: &P) -> [f64; N] {
+        let mut out = [0.0; N];
+        let mut k = 0;
+        p.visit(|_, v| {
+            for &x in v {
+                out[k] = x;
+                k += 1;
+            }
+        });
+        out
+    }
+
+    /// Parameters from an array in tensor order.
+    pub fn unflat(a: &[f64; N]) -> P {
+        let mut p = P::zeros();
+        let mut k = 0;
+        p.visit_mut(|_, v| {
+            for x in v {
+                *x = a[k];
+                k += 1;
+            }
+        });
+        p
+    }
+
+    /// `A_ij`: a fixed symmetric positive definite, ill-conditioned matrix.
+    pub fn a(i: usize, j: usize) -> f64 {
+        let d = [4.0, 1.0, 3.0, 0.8, 2.0, 6.0];
+        if i == j {
+            d[i]
+        } else {
+            0.3 / (1.0 + (i as f64 - j as f64).abs())
+        }
+    }
+
+    /// `b`.
+    pub const B: [f64; N] = [1.0, -2.0, 0.5, 3.0, -1.0, 0.25];
+
+    /// The starting point.
+    pub const X0: [f64; N] = [0.5, -0.25, 1.0, 2.0, -1.5, 0.75];
+
+    /// `L(x) = ½ xᵀAx - bᵀx + ¼ Σ x_k⁴/10` (a little non-quadratic) on a plain array.
+    pub fn loss_ref(x: &[f64; N]) -> f64 {
+        let mut l = 0.0;
+        for i in 0..N {
+            for j in 0..N {
+                l += 0.5 * x[i] * a(i, j) * x[j];
+            }
+            l -= B[i] * x[i] - 0.025 * x[i].powi(4);
+        }
+        l
+    }
+
+    /// `∇L(x) = Ax - b + x³/10` on a plain array.
+    pub fn grad_ref(x: &[f64; N]) -> [f64; N] {
+        let mut g = [0.0; N];
+        for i in 0..N {
+            for j in 0..N {
+                g[i] += a(i, j) * x[j];
+            }
+            g[i] += -B[i] + 0.1 * x[i].powi(3);
+        }
+        g
+    }
+
+    /// `L` at parameters, writing `∇L` into `grads`.
+    pub fn loss_grad(p: &P, grads: &mut P) -> f64 {
+        let x = flat(p);
+        let g = grad_ref(&x);
+        let mut k = 0;
+        grads.visit_mut(|_, v| {
+            for out in v {
+                *out = g[k];
+                k += 1;
+            }
+        });
+        loss_ref(&x)
+    }
+
+    /// `∇L` at parameters, as a new value.
+    pub fn grad(p: &P) -> P {
+        let mut g = P::zeros();
+        loss_grad(p, &mut g);
+        g
+    }
+
+    crate::network! {
+        /// A small network for full-batch tests.
+        pub struct Tiny { input: 2, hidden: dense(5, tanh), out: dense(1) }
+    }
+
+    /// The fixed starting network.
+    pub fn tiny() -> Tiny<f64> {
+        use rand::{rngs::StdRng, SeedableRng};
+        Tiny::new(&mut StdRng::seed_from_u64(11))
+    }
+
+    /// Full-batch squared error of [`Tiny`] on 12 points of `y = sin(2x₁) x₂`, writing
+    /// the summed gradient into `grads`. Allocates nothing.
+    pub fn tiny_loss(net: &Tiny<f64>, grads: &mut Tiny<f64>) -> f64 {
+        use crate::loss::{LossExt, SquaredError};
+        use nalgebra::SVector;
+        let mut sample = Tiny::zeros();
+        grads.fill(0.0);
+        let mut total = 0.0;
+        for i in 0..12 {
+            let x1 = -1.0 + 2.0 * (i % 4) as f64 / 3.0;
+            let x2 = -1.0 + (i / 4) as f64;
+            let x = SVector::from([x1, x2]);
+            let y = SVector::from([(2.0 * x1).sin() * x2]);
+            let trace = net.forward_trace(&x);
+            let (l, dl_df) = SquaredError.value_and_grad(trace.output(), &y).unwrap();
+            net.backward(&x, &trace, &dl_df, &mut sample);
+            grads.zip_mut(&sample, |_, g, s| {
+                g.iter_mut().zip(s).for_each(|(g, s)| *g += s)
+            });
+            total += l;
+        }
+        total
+    }
+
+    /// Asserts `‖got - want‖ / ‖want‖ < 1e-6` (absolute near zero).
+    pub fn assert_close(got: &[f64; N], want: &[f64; N], ctx: &str) {
+        let diff: f64 = got
+            .iter()
+            .zip(want)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        let scale: f64 = want.iter().map(|b| b * b).sum::<f64>().sqrt().max(1e-12);
+        assert!(
+            diff / scale < 1e-6,
+            "{ctx}: got {got:?}, want {want:?} (relative error {})",
+            diff / scale
+        );
+    }
+}

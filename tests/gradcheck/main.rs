@@ -35,6 +35,11 @@ pub const BATCH_TOL: f64 = 1e-12;
 /// moves a pre-activation by far less than this).
 pub const KINK: f64 = 1e-3;
 
+/// One `f64` sample (used by [`checked!`]).
+pub type V<const N: usize> = SVector<f64, N>;
+/// A batch of `f64` samples (used by [`checked!`]).
+pub type B<const N: usize> = Batch<f64, N>;
+
 /// Uniform access to what `network!` generates (inherent methods) for one `f64` network with
 /// `I` inputs and `O` outputs. Implemented with [`checked!`].
 pub trait Checked<const I: usize, const O: usize>:
@@ -72,36 +77,37 @@ macro_rules! checked {
             fn zero_grads() -> Self {
                 $net::zeros()
             }
-            fn output(&self, x: &::nn_core::nalgebra::SVector<f64, $i>) -> ::nn_core::nalgebra::SVector<f64, $o> {
+            fn output(&self, x: &$crate::V<$i>) -> $crate::V<$o> {
                 self.forward(x)
             }
             fn activations() -> Vec<&'static str> {
                 $net::<f64>::summary().rows.iter().map(|r| r.activation).collect()
             }
-            fn traced(&self, x: &::nn_core::nalgebra::SVector<f64, $i>) -> (::nn_core::nalgebra::SVector<f64, $o>, Vec<Vec<f64>>) {
+            fn traced(&self, x: &$crate::V<$i>) -> ($crate::V<$o>, Vec<Vec<f64>>) {
                 let t = self.forward_trace(x);
                 let z = vec![$(t.$z.as_slice().to_vec()),+];
-                assert_eq!(z.len(), $net::<f64>::summary().rows.len(), "checked!: list every layer's `_z` field");
+                let layers = $net::<f64>::summary().rows.len();
+                assert_eq!(z.len(), layers, "checked!: list every layer's `_z` field");
                 (*t.output(), z)
             }
-            fn backprop(&self, x: &::nn_core::nalgebra::SVector<f64, $i>, dl_df: &::nn_core::nalgebra::SVector<f64, $o>) -> (Self, ::nn_core::nalgebra::SVector<f64, $i>) {
+            fn backprop(&self, x: &$crate::V<$i>, dl_df: &$crate::V<$o>) -> (Self, $crate::V<$i>) {
                 let t = self.forward_trace(x);
                 let mut g = $net::zeros();
                 ::nn_core::Parameters::fill(&mut g, f64::NAN);
                 let dx = self.backward(x, &t, dl_df, &mut g);
                 (g, dx)
             }
-            fn batch_output(&self, x: &::nn_core::Batch<f64, $i>) -> ::nn_core::Batch<f64, $o> {
+            fn batch_output(&self, x: &$crate::B<$i>) -> $crate::B<$o> {
                 self.forward_batch(x)
             }
-            fn batch_trace_output(&self, x: &::nn_core::Batch<f64, $i>) -> ::nn_core::Batch<f64, $o> {
+            fn batch_trace_output(&self, x: &$crate::B<$i>) -> $crate::B<$o> {
                 self.forward_batch_trace(x).output().clone()
             }
             fn batch_backprop(
                 &self,
-                x: &::nn_core::Batch<f64, $i>,
-                dl_df: &::nn_core::Batch<f64, $o>,
-            ) -> (Self, ::nn_core::Batch<f64, $i>, Self) {
+                x: &$crate::B<$i>,
+                dl_df: &$crate::B<$o>,
+            ) -> (Self, $crate::B<$i>, Self) {
                 let mut t = self.forward_batch_trace(x);
                 let mut g = $net::zeros();
                 ::nn_core::Parameters::fill(&mut g, f64::NAN);
@@ -212,8 +218,8 @@ pub fn usable<const I: usize, const O: usize, N: Checked<I, O>>(
 /// Runs `forward_trace` and `backward` at `x` with `dℓ/df` from `loss` (which returns
 /// `(ℓ(f), ∂ℓ/∂f)`), and compares the gradient of every parameter tensor and of the input
 /// with central finite differences of `x ↦ ℓ(forward(x))`. Also asserts that the check is
-/// meaningful: no pre-activation of a ReLU or leaky ReLU layer sits within [`KINK`] of 0, `forward` and `forward_trace`
-/// agree, every gradient is finite and not all zero.
+/// meaningful: no pre-activation of a ReLU or leaky ReLU layer sits within [`KINK`] of 0,
+/// `forward` and `forward_trace` agree, every gradient is finite and not all zero.
 pub fn check<const I: usize, const O: usize, N: Checked<I, O>>(
     what: &str,
     net: &N,

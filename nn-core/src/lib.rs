@@ -210,6 +210,98 @@ pub mod __private {
         }
     }
 
+    /// A message formatted at compile time, for the size checks `network!` leaves to the
+    /// compiler (sizes written as `const` names): `const` code cannot format numbers with
+    /// `format_args!`, so this writes them into a fixed buffer.
+    pub struct ConstMessage {
+        buf: [u8; 1024],
+        len: usize,
+    }
+
+    impl ConstMessage {
+        const fn new() -> Self {
+            Self {
+                buf: [0; 1024],
+                len: 0,
+            }
+        }
+
+        /// Appends `s`, or as much of it as fits on a character boundary.
+        const fn push(mut self, s: &str) -> Self {
+            let b = s.as_bytes();
+            let mut i = 0;
+            while i < b.len() && self.len < self.buf.len() {
+                // Stop before a character that would not fit whole.
+                let width = match b[i] {
+                    0..=0x7f => 1,
+                    0xc0..=0xdf => 2,
+                    0xe0..=0xef => 3,
+                    _ => 4,
+                };
+                if self.len + width > self.buf.len() {
+                    break;
+                }
+                let mut k = 0;
+                while k < width && i < b.len() {
+                    self.buf[self.len] = b[i];
+                    self.len += 1;
+                    i += 1;
+                    k += 1;
+                }
+            }
+            self
+        }
+
+        /// Appends `n` in decimal.
+        const fn push_usize(self, mut n: usize) -> Self {
+            let mut digits = [0u8; 20];
+            let mut count = 0;
+            loop {
+                digits[digits.len() - 1 - count] = b'0' + (n % 10) as u8;
+                count += 1;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            let (_, tail) = digits.split_at(digits.len() - count);
+            match core::str::from_utf8(tail) {
+                Ok(s) => self.push(s),
+                Err(_) => self,
+            }
+        }
+
+        /// The message.
+        pub const fn as_str(&self) -> &str {
+            let (text, _) = self.buf.split_at(self.len);
+            match core::str::from_utf8(text) {
+                Ok(s) => s,
+                Err(_) => "network!: sizes disagree",
+            }
+        }
+    }
+
+    /// `None` when `expected == found`; otherwise the message
+    /// `parts[0] expected parts[1] found parts[2]`, which the generated `const` item panics
+    /// with (so the error points at the user's size, not into this crate).
+    pub const fn size_mismatch(
+        expected: usize,
+        found: usize,
+        parts: [&str; 3],
+    ) -> Option<ConstMessage> {
+        if expected == found {
+            return None;
+        }
+        Some(
+            ConstMessage::new()
+                .push(parts[0])
+                .push_usize(expected)
+                .push(parts[1])
+                .push_usize(found)
+                .push(parts[2]),
+        )
+    }
+
     /// Expands its input only when nn-core has the `alloc` feature.
     #[cfg(feature = "alloc")]
     #[macro_export]
@@ -225,4 +317,32 @@ pub mod __private {
         ($($t:tt)*) => {};
     }
     pub use crate::__nn_if_alloc as if_alloc;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::__private::size_mismatch;
+
+    #[test]
+    fn formats_size_mismatches_at_compile_time() {
+        const MSG: Option<super::__private::ConstMessage> = size_mismatch(
+            64,
+            128,
+            ["`fc2` expects `H` = ", " inputs, but `fc1` produces ", "."],
+        );
+        let text = MSG.as_ref().map(|m| m.as_str());
+        assert_eq!(
+            text,
+            Some("`fc2` expects `H` = 64 inputs, but `fc1` produces 128.")
+        );
+        let m = size_mismatch(0, usize::MAX, ["", " ≠ ", ""]);
+        let expected = std::format!("0 ≠ {}", usize::MAX);
+        assert_eq!(m.as_ref().map(|m| m.as_str()), Some(expected.as_str()));
+        assert!(size_mismatch(3, 3, ["", "", ""]).is_none());
+        // A message longer than the buffer is cut on a character boundary.
+        let long = "é".repeat(600);
+        let m = size_mismatch(1, 2, [long.as_str(), "", ""]);
+        let cut = m.as_ref().map_or("", |m| m.as_str());
+        assert!(cut.len() <= 1024 && cut.len() >= 1022 && cut.chars().all(|c| c == 'é'));
+    }
 }

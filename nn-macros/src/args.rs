@@ -5,14 +5,15 @@ use crate::parse::span_of;
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::Ident;
 
-/// A size: an integer literal, a `const` path, or a `{ block }`.
-pub fn size(tokens: &TokenStream) -> syn::Result<Size> {
+/// A size: an integer literal, a `const` path, or a `{ block }`. `what` names it in messages
+/// ("the output size of `fc1`").
+pub fn size(tokens: &TokenStream, what: &str) -> syn::Result<Size> {
     let span = span_of(tokens);
     let err = || {
         syn::Error::new(
             span,
             format!(
-                "expected a size, found `{tokens}`: write an integer literal (`128`), a `const` name (`HIDDEN`) or a `{{ const expression }}`"
+                "{what} must be a whole number, found `{tokens}`\n\nhelp: write an integer literal (`128`), a `const` name (`HIDDEN`) or a `{{ const expression }}`"
             ),
         )
     };
@@ -25,8 +26,9 @@ pub fn size(tokens: &TokenStream) -> syn::Result<Size> {
                     return Err(syn::Error::new(
                         span,
                         format!(
-                            "a size is a `usize`, found the `{}` literal `{i}`",
-                            i.suffix()
+                            "{what} is a `usize`, found the `{}` literal `{i}`\n\nhelp: write `{}`",
+                            i.suffix(),
+                            i.base10_digits()
                         ),
                     ));
                 }
@@ -51,25 +53,29 @@ pub fn size(tokens: &TokenStream) -> syn::Result<Size> {
     Err(err())
 }
 
-/// `OUT` or `IN -> OUT`.
-pub fn size_pair(tokens: &TokenStream) -> syn::Result<(Option<Size>, Size)> {
+/// `OUT` or `IN -> OUT`, the sizes of layer `layer`.
+pub fn size_pair(tokens: &TokenStream, layer: &str) -> syn::Result<(Option<Size>, Size)> {
+    let out_what = format!("the output size of `{layer}`");
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
     let arrow = trees.windows(2).position(|w| {
         matches!(&w[0], TokenTree::Punct(p) if p.as_char() == '-' && p.spacing() == Spacing::Joint)
             && matches!(&w[1], TokenTree::Punct(p) if p.as_char() == '>')
     });
     match arrow {
-        None => Ok((None, size(tokens)?)),
+        None => Ok((None, size(tokens, &out_what)?)),
         Some(i) => {
             let left: TokenStream = trees[..i].iter().cloned().collect();
             let right: TokenStream = trees[i + 2..].iter().cloned().collect();
             if left.is_empty() || right.is_empty() {
                 return Err(syn::Error::new(
                     span_of(tokens),
-                    "expected `inputs -> outputs`, e.g. `784 -> 128`",
+                    format!(
+                        "expected the sizes of `{layer}` as `inputs -> outputs`, e.g. `784 -> 128`"
+                    ),
                 ));
             }
-            let (l, r) = (size(&left), size(&right));
+            let in_what = format!("the input size of `{layer}`");
+            let (l, r) = (size(&left, &in_what), size(&right, &out_what));
             match (l, r) {
                 (Ok(l), Ok(r)) => Ok((Some(l), r)),
                 (Err(mut a), Err(b)) => {
@@ -168,14 +174,23 @@ mod tests {
 
     #[test]
     fn reads_sizes() {
-        assert_eq!(size(&quote!(128)).ok().and_then(|s| s.known()), Some(128));
+        let size = |t| size(&t, "the size");
+        assert_eq!(size(quote!(128)).ok().and_then(|s| s.known()), Some(128));
         assert_eq!(
-            size(&quote!(HIDDEN)).ok().map(|s| s.display()).as_deref(),
+            size(quote!(HIDDEN)).ok().map(|s| s.display()).as_deref(),
             Some("HIDDEN")
         );
-        assert!(size(&quote!(1.5)).is_err());
-        assert!(size(&quote!(8u8)).is_err());
-        let (a, b) = size_pair(&quote!(784 -> 128)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(size(quote!(1.5)).is_err());
+        let msg = size(quote!(8u8))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            msg.starts_with("the size is a `usize`, found the `u8` literal `8u8`"),
+            "{msg}"
+        );
+        assert!(msg.ends_with("help: write `8`"), "{msg}");
+        let (a, b) = size_pair(&quote!(784 -> 128), "fc").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (a.and_then(|s| s.known()), b.known()),
             (Some(784), Some(128))

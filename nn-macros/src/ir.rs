@@ -70,6 +70,13 @@ impl Act {
         "tanh",
         "softmax",
     ];
+    /// Other libraries' names, for hints.
+    pub const ALIASES: &'static [(&'static str, &'static str)] = &[
+        ("linear", "identity"),
+        ("none", "identity"),
+        ("logistic", "sigmoid"),
+        ("leakyrelu", "leaky_relu"),
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -98,6 +105,17 @@ pub enum InitKind {
 impl InitKind {
     pub const NAMES: &'static [&'static str] =
         &["lecun", "direction", "hinges", "he", "xavier", "zeros"];
+    /// Other libraries' names, for hints.
+    pub const ALIASES: &'static [(&'static str, &'static str)] = &[
+        ("kaiming", "he"),
+        ("kaiming_normal", "he"),
+        ("he_normal", "he"),
+        ("glorot", "xavier"),
+        ("glorot_normal", "xavier"),
+        ("xavier_normal", "xavier"),
+        ("lecun_normal", "lecun"),
+        ("zero", "zeros"),
+    ];
 }
 
 /// What a layer computes.
@@ -108,6 +126,12 @@ pub enum LayerKind {
 
 impl LayerKind {
     pub const NAMES: &'static [&'static str] = &["dense"];
+    /// Other libraries' names, for hints.
+    pub const ALIASES: &'static [(&'static str, &'static str)] = &[
+        ("linear", "dense"),
+        ("fully_connected", "dense"),
+        ("fc", "dense"),
+    ];
 }
 
 pub struct Layer {
@@ -119,11 +143,23 @@ pub struct Layer {
     pub init: InitKind,
 }
 
-/// A shape condition on `const` sizes that only the compiler can evaluate.
-pub struct ConstCheck {
-    pub cond: TokenStream,
-    pub message: String,
-    pub span: Span,
+/// A shape condition on `const` sizes that only the compiler can evaluate. Codegen emits it
+/// as a `const` item spanned on the user's size, so the compiler's error points there.
+pub enum ConstCheck {
+    /// `value > 0`, else `message`.
+    Positive {
+        value: TokenStream,
+        message: String,
+        span: Span,
+    },
+    /// `expected == found`, else `parts[0] {expected} parts[1] {found} parts[2]`: the
+    /// values are formatted by the compiler, so the message names both sizes.
+    Equal {
+        expected: TokenStream,
+        found: TokenStream,
+        parts: [String; 3],
+        span: Span,
+    },
 }
 
 pub struct Network {

@@ -35,14 +35,18 @@ pub fn list(known: &[&str]) -> String {
     }
 }
 
-/// "unknown X `word`; expected one of ...", with a hint when a known name is close.
-pub fn unknown(what: &str, word: &str, known: &[&str]) -> String {
-    let mut msg = if known.len() == 1 {
-        format!("unknown {what} `{word}`; expected {}", list(known))
+/// "unknown X `word`; expected one of ...", with a hint when a known name is close or
+/// `word` is another library's name for a known one (`aliases`: `(other name, ours)`).
+pub fn unknown(what: &str, word: &str, known: &[&str], aliases: &[(&str, &str)]) -> String {
+    let mut msg = if let [only] = known {
+        format!("unknown {what} `{word}`; the only {what} is `{only}`")
     } else {
         format!("unknown {what} `{word}`; expected one of {}", list(known))
     };
-    if let Some(k) = closest(word, known) {
+    let lower = word.to_lowercase();
+    if let Some((_, ours)) = aliases.iter().find(|(other, _)| *other == lower) {
+        msg.push_str(&format!("\n\nhelp: `{word}` is called `{ours}` here"));
+    } else if let Some(k) = closest(&lower, known) {
         msg.push_str(&format!("\n\nhelp: did you mean `{k}`?"));
     }
     msg
@@ -59,5 +63,18 @@ mod tests {
         assert_eq!(closest("sigmoidd", &["sigmoid"]), Some("sigmoid"));
         assert_eq!(closest("conv", &["dense"]), None);
         assert_eq!(list(&["a", "b", "c"]), "`a`, `b` or `c`");
+        assert_eq!(closest("relu", &["relu"]), Some("relu"));
+    }
+
+    #[test]
+    fn explains_unknown_names() {
+        let m = unknown("activation", "ReLU", &["relu", "tanh"], &[]);
+        assert!(m.starts_with("unknown activation `ReLU`; expected one of `relu` or `tanh`"));
+        assert!(m.ends_with("did you mean `relu`?"), "{m}");
+        let m = unknown("layer kind", "Linear", &["dense"], &[("linear", "dense")]);
+        assert!(m.contains("the only layer kind is `dense`"), "{m}");
+        assert!(m.ends_with("`Linear` is called `dense` here"), "{m}");
+        let m = unknown("layer kind", "conv", &["dense"], &[]);
+        assert!(!m.contains("help"), "{m}");
     }
 }

@@ -11,7 +11,6 @@ use crate::ir::{Act, ConstCheck, InitKind, Layer, LayerKind, Network, Size};
 use crate::parse::span_of;
 use crate::suggest;
 use proc_macro2::Span;
-use quote::quote;
 use std::collections::HashMap;
 
 /// Collected errors.
@@ -46,7 +45,7 @@ pub fn validate(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
     let mut checks = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     // The size flowing into the next layer, and who produced it (for messages).
-    let mut current: Option<(Size, String)> = None;
+    let mut current: Option<(Size, Producer)> = None;
     let mut layer_decls = 0;
 
     for (index, item) in decl.items.into_iter().enumerate() {
@@ -62,16 +61,22 @@ pub fn validate(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                 if index != 0 {
                     errs.push(key.span(), "`input` must come first, before every layer");
                 }
-                if let Some(s) = errs.ok(args::size(&size)) {
+                if let Some(s) = errs.ok(args::size(&size, "the network's `input` size")) {
                     if s.known() == Some(0) {
                         errs.push(
                             s.span(),
                             "`input` has size 0; a network needs at least one input value",
                         );
                     } else if let Size::Expr(..) = s {
-                        checks.push(positive(&s, "`input`"));
+                        checks.push(positive(
+                            &s,
+                            &format!(
+                                "the network's `input` size, `{}`, is 0; a network needs at least one input value",
+                                s.display()
+                            ),
+                        ));
                     }
-                    current = Some((s.clone(), "the network's `input`".into()));
+                    current = Some((s.clone(), Producer::Input));
                     input = Some(s);
                 }
             }
@@ -82,7 +87,7 @@ pub fn validate(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                     errs.push(
                         layer.name.span(),
                         format!(
-                            "the layer name `{name}` is used twice (first by layer {first}); each layer needs its own name"
+                            "the layer name `{name}` is used twice (layers {first} and {layer_decls}); each layer needs its own name, as it becomes a field of `{net_name}`"
                         ),
                     );
                 } else {
@@ -91,7 +96,7 @@ pub fn validate(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                 let (lowered, out) = lower_layer(&layer, current.as_ref(), &mut errs, &mut checks);
                 // A layer with another mistake still passes on its output size, so the
                 // layers after it are checked too.
-                current = out.map(|o| (o, format!("`{name}`")));
+                current = out.map(|o| (o, Producer::Layer(name)));
                 layers.extend(lowered);
             }
         }
@@ -120,22 +125,49 @@ pub fn validate(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
     })
 }
 
+/// Where a layer's input comes from, for messages.
+enum Producer {
+    Input,
+    Layer(String),
+}
+
+impl Producer {
+    /// "the network's `input` is" / "`fc1` produces", before a size.
+    fn gives(&self) -> String {
+        match self {
+            Producer::Input => "the network's `input` is".into(),
+            Producer::Layer(name) => format!("`{name}` produces"),
+        }
+    }
+    /// "the network's `input`" / "`fc1`".
+    fn name(&self) -> String {
+        match self {
+            Producer::Input => "the network's `input`".into(),
+            Producer::Layer(name) => format!("`{name}`"),
+        }
+    }
+}
+
 /// A `const` check that a size is not zero.
-fn positive(s: &Size, who: &str) -> ConstCheck {
-    let t = s.tokens();
-    ConstCheck {
-        cond: quote!((#t) > 0),
-        message: format!(
-            "{who} has size `{}` = 0; every size must be at least 1",
-            s.display()
-        ),
+fn positive(s: &Size, message: &str) -> ConstCheck {
+    ConstCheck::Positive {
+        value: s.tokens(),
+        message: message.into(),
         span: s.span(),
+    }
+}
+
+/// "`H` = " before a size the compiler formats, or nothing for a literal.
+fn named(s: &Size) -> String {
+    match s {
+        Size::Lit(..) => String::new(),
+        Size::Expr(..) => format!("`{}` = ", s.display()),
     }
 }
 
 fn lower_layer(
     layer: &LayerDecl,
-    prev: Option<&(Size, String)>,
+    prev: Option<&(Size, Producer)>,
     errs: &mut Errors,
     checks: &mut Vec<ConstCheck>,
 ) -> (Option<Layer>, Option<Size>) {
@@ -144,11 +176,12 @@ fn lower_layer(
     if kind != "dense" {
         errs.push(
             layer.kind.span(),
-            suggest::unknown("layer kind", &kind, LayerKind::NAMES),
+            suggest::unknown("layer kind", &kind, LayerKind::NAMES, LayerKind::ALIASES),
         );
         return (None, None);
     }
     let positional: Vec<&Arg> = layer.args.iter().filter(|a| a.key.is_none()).collect();
+    // Checked in the order they are written, so the errors come out in source order.
     let mut ok = true;
 
     // Size: `OUT` or `IN -> OUT`.
@@ -160,12 +193,70 @@ fn lower_layer(
             );
             None
         }
-        Some(a) => errs.ok(args::size_pair(&a.value)),
+        Some(a) => errs.ok(args::size_pair(&a.value, &name)),
     };
+    let mut shape = None;
+    if let Some((explicit_in, outputs)) = sizes {
+        if outputs.known() == Some(0) {
+            errs.push(
+                outputs.span(),
+                format!("`{name}` has 0 outputs; a layer needs at least one unit"),
+            );
+            ok = false;
+        } else if let Size::Expr(..) = outputs {
+            checks.push(positive(
+                &outputs,
+                &format!(
+                    "the output size of `{name}`, `{}`, is 0; a layer needs at least one unit",
+                    outputs.display()
+                ),
+            ));
+        }
+        let inputs = match (explicit_in, prev) {
+            (Some(e), Some((p, who))) => {
+                let hint = format!(
+                    "only `{}` to take the input size from {}",
+                    outputs.display(),
+                    who.name()
+                );
+                match (e.known(), p.known()) {
+                    (Some(a), Some(b)) if a != b => {
+                        errs.push(
+                            e.span(),
+                            format!(
+                                "`{name}` expects {a} inputs, but {} {b}\n\nhelp: write `{b} -> {}`, or {hint}",
+                                who.gives(),
+                                outputs.display(),
+                            ),
+                        );
+                        ok = false;
+                    }
+                    (Some(_), Some(_)) => {}
+                    _ => checks.push(ConstCheck::Equal {
+                        expected: e.tokens(),
+                        found: p.tokens(),
+                        parts: [
+                            format!("`{name}` expects {}", named(&e)),
+                            format!(" inputs, but {} {}", who.gives(), named(p)),
+                            format!("\n\nhelp: make the sizes equal, or write {hint}"),
+                        ],
+                        span: e.span(),
+                    }),
+                }
+                // Use the producer's size: the type check then holds by construction.
+                Some(p.at(e.span()))
+            }
+            (None, Some((p, _))) => Some(p.clone()),
+            (Some(e), None) => Some(e),
+            (None, None) => None,
+        };
+        shape = Some((inputs, outputs));
+    }
+
     // Activation.
     let act = match positional.get(1) {
         None => Some(Act::Identity),
-        Some(a) => activation(a, errs),
+        Some(a) => activation(&name, a, errs),
     };
     for extra in positional.iter().skip(2) {
         errs.push(
@@ -179,71 +270,43 @@ fn lower_layer(
     let mut init_seen = false;
     for a in layer.args.iter().filter(|a| a.key.is_some()) {
         let key = a.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
+        let key_span = a.key.as_ref().map_or(a.span, |k| k.span());
         match key.as_str() {
             "init" if init_seen => {
-                errs.push(a.span, "`init` is given twice");
+                errs.push(key_span, format!("`init` is given twice for `{name}`"));
                 ok = false;
             }
             "init" => {
                 init_seen = true;
                 init = init_kind(a, errs);
             }
+            "activation" | "act" => {
+                let size = positional
+                    .first()
+                    .map_or_else(|| "128".to_string(), |s| s.value.to_string());
+                errs.push(
+                    key_span,
+                    format!(
+                        "the activation of `{name}` is not a named argument\n\nhelp: write it second, after the size: `dense({size}, {})`",
+                        a.value
+                    ),
+                );
+                ok = false;
+            }
             other => {
-                let span = a.key.as_ref().map_or(a.span, |k| k.span());
-                errs.push(span, suggest::unknown("argument", other, &["init"]));
+                errs.push(
+                    key_span,
+                    suggest::unknown("named argument", other, &["init"], &[]),
+                );
                 ok = false;
             }
         }
     }
 
-    let Some((explicit_in, outputs)) = sizes else {
+    let Some((inputs, outputs)) = shape else {
         return (None, None);
     };
-    if outputs.known() == Some(0) {
-        errs.push(
-            outputs.span(),
-            format!("`{name}` has 0 outputs; a layer needs at least one unit"),
-        );
-        ok = false;
-    } else if let Size::Expr(..) = outputs {
-        checks.push(positive(&outputs, &format!("`{name}`'s output")));
-    }
-    let inputs = match (explicit_in, prev) {
-        (Some(e), Some((p, who))) => {
-            match (e.known(), p.known()) {
-                (Some(a), Some(b)) if a != b => {
-                    errs.push(
-                        e.span(),
-                        format!(
-                            "`{name}` expects {a} inputs, but {who} produces {b}\n\nhelp: write `dense({b} -> {})` or leave the input size out: `dense({})`",
-                            outputs.display(),
-                            outputs.display()
-                        ),
-                    );
-                    ok = false;
-                }
-                (Some(_), Some(_)) => {}
-                _ => {
-                    let (et, pt) = (e.tokens(), p.tokens());
-                    checks.push(ConstCheck {
-                        cond: quote!((#et) == (#pt)),
-                        message: format!(
-                            "`{name}` expects `{}` inputs, but {who} produces `{}`",
-                            e.display(),
-                            p.display()
-                        ),
-                        span: e.span(),
-                    });
-                }
-            }
-            // Use the producer's size: the type check then holds by construction.
-            p.at(e.span())
-        }
-        (None, Some((p, _))) => p.clone(),
-        (Some(e), None) => e,
-        (None, None) => return (None, Some(outputs)),
-    };
-    let (Some(act), Some(init), true) = (act, init, ok) else {
+    let (Some(inputs), Some(act), Some(init), true) = (inputs, act, init, ok) else {
         return (None, Some(outputs));
     };
     let out = outputs.clone();
@@ -260,7 +323,7 @@ fn lower_layer(
     )
 }
 
-fn activation(a: &Arg, errs: &mut Errors) -> Option<Act> {
+fn activation(layer: &str, a: &Arg, errs: &mut Errors) -> Option<Act> {
     let (name, params) = errs.ok(args::call(&a.value))?;
     let word = name.to_string();
     let no_params = |errs: &mut Errors, act: Act| {
@@ -286,7 +349,9 @@ fn activation(a: &Arg, errs: &mut Errors) -> Option<Act> {
                 } else {
                     errs.push(
                         span_of(p),
-                        format!("the `leaky_relu` slope must lie in [0, 1), found {slope}"),
+                        format!(
+                            "the `leaky_relu` slope of `{layer}` must lie in [0, 1), found `{p}`\n\nhelp: the slope scales negative inputs; plain `leaky_relu` uses 0.01"
+                        ),
                     );
                     None
                 }
@@ -302,7 +367,7 @@ fn activation(a: &Arg, errs: &mut Errors) -> Option<Act> {
         _ => {
             errs.push(
                 name.span(),
-                suggest::unknown("activation", &word, Act::NAMES),
+                suggest::unknown("activation", &word, Act::NAMES, Act::ALIASES),
             );
             None
         }
@@ -339,7 +404,7 @@ fn init_kind(a: &Arg, errs: &mut Errors) -> Option<InitKind> {
         _ => {
             errs.push(
                 name.span(),
-                suggest::unknown("initialization", &word, InitKind::NAMES),
+                suggest::unknown("initialization", &word, InitKind::NAMES, InitKind::ALIASES),
             );
             None
         }
@@ -393,6 +458,39 @@ mod tests {
         let net = validate(syn::parse_quote! { struct N { input: IN, a: dense(IN -> 3) } })
             .unwrap_or_else(|_| panic!("valid declaration rejected"));
         assert_eq!(net.checks.len(), 2);
-        assert!(net.checks[1].message.contains("expects `IN` inputs"));
+        let ConstCheck::Equal { parts, .. } = &net.checks[1] else {
+            panic!("expected an equality check")
+        };
+        assert_eq!(parts[0], "`a` expects `IN` = ");
+        assert_eq!(parts[1], " inputs, but the network's `input` is `IN` = ");
+    }
+
+    #[test]
+    fn reports_in_source_order_with_both_sizes() {
+        let m = messages(syn::parse_quote! {
+            struct N { input: 4, a: dense(8, relu), b: dense(0, init = glorot), c: dense(3 -> 2, linear) }
+        });
+        assert_eq!(m.len(), 4, "{m:?}");
+        assert!(m[0].contains("`b` has 0 outputs"), "{}", m[0]);
+        assert!(
+            m[1].contains("`glorot` is called `xavier` here"),
+            "{}",
+            m[1]
+        );
+        assert!(
+            m[2].contains("`c` expects 3 inputs, but `b` produces 0"),
+            "{}",
+            m[2]
+        );
+        assert!(
+            m[2].contains("help: write `0 -> 2`, or only `2` to take the input size from `b`"),
+            "{}",
+            m[2]
+        );
+        assert!(
+            m[3].contains("`linear` is called `identity` here"),
+            "{}",
+            m[3]
+        );
     }
 }

@@ -19,9 +19,9 @@ use nalgebra::SVector;
 
 /// A target for one output of `M` values: a class index or an `SVector<T, M>`.
 #[diagnostic::on_unimplemented(
-    message = "a target of type `{Self}` does not fit an output of {M} values",
-    label = "expected a class index (`usize`) or a vector of {M} values",
-    note = "the target must have as many values as the network has outputs"
+    message = "this target does not fit an output of {M} values",
+    label = "expected a class index (`usize`) or an `SVector<{T}, {M}>`",
+    note = "a target vector must have as many values as the network has outputs"
 )]
 pub trait SampleTarget<T, const M: usize> {
     /// The target as the loss reads it.
@@ -43,8 +43,8 @@ impl<T: Scalar, const M: usize> SampleTarget<T, M> for SVector<T, M> {
 /// Targets for a batch of outputs with `M` rows: class labels (`[usize]`) or a matrix with
 /// `M` rows and one column per sample.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the targets of a batch of outputs with {M} rows",
-    label = "expected class labels (`[usize]`) or a `Batch<T, {M}>`",
+    message = "these targets do not fit a batch of outputs with {M} rows",
+    label = "expected class labels (`[usize]`) or a `Batch<{T}, {M}>`",
     note = "target vectors must have as many rows as the network has outputs"
 )]
 pub trait BatchTarget<T, const M: usize> {

@@ -1,6 +1,6 @@
 //! Forward passes: `z_l = W_l x_{l-1} + b_l`, `x_l = σ(z_l)`, for one sample and for batches.
 
-use super::{act_value, batch, names, vector, x_field, z_field};
+use super::{act_value, batch, names, respan, vector, x_field, z_field};
 use crate::ir::Network;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -93,17 +93,26 @@ pub fn generate(net: &Network) -> TokenStream {
         }
     }
 
+    // The one-sample signatures are spanned on the declared input size: when a caller
+    // passes a vector of another size, the compiler's "defined here" shows that size.
+    let in_span = net.input.span();
+    let forward_sig = respan(quote!(pub fn forward(&self, x: &#in_v) -> #out_v), in_span);
+    let trace_sig = respan(
+        quote!(pub fn forward_trace(&self, x: &#in_v) -> #trace<T>),
+        in_span,
+    );
+
     quote! {
         impl<T: ::nn_core::Scalar> #name<T> {
             /// The network's output `f(x)` for one sample. Allocates nothing.
-            pub fn forward(&self, x: &#in_v) -> #out_v {
+            #forward_sig {
                 #(#steps)*
                 #last
             }
 
             /// The forward pass for one sample, keeping every layer's `z_l` and `x_l` for
             /// [`backward`](Self::backward). Allocates nothing.
-            pub fn forward_trace(&self, x: &#in_v) -> #trace<T> {
+            #trace_sig {
                 #(#trace_steps)*
                 #trace { #(#trace_fields),* }
             }

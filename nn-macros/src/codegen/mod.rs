@@ -14,8 +14,8 @@ mod types;
 
 pub use stub::stub;
 
-use crate::ir::{Act, Layer, LayerKind, Network};
-use proc_macro2::{Ident, TokenStream};
+use crate::ir::{Act, ConstCheck, Layer, LayerKind, Network};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 
 pub fn generate(net: &Network) -> TokenStream {
@@ -23,10 +23,28 @@ pub fn generate(net: &Network) -> TokenStream {
     let forward = forward::generate(net);
     let backward = backward::generate(net);
     let params = params::generate(net);
-    let checks = net.checks.iter().map(|c| {
-        let cond = &c.cond;
-        let msg = &c.message;
-        quote_spanned!(c.span=> const _: () = ::core::assert!(#cond, #msg);)
+    let checks = net.checks.iter().map(|c| match c {
+        ConstCheck::Positive {
+            value,
+            message,
+            span,
+        } => quote_spanned! {*span=>
+            const _: () = if (#value) == 0 {
+                ::core::panic!("{}", #message)
+            };
+        },
+        ConstCheck::Equal {
+            expected,
+            found,
+            parts: [a, b, c],
+            span,
+        } => quote_spanned! {*span=>
+            const _: () = if let ::core::option::Option::Some(message) =
+                ::nn_core::__private::size_mismatch(#expected, #found, [#a, #b, #c])
+            {
+                ::core::panic!("{}", message.as_str())
+            };
+        },
     });
     quote! {
         #types
@@ -35,6 +53,24 @@ pub fn generate(net: &Network) -> TokenStream {
         #params
         #(#checks)*
     }
+}
+
+/// `tokens` with every span (also inside groups) set to `span`, so the compiler shows
+/// `span` for the whole item (`quote_spanned!` leaves interpolated tokens as they were).
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
 
 /// `::nn_core::layer::Dense<T, IN, OUT>`.

@@ -3,7 +3,7 @@
 use super::{layer_type, names, vector};
 use crate::ir::Network;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 pub fn generate(net: &Network) -> TokenStream {
     let name = &net.name;
@@ -52,7 +52,15 @@ pub fn generate(net: &Network) -> TokenStream {
         })
     });
 
+    // For `chain`'s size check; spanned on the output size, which the compiler then shows
+    // as the size this network has when another network does not fit.
+    let output_size = quote_spanned! {net.output().span()=>
+        impl<T: ::nn_core::Scalar> ::nn_core::network::OutputSize<::nn_core::network::Size<#out_t>> for #name<T> {}
+    };
+
     quote! {
+        #output_size
+
         impl<T: ::nn_core::Scalar> #name<T> {
             /// The number of input values.
             pub const INPUTS: usize = #in_t;

@@ -34,7 +34,9 @@
 //!
 //! ## Features
 //!
-//! - `std` (default): implies `alloc`; matrix kernels detect AVX/FMA at run time.
+//! - `std` (default): implies `alloc`; matrix kernels detect AVX/FMA at run time; reading
+//!   data sets ([`data`]: IDX files, MNIST) and saving and loading weights ([`io`]:
+//!   safetensors files with PyTorch's `state_dict` names).
 //! - `alloc`: parameters on the heap, the batch (training) path.
 //! - `libm`: float math without `std` (for `#![no_std]` targets).
 //!
@@ -54,10 +56,13 @@ extern crate std;
 pub mod activation;
 #[cfg(feature = "alloc")]
 mod batch;
+#[cfg(feature = "std")]
+pub mod data;
 pub mod error;
 mod fmt;
 pub mod gradcheck;
 pub mod init;
+pub mod io;
 pub mod kernels;
 pub mod layer;
 pub mod loss;

@@ -7,7 +7,7 @@
 //! Run: `cargo bench --bench mlp` (one thread; criterion prints time and throughput).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use nn_core::{network, nalgebra::SVector, Batch};
+use nn_core::{nalgebra::SVector, network, Batch};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::hint::black_box;
 
@@ -29,10 +29,14 @@ fn w1_w2(c: &mut Criterion) {
     let x = SVector::<f32, 784>::from_fn(|_, _| rng.random());
     let mut g = c.benchmark_group("mlp");
     g.throughput(Throughput::Elements(FLOP_PER_SAMPLE));
-    g.bench_function("W1 forward, batch 1 (FLOP/s)", |b| b.iter(|| net.forward(black_box(&x))));
+    g.bench_function("W1 forward, batch 1 (FLOP/s)", |b| {
+        b.iter(|| net.forward(black_box(&x)))
+    });
     let xb = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
     g.throughput(Throughput::Elements(64));
-    g.bench_function("W2 forward, batch 64 (samples/s)", |b| b.iter(|| net.forward_batch(black_box(&xb))));
+    g.bench_function("W2 forward, batch 64 (samples/s)", |b| {
+        b.iter(|| net.forward_batch(black_box(&xb)))
+    });
     g.finish();
 }
 

@@ -29,7 +29,9 @@
 use crate::{Batch, Error, Parameters, Scalar};
 
 /// A network's batch path: forward with intermediates, and backward to parameter gradients.
-pub trait BatchNetwork<T: Scalar, const IN: usize, const OUT: usize>: Parameters<T> + Clone {
+pub trait BatchNetwork<T: Scalar, const IN: usize, const OUT: usize>:
+    Parameters<T> + Clone
+{
     /// The intermediates of a batch's forward pass (the generated `NameBatchTrace<T>`).
     type Trace;
     /// A network with every parameter zero (the shape of gradients and optimizer state).

@@ -71,6 +71,8 @@ pub mod optim;
 mod param;
 mod params;
 mod scalar;
+#[cfg(feature = "std")]
+pub mod train;
 pub mod summary;
 
 #[cfg(feature = "alloc")]

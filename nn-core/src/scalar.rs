@@ -100,4 +100,9 @@ macro_rules! impl_scalar {
 }
 
 impl_scalar!(f32, "f32", matrixmultiply::sgemm, crate::kernels::gemv_f32);
-impl_scalar!(f64, "f64", matrixmultiply::dgemm, crate::kernels::gemv_portable);
+impl_scalar!(
+    f64,
+    "f64",
+    matrixmultiply::dgemm,
+    crate::kernels::gemv_portable
+);

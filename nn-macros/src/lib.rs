@@ -1,8 +1,8 @@
 //! The `network!` procedural macro of nn-core.
 //!
 //! Only this file touches `proc_macro`; the pipeline is plain Rust over `proc_macro2`/`syn`:
-//! [`parse`] (syntax tree with spans) -> [`validate`] (thread sizes through the layers,
-//! collect every error, lower to the resolved [`ir`]) -> [`codegen`].
+//! `parse` (syntax tree with spans) -> `validate` (thread sizes through the layers,
+//! collect every error, lower to the resolved `ir`) -> `codegen`.
 //! On errors the macro emits every `compile_error!` plus a stub of the struct.
 //!
 //! Use it through `nn_core::network!`; its documentation is there.

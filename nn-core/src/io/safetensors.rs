@@ -482,7 +482,7 @@ mod tests {
     /// Builds a safetensors file by hand, following the format's specification.
     fn hand_built(header: &str, data: &[u8]) -> Vec<u8> {
         let mut header = header.as_bytes().to_vec();
-        while header.len() % 8 != 0 {
+        while !header.len().is_multiple_of(8) {
             header.push(b' ');
         }
         let mut out = (header.len() as u64).to_le_bytes().to_vec();

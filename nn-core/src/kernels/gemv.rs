@@ -22,17 +22,18 @@
 /// ```
 pub fn gemv_portable<T: crate::Scalar>(y: &mut [T], w: &[T], x: &[T]) {
     let rows = y.len();
-    assert_eq!(w.len(), rows * x.len(), "gemv: W must hold rows x cols values");
+    assert_eq!(
+        w.len(),
+        rows * x.len(),
+        "gemv: W must hold rows x cols values"
+    );
     if rows == 0 {
         return;
     }
     let mut cols = w.chunks_exact(rows).zip(x);
-    loop {
-        let (Some((c0, &x0)), Some((c1, &x1)), Some((c2, &x2)), Some((c3, &x3))) =
-            (cols.next(), cols.next(), cols.next(), cols.next())
-        else {
-            break;
-        };
+    while let (Some((c0, &x0)), Some((c1, &x1)), Some((c2, &x2)), Some((c3, &x3))) =
+        (cols.next(), cols.next(), cols.next(), cols.next())
+    {
         for i in 0..rows {
             y[i] += c0[i] * x0 + c1[i] * x1 + c2[i] * x2 + c3[i] * x3;
         }
@@ -57,7 +58,11 @@ pub fn gemv_portable<T: crate::Scalar>(y: &mut [T], w: &[T], x: &[T]) {
 /// assert_eq!(fast, slow);
 /// ```
 pub fn gemv_f32(y: &mut [f32], w: &[f32], x: &[f32]) {
-    assert_eq!(w.len(), y.len() * x.len(), "gemv: W must hold rows x cols values");
+    assert_eq!(
+        w.len(),
+        y.len() * x.len(),
+        "gemv: W must hold rows x cols values"
+    );
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
         match super::x86::level() {
@@ -81,14 +86,19 @@ mod tests {
     fn fast_kernels_agree_with_the_portable_loop() {
         for rows in (1..=40).chain([63, 64, 65, 127, 128, 129, 255, 300]) {
             for cols in [1, 3, 4, 7, 64] {
-                let w: Vec<f32> = (0..rows * cols).map(|v| ((v * 37 % 101) as f32 - 50.0) / 64.0).collect();
+                let w: Vec<f32> = (0..rows * cols)
+                    .map(|v| ((v * 37 % 101) as f32 - 50.0) / 64.0)
+                    .collect();
                 let x: Vec<f32> = (0..cols).map(|v| (v as f32 - 2.0) / 4.0).collect();
                 let mut fast: Vec<f32> = (0..rows).map(|v| v as f32 / 8.0).collect();
                 let mut slow = fast.clone();
                 gemv_f32(&mut fast, &w, &x);
                 gemv_portable(&mut slow, &w, &x);
                 for (a, b) in fast.iter().zip(&slow) {
-                    assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "rows {rows} cols {cols}: {a} vs {b}");
+                    assert!(
+                        (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                        "rows {rows} cols {cols}: {a} vs {b}"
+                    );
                 }
             }
         }

@@ -22,7 +22,8 @@ pub(crate) fn level() -> Level {
         _ => {
             let l = if std::is_x86_feature_detected!("avx512f") {
                 Level::Avx512
-            } else if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            } else if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+            {
                 Level::Avx2
             } else {
                 Level::Baseline
@@ -68,7 +69,11 @@ pub(crate) unsafe fn gemv_avx512(y: &mut [f32], w: &[f32], x: &[f32]) {
                 p = p.add(rows);
             }
             let yp = y.as_mut_ptr().add(r);
-            _mm512_mask_storeu_ps(yp, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, yp), acc));
+            _mm512_mask_storeu_ps(
+                yp,
+                mask,
+                _mm512_add_ps(_mm512_maskz_loadu_ps(mask, yp), acc),
+            );
         }
     }
 }
@@ -122,7 +127,10 @@ pub(crate) unsafe fn gemv_avx2(y: &mut [f32], w: &[f32], x: &[f32]) {
         }
     }
     for i in r..rows {
-        y[i] += x.iter().enumerate().fold(0.0, |s, (j, &xj)| s + w[j * rows + i] * xj);
+        y[i] += x
+            .iter()
+            .enumerate()
+            .fold(0.0, |s, (j, &xj)| s + w[j * rows + i] * xj);
     }
 }
 

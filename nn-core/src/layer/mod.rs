@@ -1,7 +1,7 @@
 //! Layers: the parameterized maps a `network!` is built from.
 //!
 //! Each layer owns its parameters (in [`Param`](crate::Param) storage), implements
-//! [`Parameters`](crate::Parameters) so generic code can visit them, and provides a forward
+//! [`Parameters`] so generic code can visit them, and provides a forward
 //! map and its backward (vector-Jacobian) map for one sample and for a batch.
 //!
 //! ```

@@ -146,6 +146,13 @@ pub trait Optimizer<T: Scalar, P: Parameters<T> + Clone> {
     /// assert_eq!((opt.steps(), opt.velocity().unwrap().bias[0]), (0, 0.0));
     /// ```
     fn reset(&mut self);
+
+    /// Called by training loops before each gradient is computed. Most optimizers need
+    /// nothing here; [`Nesterov`] moves `params` to its look-ahead point, where the lecture
+    /// takes the gradient.
+    fn before_gradient(&mut self, _params: &mut P) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 /// `Ok` when `other` has exactly the tensors of `params`: same count, same lengths.

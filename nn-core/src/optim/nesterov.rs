@@ -297,6 +297,9 @@ impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Nesterov<P> {
     fn step(&mut self, params: &mut P, grads: &P) -> Result<(), Error> {
         Nesterov::step(self, params, grads)
     }
+    fn before_gradient(&mut self, params: &mut P) -> Result<(), Error> {
+        self.lookahead(params)
+    }
     fn steps(&self) -> u64 {
         self.t
     }

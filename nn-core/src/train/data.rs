@@ -1,0 +1,106 @@
+//! Training data: inputs as columns of a batch, targets as class labels or vectors.
+
+use crate::{Batch, Error, Scalar};
+use std::vec::Vec;
+
+/// The targets of a data set.
+#[derive(Clone, Copy, Debug)]
+pub enum Targets<'a, T: Scalar, const OUT: usize> {
+    /// One class index per sample.
+    Classes(&'a [usize]),
+    /// One target vector per sample (a column each).
+    Values(&'a Batch<T, OUT>),
+}
+
+/// Inputs (one sample per column) with their targets.
+///
+/// ```
+/// use nn_core::{Batch, train::Data};
+/// let x = Batch::<f32, 3>::zeros(4);
+/// let labels = [0usize, 1, 1, 0];
+/// let d = Data::<f32, 3, 2>::classes(&x, &labels);
+/// assert_eq!(d.len(), 4);
+/// assert!(d.check().is_ok());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Data<'a, T: Scalar, const IN: usize, const OUT: usize> {
+    /// The inputs, `IN x n`.
+    pub x: &'a Batch<T, IN>,
+    /// The targets.
+    pub y: Targets<'a, T, OUT>,
+}
+
+impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
+    /// Inputs with class labels.
+    pub fn classes(x: &'a Batch<T, IN>, labels: &'a [usize]) -> Self {
+        Self { x, y: Targets::Classes(labels) }
+    }
+
+    /// Inputs with target vectors.
+    pub fn values(x: &'a Batch<T, IN>, y: &'a Batch<T, OUT>) -> Self {
+        Self { x, y: Targets::Values(y) }
+    }
+
+    /// The number of samples.
+    pub fn len(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks that there is one target per input and every label is below `OUT`.
+    pub fn check(&self) -> Result<(), Error> {
+        let found = match self.y {
+            Targets::Classes(l) => l.len(),
+            Targets::Values(v) => v.ncols(),
+        };
+        if found != self.len() {
+            return Err(Error::LengthMismatch { what: "targets", expected: self.len(), found });
+        }
+        if let Targets::Classes(l) = self.y {
+            if let Some(&class) = l.iter().find(|&&c| c >= OUT) {
+                return Err(Error::ClassOutOfRange { class, classes: OUT });
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the samples at `idx` into `x` and `y` (resized as needed).
+    pub(crate) fn gather(&self, idx: &[usize], x: &mut Batch<T, IN>, y: &mut Gathered<T, OUT>) {
+        if x.ncols() != idx.len() {
+            *x = Batch::zeros(idx.len());
+        }
+        for (dst, &i) in x.as_mut_slice().chunks_exact_mut(IN.max(1)).zip(idx) {
+            dst.copy_from_slice(&self.x.as_slice()[i * IN..(i + 1) * IN]);
+        }
+        match self.y {
+            Targets::Classes(l) => {
+                y.labels.clear();
+                y.labels.extend(idx.iter().map(|&i| l[i]));
+            }
+            Targets::Values(v) => {
+                if y.values.ncols() != idx.len() {
+                    y.values = Batch::zeros(idx.len());
+                }
+                for (dst, &i) in y.values.as_mut_slice().chunks_exact_mut(OUT.max(1)).zip(idx) {
+                    dst.copy_from_slice(&v.as_slice()[i * OUT..(i + 1) * OUT]);
+                }
+            }
+        }
+    }
+}
+
+/// A mini-batch's targets, reused across steps.
+pub(crate) struct Gathered<T: Scalar, const OUT: usize> {
+    pub labels: Vec<usize>,
+    pub values: Batch<T, OUT>,
+}
+
+impl<T: Scalar, const OUT: usize> Gathered<T, OUT> {
+    pub fn new() -> Self {
+        Self { labels: Vec::new(), values: Batch::zeros(0) }
+    }
+}

@@ -1,0 +1,78 @@
+//! A training loop: mini-batches with seeded shuffling, epochs, a validation set, metrics,
+//! a progress bar, callbacks, and a typed stop on a non-finite loss.
+//!
+//! One epoch visits the training samples in a fresh random order (seeded, so a run is
+//! reproducible) in mini-batches `D̂` of `batch_size`; each step computes the batch loss
+//! `L(β, D̂)` (mean over the batch), its gradient by backpropagation, and hands it to the
+//! optimizer. After each epoch the loss and accuracy on the training and validation sets go
+//! into the [`History`] and to every [`Callback`] (early stopping is one).
+//!
+//! A step whose loss or gradient is not finite stops training with
+//! [`TrainError::NonFinite`], naming the epoch and step, before the optimizer sees it: the
+//! network keeps its last good weights.
+//!
+//! ```
+//! use nn_core::{network, Batch, loss::CrossEntropy, optim::Adam};
+//! use nn_core::train::{Data, Fit};
+//! network! { struct Net { input: 2, h: dense(16, tanh), out: dense(2) } }
+//!
+//! // Two classes: points with x0 > x1 and the rest.
+//! let x = Batch::<f32, 2>::from_fn(200, |r, c| ((c * 7 + r * 13) % 17) as f32 / 17.0 - 0.5);
+//! let y: Vec<usize> = (0..200).map(|c| usize::from(x[(0, c)] > x[(1, c)])).collect();
+//! let mut net: Net = Net::new(&mut rand::rngs::StdRng::seed_from_u64(1));
+//! # use rand::SeedableRng;
+//! let mut adam = Adam::new(0.01);
+//! let history = Fit::new(60).batch_size(20).seed(3)
+//!     .run(&mut net, &mut adam, &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+//!     .unwrap();
+//! assert!(history.last().unwrap().train.accuracy.unwrap() > 0.9);
+//! ```
+
+mod data;
+mod early_stopping;
+mod fit;
+mod history;
+
+pub use data::{Data, Targets};
+pub use early_stopping::EarlyStopping;
+pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
+pub use history::{EpochStats, History, Metrics};
+
+use core::fmt;
+
+/// Why training stopped early.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// A loss or gradient was NaN or infinite; the weights are those before that step.
+    NonFinite {
+        /// The epoch (from 1).
+        epoch: usize,
+        /// The step within the epoch (from 1).
+        step: usize,
+        /// The loss of that step.
+        loss: f64,
+    },
+    /// A data, loss or optimizer error.
+    Core(crate::Error),
+}
+
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainError::NonFinite { epoch, step, loss } => write!(
+                f,
+                "training diverged at epoch {epoch}, step {step}: expected a finite loss and gradient, found loss {loss}; the weights are those before this step (try a smaller learning rate)"
+            ),
+            TrainError::Core(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {}
+
+impl From<crate::Error> for TrainError {
+    fn from(e: crate::Error) -> Self {
+        TrainError::Core(e)
+    }
+}

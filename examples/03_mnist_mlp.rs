@@ -1,4 +1,5 @@
-//! MNIST with a multi-layer perceptron: 784-512-256-10, ReLU, softmax cross-entropy, Adam.
+//! MNIST with a multi-layer perceptron: 784-512-256-10, ReLU, dropout 0.2 after each hidden
+//! layer, softmax cross-entropy, Adam.
 //!
 //! Trains on 55,000 training images, validates on the other 5,000 after every epoch, and
 //! reports accuracy on the 10,000 test images. Ends with
@@ -29,7 +30,9 @@ network! {
     pub struct Mlp {
         input: 784,
         fc1: dense(512, relu, init = he),
+        drop1: dropout(0.2),
         fc2: dense(256, relu, init = he),
+        drop2: dropout(0.2),
         fc3: dense(10),
     }
 }
@@ -47,7 +50,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
-        epochs: 12,
+        epochs: 20,
         seed: 1,
         batch_size: 128,
         lr: None,
@@ -57,7 +60,10 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("`{flag}` needs a value"));
-        let num = |v: String| v.parse::<f64>().map_err(|_| format!("`{flag}` expects a number, found `{v}`"));
+        let num = |v: String| {
+            v.parse::<f64>()
+                .map_err(|_| format!("`{flag}` expects a number, found `{v}`"))
+        };
         match flag.as_str() {
             "--data" => a.data = PathBuf::from(value()?),
             "--epochs" => a.epochs = num(value()?)? as usize,
@@ -82,7 +88,9 @@ struct Decayed<O> {
 
 impl<O: Optimizer<f32, Mlp>> Optimizer<f32, Mlp> for Decayed<O> {
     fn step(&mut self, params: &mut Mlp, grads: &Mlp) -> Result<(), Error> {
-        let Some(decay) = &self.decay else { return self.inner.step(params, grads) };
+        let Some(decay) = &self.decay else {
+            return self.inner.step(params, grads);
+        };
         let g = self.grads.get_or_insert_with(Mlp::zeros);
         g.clone_from(grads);
         decay.apply(g, params)?;
@@ -132,7 +140,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("{}", Mlp::<f32>::summary());
     let train = Data::classes(&x_train, &y_train);
     let val = Data::classes(&x_val, &y_val);
-    let fit = Fit::new(args.epochs).batch_size(args.batch_size).seed(args.seed).progress(true);
+    let fit = Fit::new(args.epochs)
+        .batch_size(args.batch_size)
+        .seed(args.seed)
+        .progress(true);
     let mut log = |e: &EpochStats, _: &mut Mlp| {
         print_epoch(e);
         nn_core::train::Control::Continue
@@ -163,7 +174,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "rprop" | "lbfgs" => full_batch(&args, &mut net, &mnist.train)?,
         other => return Err(format!("unknown optimizer `{other}`; expected sgd, momentum, nesterov, adam, nadam, rprop or lbfgs").into()),
     };
-    let train_seconds = if history.epochs.is_empty() { start.elapsed().as_secs_f64() } else { history.train_seconds() };
+    let train_seconds = if history.epochs.is_empty() {
+        start.elapsed().as_secs_f64()
+    } else {
+        history.train_seconds()
+    };
     let test = evaluate(&net, &CrossEntropy, &Data::classes(&x_test, &y_test), 1000)?;
     println!(
         "result: test_accuracy={:.4} train_seconds={:.1} optimizer={} epochs={}",
@@ -182,7 +197,11 @@ fn test_set(set: &MnistSet) -> Result<(Batch<f32, 784>, Vec<usize>), Error> {
 
 /// Rprop or L-BFGS on the full batch of the first 5,000 training images: one step per
 /// iteration, `--epochs` x 20 iterations.
-fn full_batch(args: &Args, net: &mut Mlp, train: &MnistSet) -> Result<History, Box<dyn std::error::Error>> {
+fn full_batch(
+    args: &Args,
+    net: &mut Mlp,
+    train: &MnistSet,
+) -> Result<History, Box<dyn std::error::Error>> {
     use nn_core::loss::{LossExt, Reduction};
     let idx: Vec<usize> = (0..5000.min(train.len())).collect();
     let (x, y) = train.batch(&idx)?;
@@ -190,7 +209,8 @@ fn full_batch(args: &Args, net: &mut Mlp, train: &MnistSet) -> Result<History, B
     let mut dl_df = Batch::<f32, 10>::zeros(x.ncols());
     let mut loss_and_grad = |net: &Mlp, grads: &mut Mlp| -> Result<f64, Error> {
         net.forward_batch_trace_into(&x, &mut trace);
-        let l = CrossEntropy.batch_grad_into(trace.output(), &y[..], Reduction::Mean, &mut dl_df)?;
+        let l =
+            CrossEntropy.batch_grad_into(trace.output(), &y[..], Reduction::Mean, &mut dl_df)?;
         net.backward_batch_params(&x, &mut trace, &dl_df, grads)?;
         Ok(f64::from(l))
     };
@@ -217,6 +237,10 @@ fn full_batch(args: &Args, net: &mut Mlp, train: &MnistSet) -> Result<History, B
             }
         }
     }
-    println!("full-batch training on {} images: {:.1}s", idx.len(), start.elapsed().as_secs_f64());
+    println!(
+        "full-batch training on {} images: {:.1}s",
+        idx.len(),
+        start.elapsed().as_secs_f64()
+    );
     Ok(History::default())
 }

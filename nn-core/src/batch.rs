@@ -38,6 +38,8 @@ pub trait BatchNetwork<T: Scalar, const IN: usize, const OUT: usize>:
     fn zeros() -> Self;
     /// Buffers for a batch of `n` samples.
     fn new_trace(n: usize) -> Self::Trace;
+    /// Restarts the trace's dropout masks from `seed` (no effect without dropout layers).
+    fn seed_trace(trace: &mut Self::Trace, seed: u64);
     /// Inference on a batch.
     fn forward_batch(&self, x: &Batch<T, IN>) -> Batch<T, OUT>;
     /// The training forward pass, into `trace`.

@@ -71,9 +71,9 @@ pub mod optim;
 mod param;
 mod params;
 mod scalar;
+pub mod summary;
 #[cfg(feature = "std")]
 pub mod train;
-pub mod summary;
 
 #[cfg(feature = "alloc")]
 pub use batch::BatchNetwork;

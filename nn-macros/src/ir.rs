@@ -122,10 +122,12 @@ impl InitKind {
 pub enum LayerKind {
     /// `z = W x + b`.
     Dense,
+    /// Inverted dropout with this rate; no parameters, size unchanged.
+    Dropout(f64),
 }
 
 impl LayerKind {
-    pub const NAMES: &'static [&'static str] = &["dense"];
+    pub const NAMES: &'static [&'static str] = &["dense", "dropout"];
     /// Other libraries' names, for hints.
     pub const ALIASES: &'static [(&'static str, &'static str)] = &[
         ("linear", "dense"),
@@ -141,6 +143,29 @@ pub struct Layer {
     pub outputs: Size,
     pub act: Act,
     pub init: InitKind,
+}
+
+impl Layer {
+    /// Whether the layer owns parameters (and so a field of the network struct).
+    pub fn has_params(&self) -> bool {
+        matches!(self.kind, LayerKind::Dense)
+    }
+
+    /// The dropout rate, for a dropout layer.
+    pub fn dropout(&self) -> Option<f64> {
+        match self.kind {
+            LayerKind::Dropout(p) => Some(p),
+            LayerKind::Dense => None,
+        }
+    }
+
+    /// The layer kind's name, as written in `network!`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            LayerKind::Dense => "dense",
+            LayerKind::Dropout(_) => "dropout",
+        }
+    }
 }
 
 /// A shape condition on `const` sizes that only the compiler can evaluate. Codegen emits it

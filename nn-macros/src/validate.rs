@@ -165,6 +165,58 @@ fn named(s: &Size) -> String {
     }
 }
 
+/// `dropout` or `dropout(p)`: the size passes through; `0 <= p < 1` (default 0.5).
+fn lower_dropout(
+    layer: &LayerDecl,
+    prev: Option<&(Size, Producer)>,
+    errs: &mut Errors,
+) -> (Option<Layer>, Option<Size>) {
+    let name = layer.name.to_string();
+    let mut rate = Some(0.5);
+    for (k, a) in layer.args.iter().enumerate() {
+        if let Some(key) = &a.key {
+            errs.push(
+                key.span(),
+                format!("`dropout` takes no named arguments; write `{name}: dropout(0.5)`"),
+            );
+            rate = None;
+        } else if k > 0 {
+            errs.push(
+                a.span,
+                format!("`dropout` takes one argument, its rate: `{name}: dropout(0.5)`"),
+            );
+            rate = None;
+        } else {
+            rate = match errs.ok(args::number(&a.value)) {
+                Some(p) if (0.0..1.0).contains(&p) => Some(p),
+                Some(p) => {
+                    errs.push(
+                        span_of(&a.value),
+                        format!("the dropout rate of `{name}` must lie in [0, 1), found {p}"),
+                    );
+                    None
+                }
+                None => None,
+            };
+        }
+    }
+    let Some((size, _)) = prev else {
+        return (None, None);
+    };
+    let Some(p) = rate else {
+        return (None, Some(size.clone()));
+    };
+    let layer = Layer {
+        name: layer.name.clone(),
+        kind: LayerKind::Dropout(p),
+        inputs: size.clone(),
+        outputs: size.clone(),
+        act: Act::Identity,
+        init: InitKind::LeCun,
+    };
+    (Some(layer), Some(size.clone()))
+}
+
 fn lower_layer(
     layer: &LayerDecl,
     prev: Option<&(Size, Producer)>,
@@ -173,6 +225,9 @@ fn lower_layer(
 ) -> (Option<Layer>, Option<Size>) {
     let name = layer.name.to_string();
     let kind = layer.kind.to_string();
+    if kind == "dropout" {
+        return lower_dropout(layer, prev, errs);
+    }
     if kind != "dense" {
         errs.push(
             layer.kind.span(),

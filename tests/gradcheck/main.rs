@@ -127,6 +127,7 @@ macro_rules! checked {
 
 mod activations;
 mod batch;
+mod dropout;
 mod loss_formulas;
 mod losses;
 

@@ -11,8 +11,12 @@
 //! ```
 
 mod dense;
+mod dropout;
 
 pub use dense::Dense;
+#[cfg(feature = "alloc")]
+pub use dropout::{dropout_backward, dropout_forward};
+pub use dropout::{dropout_rate, DropoutRng};
 
 use crate::{init::Init, Parameters, Scalar};
 

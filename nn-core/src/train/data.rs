@@ -33,12 +33,18 @@ pub struct Data<'a, T: Scalar, const IN: usize, const OUT: usize> {
 impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
     /// Inputs with class labels.
     pub fn classes(x: &'a Batch<T, IN>, labels: &'a [usize]) -> Self {
-        Self { x, y: Targets::Classes(labels) }
+        Self {
+            x,
+            y: Targets::Classes(labels),
+        }
     }
 
     /// Inputs with target vectors.
     pub fn values(x: &'a Batch<T, IN>, y: &'a Batch<T, OUT>) -> Self {
-        Self { x, y: Targets::Values(y) }
+        Self {
+            x,
+            y: Targets::Values(y),
+        }
     }
 
     /// The number of samples.
@@ -58,11 +64,18 @@ impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
             Targets::Values(v) => v.ncols(),
         };
         if found != self.len() {
-            return Err(Error::LengthMismatch { what: "targets", expected: self.len(), found });
+            return Err(Error::LengthMismatch {
+                what: "targets",
+                expected: self.len(),
+                found,
+            });
         }
         if let Targets::Classes(l) = self.y {
             if let Some(&class) = l.iter().find(|&&c| c >= OUT) {
-                return Err(Error::ClassOutOfRange { class, classes: OUT });
+                return Err(Error::ClassOutOfRange {
+                    class,
+                    classes: OUT,
+                });
             }
         }
         Ok(())
@@ -85,7 +98,12 @@ impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
                 if y.values.ncols() != idx.len() {
                     y.values = Batch::zeros(idx.len());
                 }
-                for (dst, &i) in y.values.as_mut_slice().chunks_exact_mut(OUT.max(1)).zip(idx) {
+                for (dst, &i) in y
+                    .values
+                    .as_mut_slice()
+                    .chunks_exact_mut(OUT.max(1))
+                    .zip(idx)
+                {
                     dst.copy_from_slice(&v.as_slice()[i * OUT..(i + 1) * OUT]);
                 }
             }
@@ -101,6 +119,9 @@ pub(crate) struct Gathered<T: Scalar, const OUT: usize> {
 
 impl<T: Scalar, const OUT: usize> Gathered<T, OUT> {
     pub fn new() -> Self {
-        Self { labels: Vec::new(), values: Batch::zeros(0) }
+        Self {
+            labels: Vec::new(),
+            values: Batch::zeros(0),
+        }
     }
 }

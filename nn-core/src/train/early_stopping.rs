@@ -32,7 +32,12 @@ pub struct EarlyStopping<N> {
 impl<N: Clone> EarlyStopping<N> {
     /// Stops after `patience` epochs without a lower validation loss.
     pub fn new(patience: usize) -> Self {
-        Self { patience, best_loss: f64::INFINITY, best_epoch: 0, best: None }
+        Self {
+            patience,
+            best_loss: f64::INFINITY,
+            best_epoch: 0,
+            best: None,
+        }
     }
 
     /// The epoch with the lowest validation loss so far (0 before any).
@@ -50,7 +55,9 @@ impl<N: Clone> EarlyStopping<N> {
 
 impl<N: Clone> Callback<N> for EarlyStopping<N> {
     fn on_epoch_end(&mut self, stats: &EpochStats, net: &mut N) -> Control {
-        let Some(val) = stats.validation else { return Control::Continue };
+        let Some(val) = stats.validation else {
+            return Control::Continue;
+        };
         if val.loss < self.best_loss {
             self.best_loss = val.loss;
             self.best_epoch = stats.epoch;

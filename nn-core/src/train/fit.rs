@@ -46,7 +46,12 @@ pub struct Fit {
 impl Fit {
     /// `epochs` passes over the data, mini-batches of 64, seed 0, no progress bar.
     pub fn new(epochs: usize) -> Self {
-        Self { epochs, batch_size: 64, seed: 0, progress: false }
+        Self {
+            epochs,
+            batch_size: 64,
+            seed: 0,
+            progress: false,
+        }
     }
 
     /// Samples per mini-batch (the last batch of an epoch may be smaller).
@@ -115,6 +120,7 @@ impl Fit {
         let mut x = Batch::<T, IN>::zeros(self.batch_size);
         let mut y = Gathered::<T, OUT>::new();
         let mut trace = N::new_trace(self.batch_size);
+        N::seed_trace(&mut trace, self.seed ^ 0xD50F_D50F);
         let mut grads = N::zeros();
         let mut dl_df = Batch::<T, OUT>::zeros(self.batch_size);
         let mut history = History::default();
@@ -137,7 +143,9 @@ impl Fit {
                         correct += count_correct(out, &y.labels);
                         loss.batch_grad_into(out, &y.labels[..], Reduction::Mean, &mut dl_df)?
                     }
-                    Targets::Values(_) => loss.batch_grad_into(out, &y.values, Reduction::Mean, &mut dl_df)?,
+                    Targets::Values(_) => {
+                        loss.batch_grad_into(out, &y.values, Reduction::Mean, &mut dl_df)?
+                    }
                 }
                 .to_f64();
                 net.backward_params(&x, &mut trace, &dl_df, &mut grads)?;
@@ -145,14 +153,21 @@ impl Fit {
                     if let Some(b) = &bar {
                         b.abandon();
                     }
-                    return Err(TrainError::NonFinite { epoch, step: step + 1, loss: l });
+                    return Err(TrainError::NonFinite {
+                        epoch,
+                        step: step + 1,
+                        loss: l,
+                    });
                 }
                 opt.step(net, &grads)?;
                 total += l * idx.len() as f64;
                 if let Some(b) = &bar {
                     b.inc(1);
                     if step % 50 == 0 {
-                        b.set_message(format!("loss {:.4}", total / ((step + 1) * self.batch_size) as f64));
+                        b.set_message(format!(
+                            "loss {:.4}",
+                            total / ((step + 1) * self.batch_size) as f64
+                        ));
                     }
                 }
             }
@@ -169,7 +184,12 @@ impl Fit {
                 Some(v) => Some(evaluate(net, loss, v, self.batch_size.max(256))?),
                 None => None,
             };
-            let stats = EpochStats { epoch, train: train_metrics, validation, seconds };
+            let stats = EpochStats {
+                epoch,
+                train: train_metrics,
+                validation,
+                seconds,
+            };
             history.epochs.push(stats);
             for c in callbacks.iter_mut() {
                 if c.on_epoch_end(&stats, net) == Control::Stop {
@@ -246,7 +266,9 @@ where
 }
 
 /// The index of the largest value of each column.
-pub fn argmax_columns<T: Scalar, const OUT: usize>(out: &Batch<T, OUT>) -> impl Iterator<Item = usize> + '_ {
+pub fn argmax_columns<T: Scalar, const OUT: usize>(
+    out: &Batch<T, OUT>,
+) -> impl Iterator<Item = usize> + '_ {
     out.as_slice().chunks_exact(OUT.max(1)).map(|col| {
         let mut best = 0;
         for (i, &v) in col.iter().enumerate() {
@@ -259,7 +281,10 @@ pub fn argmax_columns<T: Scalar, const OUT: usize>(out: &Batch<T, OUT>) -> impl 
 }
 
 fn count_correct<T: Scalar, const OUT: usize>(out: &Batch<T, OUT>, labels: &[usize]) -> usize {
-    argmax_columns(out).zip(labels).filter(|(p, l)| p == *l).count()
+    argmax_columns(out)
+        .zip(labels)
+        .filter(|(p, l)| p == *l)
+        .count()
 }
 
 fn all_finite<T: Scalar, P: Parameters<T>>(p: &P) -> bool {

@@ -23,6 +23,10 @@ pub fn generate(net: &Network) -> TokenStream {
     for (i, l) in layers.iter().enumerate().rev() {
         let f = &l.name;
         let (z, x) = (z_field(l), x_field(l));
+        if l.dropout().is_some() {
+            // The identity outside batch training: the gradient passes through.
+            continue;
+        }
         if let Some(a) = act_value(l.act) {
             steps.push(quote!(::nn_core::activation::Activation::<T>::backprop(&#a, &trace.#z, &trace.#x, &mut d);));
         }
@@ -60,16 +64,17 @@ pub fn generate(net: &Network) -> TokenStream {
             let p = x_field(&layers[i - 1]);
             quote!(&trace.#p)
         };
-        bsteps.push(
-            quote!(self.#f.backward_params_batch(#prev, &trace.#d, &mut grads.#f, T::zero());),
-        );
+        if l.has_params() {
+            bsteps.push(
+                quote!(self.#f.backward_params_batch(#prev, &trace.#d, &mut grads.#f, T::zero());),
+            );
+        }
         if i > 0 {
             let pd = delta_field(&layers[i - 1]);
-            bsteps.push(quote!(self.#f.backward_input_batch(&trace.#d, &mut trace.#pd);));
+            bsteps.push(input_grad(l, quote!(trace.#pd)));
         }
     }
-    let first = &layers[0].name;
-    let first_d = delta_field(&layers[0]);
+    let first_input_grad = input_grad(&layers[0], quote!(trace.input_grad));
 
     quote! {
         impl<T: ::nn_core::Scalar> #name<T> {
@@ -94,7 +99,7 @@ pub fn generate(net: &Network) -> TokenStream {
                 /// numbers of samples.
                 pub fn backward_batch<'t>(&self, x: &#in_b, trace: &'t mut #batch_trace<T>, dl_df: &#out_b, grads: &mut Self) -> ::core::result::Result<&'t #in_b, ::nn_core::Error> {
                     self.backward_batch_params(x, trace, dl_df, grads)?;
-                    self.#first.backward_input_batch(&trace.#first_d, &mut trace.input_grad);
+                    #first_input_grad
                     ::core::result::Result::Ok(&trace.input_grad)
                 }
 
@@ -108,5 +113,15 @@ pub fn generate(net: &Network) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// `dℓ/d(input of l)` from `l`'s delta, into `target` (a trace field).
+fn input_grad(l: &crate::ir::Layer, target: TokenStream) -> TokenStream {
+    let (f, z, d) = (&l.name, z_field(l), delta_field(l));
+    if l.dropout().is_some() {
+        quote!(::nn_core::layer::dropout_backward(&trace.#z, &trace.#d, &mut #target);)
+    } else {
+        quote!(self.#f.backward_input_batch(&trace.#d, &mut #target);)
     }
 }

@@ -26,6 +26,11 @@ pub fn generate(net: &Network) -> TokenStream {
         };
         let cur = format_ident!("__x{}", i + 1);
         let ty = vector(&l.outputs.tokens());
+        if l.dropout().is_some() {
+            // Inference: dropout is the identity.
+            steps.push(quote!(let #cur: #ty = *#prev;));
+            continue;
+        }
         steps.push(quote!(let mut #cur: #ty = self.#f.forward(#prev);));
         if let Some(a) = act_value(l.act) {
             steps.push(quote!(::nn_core::activation::Activation::<T>::forward_in_place(&#a, #cur.len(), #cur.as_mut_slice());));
@@ -46,6 +51,11 @@ pub fn generate(net: &Network) -> TokenStream {
             quote!(&#p)
         };
         let ty = vector(&l.outputs.tokens());
+        if l.dropout().is_some() {
+            trace_steps.push(quote!(let #x: #ty = *#prev;));
+            trace_fields.push(quote!(#x));
+            continue;
+        }
         trace_steps.push(quote!(let #z: #ty = self.#f.forward(#prev);));
         trace_steps.push(match act_value(l.act) {
             Some(a) => {
@@ -67,6 +77,10 @@ pub fn generate(net: &Network) -> TokenStream {
             let p = x_field(&net.layers[i - 1]);
             quote!(&trace.#p)
         };
+        if let Some(p) = l.dropout() {
+            batch_steps.push(quote!(::nn_core::layer::dropout_forward(#p, #prev, &mut trace.#x, &mut trace.#z, &mut trace.dropout_rng);));
+            continue;
+        }
         batch_steps.push(quote!(self.#f.forward_batch_into(#prev, &mut trace.#z);));
         batch_steps.push(match act_value(l.act) {
             Some(a) => quote!(::nn_core::activation::Activation::<T>::apply_batch_into(&#a, &trace.#z, &mut trace.#x);),
@@ -86,6 +100,10 @@ pub fn generate(net: &Network) -> TokenStream {
         };
         let cur = format_ident!("__x{}", i + 1);
         let ty = batch(&l.outputs.tokens());
+        if l.dropout().is_some() {
+            infer_steps.push(quote!(let #cur: #ty = ::core::clone::Clone::clone(#prev);));
+            continue;
+        }
         infer_steps.push(quote!(let mut #cur: #ty = self.#f.forward_batch(#prev);));
         if let Some(a) = act_value(l.act) {
             let rows = l.outputs.tokens();

@@ -78,6 +78,8 @@ fn layer_type(l: &Layer) -> TokenStream {
     let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
     match l.kind {
         LayerKind::Dense => quote!(::nn_core::layer::Dense<T, #i, #o>),
+        // Never a field: dropout owns no parameters.
+        LayerKind::Dropout(_) => quote!(()),
     }
 }
 
@@ -117,8 +119,12 @@ fn names(net: &Network) -> Names {
 }
 
 /// Trace field names: the lecture's `z_l` and `x_l` of layer `name`, and its delta scratch.
+/// For a dropout layer, the batch trace's mask instead.
 fn z_field(l: &Layer) -> Ident {
-    format_ident!("{}_z", l.name)
+    match l.kind {
+        LayerKind::Dropout(_) => format_ident!("{}_mask", l.name),
+        LayerKind::Dense => format_ident!("{}_z", l.name),
+    }
 }
 fn x_field(l: &Layer) -> Ident {
     format_ident!("{}_x", l.name)

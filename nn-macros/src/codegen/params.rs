@@ -15,7 +15,7 @@ pub fn generate(net: &Network) -> TokenStream {
 
     // Each accessor walks the layers, subtracting each one's tensor count.
     let walk = |body: fn(&syn::Ident) -> TokenStream| {
-        let arms = net.layers.iter().map(|l| {
+        let arms = net.layers.iter().filter(|l| l.has_params()).map(|l| {
             let ty = layer_type(l);
             let call = body(&l.name);
             quote! {
@@ -32,23 +32,33 @@ pub fn generate(net: &Network) -> TokenStream {
     });
     let tensor = walk(|f| quote!(::nn_core::Parameters::<T>::tensor(&self.#f, i)));
     let tensor_mut = walk(|f| quote!(::nn_core::Parameters::<T>::tensor_mut(&mut self.#f, i)));
-    let counts = net.layers.iter().map(|l| {
+    let counts = net.layers.iter().filter(|l| l.has_params()).map(|l| {
         let ty = layer_type(l);
         quote!(<#ty as ::nn_core::layer::Layer<T>>::TENSORS)
     });
-    let params = net.layers.iter().map(|l| {
+    let count = |l: &crate::ir::Layer| {
         let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
-        quote!((#i) * (#o) + (#o))
-    });
+        if l.has_params() {
+            quote!((#i) * (#o) + (#o))
+        } else {
+            quote!(0)
+        }
+    };
+    let params = net.layers.iter().map(count);
     let params2 = params.clone();
     let rows = net.layers.iter().map(|l| {
         let f = l.name.to_string();
-        let act = l.act.name();
+        let act = match l.dropout() {
+            Some(p) => format!("rate {p}"),
+            None => l.act.name().to_string(),
+        };
+        let kind = l.kind_name();
         let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+        let parameters = count(l);
         quote!(::nn_core::SummaryRow {
-            name: #f, kind: "dense", activation: #act,
+            name: #f, kind: #kind, activation: #act,
             input: ::nn_core::Shape::new(&[#i]), output: ::nn_core::Shape::new(&[#o]),
-            parameters: (#i) * (#o) + (#o),
+            parameters: #parameters,
         })
     });
 
@@ -102,6 +112,9 @@ pub fn generate(net: &Network) -> TokenStream {
                 }
                 fn new_trace(n: usize) -> #batch_trace<T> {
                     #batch_trace::with_batch_size(n)
+                }
+                fn seed_trace(trace: &mut #batch_trace<T>, seed: u64) {
+                    trace.seed_dropout(seed)
                 }
                 fn forward_batch(&self, x: &::nn_core::Batch<T, { #in_t }>) -> ::nn_core::Batch<T, { #out_t }> {
                     #name::forward_batch(self, x)

@@ -11,7 +11,8 @@ pub fn generate(net: &Network) -> TokenStream {
     let attrs = &net.attrs;
     let n = names(net);
     let (trace, batch_trace) = (&n.trace, &n.batch_trace);
-    let fields = net.layers.iter().map(|l| {
+    let params: Vec<_> = net.layers.iter().filter(|l| l.has_params()).collect();
+    let fields = params.iter().map(|l| {
         let f = &l.name;
         let ty = layer_type(l);
         let doc = format!(
@@ -23,8 +24,8 @@ pub fn generate(net: &Network) -> TokenStream {
         );
         quote!(#[doc = #doc] pub #f: #ty,)
     });
-    let names_: Vec<_> = net.layers.iter().map(|l| &l.name).collect();
-    let inits = net.layers.iter().map(|l| {
+    let names_: Vec<_> = params.iter().map(|l| &l.name).collect();
+    let inits = params.iter().map(|l| {
         let f = &l.name;
         let init = match &l.init {
             InitKind::LeCun => quote!(::nn_core::init::Init::LeCun),
@@ -44,6 +45,13 @@ pub fn generate(net: &Network) -> TokenStream {
     let trace_fields = net.layers.iter().map(|l| {
         let (z, x) = (z_field(l), x_field(l));
         let v = vector(&l.outputs.tokens());
+        if l.dropout().is_some() {
+            let dx = format!(
+                "`x` of `{}`: its input (dropout is the identity outside batch training).",
+                l.name
+            );
+            return quote!(#[doc = #dx] pub #x: #v,);
+        }
         let (dz, dx) = (
             format!("`z` of `{}`: `W x_{{l-1}} + b`.", l.name),
             format!("`x` of `{}`: `σ(z)` ({}).", l.name, l.act.name()),
@@ -54,7 +62,13 @@ pub fn generate(net: &Network) -> TokenStream {
         let (z, x, d) = (z_field(l), x_field(l), delta_field(l));
         let b = batch(&l.outputs.tokens());
         let (dz, dx) = (
-            format!("`Z` of `{}`, one column per sample.", l.name),
+            match l.dropout() {
+                Some(p) => format!(
+                    "The dropout mask of `{}`: 0 or 1/(1 - {p}) per value.",
+                    l.name
+                ),
+                None => format!("`Z` of `{}`, one column per sample.", l.name),
+            },
             format!("`X = σ(Z)` of `{}` ({}).", l.name, l.act.name()),
         );
         quote!(#[doc = #dz] pub #z: #b, #[doc = #dx] pub #x: #b, #d: #b,)
@@ -81,6 +95,7 @@ pub fn generate(net: &Network) -> TokenStream {
         #(#attrs)*
         #vis struct #name<T: ::nn_core::Scalar = f32> {
             #(#fields)*
+            _scalar: ::core::marker::PhantomData<T>,
         }
 
         #[doc = #trace_doc]
@@ -100,16 +115,31 @@ pub fn generate(net: &Network) -> TokenStream {
             #vis struct #batch_trace<T: ::nn_core::Scalar = f32> {
                 #(#batch_fields)*
                 input_grad: #in_batch,
+                dropout_rng: ::nn_core::layer::DropoutRng,
             }
 
             impl<T: ::nn_core::Scalar> #batch_trace<T> {
                 /// Buffers for a batch of `n` samples.
                 pub fn with_batch_size(n: usize) -> Self {
-                    Self { #(#batch_new)* input_grad: ::nn_core::Batch::<T, #in_tokens>::zeros(n) }
+                    Self {
+                        #(#batch_new)*
+                        input_grad: ::nn_core::Batch::<T, #in_tokens>::zeros(n),
+                        dropout_rng: ::core::default::Default::default(),
+                    }
                 }
                 /// The network's outputs, one column per sample.
                 pub fn output(&self) -> &#out_batch {
                     &self.#out_x
+                }
+                /// Restarts the dropout masks' random numbers from `seed` (a fixed default
+                /// seed is used otherwise, so runs are reproducible).
+                pub fn seed_dropout(&mut self, seed: u64) {
+                    self.dropout_rng.reseed(seed);
+                }
+                /// While frozen, training forward passes reuse the last dropout masks (for
+                /// gradient checks of a fixed mask).
+                pub fn freeze_dropout(&mut self, frozen: bool) {
+                    self.dropout_rng.freeze(frozen);
                 }
                 /// The number of samples.
                 pub fn batch_size(&self) -> usize {
@@ -122,7 +152,7 @@ pub fn generate(net: &Network) -> TokenStream {
             /// A network with every parameter zero (also the shape of a gradient or an
             /// optimizer's state).
             pub fn zeros() -> Self {
-                Self { #(#names_: ::nn_core::layer::Layer::<T>::zeros(),)* }
+                Self { #(#names_: ::nn_core::layer::Layer::<T>::zeros(),)* _scalar: ::core::marker::PhantomData }
             }
 
             /// A network whose layers are drawn with their declared initialization
@@ -136,7 +166,7 @@ pub fn generate(net: &Network) -> TokenStream {
 
         impl<T: ::nn_core::Scalar> ::core::clone::Clone for #name<T> {
             fn clone(&self) -> Self {
-                Self { #(#names_: ::core::clone::Clone::clone(&self.#names_),)* }
+                Self { #(#names_: ::core::clone::Clone::clone(&self.#names_),)* _scalar: ::core::marker::PhantomData }
             }
         }
 

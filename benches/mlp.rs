@@ -40,5 +40,30 @@ fn w1_w2(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, w1_w2);
+fn w3(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(0);
+    let mut net: Mlp = Mlp::new(&mut rng);
+    let x = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
+    let labels: Vec<usize> = (0..64).map(|_| rng.random_range(0..10)).collect();
+    let mut trace = net.forward_batch_trace(&x);
+    let mut grads = Mlp::zeros();
+    let mut dl_df = Batch::<f32, 10>::zeros(64);
+    let mut adam = Adam::new(1e-3);
+    let mut g = c.benchmark_group("mlp");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("W3 training step, batch 64 (steps/s)", |b| {
+        b.iter(|| {
+            net.forward_batch_trace_into(&x, &mut trace);
+            CrossEntropy
+                .batch_grad_into(trace.output(), &labels[..], Reduction::Mean, &mut dl_df)
+                .unwrap();
+            net.backward_batch_params(&x, &mut trace, &dl_df, &mut grads)
+                .unwrap();
+            adam.step(&mut net, &grads).unwrap();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, w1_w2, w3);
 criterion_main!(benches);

@@ -99,7 +99,7 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, "f32", matrixmultiply::sgemm, crate::kernels::gemv_f32);
+impl_scalar!(f32, "f32", crate::kernels::sgemm, crate::kernels::gemv_f32);
 impl_scalar!(
     f64,
     "f64",

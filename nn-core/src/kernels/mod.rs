@@ -9,6 +9,8 @@
 
 use crate::Scalar;
 
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod gemm_avx512;
 mod gemv;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86;
@@ -147,4 +149,56 @@ mod tests {
         gemm(1.0, Operand::n(&a, 2), Operand::t(&a, 2), 1.0, &mut d, 2);
         assert_eq!(d, [15.0, 33.0, 33.0, 78.0]);
     }
+}
+
+/// `f32` products: the AVX-512 kernel where it applies (AVX-512F present, `A` and `C` with
+/// unit row stride, `alpha = 1`, `beta` 0 or 1), matrixmultiply otherwise.
+///
+/// # Safety
+/// As [`Scalar::gemm_raw`].
+#[allow(clippy::too_many_arguments)]
+#[doc(hidden)]
+pub unsafe fn sgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: *const f32,
+    rsa: isize,
+    csa: isize,
+    b: *const f32,
+    rsb: isize,
+    csb: isize,
+    beta: f32,
+    c: *mut f32,
+    rsc: isize,
+    csc: isize,
+) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if x86::level() == x86::Level::Avx512
+        && rsa == 1
+        && rsc == 1
+        && csa >= 0
+        && csc >= 0
+        && alpha == 1.0
+        && (beta == 0.0 || beta == 1.0)
+    {
+        let g = gemm_avx512::Gemm {
+            m,
+            n,
+            k,
+            a,
+            lda: csa as usize,
+            b,
+            rsb,
+            csb,
+            c,
+            ldc: csc as usize,
+            accumulate: beta == 1.0,
+        };
+        // SAFETY: AVX-512F was detected; the caller's contract covers the memory.
+        return unsafe { gemm_avx512::gemm(g) };
+    }
+    // SAFETY: forwarded from the caller's contract.
+    unsafe { matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
 }

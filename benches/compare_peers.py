@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""W1-W3 side by side: this project's criterion benchmark and the peers' binaries, one run.
+
+The peers (dfdx, candle, burn, plain nalgebra) live in the shared peers workspace
+(`../shared/peers` beside this repository; `--peers-dir` to point elsewhere). Each peer is
+built there as `run.sh` builds it (plain `cargo build --release`, no target-cpu flags) and
+run with one thread; then `cargo bench --bench mlp` runs here; the table gives every
+figure and each peer's time divided by ours (above 1: we are faster).
+
+    python3 benches/compare_peers.py                      # all peers
+    python3 benches/compare_peers.py --peers candle dfdx  # a subset
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS = {
+    "W1": ("W1 forward, batch 1 (FLOP/s)", "forward, batch 1", "time per sample"),
+    "W2": ("W2 forward, batch 64 (samples/s)", "forward, batch 64", "samples/s"),
+    "W3": ("W3 training step, batch 64 (steps/s)", "training step, batch 64", "steps/s"),
+}
+ALL_PEERS = ["nalgebra-static", "nalgebra-dyn", "dfdx", "candle", "burn", "burn-flex"]
+
+
+def package(peer):
+    return f"{peer}-peer" if peer in ("dfdx", "candle", "burn", "burn-flex") else peer
+
+
+def build_peer(peers_dir, peer):
+    target = peers_dir / "target" / "default" / peer
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target), RUSTFLAGS="")
+    subprocess.run(
+        ["cargo", "build", "--release", "--locked", "-q", "-p", package(peer), "--bin", f"bench-{peer}"],
+        cwd=peers_dir, env=env, check=True)
+    return target / "release" / f"bench-{peer}"
+
+
+def run_peer(binary, workload):
+    env = dict(os.environ, RAYON_NUM_THREADS="1", MATMUL_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               PEERS_BUILD="default", PEERS_THREADS="1")
+    out = subprocess.run([str(binary), workload], env=env, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("{"):
+            rec = json.loads(line)
+            return rec.get("median_ns"), rec.get("unsupported")
+    return None, "no output"
+
+
+def run_ours():
+    subprocess.run(["cargo", "bench", "--bench", "mlp", "--", "--noplot"], cwd=ROOT, check=True)
+    found = {}
+    base = ROOT / "target" / "criterion" / "mlp"
+    for w, (name, _, _) in WORKLOADS.items():
+        est = base / name.replace("/", "_") / "new" / "estimates.json"
+        if not est.exists():  # criterion replaces some characters in directory names
+            matches = [p for p in base.glob("*/new/estimates.json") if p.parent.parent.name.startswith(w)]
+            est = matches[0] if matches else est
+        found[w] = json.loads(est.read_text())["median"]["point_estimate"]
+    return found
+
+
+def fmt(w, ns):
+    if ns is None:
+        return "n/a"
+    if w == "W1":
+        return f"{ns / 1000:.2f} µs"
+    per_s = (64 if w == "W2" else 1) * 1e9 / ns
+    return f"{per_s / 1000:.1f} k/s"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--peers-dir", type=Path, default=ROOT.parent / "shared" / "peers")
+    ap.add_argument("--peers", nargs="*", default=ALL_PEERS)
+    args = ap.parse_args()
+    if not (args.peers_dir / "Cargo.toml").exists():
+        sys.exit(f"error: no peers workspace at {args.peers_dir}: expected the shared peers folder (use --peers-dir)")
+
+    binaries = {}
+    for p in args.peers:
+        print(f"== building {p}", flush=True)
+        binaries[p] = build_peer(args.peers_dir, p)
+    print("== this project: cargo bench --bench mlp", flush=True)
+    ours = run_ours()
+    rows = {}
+    for p, b in binaries.items():
+        print(f"== running {p}", flush=True)
+        rows[p] = {w: run_peer(b, w) for w in WORKLOADS}
+
+    print()
+    print("| | " + " | ".join(f"{w} {WORKLOADS[w][1]} ({WORKLOADS[w][2]})" for w in WORKLOADS) + " |")
+    print("|---|" + "---|" * len(WORKLOADS))
+    print("| **nn (this project)** | " + " | ".join(f"**{fmt(w, ours[w])}**" for w in WORKLOADS) + " |")
+    for p, res in rows.items():
+        cells = []
+        for w in WORKLOADS:
+            ns, why = res[w]
+            cells.append(f"{fmt(w, ns)} (×{ns / ours[w]:.2f})" if ns else f"n/a ({why})")
+        print(f"| {p} | " + " | ".join(cells) + " |")
+    print("\n×N: the peer's time per unit of work divided by ours (above 1: this project is faster).")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,8 +3,8 @@
 
 The peers (dfdx, candle, burn, plain nalgebra) live in the shared peers workspace
 (`../shared/peers` beside this repository; `--peers-dir` to point elsewhere). Each peer is
-built there as `run.sh` builds it (plain `cargo build --release`, no target-cpu flags) and
-run with one thread; then `cargo bench --bench mlp` runs here; the table gives every
+built from there as its `run.sh` builds it (plain `cargo build --release`, no target-cpu
+flags), into `target/peers/` here, and run with one thread; then `cargo bench --bench mlp` runs here; the table gives every
 figure and each peer's time divided by ours (above 1: we are faster).
 
     python3 benches/compare_peers.py                      # all peers
@@ -32,7 +32,7 @@ def package(peer):
 
 
 def build_peer(peers_dir, peer):
-    target = peers_dir / "target" / "default" / peer
+    target = ROOT / "target" / "peers" / peer
     env = dict(os.environ, CARGO_TARGET_DIR=str(target), RUSTFLAGS="")
     subprocess.run(
         ["cargo", "build", "--release", "--locked", "-q", "-p", package(peer), "--bin", f"bench-{peer}"],

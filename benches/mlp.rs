@@ -7,6 +7,8 @@
 //! Run: `cargo bench --bench mlp` (one thread; criterion prints time and throughput).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nn_core::loss::{CrossEntropy, LossExt, Reduction};
+use nn_core::optim::Adam;
 use nn_core::{nalgebra::SVector, network, Batch};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::hint::black_box;

@@ -13,13 +13,15 @@
 //!
 //! Flags: `--data DIR` (the four IDX files, gzipped or not; default: the copy in this
 //! repository), `--epochs N`, `--seed N`, `--batch-size N`, `--lr X`, `--weight-decay X` (L2,
-//! the lecture's λW added to the weight gradients), `--optimizer sgd|momentum|nesterov|adam|nadam|rprop|lbfgs`.
+//! the lecture's λW added to the weight gradients), `--optimizer sgd|momentum|nesterov|adam|nadam|rprop|lbfgs`,
+//! `--augment` (random shifts, rotations and scalings of every mini-batch), `--ensemble K`
+//! (bagging: K Adam-trained networks on bootstrap samples, averaging their probabilities).
 //! Rprop and L-BFGS are full-batch methods: they train on a 5,000-image subset.
 
 use nn_core::data::{Mnist, MnistSet};
 use nn_core::loss::CrossEntropy;
 use nn_core::optim::{Adam, Lbfgs, Momentum, Nadam, Nesterov, Optimizer, Rprop, Sgd, WeightDecay};
-use nn_core::train::{evaluate, Data, EpochStats, Fit, History};
+use nn_core::train::{bagging, evaluate, Augment, Data, EpochStats, Fit, History};
 use nn_core::{network, Batch, Error};
 use rand::{rngs::StdRng, SeedableRng};
 use std::path::PathBuf;
@@ -45,6 +47,8 @@ struct Args {
     lr: Option<f64>,
     weight_decay: f64,
     optimizer: String,
+    augment: bool,
+    ensemble: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -56,6 +60,8 @@ fn parse_args() -> Result<Args, String> {
         lr: None,
         weight_decay: 0.0,
         optimizer: "adam".into(),
+        augment: false,
+        ensemble: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -72,6 +78,8 @@ fn parse_args() -> Result<Args, String> {
             "--lr" => a.lr = Some(num(value()?)?),
             "--weight-decay" => a.weight_decay = num(value()?)?,
             "--optimizer" => a.optimizer = value()?,
+            "--augment" => a.augment = true,
+            "--ensemble" => a.ensemble = num(value()?)? as usize,
             "--help" | "-h" => return Err(String::from("see the header of examples/03_mnist_mlp.rs")),
             other => return Err(format!("unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size, --lr, --weight-decay or --optimizer")),
         }
@@ -149,6 +157,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         nn_core::train::Control::Continue
     };
     let decay = (args.weight_decay > 0.0).then(|| WeightDecay::l2(args.weight_decay));
+    if args.ensemble > 0 {
+        return ensemble(&args, &fit, train, &x_test, &y_test);
+    }
     let start = Instant::now();
     let history: History = match args.optimizer.as_str() {
         "sgd" => {
@@ -162,6 +173,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "nesterov" => {
             let opt = Decayed { inner: Nesterov::new(args.lr.unwrap_or(0.05), 0.9), decay, grads: None };
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, Some(val), &mut [&mut log])?
+        }
+        "adam" if args.augment => {
+            let opt = Decayed { inner: Adam::new(args.lr.unwrap_or(1e-3)), decay, grads: None };
+            let jitter = Augment::mnist();
+            fit.run_augmented(&mut net, &mut { opt }, &CrossEntropy, train, Some(val), &mut [&mut log], |x, rng| {
+                // The batch holds 784 = 28 x 28 pixels per column, so this cannot fail.
+                let _ = jitter.apply(x, rng);
+            })?
         }
         "adam" => {
             let opt = Decayed { inner: Adam::new(args.lr.unwrap_or(1e-3)), decay, grads: None };
@@ -243,4 +262,34 @@ fn full_batch(
         start.elapsed().as_secs_f64()
     );
     Ok(History::default())
+}
+
+/// Bagging: `--ensemble K` networks on bootstrap samples, probabilities averaged.
+fn ensemble(
+    args: &Args,
+    fit: &Fit,
+    train: Data<'_, f32, 784, 10>,
+    x_test: &Batch<f32, 784>,
+    y_test: &[usize],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let start = Instant::now();
+    let lr = args.lr.unwrap_or(1e-3);
+    let fit = fit.clone().progress(false);
+    let members = bagging(
+        args.ensemble,
+        &fit,
+        train,
+        args.seed,
+        &CrossEntropy,
+        |s| Mlp::new(&mut StdRng::seed_from_u64(s)),
+        |_| Adam::new(lr),
+    )?;
+    let seconds = start.elapsed().as_secs_f64();
+    for (j, net) in members.members.iter().enumerate() {
+        let m = evaluate(net, &CrossEntropy, &Data::classes(x_test, y_test), 1000)?;
+        println!("member {j}: test accuracy {:.4}", m.accuracy.unwrap_or(0.0));
+    }
+    let acc = members.accuracy(x_test, y_test)?;
+    println!("result: test_accuracy={acc:.4} train_seconds={seconds:.1} optimizer=adam epochs={} ensemble={}", args.epochs, args.ensemble);
+    Ok(())
 }

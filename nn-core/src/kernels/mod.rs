@@ -9,12 +9,14 @@
 
 use crate::Scalar;
 
+mod adam;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod gemm_avx512;
 mod gemv;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86;
 
+pub use adam::{adam_update, AdamCoefficients};
 pub use gemv::{gemv_f32, gemv_portable};
 
 /// Whether an operand is used as stored or transposed.
@@ -132,25 +134,6 @@ pub fn gemm<T: Scalar>(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn transposes_are_read_through_strides() {
-        // A = [1 2 3; 4 5 6] (2x3), column-major.
-        let a = [1.0f64, 4.0, 2.0, 5.0, 3.0, 6.0];
-        // Aᵀ A is 3x3.
-        let mut c = [0.0f64; 9];
-        gemm(1.0, Operand::t(&a, 2), Operand::n(&a, 2), 0.0, &mut c, 3);
-        assert_eq!(c, [17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]);
-        // A Aᵀ is 2x2, accumulated onto ones with beta = 1.
-        let mut d = [1.0f64; 4];
-        gemm(1.0, Operand::n(&a, 2), Operand::t(&a, 2), 1.0, &mut d, 2);
-        assert_eq!(d, [15.0, 33.0, 33.0, 78.0]);
-    }
-}
-
 /// `f32` products: the AVX-512 kernel where it applies (AVX-512F present, `A` and `C` with
 /// unit row stride, `alpha = 1`, `beta` 0 or 1), matrixmultiply otherwise.
 ///
@@ -201,4 +184,23 @@ pub unsafe fn sgemm(
     }
     // SAFETY: forwarded from the caller's contract.
     unsafe { matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transposes_are_read_through_strides() {
+        // A = [1 2 3; 4 5 6] (2x3), column-major.
+        let a = [1.0f64, 4.0, 2.0, 5.0, 3.0, 6.0];
+        // Aᵀ A is 3x3.
+        let mut c = [0.0f64; 9];
+        gemm(1.0, Operand::t(&a, 2), Operand::n(&a, 2), 0.0, &mut c, 3);
+        assert_eq!(c, [17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]);
+        // A Aᵀ is 2x2, accumulated onto ones with beta = 1.
+        let mut d = [1.0f64; 4];
+        gemm(1.0, Operand::n(&a, 2), Operand::t(&a, 2), 1.0, &mut d, 2);
+        assert_eq!(d, [15.0, 33.0, 33.0, 78.0]);
+    }
 }

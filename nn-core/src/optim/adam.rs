@@ -24,7 +24,7 @@
 //! assert!((w.bias[0] - 0.001).abs() < 1e-12); // ≈ α, whatever the gradient's scale
 //! ```
 
-use super::{check_range, check_same, powf, zeros_like, Optimizer};
+use super::{check_range, check_same, powf, sqrt, zeros_like, Optimizer};
 use crate::{Error, Parameters, Scalar};
 
 /// Adam with the lecture's Algorithm 1.
@@ -203,10 +203,14 @@ pub(crate) fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
     let step = *t + 1;
     let bias1 = 1.0 - powf(cfg.beta1, step as f64);
     let bias2 = 1.0 - powf(cfg.beta2, step as f64);
-    let (b1, b2) = (T::of(cfg.beta1), T::of(cfg.beta2));
-    let (one_b1, one_b2) = (T::of(1.0 - cfg.beta1), T::of(1.0 - cfg.beta2));
-    let (alpha, eps) = (T::of(cfg.alpha), T::of(cfg.eps));
-    let (c1, c2) = (T::of(bias1), T::of(bias2));
+    let k = crate::kernels::AdamCoefficients {
+        beta1: cfg.beta1,
+        beta2: cfg.beta2,
+        step: cfg.alpha / bias1,
+        inv_sqrt_bias2: 1.0 / sqrt(bias2),
+        eps: cfg.eps,
+        nesterov,
+    };
     for i in 0..params.tensor_count() {
         let (Some(p), Some(g), Some(m), Some(v)) = (
             params.tensor_mut(i),
@@ -216,20 +220,7 @@ pub(crate) fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
         ) else {
             continue;
         };
-        for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-            *m = b1 * *m + one_b1 * g;
-            *v = b2 * *v + one_b2 * g * g;
-            let m_hat = *m / c1;
-            let v_hat = *v / c2;
-            let denom = v_hat.sqrt() + eps;
-            if nesterov {
-                // θ ← θ - α/(√v̂ + ε) · (β₁ m̂ + (1 - β₁) g / (1 - β₁ᵗ))
-                *p -= alpha / denom * (b1 * m_hat + one_b1 * g / c1);
-            } else {
-                // θ ← θ - α m̂ / (√v̂ + ε)
-                *p -= alpha * m_hat / denom;
-            }
-        }
+        crate::kernels::adam_update(p, g, m, v, k);
     }
     *t = step;
     Ok(())

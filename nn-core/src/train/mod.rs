@@ -28,13 +28,17 @@
 //! assert!(history.last().unwrap().train.accuracy.unwrap() > 0.9);
 //! ```
 
+mod augment;
 mod data;
 mod early_stopping;
+mod ensemble;
 mod fit;
 mod history;
 
+pub use augment::Augment;
 pub use data::{Data, Targets};
 pub use early_stopping::EarlyStopping;
+pub use ensemble::{bagging, bootstrap, Ensemble};
 pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
 pub use history::{EpochStats, History, Metrics};
 

@@ -15,8 +15,12 @@
 //! repository), `--epochs N`, `--seed N`, `--batch-size N`, `--lr X`, `--weight-decay X` (L2,
 //! the lecture's λW added to the weight gradients), `--optimizer sgd|momentum|nesterov|adam|nadam|rprop|lbfgs`,
 //! `--augment` (random shifts, rotations and scalings of every mini-batch), `--ensemble K`
-//! (bagging: K Adam-trained networks on bootstrap samples, averaging their probabilities).
+//! (bagging: K Adam-trained networks on bootstrap samples, averaging their probabilities),
+//! `--plot FILE.png` (training and validation curves).
 //! Rprop and L-BFGS are full-batch methods: they train on a 5,000-image subset.
+
+#[path = "support/plot.rs"]
+mod plot;
 
 use nn_core::data::{Mnist, MnistSet};
 use nn_core::loss::CrossEntropy;
@@ -49,6 +53,7 @@ struct Args {
     optimizer: String,
     augment: bool,
     ensemble: usize,
+    plot: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -62,6 +67,7 @@ fn parse_args() -> Result<Args, String> {
         optimizer: "adam".into(),
         augment: false,
         ensemble: 0,
+        plot: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -79,6 +85,7 @@ fn parse_args() -> Result<Args, String> {
             "--weight-decay" => a.weight_decay = num(value()?)?,
             "--optimizer" => a.optimizer = value()?,
             "--augment" => a.augment = true,
+            "--plot" => a.plot = Some(PathBuf::from(value()?)),
             "--ensemble" => a.ensemble = num(value()?)? as usize,
             "--help" | "-h" => return Err(String::from("see the header of examples/03_mnist_mlp.rs")),
             other => return Err(format!("unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size, --lr, --weight-decay or --optimizer")),
@@ -198,6 +205,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         history.train_seconds()
     };
+    if let Some(path) = &args.plot {
+        plot::curves(path, &format!("mnist_mlp, {}", args.optimizer), &history)?;
+        println!("curves written to {}", path.display());
+    }
     let test = evaluate(&net, &CrossEntropy, &Data::classes(&x_test, &y_test), 1000)?;
     println!(
         "result: test_accuracy={:.4} train_seconds={:.1} optimizer={} epochs={}",

@@ -34,8 +34,12 @@ use crate::{Error, Parameters, Scalar};
 /// let adam = Adam::<nn_core::layer::Dense<f32, 2, 2>>::default();
 /// assert_eq!((adam.alpha, adam.beta1, adam.beta2, adam.eps), (0.001, 0.9, 0.999, 1e-8));
 /// ```
+pub type Adam<P> = AdamLike<P, false>;
+
+/// The state and settings shared by [`Adam`] (`NESTEROV = false`) and
+/// [`Nadam`](super::Nadam) (`true`), which differ only in the parameter update.
 #[derive(Clone, Debug)]
-pub struct Adam<P> {
+pub struct AdamLike<P, const NESTEROV: bool> {
     /// The step size `α`.
     pub alpha: f64,
     /// The decay `β₁` of the first moment, in `[0, 1)`.
@@ -48,14 +52,14 @@ pub struct Adam<P> {
     moments: Option<(P, P)>,
 }
 
-impl<P> Default for Adam<P> {
+impl<P, const NESTEROV: bool> Default for AdamLike<P, NESTEROV> {
     /// The lecture's defaults: `α = 0.001`, `β₁ = 0.9`, `β₂ = 0.999`, `ε = 10⁻⁸`.
     fn default() -> Self {
         Self::new(0.001)
     }
 }
 
-impl<P> Adam<P> {
+impl<P, const NESTEROV: bool> AdamLike<P, NESTEROV> {
     /// Step size `alpha`, the other settings at the lecture's defaults.
     ///
     /// ```
@@ -121,7 +125,7 @@ impl<P> Adam<P> {
         self.t
     }
 
-    /// One step of Algorithm 1 with the gradient `grads` at `params`. The first call
+    /// One step (Algorithm 1, or with `NESTEROV` the lecture's Nadam update) with the gradient `grads` at `params`. The first call
     /// allocates `m` and `v`. Fails, changing nothing, on a setting out of range or a
     /// gradient of another shape.
     ///
@@ -135,13 +139,13 @@ impl<P> Adam<P> {
         P: Parameters<T> + Clone,
     {
         let cfg = Config::new(self.alpha, self.beta1, self.beta2, self.eps)?;
-        adam_step(cfg, false, &mut self.t, &mut self.moments, params, grads)
+        adam_step(cfg, NESTEROV, &mut self.t, &mut self.moments, params, grads)
     }
 }
 
-impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Adam<P> {
+impl<T: Scalar, P: Parameters<T> + Clone, const NESTEROV: bool> Optimizer<T, P> for AdamLike<P, NESTEROV> {
     fn step(&mut self, params: &mut P, grads: &P) -> Result<(), Error> {
-        Adam::step(self, params, grads)
+        AdamLike::step(self, params, grads)
     }
     fn steps(&self) -> u64 {
         self.t

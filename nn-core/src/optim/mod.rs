@@ -69,7 +69,7 @@ pub mod rprop;
 pub mod schedule;
 pub mod sgd;
 
-pub use adam::Adam;
+pub use adam::{Adam, AdamLike};
 pub use clip::{clip_global_norm, global_norm};
 pub use decay::{Penalty, WeightDecay};
 #[cfg(feature = "alloc")]

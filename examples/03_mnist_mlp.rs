@@ -258,6 +258,7 @@ fn full_batch(
         }
     } else {
         let mut opt = Lbfgs::new(net);
+        let mut previous = f64::INFINITY;
         for i in 1..=iterations {
             // A data error cannot happen here (the labels were checked when loaded); NaN
             // would make L-BFGS stop with a typed error anyway.
@@ -265,6 +266,13 @@ fn full_batch(
             if i % 20 == 0 {
                 println!("iteration {i:>4}  full-batch loss {l:.4}");
             }
+            // In f32 the line search eventually cannot see a decrease; then L-BFGS has
+            // converged as far as this precision allows.
+            if l >= previous {
+                println!("iteration {i:>4}  no further decrease (loss {l:.6}): stopping");
+                break;
+            }
+            previous = l;
         }
     }
     println!(

@@ -143,7 +143,9 @@ impl<P, const NESTEROV: bool> AdamLike<P, NESTEROV> {
     }
 }
 
-impl<T: Scalar, P: Parameters<T> + Clone, const NESTEROV: bool> Optimizer<T, P> for AdamLike<P, NESTEROV> {
+impl<T: Scalar, P: Parameters<T> + Clone, const NESTEROV: bool> Optimizer<T, P>
+    for AdamLike<P, NESTEROV>
+{
     fn step(&mut self, params: &mut P, grads: &P) -> Result<(), Error> {
         AdamLike::step(self, params, grads)
     }

@@ -155,6 +155,26 @@ pub trait Optimizer<T: Scalar, P: Parameters<T> + Clone> {
     }
 }
 
+/// Calls `f(p, g, s)` for every parameter value `p` with its gradient `g` and one value `s`
+/// of per-parameter optimizer state (all three of the same shape, checked by the caller).
+pub(crate) fn zip_state<T: Copy, P: Parameters<T>>(
+    params: &mut P,
+    grads: &P,
+    state: &mut P,
+    mut f: impl FnMut(&mut T, T, &mut T),
+) {
+    for i in 0..params.tensor_count() {
+        let (Some(p), Some(g), Some(s)) =
+            (params.tensor_mut(i), grads.tensor(i), state.tensor_mut(i))
+        else {
+            continue;
+        };
+        for ((p, &g), s) in p.iter_mut().zip(g).zip(s.iter_mut()) {
+            f(p, g, s);
+        }
+    }
+}
+
 /// `Ok` when `other` has exactly the tensors of `params`: same count, same lengths.
 pub(crate) fn check_same<T, P: Parameters<T>>(
     params: &P,

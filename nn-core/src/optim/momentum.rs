@@ -19,7 +19,7 @@
 //! assert!((w.bias[0] + 0.29).abs() < 1e-15);
 //! ```
 
-use super::{check_range, check_same, zeros_like, Optimizer, Schedule};
+use super::{check_range, check_same, zeros_like, zip_state, Optimizer, Schedule};
 use crate::{Error, Parameters, Scalar};
 
 /// SGD with momentum `α` (the lecture's `Δβ ← αΔβ - η∇L`, `β ← β + Δβ`).
@@ -108,19 +108,10 @@ impl<P> Momentum<P> {
         let velocity = self.velocity.get_or_insert_with(|| zeros_like(params));
         check_same(params, velocity, "velocity values")?;
         let (alpha, eta) = (T::of(self.alpha), T::of(self.schedule.rate(self.t)));
-        for i in 0..params.tensor_count() {
-            let (Some(p), Some(g), Some(v)) = (
-                params.tensor_mut(i),
-                grads.tensor(i),
-                velocity.tensor_mut(i),
-            ) else {
-                continue;
-            };
-            for ((p, &g), v) in p.iter_mut().zip(g).zip(v.iter_mut()) {
-                *v = alpha * *v - eta * g;
-                *p += *v;
-            }
-        }
+        zip_state(params, grads, velocity, |p, g, v| {
+            *v = alpha * *v - eta * g;
+            *p += *v;
+        });
         self.t += 1;
         Ok(())
     }

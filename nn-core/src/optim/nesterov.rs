@@ -52,7 +52,7 @@
 //! assert!((w.bias[0] - 3.0).abs() < 1e-3);
 //! ```
 
-use super::{check_range, check_same, zeros_like, Optimizer, Schedule};
+use super::{check_range, check_same, zeros_like, zip_state, Optimizer, Schedule};
 use crate::{Error, Parameters, Scalar};
 
 /// Nesterov momentum with look-ahead `β + αΔβ`; see the [module](self) for the protocol.
@@ -241,20 +241,11 @@ impl<P> Nesterov<P> {
         let velocity = self.velocity.get_or_insert_with(|| zeros_like(params));
         check_same(params, velocity, "velocity values")?;
         let (alpha, eta) = (T::of(self.alpha), T::of(self.schedule.rate(self.t)));
-        for i in 0..params.tensor_count() {
-            let (Some(p), Some(g), Some(v)) = (
-                params.tensor_mut(i),
-                grads.tensor(i),
-                velocity.tensor_mut(i),
-            ) else {
-                continue;
-            };
-            for ((p, &g), v) in p.iter_mut().zip(g).zip(v.iter_mut()) {
-                // p = β + αΔβ;  Δβ' = αΔβ - ηg;  β + Δβ' = p - ηg
-                *v = alpha * *v - eta * g;
-                *p -= eta * g;
-            }
-        }
+        zip_state(params, grads, velocity, |p, g, v| {
+            // p = β + αΔβ;  Δβ' = αΔβ - ηg;  β + Δβ' = p - ηg
+            *v = alpha * *v - eta * g;
+            *p -= eta * g;
+        });
         self.at_lookahead = false;
         self.t += 1;
         Ok(())

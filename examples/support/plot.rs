@@ -29,12 +29,8 @@ pub fn curves(
             .filter_map(|e| f(e).map(|v| (e.epoch as f64, v)))
             .collect()
     };
-    let panels: [(
-        &DrawingArea<BitMapBackend, _>,
-        &str,
-        Vec<(f64, f64)>,
-        Vec<(f64, f64)>,
-    ); 2] = [
+    type Points = Vec<(f64, f64)>;
+    let panels: [(_, &str, Points, Points); 2] = [
         (
             &left,
             "loss",

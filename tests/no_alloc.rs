@@ -151,3 +151,40 @@ fn single_sample_forward_trace_and_backward_allocate_nothing() {
         "backward wrote gradients"
     );
 }
+
+network! {
+    /// Every layer kind and activation, for the inference path.
+    struct EveryKind {
+        input: 16,
+        a: dense(12, leaky_relu(0.1)),
+        b: dense(12, sigmoid),
+        drop: dropout(0.3),
+        c: dense(8, tanh),
+        d: dense(8, identity),
+        e: dense(6, softmax),
+    }
+}
+
+#[test]
+fn every_layer_kind_and_activation_allocates_nothing_for_one_sample() {
+    let mut rng = StdRng::seed_from_u64(6);
+    let net: EveryKind<f64> = EveryKind::new(&mut rng);
+    let mut grads = EveryKind::zeros();
+    let x = SVector::<f64, 16>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let (allocs, deallocs, sum) = heap_use(|| {
+        let mut sum = 0.0;
+        for _ in 0..CALLS {
+            let y = net.forward(black_box(&x));
+            let t = net.forward_trace(black_box(&x));
+            let dx = net.backward(&x, &t, &(y - SVector::from_element(0.1)), &mut grads);
+            sum += y.sum() + dx.sum();
+        }
+        sum
+    });
+    assert!(sum.is_finite());
+    assert_eq!(
+        (allocs, deallocs),
+        (0, 0),
+        "forward, forward_trace and backward: {CALLS} calls each"
+    );
+}

@@ -1,4 +1,4 @@
-//! W1-W3 of the peer comparison (`../shared/peers`): a 784-128-64-10 ReLU MLP in `f32`.
+//! W1-W3 of the peer comparison (`benches/compare_peers.py`): a 784-128-64-10 ReLU MLP in `f32`.
 //!
 //! - W1: one sample's forward (time per sample; 218,368 FLOP).
 //! - W2: a batch-64 forward (samples/s; 13,975,552 FLOP per batch).

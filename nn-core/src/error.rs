@@ -357,3 +357,25 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// `Ok` when a file of `found` bytes has exactly the `expected` length its header implies;
+/// [`Error::Truncated`] or [`Error::TrailingBytes`] otherwise.
+#[cfg(feature = "alloc")]
+pub(crate) fn check_file_length(path: &str, expected: u64, found: u64) -> Result<(), Error> {
+    use alloc::string::ToString;
+    if found < expected {
+        Err(Error::Truncated {
+            path: path.to_string(),
+            expected,
+            found,
+        })
+    } else if found > expected {
+        Err(Error::TrailingBytes {
+            path: path.to_string(),
+            expected,
+            found,
+        })
+    } else {
+        Ok(())
+    }
+}

@@ -187,16 +187,7 @@ impl IdxArray {
             .iter()
             .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
             .map_or(u64::MAX, |payload| payload.saturating_add(header as u64));
-        if found < expected {
-            return Err(truncated(expected));
-        }
-        if found > expected {
-            return Err(Error::TrailingBytes {
-                path: path.into(),
-                expected,
-                found,
-            });
-        }
+        crate::error::check_file_length(path, expected, found)?;
         bytes.drain(..header);
         Ok(Self { dims, data: bytes })
     }

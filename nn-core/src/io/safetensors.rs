@@ -235,16 +235,7 @@ fn parse<'a>(bytes: &'a [u8], path: &str) -> Result<SafeTensors<'a>, Error> {
     let header = &bytes[8..header_end as usize];
     let meta: Metadata = serde_json::from_slice(header).map_err(|e| corrupt(e.to_string()))?;
     let expected = header_end.saturating_add(meta.data_len() as u64);
-    if found < expected {
-        return Err(truncated(expected));
-    }
-    if found > expected {
-        return Err(Error::TrailingBytes {
-            path: path.into(),
-            expected,
-            found,
-        });
-    }
+    crate::error::check_file_length(path, expected, found)?;
     SafeTensors::deserialize(bytes).map_err(|e| corrupt(e.to_string()))
 }
 

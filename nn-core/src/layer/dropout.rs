@@ -22,7 +22,9 @@
 //! assert_eq!(dz, x);
 //! ```
 
-use crate::{Error, Scalar};
+use crate::Error;
+#[cfg(feature = "alloc")]
+use crate::Scalar;
 
 /// Checks a dropout rate: `0 ≤ p < 1`.
 ///

@@ -155,6 +155,32 @@ pub trait Optimizer<T: Scalar, P: Parameters<T> + Clone> {
     }
 }
 
+/// Checks the settings Momentum and Nesterov share: the schedule, and `0 ≤ α < 1`.
+pub(crate) fn check_momentum(schedule: &Schedule, alpha: f64) -> Result<(), Error> {
+    schedule.validate()?;
+    check_range(
+        "momentum alpha",
+        "a value in [0, 1)",
+        alpha,
+        0.0,
+        1.0,
+        false,
+    )
+}
+
+/// The velocity `Δβ` for a step with `grads` at `params`: created zeroed on the first call,
+/// and checked to have the parameters' tensors (as `grads` is).
+pub(crate) fn velocity_for<'v, T: Scalar, P: Parameters<T> + Clone>(
+    velocity: &'v mut Option<P>,
+    params: &P,
+    grads: &P,
+) -> Result<&'v mut P, Error> {
+    check_same(params, grads, "gradient values")?;
+    let v = velocity.get_or_insert_with(|| zeros_like(params));
+    check_same(params, v, "velocity values")?;
+    Ok(v)
+}
+
 /// Calls `f(p, g, s)` for every parameter value `p` with its gradient `g` and one value `s`
 /// of per-parameter optimizer state (all three of the same shape, checked by the caller).
 pub(crate) fn zip_state<T: Copy, P: Parameters<T>>(

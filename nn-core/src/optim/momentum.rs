@@ -19,7 +19,7 @@
 //! assert!((w.bias[0] + 0.29).abs() < 1e-15);
 //! ```
 
-use super::{check_range, check_same, zeros_like, zip_state, Optimizer, Schedule};
+use super::{check_momentum, velocity_for, zip_state, Optimizer, Schedule};
 use crate::{Error, Parameters, Scalar};
 
 /// SGD with momentum `α` (the lecture's `Δβ ← αΔβ - η∇L`, `β ← β + Δβ`).
@@ -80,15 +80,7 @@ impl<P> Momentum<P> {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        self.schedule.validate()?;
-        check_range(
-            "momentum alpha",
-            "a value in [0, 1)",
-            self.alpha,
-            0.0,
-            1.0,
-            false,
-        )
+        check_momentum(&self.schedule, self.alpha)
     }
 
     /// `Δβ ← αΔβ - η_t g`, `β ← β + Δβ`, `t ← t + 1`. The first call allocates `Δβ`.
@@ -104,9 +96,7 @@ impl<P> Momentum<P> {
         P: Parameters<T> + Clone,
     {
         self.validate()?;
-        check_same(params, grads, "gradient values")?;
-        let velocity = self.velocity.get_or_insert_with(|| zeros_like(params));
-        check_same(params, velocity, "velocity values")?;
+        let velocity = velocity_for(&mut self.velocity, params, grads)?;
         let (alpha, eta) = (T::of(self.alpha), T::of(self.schedule.rate(self.t)));
         zip_state(params, grads, velocity, |p, g, v| {
             *v = alpha * *v - eta * g;

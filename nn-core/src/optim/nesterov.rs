@@ -52,7 +52,7 @@
 //! assert!((w.bias[0] - 3.0).abs() < 1e-3);
 //! ```
 
-use super::{check_range, check_same, zeros_like, zip_state, Optimizer, Schedule};
+use super::{check_momentum, check_same, velocity_for, zeros_like, zip_state, Optimizer, Schedule};
 use crate::{Error, Parameters, Scalar};
 
 /// Nesterov momentum with look-ahead `β + αΔβ`; see the [module](self) for the protocol.
@@ -129,15 +129,7 @@ impl<P> Nesterov<P> {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        self.schedule.validate()?;
-        check_range(
-            "momentum alpha",
-            "a value in [0, 1)",
-            self.alpha,
-            0.0,
-            1.0,
-            false,
-        )
+        check_momentum(&self.schedule, self.alpha)
     }
 
     /// Moves `params` from `β` to the look-ahead point `β + αΔβ`, where the caller then
@@ -237,9 +229,7 @@ impl<P> Nesterov<P> {
             });
         }
         self.validate()?;
-        check_same(params, grads, "gradient values")?;
-        let velocity = self.velocity.get_or_insert_with(|| zeros_like(params));
-        check_same(params, velocity, "velocity values")?;
+        let velocity = velocity_for(&mut self.velocity, params, grads)?;
         let (alpha, eta) = (T::of(self.alpha), T::of(self.schedule.rate(self.t)));
         zip_state(params, grads, velocity, |p, g, v| {
             // p = β + αΔβ;  Δβ' = αΔβ - ηg;  β + Δβ' = p - ηg

@@ -252,3 +252,73 @@ impl<T: Scalar, const IN: usize, const OUT: usize> fmt::Debug for Dense<T, IN, O
             .finish()
     }
 }
+
+impl<T: Scalar, const IN: usize, const OUT: usize> super::Op<T, IN, OUT> for Dense<T, IN, OUT> {
+    type Cache = ();
+
+    fn empty_cache() {}
+
+    #[inline]
+    fn op_forward(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>, _: &mut ()) {
+        *y = self.forward(x);
+    }
+
+    #[inline]
+    fn op_backward(
+        &self,
+        x: &SVector<T, IN>,
+        _: &SVector<T, OUT>,
+        _: &(),
+        dy: &SVector<T, OUT>,
+        grad: &mut Self,
+        dx: &mut SVector<T, IN>,
+    ) {
+        *dx = self.backward(x, dy, grad, T::zero());
+    }
+
+    #[inline]
+    fn op_tangent(
+        &self,
+        _: &SVector<T, IN>,
+        _: &SVector<T, OUT>,
+        _: &(),
+        dx: &SVector<T, IN>,
+        dy: &mut SVector<T, OUT>,
+    ) {
+        *dy = self.tangent(dx);
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Scalar, const IN: usize, const OUT: usize> super::BatchOp<T, IN, OUT>
+    for Dense<T, IN, OUT>
+{
+    type BatchCache = ();
+
+    fn empty_batch_cache() {}
+
+    fn op_forward_batch(
+        &self,
+        x: &crate::Batch<T, IN>,
+        y: &mut crate::Batch<T, OUT>,
+        _: &mut (),
+        _: bool,
+    ) {
+        self.forward_batch_into(x, y);
+    }
+
+    fn op_backward_batch(
+        &self,
+        x: &crate::Batch<T, IN>,
+        _: &crate::Batch<T, OUT>,
+        _: &(),
+        dy: &crate::Batch<T, OUT>,
+        grad: &mut Self,
+        dx: Option<&mut crate::Batch<T, IN>>,
+    ) {
+        self.backward_params_batch(x, dy, grad, T::zero());
+        if let Some(dx) = dx {
+            self.backward_input_batch(dy, dx);
+        }
+    }
+}

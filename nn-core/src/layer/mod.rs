@@ -12,8 +12,12 @@
 
 mod dense;
 mod dropout;
+mod op;
 
 pub use dense::Dense;
+#[cfg(feature = "alloc")]
+pub use op::BatchOp;
+pub use op::Op;
 #[cfg(feature = "alloc")]
 pub use dropout::{dropout_backward, dropout_forward};
 pub use dropout::{dropout_rate, DropoutRng};

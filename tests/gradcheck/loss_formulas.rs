@@ -5,7 +5,9 @@
 
 use crate::{random_batch, random_probabilities, random_vector, rng, EPS};
 use nn_core::gradcheck::{numeric_gradient_of, relative_error};
-use nn_core::loss::{CrossEntropy, Hinge, Loss, LossExt, Reduction, SquaredError, Target};
+use nn_core::loss::{
+    CrossEntropy, Hinge, Huber, Loss, LossExt, Reduction, SquaredError, Target,
+};
 use nn_core::nalgebra::SVector;
 use nn_core::Batch;
 use rand::Rng;
@@ -171,6 +173,64 @@ fn hinge_is_the_lecture_indicator_formula() {
 }
 
 #[test]
+fn huber_is_quadratic_inside_delta_and_linear_outside() {
+    let mut r = rng(7);
+    let (mut inside, mut outside) = (0, 0);
+    for k in 0..40 {
+        let delta = [0.5, 1.0, 2.0][k % 3];
+        let f: SVector<f64, 4> = random_vector(&mut r) * 3.0;
+        let y: SVector<f64, 4> = random_vector(&mut r);
+        let res = f - y;
+        if res.iter().any(|v| (v.abs() - delta).abs() < 1e-3) {
+            continue; // the second derivative jumps at |r| = δ
+        }
+        // h(r) = r²/2 for |r| ≤ δ, δ(|r| - δ/2) otherwise; h'(r) = clamp(r, -δ, δ).
+        let mut expected_l = 0.0;
+        let mut expected_g = [0.0; 4];
+        for i in 0..4 {
+            let v = res[i];
+            if v.abs() <= delta {
+                expected_l += v * v / 2.0;
+                expected_g[i] = v;
+                inside += 1;
+            } else {
+                expected_l += delta * (v.abs() - delta / 2.0);
+                expected_g[i] = delta * v.signum();
+                outside += 1;
+            }
+        }
+        let huber = Huber::new(delta);
+        let (l, g) = huber.value_and_grad(&f, &y).unwrap();
+        assert_close("huber ℓ", &[l], &[expected_l], 1e-15);
+        assert_close("huber ∂ℓ/∂f", g.as_slice(), &expected_g, 1e-15);
+        let n = numeric(&f, |f| huber.value(f, &y).unwrap());
+        assert_close("huber vs finite differences", g.as_slice(), &n, LOSS_TOL);
+        // A class index is the one-hot vector.
+        let c = k % 4;
+        let (lc, gc) = huber.value_and_grad(&f, &c).unwrap();
+        let (lv, gv) = huber.value_and_grad(&f, &one_hot::<4>(c)).unwrap();
+        assert_eq!((lc, gc), (lv, gv));
+    }
+    assert!(
+        inside > 20 && outside > 20,
+        "both branches: {inside} inside δ, {outside} outside"
+    );
+}
+
+#[test]
+fn huber_rejects_a_non_positive_delta_and_wrong_lengths() {
+    let f = SVector::<f64, 2>::zeros();
+    for delta in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(Huber::new(delta).value(&f, &1usize).is_err(), "δ = {delta}");
+    }
+    assert!(Huber::default().value(&f, &2usize).is_err());
+    let short = [0.0];
+    assert!(Huber::default()
+        .eval(f.as_slice(), Target::Values(&short), None)
+        .is_err());
+}
+
+#[test]
 fn hinge_rejects_probability_targets() {
     let f = SVector::<f64, 3>::zeros();
     assert!(Hinge
@@ -250,6 +310,8 @@ fn batch_reductions_are_sums_and_means_of_the_samples() {
     compare("cross-entropy, classes", &CrossEntropy, &f, &by_label, s, m);
     let (s, m) = both!(Hinge, labels);
     compare("hinge", &Hinge, &f, &by_label, s, m);
+    let (s, m) = both!(Huber::default(), &targets);
+    compare("huber, vectors", &Huber::default(), &f, &by_vector, s, m);
 
     // batch_grad_into writes the same values into a reused buffer.
     let mut g = Batch::<f64, 3>::zeros(1);

@@ -1,11 +1,11 @@
 //! Every loss and target kind through networks of 1, 2 and 4 layers: squared error with
 //! vector and with class targets, cross-entropy with class labels and with probability
-//! targets, hinge with class labels.
+//! targets, hinge with class labels, Huber with vector and with class targets.
 
 use crate::{
     check, closest_to_zero, random_net, random_probabilities, random_vector, rng, usable, Checked,
 };
-use nn_core::loss::{CrossEntropy, Hinge, LossExt, SquaredError};
+use nn_core::loss::{CrossEntropy, Hinge, Huber, LossExt, SquaredError};
 use nn_core::nalgebra::SVector;
 use rand::Rng;
 
@@ -39,7 +39,15 @@ enum Case {
     CrossEntropyClass,
     CrossEntropyProbabilities,
     HingeClass,
+    HuberVector,
+    HuberClass,
 }
+
+/// The Huber threshold in these checks: small enough that random outputs put residuals on
+/// both sides of it.
+const HUBER_DELTA: f64 = 0.5;
+/// How far every `|r_i|` must stay from `δ`.
+const HUBER_KINK: f64 = 1e-3;
 
 /// The hinge's kinks: the margins `1 - (f_{y*} - f_y)` must stay clear of 0.
 const HINGE_KINK: f64 = 1e-3;
@@ -61,6 +69,8 @@ fn run<N: Checked<4, 3>>(what: &str, net: &N, case: Case, seed: u64) {
                 Case::CrossEntropyClass => CrossEntropy.value_and_grad(f, &class),
                 Case::CrossEntropyProbabilities => CrossEntropy.value_and_grad(f, &q),
                 Case::HingeClass => Hinge.value_and_grad(f, &class),
+                Case::HuberVector => Huber::new(HUBER_DELTA).value_and_grad(f, &y),
+                Case::HuberClass => Huber::new(HUBER_DELTA).value_and_grad(f, &class),
             }
             .unwrap()
         };
@@ -83,6 +93,18 @@ fn run<N: Checked<4, 3>>(what: &str, net: &N, case: Case, seed: u64) {
                 "{what}: usable() let a zero hinge loss through"
             );
         }
+        if let Case::HuberVector | Case::HuberClass = case {
+            // Huber's second derivative jumps at |r| = δ: keep the residuals clear of it.
+            let f = net.output(&x);
+            let t = match case {
+                Case::HuberVector => y,
+                _ => SVector::from_fn(|i, _| if i == class { 1.0 } else { 0.0 }),
+            };
+            let gaps: Vec<f64> = (0..3).map(|i| (f[i] - t[i]).abs() - HUBER_DELTA).collect();
+            if closest_to_zero(&gaps) <= HUBER_KINK {
+                continue;
+            }
+        }
         check(&what, net, &x, loss);
         checked += 1;
         if checked == 4 {
@@ -92,12 +114,14 @@ fn run<N: Checked<4, 3>>(what: &str, net: &N, case: Case, seed: u64) {
     panic!("{what}, {case:?}: only {checked} of 100 inputs were usable");
 }
 
-const CASES: [Case; 5] = [
+const CASES: [Case; 7] = [
     Case::SquaredVector,
     Case::SquaredClass,
     Case::CrossEntropyClass,
     Case::CrossEntropyProbabilities,
     Case::HingeClass,
+    Case::HuberVector,
+    Case::HuberClass,
 ];
 
 #[test]

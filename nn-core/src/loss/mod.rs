@@ -5,6 +5,7 @@
 //! | [`SquaredError`] | Σ_i (f_i - y*_i)² | 2(f - y*) |
 //! | [`CrossEntropy`] | -log p(y*\|x), p = softmax(f) | p(y\|x) - [y = y*] |
 //! | [`Hinge`] | Σ_{y≠y*} [1 - (f_{y*} - f_y)]_+ | [f_{y*} < f_y + 1] at y ≠ y*, minus their sum at y* |
+//! | [`Huber`] | Σ_i h_δ(f_i - y*_i), h_δ(r) = r²/2 for \|r\| ≤ δ, else δ(\|r\| - δ/2) | clamp(f - y*, -δ, δ) |
 //!
 //! A target is a class index (`usize`) or a vector of the output's length ([`Target`]).
 //! Over a batch (one column per sample) the loss is the [`Reduction::Sum`] of the per-sample
@@ -27,11 +28,13 @@
 
 mod cross_entropy;
 mod hinge;
+mod huber;
 mod squared_error;
 mod typed;
 
 pub use cross_entropy::CrossEntropy;
 pub use hinge::Hinge;
+pub use huber::Huber;
 pub use squared_error::SquaredError;
 pub use typed::{BatchTarget, LossExt, SampleTarget};
 

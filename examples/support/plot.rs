@@ -73,3 +73,57 @@ pub fn curves(
     root.present()?;
     Ok(())
 }
+
+/// One curve of [`lines`]: a label and its points.
+#[allow(dead_code)] // used by the examples that plot learning curves
+pub type Curve = (String, Vec<(f64, f64)>);
+
+/// Writes curves of `y` against `x` on one chart to `path`, with a horizontal dashed line at
+/// `goal` if given.
+#[allow(dead_code)] // used by the examples that plot learning curves
+pub fn lines(
+    path: &Path,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    curves: &[Curve],
+    goal: Option<f64>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| "the bundled font could not be read")?;
+    let root = BitMapBackend::new(path, (1000, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.titled(title, ("sans-serif", 24))?;
+    let points = || curves.iter().flat_map(|(_, p)| p.iter());
+    let x_hi = points().map(|p| p.0).fold(1.0, f64::max);
+    let y_hi = points().map(|p| p.1).chain(goal).fold(1.0, f64::max);
+    let y_lo = points().map(|p| p.1).fold(0.0, f64::min);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(16)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..x_hi, y_lo..y_hi * 1.05)?;
+    chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw()?;
+    if let Some(g) = goal {
+        chart.draw_series(DashedLineSeries::new(
+            [(0.0, g), (x_hi, g)],
+            8,
+            6,
+            BLACK.stroke_width(1),
+        ))?;
+    }
+    for (i, (label, pts)) in curves.iter().enumerate() {
+        let color = Palette99::pick(i).stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), color))?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

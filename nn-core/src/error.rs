@@ -78,6 +78,13 @@ pub enum Error {
         /// The number of samples.
         len: usize,
     },
+    /// An environment was given an action it does not have.
+    ActionOutOfRange {
+        /// The action given.
+        action: usize,
+        /// The number of actions.
+        actions: usize,
+    },
     /// A file could not be opened, read or written.
     #[cfg(feature = "alloc")]
     Io {
@@ -258,6 +265,10 @@ impl fmt::Display for Error {
             Error::IndexOutOfRange { index, len } => write!(
                 f,
                 "sample index {index} is out of range: expected an index below {len}"
+            ),
+            Error::ActionOutOfRange { action, actions } => write!(
+                f,
+                "action {action} is out of range: expected an action below {actions}"
             ),
             #[cfg(feature = "alloc")]
             Error::Io { path, message } => write!(f, "i/o error on {path}: {message}"),

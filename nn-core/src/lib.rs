@@ -70,6 +70,8 @@ pub mod network;
 pub mod optim;
 mod param;
 mod params;
+#[cfg(feature = "std")]
+pub mod rl;
 mod scalar;
 pub mod summary;
 #[cfg(feature = "std")]

@@ -12,9 +12,12 @@
 
 mod dense;
 mod dropout;
+mod flatten;
+pub mod join;
 mod op;
 
 pub use dense::Dense;
+pub use flatten::Flatten;
 #[cfg(feature = "alloc")]
 pub use op::BatchOp;
 pub use op::Op;

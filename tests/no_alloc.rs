@@ -216,7 +216,10 @@ fn a_graph_allocates_nothing_forward_backward_or_tangent() {
     let mut grads = Graph::zeros();
     let img = SVector::<f32, 18>::from_fn(|_, _| rng.random_range(-1.0..1.0));
     let feat = SVector::<f32, 2>::from_fn(|_, _| rng.random_range(-1.0..1.0));
-    let (u, w) = (SVector::<f32, 3>::repeat(0.5), SVector::<f32, 2>::repeat(-0.25));
+    let (u, w) = (
+        SVector::<f32, 3>::repeat(0.5),
+        SVector::<f32, 2>::repeat(-0.25),
+    );
     let (allocs, deallocs, sum) = heap_use(|| {
         let mut sum = 0.0f32;
         for _ in 0..CALLS {

@@ -12,15 +12,18 @@
 
 mod dense;
 mod dropout;
+mod flatten;
+pub mod join;
 mod op;
 
 pub use dense::Dense;
 #[cfg(feature = "alloc")]
-pub use op::BatchOp;
-pub use op::Op;
-#[cfg(feature = "alloc")]
 pub use dropout::{dropout_backward, dropout_forward};
 pub use dropout::{dropout_rate, DropoutRng};
+pub use flatten::Flatten;
+#[cfg(feature = "alloc")]
+pub use op::BatchOp;
+pub use op::Op;
 
 use crate::{init::Init, Parameters, Scalar};
 

@@ -1,36 +1,52 @@
 //! Deep Q-learning on CartPole-v1: a value network `Q(s, ·)` (4-128-128-2, ReLU) trained
 //! from experience replay towards double-DQN targets of a Polyak-averaged target network,
-//! with the Huber loss and Adam; or, with `--reinforce`, a policy network trained by
-//! REINFORCE with a learned baseline.
+//! with the Huber loss and Adam; with `--dueling`, the dueling architecture declared as a
+//! `network!` graph; with `--reinforce`, a policy network trained by REINFORCE with a
+//! learned baseline instead.
 //!
 //! CartPole-v1 counts as solved when the average return of 100 consecutive episodes reaches
 //! 475 (of at most 500). For each seed the agent trains for at most `--steps` environment
-//! steps (100,000) and stops when the last 100 training episodes (ε-greedy, `ε` ≥ 0.01)
-//! average at least 475; the steps taken by then are the seed's steps to solve. Ends with
-//! `result: solved=K/N median_steps=M`, the median over all seeds (an unsolved seed counts as
-//! more than the budget).
+//! steps (100,000) and stops when its last 100 training episodes (ε-greedy, `ε` = 0.01 by
+//! then) average at least 475; the steps taken by then are the seed's steps to solve. Ends
+//! with `result: solved=K/N median_steps=M`, the median over all seeds (an unsolved seed
+//! counts as more than the budget).
 //!
 //! ```sh
 //! cargo run --release --example dqn_cartpole
-//! cargo run --release --example dqn_cartpole -- --prioritized --plot dqn.png
+//! cargo run --release --example dqn_cartpole -- --dueling --plot dqn.png
 //! cargo run --release --example dqn_cartpole -- --reinforce --steps 300000
 //! ```
 //!
-//! Flags: `--seeds 1,2,3,4,5` (or a count `--seeds 5`), `--steps N`, `--prioritized`
-//! (prioritized replay, α = 0.6, β from 0.4 to 1), `--copy-every C` (a full target copy every
-//! C updates instead of Polyak averaging), `--lr X`, `--reinforce`, `--plot FILE.png`
-//! (returns per episode and their 100-episode average, every seed).
+//! Hyper-parameters ([`DqnConfig::default`]): `γ = 0.99`; Adam, `α = 5·10⁻⁴`; batches of 64
+//! from a replay buffer of 100,000 transitions (the whole run: nothing is forgotten); one
+//! update per environment step from step 1,000 on; Huber `δ = 10`; gradient norm clipped at
+//! 10; `ε` from 1 to 0.01 over the first 10,000 steps; Polyak `τ = 0.005`; double-DQN
+//! targets. REINFORCE ([`ReinforceConfig::default`]): 4-64-2 tanh policy and 4-64-1 tanh
+//! baseline, Adam `α = 0.002` and `0.005`, standardized advantages, one update per episode.
+//!
+//! Flags: `--seeds 1,2,3,4,5` (or a count, `--seeds 5`), `--steps N`, `--dueling`,
+//! `--prioritized` (prioritized replay, α = 0.6, β from 0.4 to 1 over the budget),
+//! `--reinforce`, `--plot FILE.png` (the 100-episode average return of every seed against
+//! environment steps), `--verbose` (the average every 10 episodes). Settings:
+//! `--lr X` and `--lr-end X` (a linear decay over the budget), `--huber-delta X`, `--tau X`,
+//! `--copy-every C` (a full target copy every C updates instead of Polyak averaging),
+//! `--capacity N`, `--batch N`, `--eps-steps N`, `--eps-end X`, `--train-every N`,
+//! `--gradient-steps N`.
+//!
+//! [`DqnConfig::default`]: nn_core::rl::DqnConfig
+//! [`ReinforceConfig::default`]: nn_core::rl::ReinforceConfig
 
 #[path = "support/plot.rs"]
 #[allow(dead_code)] // only the learning-curve helper is used here
 mod plot;
 
+use nn_core::nalgebra::SVector;
 use nn_core::network;
 use nn_core::rl::{
     Anneal, CartPole, Dqn, DqnConfig, Episode, PrioritizedConfig, Reinforce, ReinforceConfig,
     TargetUpdate,
 };
-use nn_core::Error;
+use nn_core::{BatchNetwork, Error, Network};
 use rand::{rngs::StdRng, SeedableRng};
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -47,12 +63,15 @@ network! {
 }
 
 network! {
-    /// A wider value network.
-    pub struct QNetWide {
+    /// The dueling architecture: a value stream V(s) and an advantage stream A(s, ·) on
+    /// shared features, joined as Q = V + A - mean A.
+    pub struct DuelingQNet {
         input: 4,
-        h1: dense(256, relu, init = he),
-        h2: dense(256, relu, init = he),
-        q: dense(2),
+        h1: dense(128, relu, init = he),
+        h2: dense(128, relu, init = he),
+        v: dense(1)(h2),
+        a: dense(2)(h2),
+        q: dueling(v, a),
     }
 }
 
@@ -95,8 +114,9 @@ struct Args {
     eps_end: Option<f64>,
     train_every: Option<u64>,
     gradient_steps: Option<u64>,
-    wide: bool,
+    dueling: bool,
     batch: Option<usize>,
+    huber_delta: Option<f64>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -116,8 +136,9 @@ fn parse_args() -> Result<Args, String> {
         eps_end: None,
         train_every: None,
         gradient_steps: None,
-        wide: false,
+        dueling: false,
         batch: None,
+        huber_delta: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -164,8 +185,12 @@ fn parse_args() -> Result<Args, String> {
             }
             "--train-every" => a.train_every = Some(int(value()?)?),
             "--gradient-steps" => a.gradient_steps = Some(int(value()?)?),
+            "--huber-delta" => {
+                let v = value()?;
+                a.huber_delta = Some(v.parse().map_err(|_| format!("bad `{v}`"))?);
+            }
             "--batch" => a.batch = Some(int(value()?)? as usize),
-            "--wide" => a.wide = true,
+            "--dueling" => a.dueling = true,
             "--tau" => {
                 let v = value()?;
                 a.tau = Some(
@@ -194,7 +219,12 @@ struct Run {
 }
 
 /// Runs episodes until solved or out of steps.
-fn run(seed: u64, budget: usize, verbose: bool, mut episode: impl FnMut() -> Result<Episode, Error>) -> Result<Run, Error> {
+fn run(
+    seed: u64,
+    budget: usize,
+    verbose: bool,
+    mut episode: impl FnMut() -> Result<Episode, Error>,
+) -> Result<Run, Error> {
     let start = Instant::now();
     let mut window = VecDeque::with_capacity(WINDOW);
     let (mut steps, mut sum) = (0, 0.0);
@@ -217,8 +247,11 @@ fn run(seed: u64, budget: usize, verbose: bool, mut episode: impl FnMut() -> Res
         if window.len() == WINDOW {
             let avg = sum / WINDOW as f64;
             r.best_average = r.best_average.max(avg);
-            if verbose && r.episodes.len() % 10 == 0 {
-                println!("  step {steps:6}  episode {:4}  average {avg:6.1}", r.episodes.len());
+            if verbose && r.episodes.len().is_multiple_of(10) {
+                println!(
+                    "  step {steps:6}  episode {:4}  average {avg:6.1}",
+                    r.episodes.len()
+                );
             }
             if avg >= GOAL && steps <= budget {
                 r.solved_at = Some(steps);
@@ -249,6 +282,9 @@ fn dqn_config(args: &Args) -> DqnConfig {
     if let Some(n) = args.gradient_steps {
         c.gradient_steps = n;
     }
+    if let Some(d) = args.huber_delta {
+        c.huber_delta = d;
+    }
     if let Some(n) = args.batch {
         c.batch_size = n;
     }
@@ -267,32 +303,37 @@ fn dqn_config(args: &Args) -> DqnConfig {
     c
 }
 
-fn run_seed(args: &Args, seed: u64) -> Result<Run, Error> {
+/// Trains a DQN agent with value network `net` on one seed.
+fn run_dqn<N>(args: &Args, seed: u64, net: N) -> Result<Run, Error>
+where
+    N: BatchNetwork<f32, 4, 2> + Network<f32, Input = SVector<f32, 4>, Output = SVector<f32, 2>>,
+{
     let mut env = CartPole::new(seed);
+    let mut agent: Dqn<f32, N, 4, 2> = Dqn::new(net, dqn_config(args), seed)?;
+    run(seed, args.steps, args.verbose, || {
+        agent.run_episode(&mut env)
+    })
+}
+
+fn run_seed(args: &Args, seed: u64) -> Result<Run, Error> {
     let mut rng = StdRng::seed_from_u64(seed);
     if args.reinforce {
+        let mut env = CartPole::new(seed);
         let mut config = ReinforceConfig::default();
         if let Some(lr) = args.lr {
             config.policy_learning_rate = lr;
         }
         let mut agent: Reinforce<f32, Policy, Value, 4, 2> =
             Reinforce::new(Policy::new(&mut rng), Value::new(&mut rng), config, seed)?;
-        return run(seed, args.steps, args.verbose, || agent.run_episode(&mut env));
+        return run(seed, args.steps, args.verbose, || {
+            agent.run_episode(&mut env)
+        });
     }
-    if args.wide {
-        let mut agent: Dqn<f32, QNetWide, 4, 2> =
-            Dqn::new(QNetWide::new(&mut rng), dqn_config(args), seed)?;
-        return run(seed, args.steps, args.verbose, || agent.run_episode(&mut env));
+    if args.dueling {
+        run_dqn(args, seed, DuelingQNet::new(&mut rng))
+    } else {
+        run_dqn(args, seed, QNet::new(&mut rng))
     }
-    let mut agent: Dqn<f32, QNet, 4, 2> = Dqn::new(QNet::new(&mut rng), dqn_config(args), seed)?;
-    let mut k = 0;
-    run(seed, args.steps, args.verbose, || {
-        k += 1;
-        if args.verbose && k % 10 == 0 {
-            println!("    q(0) = {:?}  q(tilt) = {:?}", agent.q_values(&[0.0; 4]).as_slice(), agent.q_values(&[0.0, 0.0, 0.15, 0.0]).as_slice());
-        }
-        agent.run_episode(&mut env)
-    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -304,7 +345,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         "DQN, uniform replay"
     };
-    println!("{what}: {} seeds, at most {} steps each", args.seeds.len(), args.steps);
+    println!(
+        "{what}: {} seeds, at most {} steps each",
+        args.seeds.len(),
+        args.steps
+    );
     let mut runs = Vec::new();
     for &seed in &args.seeds {
         let r = run_seed(&args, seed)?;
@@ -333,7 +378,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|(i, &(s, _))| {
                     let lo = (i + 1).saturating_sub(WINDOW);
                     let w = &r.episodes[lo..=i];
-                    (s as f64, w.iter().map(|e| e.1).sum::<f64>() / w.len() as f64)
+                    (
+                        s as f64,
+                        w.iter().map(|e| e.1).sum::<f64>() / w.len() as f64,
+                    )
                 })
                 .collect();
             curves.push((format!("seed {} (100-episode average)", r.seed), avg));
@@ -354,6 +402,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(s) => s.to_string(),
         None => format!(">{}", args.steps),
     };
-    println!("result: solved={solved}/{} median_steps={median}", runs.len());
+    println!(
+        "result: solved={solved}/{} median_steps={median}",
+        runs.len()
+    );
     Ok(())
 }

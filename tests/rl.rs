@@ -35,7 +35,12 @@ fn paper_step(s: [f64; 4], force: f64) -> [f64; 4] {
     let thdd = (g * th.sin() + th.cos() * (-force - m * l * thd * thd * th.sin()) / (mc + m))
         / (l * (4.0 / 3.0 - m * th.cos().powi(2) / (mc + m)));
     let xdd = (force + m * l * (thd * thd * th.sin() - thdd * th.cos())) / (mc + m);
-    [x + tau * xd, xd + tau * xdd, th + tau * thd, thd + tau * thdd]
+    [
+        x + tau * xd,
+        xd + tau * xdd,
+        th + tau * thd,
+        thd + tau * thdd,
+    ]
 }
 
 #[test]
@@ -110,7 +115,10 @@ fn cartpole_is_truncated_after_500_steps() {
         let u = s[2] + 0.5 * s[3] + 0.01 * s[0] + 0.1 * s[1];
         let step = env.step(usize::from(u > 0.0)).unwrap();
         steps += 1;
-        assert!(!step.terminated, "the controller dropped the pole at step {steps}");
+        assert!(
+            !step.terminated,
+            "the controller dropped the pole at step {steps}"
+        );
         if step.truncated {
             break;
         }
@@ -161,7 +169,9 @@ fn replay_buffer_keeps_the_last_capacity_transitions() {
 fn uniform_replay_samples_every_slot_equally() {
     let mut buf = ReplayBuffer::<4>::new(8).unwrap();
     let mut idx = Vec::new();
-    assert!(buf.sample(4, &mut StdRng::seed_from_u64(0), &mut idx).is_err());
+    assert!(buf
+        .sample(4, &mut StdRng::seed_from_u64(0), &mut idx)
+        .is_err());
     for k in 0..8 {
         buf.push(transition(k, 0.0));
     }
@@ -186,7 +196,11 @@ fn sum_tree_finds_cumulative_ranges_and_totals_after_updates() {
         let mut w = vec![0.0; n];
         for _ in 0..50 {
             let i = rng.random_range(0..n);
-            w[i] = if rng.random_bool(0.2) { 0.0 } else { rng.random_range(0.0..3.0) };
+            w[i] = if rng.random_bool(0.2) {
+                0.0
+            } else {
+                rng.random_range(0.0..3.0)
+            };
             t.set(i, w[i]);
         }
         let total: f64 = w.iter().sum();
@@ -235,7 +249,10 @@ fn prioritized_replay_samples_in_proportion_to_priority_to_the_alpha() {
     }
     let td = [0.5, 1.0, 2.0, 4.0, 0.1, 3.0];
     buf.update_priorities(&[0, 1, 2, 3, 4, 5], &td).unwrap();
-    let p: Vec<f64> = td.iter().map(|d: &f64| (d.abs() + 1e-6).powf(alpha)).collect();
+    let p: Vec<f64> = td
+        .iter()
+        .map(|d: &f64| (d.abs() + 1e-6).powf(alpha))
+        .collect();
     let sum: f64 = p.iter().sum();
     let f = frequencies(&buf, 5000, 4);
     for i in 0..6 {
@@ -259,7 +276,8 @@ fn prioritized_replay_weights_undo_the_sampling_bias() {
     for k in 0..4 {
         buf.push(transition(k, 0.0));
     }
-    buf.update_priorities(&[0, 1, 2, 3], &[1.0, 2.0, 3.0, 4.0]).unwrap();
+    buf.update_priorities(&[0, 1, 2, 3], &[1.0, 2.0, 3.0, 4.0])
+        .unwrap();
     let (mut idx, mut w) = (Vec::new(), Vec::new());
     let mut rng = StdRng::seed_from_u64(5);
     for beta in [0.0, 0.4, 1.0] {
@@ -298,19 +316,50 @@ fn td_target_bootstraps_unless_terminal() {
     let rewards = [1.0, 0.5, -2.0];
     let gamma = 0.9;
     let mut y = [0.0; 3];
-    td_targets(&rewards, &[false, false, false], &next_target, None, gamma, &mut y).unwrap();
+    td_targets(
+        &rewards,
+        &[false, false, false],
+        &next_target,
+        None,
+        gamma,
+        &mut y,
+    )
+    .unwrap();
     assert_eq!(y, [1.0 + 0.9 * 4.0, 0.5 + 0.9 * 2.0, -2.0 + 0.9 * 3.5]);
-    td_targets(&rewards, &[true, false, true], &next_target, None, gamma, &mut y).unwrap();
+    td_targets(
+        &rewards,
+        &[true, false, true],
+        &next_target,
+        None,
+        gamma,
+        &mut y,
+    )
+    .unwrap();
     assert_eq!(y, [1.0, 0.5 + 0.9 * 2.0, -2.0]);
 
     // Double DQN: the online network picks the action, the target network values it.
     let next_online = Batch::<f64, 2>::from_column_slice(&[5.0, 0.0, 0.0, 5.0, 1.0, 0.0]);
-    td_targets(&rewards, &[false, false, true], &next_target, Some(&next_online), gamma, &mut y)
-        .unwrap();
+    td_targets(
+        &rewards,
+        &[false, false, true],
+        &next_target,
+        Some(&next_online),
+        gamma,
+        &mut y,
+    )
+    .unwrap();
     assert_eq!(y, [1.0 + 0.9 * 1.0, 0.5 + 0.9 * -1.0, -2.0]);
 
     assert!(td_targets(&rewards, &[false; 2], &next_target, None, gamma, &mut y).is_err());
-    assert!(td_targets(&rewards[..2], &[false; 3], &next_target, None, gamma, &mut y).is_err());
+    assert!(td_targets(
+        &rewards[..2],
+        &[false; 3],
+        &next_target,
+        None,
+        gamma,
+        &mut y
+    )
+    .is_err());
 }
 
 #[test]
@@ -329,7 +378,10 @@ fn epsilon_greedy_explores_with_probability_epsilon() {
     }
     // ε = 0.2 from step 1000 on: the greedy action 1 with 0.8 + 0.2/4.
     let f = count(5000, &mut rng);
-    assert!((f[1] - 0.85).abs() < 0.01 && (f[0] - 0.05).abs() < 0.01, "{f:?}");
+    assert!(
+        (f[1] - 0.85).abs() < 0.01 && (f[0] - 0.05).abs() < 0.01,
+        "{f:?}"
+    );
     assert_eq!(policy.epsilon.at(500), 0.6);
 }
 
@@ -339,45 +391,77 @@ network! {
     /// Q(s, ·) for the tabular check: one-hot states.
     struct TabularQ { input: 2, h: dense(32, relu, init = he), q: dense(2) }
 }
+network! {
+    /// The same with a dueling head: Q = V + A - mean A.
+    struct TabularDueling {
+        input: 2,
+        h: dense(32, relu, init = he),
+        v: dense(1)(h),
+        a: dense(2)(h),
+        q: dueling(v, a),
+    }
+}
+
+/// Trains on the transitions of a two-state problem and checks the learned values.
+///
+/// State A = (1, 0): action 0 ends with reward 1, action 1 moves to B with reward 0.
+/// State B = (0, 1): action 0 ends with reward 2, action 1 stays with reward 0.5.
+/// With γ = 0.9: Q(B, 1) = 0.5 / (1 - 0.9) = 5, Q(B, 0) = 2, Q(A, 0) = 1,
+/// Q(A, 1) = 0.9 · 5 = 4.5. Terminal masking matters: without it Q(A, 0) would be 5.5.
+fn learns_two_state_values<N>(what: &str, net: N, target_update: TargetUpdate)
+where
+    N: nn_core::BatchNetwork<f64, 2, 2>
+        + nn_core::Network<
+            f64,
+            Input = nn_core::nalgebra::SVector<f64, 2>,
+            Output = nn_core::nalgebra::SVector<f64, 2>,
+        >,
+{
+    let config = DqnConfig {
+        gamma: 0.9,
+        learning_starts: 100,
+        target_update,
+        ..DqnConfig::default()
+    };
+    let mut agent: Dqn<f64, N, 2, 2> = Dqn::new(net, config, 1).unwrap();
+    let (a, b) = ([1.0, 0.0], [0.0, 1.0]);
+    let t = |state, action, reward, next_state, terminal| Transition {
+        state,
+        action,
+        reward,
+        next_state,
+        terminal,
+    };
+    for k in 0..8000 {
+        let tr = match k % 4 {
+            0 => t(a, 0, 1.0, b, true),
+            1 => t(a, 1, 0.0, b, false),
+            2 => t(b, 0, 2.0, a, true),
+            _ => t(b, 1, 0.5, b, false),
+        };
+        agent.observe(tr).unwrap();
+    }
+    assert_eq!(agent.updates(), 8000 - 99);
+    let (qa, qb) = (agent.q_values(&a), agent.q_values(&b));
+    let want = [(qa[0], 1.0), (qa[1], 4.5), (qb[0], 2.0), (qb[1], 5.0)];
+    for (got, want) in want {
+        assert!(
+            (got - want).abs() < 0.05,
+            "{what}, {target_update:?}: {qa:?} {qb:?}"
+        );
+    }
+    assert_eq!((agent.greedy(&a), agent.greedy(&b)), (1, 1));
+}
 
 #[test]
 fn dqn_learns_the_values_of_a_small_known_problem() {
-    // State A = (1, 0): action 0 ends with reward 1, action 1 moves to B with reward 0.
-    // State B = (0, 1): action 0 ends with reward 2, action 1 stays with reward 0.5.
-    // With γ = 0.9: Q(B, 1) = 0.5 / (1 - 0.9) = 5, Q(B, 0) = 2, Q(A, 0) = 1,
-    // Q(A, 1) = 0.9 · 5 = 4.5. Terminal masking matters: without it Q(A, 0) would be 5.5.
-    for target_update in [TargetUpdate::Polyak { tau: 0.01 }, TargetUpdate::Copy { every: 100 }] {
-        let config = DqnConfig {
-            gamma: 0.9,
-            learning_starts: 100,
-            target_update,
-            ..DqnConfig::default()
-        };
-        let net = TabularQ::new(&mut StdRng::seed_from_u64(0));
-        let mut agent: Dqn<f64, TabularQ<f64>, 2, 2> = Dqn::new(net, config, 1).unwrap();
-        let (a, b) = ([1.0, 0.0], [0.0, 1.0]);
-        let t = |state, action, reward, next_state, terminal| Transition {
-            state,
-            action,
-            reward,
-            next_state,
-            terminal,
-        };
-        for k in 0..8000 {
-            let tr = match k % 4 {
-                0 => t(a, 0, 1.0, b, true),
-                1 => t(a, 1, 0.0, b, false),
-                2 => t(b, 0, 2.0, a, true),
-                _ => t(b, 1, 0.5, b, false),
-            };
-            agent.observe(tr).unwrap();
-        }
-        let (qa, qb) = (agent.q_values(&a), agent.q_values(&b));
-        let want = [(qa[0], 1.0), (qa[1], 4.5), (qb[0], 2.0), (qb[1], 5.0)];
-        for (got, want) in want {
-            assert!((got - want).abs() < 0.05, "{target_update:?}: {qa:?} {qb:?}");
-        }
-        assert_eq!((agent.greedy(&a), agent.greedy(&b)), (1, 1));
+    for target_update in [
+        TargetUpdate::Polyak { tau: 0.01 },
+        TargetUpdate::Copy { every: 100 },
+    ] {
+        let mut rng = StdRng::seed_from_u64(0);
+        learns_two_state_values("plain", TabularQ::new(&mut rng), target_update);
+        learns_two_state_values("dueling", TabularDueling::new(&mut rng), target_update);
     }
     let agent = Dqn::<f64, TabularQ<f64>, 2, 2>::new(
         TabularQ::zeros(),

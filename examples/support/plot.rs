@@ -102,7 +102,11 @@ pub fn lines(
         .x_label_area_size(36)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..x_hi, y_lo..y_hi * 1.05)?;
-    chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw()?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()?;
     if let Some(g) = goal {
         chart.draw_series(DashedLineSeries::new(
             [(0.0, g), (x_hi, g)],

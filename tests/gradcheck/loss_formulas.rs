@@ -5,9 +5,7 @@
 
 use crate::{random_batch, random_probabilities, random_vector, rng, EPS};
 use nn_core::gradcheck::{numeric_gradient_of, relative_error};
-use nn_core::loss::{
-    CrossEntropy, Hinge, Huber, Loss, LossExt, Reduction, SquaredError, Target,
-};
+use nn_core::loss::{CrossEntropy, Hinge, Huber, Loss, LossExt, Reduction, SquaredError, Target};
 use nn_core::nalgebra::SVector;
 use nn_core::Batch;
 use rand::Rng;

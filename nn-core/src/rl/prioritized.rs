@@ -70,7 +70,8 @@ impl<const S: usize> PrioritizedReplay<S> {
     /// Stores `t` with the largest priority seen so far; returns its slot.
     pub fn push(&mut self, t: Transition<S>) -> usize {
         let slot = self.buffer.push(t);
-        self.tree.set(slot, libm_powf(self.max_priority, self.alpha));
+        self.tree
+            .set(slot, libm_powf(self.max_priority, self.alpha));
         slot
     }
 

@@ -210,7 +210,11 @@ where
         let mut dv = Batch::<T, 1>::zeros(n);
         for t in 0..n {
             let mut gv = [T::zero()];
-            huber.eval(&[v[(0, t)]], Target::Values(&[T::of(returns[t])]), Some(&mut gv))?;
+            huber.eval(
+                &[v[(0, t)]],
+                Target::Values(&[T::of(returns[t])]),
+                Some(&mut gv),
+            )?;
             dv[(0, t)] = gv[0] * T::of(scale);
         }
         self.value
@@ -224,7 +228,11 @@ where
 
         if self.config.standardize && n > 1 {
             let mean = advantages.iter().sum::<f64>() * scale;
-            let var = advantages.iter().map(|a| (a - mean) * (a - mean)).sum::<f64>() * scale;
+            let var = advantages
+                .iter()
+                .map(|a| (a - mean) * (a - mean))
+                .sum::<f64>()
+                * scale;
             let sd = nalgebra::ComplexField::sqrt(var) + 1e-8;
             advantages.iter_mut().for_each(|a| *a = (*a - mean) / sd);
         }
@@ -234,14 +242,13 @@ where
         self.policy.forward_train(&x, &mut policy_trace);
         let logits = P::trace_output(&policy_trace);
         let mut df = Batch::<T, A>::zeros(n);
-        for t in 0..n {
-            let column = &mut df.as_mut_slice()[t * A..(t + 1) * A];
-            CrossEntropy.eval(
-                &logits.as_slice()[t * A..(t + 1) * A],
-                Target::Class(self.actions[t]),
-                Some(&mut *column),
-            )?;
-            let k = T::of(advantages[t] * scale);
+        let columns = df.as_mut_slice().chunks_exact_mut(A);
+        let samples = logits.as_slice().chunks_exact(A);
+        for (((column, f), &action), &advantage) in
+            columns.zip(samples).zip(&self.actions).zip(&advantages)
+        {
+            CrossEntropy.eval(f, Target::Class(action), Some(&mut *column))?;
+            let k = T::of(advantage * scale);
             column.iter_mut().for_each(|c| *c *= k);
         }
         self.policy

@@ -44,7 +44,10 @@ pub fn td_targets<T: Scalar, const A: usize>(
         ("rewards", rewards.len()),
         ("terminal flags", terminal.len()),
         ("TD targets", out.len()),
-        ("online next-state values", next_online.map_or(n, |b| b.ncols())),
+        (
+            "online next-state values",
+            next_online.map_or(n, |b| b.ncols()),
+        ),
     ] {
         if len != n {
             return Err(Error::LengthMismatch {

@@ -339,11 +339,17 @@ fn run_seed(args: &Args, seed: u64) -> Result<Run, Error> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
     let what = if args.reinforce {
-        "REINFORCE with baseline"
-    } else if args.prioritized {
-        "DQN, prioritized replay"
+        "REINFORCE with baseline".to_string()
     } else {
-        "DQN, uniform replay"
+        format!(
+            "DQN{}, {} replay",
+            if args.dueling { " (dueling)" } else { "" },
+            if args.prioritized {
+                "prioritized"
+            } else {
+                "uniform"
+            }
+        )
     };
     println!(
         "{what}: {} seeds, at most {} steps each",

@@ -57,12 +57,10 @@ fn cartpole_follows_the_equations_of_motion_on_known_states() {
             env.set_state(s);
             let step = env.step(action).unwrap();
             let want = paper_step(s, force);
-            for i in 0..4 {
+            for (i, (got, want)) in step.state.iter().zip(want).enumerate() {
                 assert!(
-                    (step.state[i] - want[i]).abs() < 1e-12,
-                    "state {s:?}, action {action}, component {i}: {} vs {}",
-                    step.state[i],
-                    want[i]
+                    (got - want).abs() < 1e-12,
+                    "state {s:?}, action {action}, component {i}: {got} vs {want}"
                 );
             }
             assert_eq!(env.state(), step.state);
@@ -348,7 +346,7 @@ fn td_target_bootstraps_unless_terminal() {
         &mut y,
     )
     .unwrap();
-    assert_eq!(y, [1.0 + 0.9 * 1.0, 0.5 + 0.9 * -1.0, -2.0]);
+    assert_eq!(y, [1.0 + 0.9 * 1.0, 0.5 - 0.9 * 1.0, -2.0]);
 
     assert!(td_targets(&rewards, &[false; 2], &next_target, None, gamma, &mut y).is_err());
     assert!(td_targets(

@@ -30,7 +30,7 @@
 //! ```
 //!
 //! The formulas and shapes of every piece are in its module's header: [`activation`],
-//! [`loss`], [`init`], [`layer`], [`kernels`], [`gradcheck`].
+//! [`loss`], [`init`], [`layer`], [`kernels`], [`gradcheck`], [`rl`].
 //!
 //! ## Features
 //!

@@ -14,15 +14,15 @@
 //! States are `[f64; S]`; networks see them as `SVector<T, S>` (a batch as `Batch<T, S>`,
 //! one state per column) and output one value per action (`A`).
 
-mod anneal;
+pub mod anneal;
 pub mod cartpole;
 pub mod dqn;
-mod env;
-mod epsilon;
-mod prioritized;
+pub mod env;
+pub mod epsilon;
+pub mod prioritized;
 pub mod reinforce;
-mod replay;
-mod sum_tree;
+pub mod replay;
+pub mod sum_tree;
 pub mod td;
 
 pub use anneal::Anneal;

@@ -58,6 +58,7 @@ pub mod activation;
 mod batch;
 #[cfg(feature = "std")]
 pub mod data;
+pub mod embed;
 pub mod error;
 mod fmt;
 pub mod gradcheck;

@@ -7,6 +7,7 @@
 //! - `stub`: what is emitted beside the errors when a declaration is wrong.
 
 mod backward;
+pub mod embedded;
 mod forward;
 mod params;
 mod stub;

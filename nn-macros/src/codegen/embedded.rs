@@ -1,0 +1,307 @@
+//! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
+//! whose layers view `static` bytes.
+//!
+//! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
+//! tensor of the file is checked against them (name, dtype, shape, alignment) and each
+//! disagreement becomes an error naming the tensor, spanned on the layer. The file is then
+//! embedded once with `include_bytes!` in an aligned static, and each layer's field views
+//! its tensors there ([`layer_value`]); the forward drives every field through
+//! `nn_core::embed::Infer`. A new kind adds an arm to `expected`, `layer_type` and
+//! `layer_value`.
+
+use super::act_value;
+use crate::ir::{Layer, LayerKind, Network, Size};
+use crate::validate::Errors;
+use crate::weights::{dtype_size, shape_text, Header, WeightsAttr};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+/// One tensor a layer expects: its name suffix (`weight`) and shape in PyTorch's order.
+struct Expected {
+    suffix: &'static str,
+    shape: Vec<Size>,
+}
+
+/// The tensors of layer `l`, or `None` when its kind cannot be embedded yet.
+fn expected(l: &Layer) -> Option<Vec<Expected>> {
+    match l.kind {
+        LayerKind::Dense => Some(vec![
+            Expected {
+                suffix: "weight",
+                shape: vec![l.outputs.clone(), l.inputs.clone()],
+            },
+            Expected {
+                suffix: "bias",
+                shape: vec![l.outputs.clone()],
+            },
+        ]),
+        LayerKind::Dropout(_) => Some(vec![]),
+    }
+}
+
+/// The field type of a layer with parameters.
+fn layer_type(l: &Layer, t: &TokenStream) -> TokenStream {
+    let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+    match l.kind {
+        LayerKind::Dense => quote!(::nn_core::embed::StaticDense<#t, #i, #o>),
+        LayerKind::Dropout(_) => quote!(()),
+    }
+}
+
+/// The field's value, given each expected tensor's byte offset in the embedded file.
+fn layer_value(l: &Layer, offsets: &[usize]) -> TokenStream {
+    let views = offsets.iter().map(|&o| {
+        let o = Literal::usize_unsuffixed(o);
+        quote!(::nn_core::embed::view(&__NN_WEIGHTS_FILE, #o))
+    });
+    match l.kind {
+        LayerKind::Dense => quote!(::nn_core::embed::StaticDense::new(#(#views),*)),
+        LayerKind::Dropout(_) => quote!(()),
+    }
+}
+
+/// The checked layout: the scalar type and each layer's tensor offsets in the file.
+struct Layout {
+    scalar: TokenStream,
+    offsets: Vec<Vec<usize>>,
+    /// `const` assertions for sizes written as `const` names.
+    checks: Vec<TokenStream>,
+}
+
+fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) -> Layout {
+    let file = &attr.path;
+    let mut used = std::collections::BTreeSet::new();
+    let mut dtype: Option<(&str, String)> = None;
+    let mut offsets = Vec::new();
+    let mut checks = Vec::new();
+    for l in &net.layers {
+        let span = l.name.span();
+        let Some(tensors) = expected(l) else {
+            errs.push(
+                span,
+                format!(
+                    "`{}` layers cannot be embedded from a weights file yet",
+                    l.kind_name()
+                ),
+            );
+            offsets.push(vec![]);
+            continue;
+        };
+        let mut layer_offsets = Vec::new();
+        for e in tensors {
+            let name = format!("{}.{}", l.name, e.suffix);
+            let want = shape_text(&e.shape.iter().map(Size::display).collect::<Vec<_>>());
+            let Some(t) = header.tensors.get(&name) else {
+                let held: Vec<_> = header.tensors.keys().map(|k| format!("`{k}`")).collect();
+                errs.push(
+                    span,
+                    format!(
+                        "`{name}` is missing from `{file}`: `{}` expects a tensor of shape {want}; the file holds {}",
+                        l.name,
+                        if held.is_empty() { "no tensors".into() } else { held.join(", ") }
+                    ),
+                );
+                layer_offsets.push(0);
+                continue;
+            };
+            used.insert(name.clone());
+            let found = shape_text(&t.shape);
+            let rank_ok = t.shape.len() == e.shape.len();
+            let dims_ok = rank_ok
+                && e.shape.iter().zip(&t.shape).all(|(s, &f)| match s.known() {
+                    Some(k) => k == f,
+                    None => true,
+                });
+            if !dims_ok {
+                errs.push(
+                    span,
+                    format!(
+                        "`{name}` has shape {found} in `{file}`, but `{}` expects {want}",
+                        l.name
+                    ),
+                );
+            } else {
+                for (s, &f) in e.shape.iter().zip(&t.shape) {
+                    if let Size::Expr(..) = s {
+                        let (v, msg) = (
+                            s.tokens(),
+                            format!(
+                                "`{name}` has shape {found} in `{file}`, but `{}` expects {want}, with `{}` != {f}",
+                                l.name,
+                                s.display()
+                            ),
+                        );
+                        checks.push(quote_spanned! {s.span()=>
+                            const _: () = if (#v) != #f { ::core::panic!(#msg) };
+                        });
+                    }
+                }
+            }
+            match dtype_size(&t.dtype) {
+                None => errs.push(
+                    span,
+                    format!(
+                        "`{name}` has dtype {} in `{file}`; embedded weights must be F32 or F64",
+                        t.dtype
+                    ),
+                ),
+                Some(size) => {
+                    match &dtype {
+                        None => dtype = Some((if size == 4 { "F32" } else { "F64" }, name.clone())),
+                        Some((d, first)) if *d != t.dtype => errs.push(
+                            span,
+                            format!(
+                                "`{name}` has dtype {} in `{file}`, but `{first}` has {d}; every tensor must have the same dtype",
+                                t.dtype
+                            ),
+                        ),
+                        _ => {}
+                    }
+                    let count: usize = t.shape.iter().product();
+                    if t.end - t.begin != count * size {
+                        errs.push(span, format!("`{file}` is corrupt: `{name}` of shape {found} and dtype {} needs {} bytes, but holds {}", t.dtype, count * size, t.end - t.begin));
+                    }
+                    let at = header.data_start + t.begin;
+                    if at % size != 0 {
+                        errs.push(span, format!("`{name}` starts at byte {at} of `{file}`, not a multiple of {size}, so it cannot be viewed in place; save the file with nn_core::io::save_safetensors or the safetensors package, which align every tensor"));
+                    }
+                }
+            }
+            layer_offsets.push(header.data_start + t.begin);
+        }
+        offsets.push(layer_offsets);
+    }
+    for name in header.tensors.keys().filter(|k| !used.contains(*k)) {
+        errs.push(
+            attr.span,
+            format!(
+                "`{file}` holds `{name}`, which `{}` does not declare",
+                net.name
+            ),
+        );
+    }
+    let scalar = match dtype {
+        Some(("F64", _)) => quote!(f64),
+        _ => quote!(f32),
+    };
+    Layout {
+        scalar,
+        offsets,
+        checks,
+    }
+}
+
+pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<syn::Error>> {
+    let mut errs = Errors::default();
+    let header = match crate::weights::read(attr) {
+        Ok(h) => h,
+        Err(msg) => {
+            errs.push(attr.span, msg);
+            return errs.into_result(TokenStream::new());
+        }
+    };
+    let layout = check(net, attr, &header, &mut errs);
+    errs.into_result(())?;
+
+    let (attrs, vis, name) = (&net.attrs, &net.vis, &net.name);
+    let t = &layout.scalar;
+    let in_t = net.input.tokens();
+    let out_t = net.output().tokens();
+    let with_params: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
+    let fields = with_params.iter().map(|l| {
+        let (f, ty) = (&l.name, layer_type(l, t));
+        let doc = format!("`{}`, embedded.", l.name);
+        quote!(#[doc = #doc] pub #f: #ty)
+    });
+    let values = net
+        .layers
+        .iter()
+        .zip(&layout.offsets)
+        .filter(|(l, _)| l.has_params())
+        .map(|(l, o)| {
+            let (f, v) = (&l.name, layer_value(l, o));
+            quote!(#f: #v)
+        });
+    let params = with_params.iter().map(|l| {
+        let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+        quote!((#i) * (#o) + (#o))
+    });
+
+    let mut steps = Vec::new();
+    for (i, l) in net.layers.iter().enumerate() {
+        let prev = format_ident!("__x{}", i);
+        let cur = format_ident!("__x{}", i + 1);
+        let o = l.outputs.tokens();
+        let ty = quote!(::nn_core::nalgebra::SVector<#t, #o>);
+        if !l.has_params() {
+            // Inference: dropout is the identity.
+            steps.push(quote!(let #cur: #ty = #prev;));
+            continue;
+        }
+        let f = &l.name;
+        let (li, lo) = (l.inputs.tokens(), l.outputs.tokens());
+        steps.push(quote! {
+            let mut #cur: #ty = ::nn_core::nalgebra::SVector::zeros();
+            ::nn_core::embed::Infer::<#t, #li, #lo>::infer(&self.#f, &#prev, &mut #cur);
+        });
+        if let Some(a) = act_value(l.act) {
+            steps.push(quote!(::nn_core::activation::Activation::<#t>::forward_in_place(&#a, #cur.len(), #cur.as_mut_slice());));
+        }
+    }
+    let last = format_ident!("__x{}", net.layers.len());
+    let file = Literal::string(&attr.path);
+    let len = Literal::usize_unsuffixed(header.file_len);
+    let checks = &layout.checks;
+    let doc = format!(
+        "The network with the parameters of `{}`, embedded at compile time (no copy, no heap).",
+        attr.path
+    );
+
+    Ok(quote! {
+        #(#attrs)*
+        #[derive(Clone, Copy, Debug)]
+        #vis struct #name {
+            #(#fields,)*
+        }
+
+        impl #name {
+            /// Number of inputs.
+            #vis const INPUTS: usize = #in_t;
+            /// Number of outputs.
+            #vis const OUTPUTS: usize = #out_t;
+            /// Number of scalar parameters (all in `static` data).
+            #vis const PARAMETERS: usize = 0 #(+ #params)*;
+            const __EMBEDDED: Self = {
+                static __NN_WEIGHTS_FILE: ::nn_core::embed::Aligned<[u8; #len]> =
+                    ::nn_core::embed::Aligned(*::core::include_bytes!(::core::concat!(
+                        ::core::env!("CARGO_MANIFEST_DIR"), "/", #file
+                    )));
+                #name { #(#values,)* }
+            };
+
+            #[doc = #doc]
+            #vis const fn new() -> Self {
+                Self::__EMBEDDED
+            }
+
+            /// `f(x)` for one sample; allocates nothing.
+            #[allow(clippy::let_and_return)]
+            #vis fn forward(
+                &self,
+                x: &::nn_core::nalgebra::SVector<#t, #in_t>,
+            ) -> ::nn_core::nalgebra::SVector<#t, #out_t> {
+                let __x0 = *x;
+                #(#steps)*
+                #last
+            }
+        }
+
+        impl ::core::default::Default for #name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        #(#checks)*
+    })
+}

@@ -227,28 +227,29 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
         quote!((#i) * (#o) + (#o))
     });
 
+    // The input is read through its reference; each layer with parameters writes a new
+    // vector; dropout (the identity at inference) writes nothing.
     let mut steps = Vec::new();
-    for (i, l) in net.layers.iter().enumerate() {
-        let prev = format_ident!("__x{}", i);
-        let cur = format_ident!("__x{}", i + 1);
-        let o = l.outputs.tokens();
-        let ty = quote!(::nn_core::nalgebra::SVector<#t, #o>);
-        if !l.has_params() {
-            // Inference: dropout is the identity.
-            steps.push(quote!(let #cur: #ty = #prev;));
-            continue;
-        }
-        let f = &l.name;
-        let (li, lo) = (l.inputs.tokens(), l.outputs.tokens());
+    let mut cur = quote!(x);
+    let mut last = quote!(*x);
+    for (i, l) in net
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.has_params())
+    {
+        let out = format_ident!("__x{}", i + 1);
+        let (f, li, lo) = (&l.name, l.inputs.tokens(), l.outputs.tokens());
         steps.push(quote! {
-            let mut #cur: #ty = ::nn_core::nalgebra::SVector::zeros();
-            ::nn_core::embed::Infer::<#t, #li, #lo>::infer(&self.#f, &#prev, &mut #cur);
+            let mut #out: ::nn_core::nalgebra::SVector<#t, #lo> = ::nn_core::nalgebra::SVector::zeros();
+            ::nn_core::embed::Infer::<#t, #li, #lo>::infer(&self.#f, #cur, &mut #out);
         });
         if let Some(a) = act_value(l.act) {
-            steps.push(quote!(::nn_core::activation::Activation::<#t>::forward_in_place(&#a, #cur.len(), #cur.as_mut_slice());));
+            steps.push(quote!(::nn_core::activation::Activation::<#t>::forward_in_place(&#a, #out.len(), #out.as_mut_slice());));
         }
+        cur = quote!(&#out);
+        last = quote!(#out);
     }
-    let last = format_ident!("__x{}", net.layers.len());
     let file = Literal::string(&attr.path);
     let len = Literal::usize_unsuffixed(header.file_len);
     let checks = &layout.checks;
@@ -290,7 +291,6 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
                 &self,
                 x: &::nn_core::nalgebra::SVector<#t, #in_t>,
             ) -> ::nn_core::nalgebra::SVector<#t, #out_t> {
-                let __x0 = *x;
                 #(#steps)*
                 #last
             }

@@ -30,6 +30,17 @@ network! {
 }
 
 network! {
+    /// The same parameters behind a shaped input: `flatten` has none and passes through.
+    #[weights = "tests/fixtures/mnist_784_128_10.safetensors"]
+    struct Mnist128Image {
+        input: [1, 28, 28],
+        flat: flatten,
+        fc1: dense(128, relu),
+        fc2: dense(10),
+    }
+}
+
+network! {
     struct Sine {
         input: 1,
         fc1: dense(16, relu),
@@ -88,6 +99,8 @@ fn mnist_predictions_are_identical_on_all_test_images() {
         10_000 - same
     );
     assert!(max_diff < 1e-4, "logits differ by up to {max_diff}");
+    let x = SVector::<f32, 784>::from_column_slice(&pixels[..784]);
+    assert_eq!(Mnist128Image::new().forward(&x), MNIST.forward(&x));
     // The file's network is a trained one (97.4% when it was saved).
     assert!(correct > 9_600, "{correct}/10000 correct");
 }

@@ -6,11 +6,15 @@
 //! disagreement becomes an error naming the tensor, spanned on the layer. The file is then
 //! embedded once with `include_bytes!` in an aligned static, and each layer's field views
 //! its tensors there ([`layer_value`]); the forward drives every field through
-//! `nn_core::embed::Infer`. A new kind adds an arm to `expected`, `layer_type` and
-//! `layer_value`.
+//! `nn_core::embed::Infer`, and kinds without parameters (`flatten`, pooling) through their
+//! own `Op` on a zero-sized value. A new kind with parameters adds an arm to `expected`,
+//! `layer_type` and `layer_value` (and a static layer type in `nn_core::embed`).
+//!
+//! Embedded networks are chains for now (one input, each layer applied to the one before);
+//! a graph with joins is reported as an error.
 
 use super::act_value;
-use crate::ir::{Layer, LayerKind, Network, Size};
+use crate::ir::{Layer, LayerKind, Network, Size, Src};
 use crate::validate::Errors;
 use crate::weights::{dtype_size, shape_text, Header, WeightsAttr};
 use proc_macro2::{Literal, TokenStream};
@@ -24,8 +28,8 @@ struct Expected {
 
 /// The tensors of layer `l`, or `None` when its kind cannot be embedded yet.
 fn expected(l: &Layer) -> Option<Vec<Expected>> {
-    match l.kind {
-        LayerKind::Dense => Some(vec![
+    match &l.kind {
+        LayerKind::Op(o) if o.kind == "dense" => Some(vec![
             Expected {
                 suffix: "weight",
                 shape: vec![l.outputs.clone(), l.inputs.clone()],
@@ -35,16 +39,18 @@ fn expected(l: &Layer) -> Option<Vec<Expected>> {
                 shape: vec![l.outputs.clone()],
             },
         ]),
+        LayerKind::Op(o) if !o.params => Some(vec![]),
         LayerKind::Dropout(_) => Some(vec![]),
+        LayerKind::Op(_) | LayerKind::Join(_) => None,
     }
 }
 
 /// The field type of a layer with parameters.
 fn layer_type(l: &Layer, t: &TokenStream) -> TokenStream {
     let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
-    match l.kind {
-        LayerKind::Dense => quote!(::nn_core::embed::StaticDense<#t, #i, #o>),
-        LayerKind::Dropout(_) => quote!(()),
+    match l.kind_name() {
+        "dense" => quote!(::nn_core::embed::StaticDense<#t, #i, #o>),
+        _ => quote!(()),
     }
 }
 
@@ -54,9 +60,9 @@ fn layer_value(l: &Layer, offsets: &[usize]) -> TokenStream {
         let o = Literal::usize_unsuffixed(o);
         quote!(::nn_core::embed::view(&__NN_WEIGHTS_FILE, #o))
     });
-    match l.kind {
-        LayerKind::Dense => quote!(::nn_core::embed::StaticDense::new(#(#views),*)),
-        LayerKind::Dropout(_) => quote!(()),
+    match l.kind_name() {
+        "dense" => quote!(::nn_core::embed::StaticDense::new(#(#views),*)),
+        _ => quote!(()),
     }
 }
 
@@ -74,8 +80,24 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
     let mut dtype: Option<(&str, String)> = None;
     let mut offsets = Vec::new();
     let mut checks = Vec::new();
-    for l in &net.layers {
+    if net.inputs.len() != 1 || net.outputs != [Src::Node(net.layers.len().wrapping_sub(1))] {
+        errs.push(
+            net.name.span(),
+            "a network embedded from a weights file must have one input and one output, its last layer, for now",
+        );
+    }
+    for (j, l) in net.layers.iter().enumerate() {
         let span = l.name.span();
+        let prev = if j == 0 { Src::Input(0) } else { Src::Node(j - 1) };
+        if l.parents != [prev] {
+            errs.push(
+                span,
+                format!(
+                    "`{}` is not applied to the layer before it; a network embedded from a weights file is a chain of layers for now",
+                    l.name
+                ),
+            );
+        }
         let Some(tensors) = expected(l) else {
             errs.push(
                 span,
@@ -205,8 +227,8 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
 
     let (attrs, vis, name) = (&net.attrs, &net.vis, &net.name);
     let t = &layout.scalar;
-    let in_t = net.input.tokens();
-    let out_t = net.output().tokens();
+    let in_t = net.inputs[0].dims.flat().tokens();
+    let out_t = net.layers.last().map_or(in_t.clone(), |l| l.outputs.tokens());
     let with_params: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
     let fields = with_params.iter().map(|l| {
         let (f, ty) = (&l.name, layer_type(l, t));
@@ -228,24 +250,34 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
     });
 
     // The input is read through its reference; each layer with parameters writes a new
-    // vector; dropout (the identity at inference) writes nothing.
+    // vector through `Infer`, each kind without parameters through its `Op` on a
+    // zero-sized value; dropout (the identity at inference) writes nothing.
     let mut steps = Vec::new();
     let mut cur = quote!(x);
     let mut last = quote!(*x);
-    for (i, l) in net
-        .layers
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.has_params())
-    {
+    for (i, l) in net.layers.iter().enumerate() {
         let out = format_ident!("__x{}", i + 1);
         let (f, li, lo) = (&l.name, l.inputs.tokens(), l.outputs.tokens());
-        steps.push(quote! {
-            let mut #out: ::nn_core::nalgebra::SVector<#t, #lo> = ::nn_core::nalgebra::SVector::zeros();
-            ::nn_core::embed::Infer::<#t, #li, #lo>::infer(&self.#f, #cur, &mut #out);
-        });
+        let new_out = quote!(let mut #out: ::nn_core::nalgebra::SVector<T, #lo> = ::nn_core::nalgebra::SVector::zeros(););
+        match &l.kind {
+            LayerKind::Op(o) if o.params => steps.push(quote! {
+                #new_out
+                ::nn_core::embed::Infer::<T, #li, #lo>::infer(&self.#f, #cur, &mut #out);
+            }),
+            LayerKind::Op(o) => {
+                let ty = &o.ty;
+                steps.push(quote! {
+                    #new_out
+                    let mut __cache = <#ty as ::nn_core::layer::Op<T, #li, #lo>>::empty_cache();
+                    ::nn_core::layer::Op::<T, #li, #lo>::op_forward(
+                        &<#ty as ::nn_core::layer::Layer<T>>::zeros(), #cur, &mut #out, &mut __cache,
+                    );
+                });
+            }
+            _ => continue,
+        }
         if let Some(a) = act_value(l.act) {
-            steps.push(quote!(::nn_core::activation::Activation::<#t>::forward_in_place(&#a, #out.len(), #out.as_mut_slice());));
+            steps.push(quote!(::nn_core::activation::Activation::<T>::forward_in_place(&#a, #out.len(), #out.as_mut_slice());));
         }
         cur = quote!(&#out);
         last = quote!(#out);
@@ -291,6 +323,9 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
                 &self,
                 x: &::nn_core::nalgebra::SVector<#t, #in_t>,
             ) -> ::nn_core::nalgebra::SVector<#t, #out_t> {
+                // The scalar of the weights file, under the name the layer types use.
+                #[allow(non_camel_case_types, dead_code)]
+                type T = #t;
                 #(#steps)*
                 #last
             }

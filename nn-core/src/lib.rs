@@ -71,6 +71,7 @@ pub mod network;
 pub mod optim;
 mod param;
 mod params;
+pub mod quant;
 mod scalar;
 pub mod summary;
 #[cfg(feature = "std")]

@@ -150,6 +150,7 @@ pub fn read(attr: &WeightsAttr) -> Result<Header, String> {
 /// The size in bytes of one element of a safetensors dtype, for the dtypes we can embed.
 pub fn dtype_size(dtype: &str) -> Option<usize> {
     match dtype {
+        "I8" => Some(1),
         "F32" => Some(4),
         "F64" => Some(8),
         _ => None,

@@ -23,8 +23,10 @@
 //! ```
 
 mod dense;
+mod qdense;
 
 pub use dense::StaticDense;
+pub use qdense::StaticQDense;
 
 use crate::Scalar;
 use nalgebra::SVector;

@@ -20,24 +20,45 @@ use crate::weights::{dtype_size, shape_text, Header, WeightsAttr};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-/// One tensor a layer expects: its name suffix (`weight`) and shape in PyTorch's order.
+/// One tensor a layer expects: its name suffix (`weight`), shape in PyTorch's order, and
+/// dtype (`None`: the network's float type, F32 or F64).
 struct Expected {
     suffix: &'static str,
     shape: Vec<Size>,
+    dtype: Option<&'static str>,
+}
+
+fn tensor(suffix: &'static str, shape: &[&Size], dtype: Option<&'static str>) -> Expected {
+    let shape = shape.iter().map(|s| (*s).clone()).collect();
+    Expected {
+        suffix,
+        shape,
+        dtype,
+    }
+}
+
+/// Whether the file holds layer `l` quantized (`I8` weights, from `nn_core::quant`).
+fn quantized(l: &Layer, header: &Header) -> bool {
+    l.kind_name() == "dense"
+        && header
+            .tensors
+            .get(&format!("{}.weight", l.name))
+            .is_some_and(|t| t.dtype == "I8")
 }
 
 /// The tensors of layer `l`, or `None` when its kind cannot be embedded yet.
-fn expected(l: &Layer) -> Option<Vec<Expected>> {
+fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
+    let (i, o, one) = (&l.inputs, &l.outputs, &Size::Lit(1, l.name.span()));
     match &l.kind {
-        LayerKind::Op(o) if o.kind == "dense" => Some(vec![
-            Expected {
-                suffix: "weight",
-                shape: vec![l.outputs.clone(), l.inputs.clone()],
-            },
-            Expected {
-                suffix: "bias",
-                shape: vec![l.outputs.clone()],
-            },
+        LayerKind::Op(k) if k.kind == "dense" && quantized => Some(vec![
+            tensor("weight", &[o, i], Some("I8")),
+            tensor("weight_scale", &[o], Some("F32")),
+            tensor("bias", &[o], Some("F32")),
+            tensor("input_scale", &[one], Some("F32")),
+        ]),
+        LayerKind::Op(k) if k.kind == "dense" => Some(vec![
+            tensor("weight", &[o, i], None),
+            tensor("bias", &[o], None),
         ]),
         LayerKind::Op(o) if !o.params => Some(vec![]),
         LayerKind::Dropout(_) => Some(vec![]),
@@ -46,21 +67,23 @@ fn expected(l: &Layer) -> Option<Vec<Expected>> {
 }
 
 /// The field type of a layer with parameters.
-fn layer_type(l: &Layer, t: &TokenStream) -> TokenStream {
+fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
     let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
     match l.kind_name() {
+        "dense" if quantized => quote!(::nn_core::embed::StaticQDense<#i, #o>),
         "dense" => quote!(::nn_core::embed::StaticDense<#t, #i, #o>),
         _ => quote!(()),
     }
 }
 
 /// The field's value, given each expected tensor's byte offset in the embedded file.
-fn layer_value(l: &Layer, offsets: &[usize]) -> TokenStream {
+fn layer_value(l: &Layer, offsets: &[usize], quantized: bool) -> TokenStream {
     let views = offsets.iter().map(|&o| {
         let o = Literal::usize_unsuffixed(o);
         quote!(::nn_core::embed::view(&__NN_WEIGHTS_FILE, #o))
     });
     match l.kind_name() {
+        "dense" if quantized => quote!(::nn_core::embed::StaticQDense::new(#(#views),*)),
         "dense" => quote!(::nn_core::embed::StaticDense::new(#(#views),*)),
         _ => quote!(()),
     }
@@ -70,6 +93,8 @@ fn layer_value(l: &Layer, offsets: &[usize]) -> TokenStream {
 struct Layout {
     scalar: TokenStream,
     offsets: Vec<Vec<usize>>,
+    /// Whether each layer is quantized in the file.
+    quantized: Vec<bool>,
     /// `const` assertions for sizes written as `const` names.
     checks: Vec<TokenStream>,
 }
@@ -80,6 +105,7 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
     let mut dtype: Option<(&str, String)> = None;
     let mut offsets = Vec::new();
     let mut checks = Vec::new();
+    let mut quantized_layers = Vec::new();
     if net.inputs.len() != 1 || net.outputs != [Src::Node(net.layers.len().wrapping_sub(1))] {
         errs.push(
             net.name.span(),
@@ -88,7 +114,11 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
     }
     for (j, l) in net.layers.iter().enumerate() {
         let span = l.name.span();
-        let prev = if j == 0 { Src::Input(0) } else { Src::Node(j - 1) };
+        let prev = if j == 0 {
+            Src::Input(0)
+        } else {
+            Src::Node(j - 1)
+        };
         if l.parents != [prev] {
             errs.push(
                 span,
@@ -98,7 +128,9 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                 ),
             );
         }
-        let Some(tensors) = expected(l) else {
+        let q = quantized(l, header);
+        quantized_layers.push(q);
+        let Some(tensors) = expected(l, q) else {
             errs.push(
                 span,
                 format!(
@@ -159,16 +191,25 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                     }
                 }
             }
-            match dtype_size(&t.dtype) {
-                None => errs.push(
+            match (e.dtype, dtype_size(&t.dtype)) {
+                (Some(d), _) if d != t.dtype => errs.push(
+                    span,
+                    format!(
+                        "`{name}` has dtype {} in `{file}`, but a quantized `{}` needs {d}",
+                        t.dtype, l.name
+                    ),
+                ),
+                (None, None) | (None, Some(1)) => errs.push(
                     span,
                     format!(
                         "`{name}` has dtype {} in `{file}`; embedded weights must be F32 or F64",
                         t.dtype
                     ),
                 ),
-                Some(size) => {
+                (_, None) => {}
+                (fixed, Some(size)) => {
                     match &dtype {
+                        _ if fixed.is_some() => {}
                         None => dtype = Some((if size == 4 { "F32" } else { "F64" }, name.clone())),
                         Some((d, first)) if *d != t.dtype => errs.push(
                             span,
@@ -206,9 +247,16 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
         Some(("F64", _)) => quote!(f64),
         _ => quote!(f32),
     };
+    if quantized_layers.contains(&true) && dtype.is_some_and(|(d, _)| d == "F64") {
+        errs.push(
+            net.name.span(),
+            format!("`{file}` mixes int8 layers with F64 ones; quantized networks compute in F32"),
+        );
+    }
     Layout {
         scalar,
         offsets,
+        quantized: quantized_layers,
         checks,
     }
 }
@@ -228,10 +276,17 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
     let (attrs, vis, name) = (&net.attrs, &net.vis, &net.name);
     let t = &layout.scalar;
     let in_t = net.inputs[0].dims.flat().tokens();
-    let out_t = net.layers.last().map_or(in_t.clone(), |l| l.outputs.tokens());
+    let out_t = net
+        .layers
+        .last()
+        .map_or(in_t.clone(), |l| l.outputs.tokens());
     let with_params: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
+    let is_quantized = |l: &Layer| {
+        let j = net.layers.iter().position(|m| m.name == l.name);
+        j.is_some_and(|j| layout.quantized[j])
+    };
     let fields = with_params.iter().map(|l| {
-        let (f, ty) = (&l.name, layer_type(l, t));
+        let (f, ty) = (&l.name, layer_type(l, t, is_quantized(l)));
         let doc = format!("`{}`, embedded.", l.name);
         quote!(#[doc = #doc] pub #f: #ty)
     });
@@ -241,7 +296,7 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
         .zip(&layout.offsets)
         .filter(|(l, _)| l.has_params())
         .map(|(l, o)| {
-            let (f, v) = (&l.name, layer_value(l, o));
+            let (f, v) = (&l.name, layer_value(l, o, is_quantized(l)));
             quote!(#f: #v)
         });
     let params = with_params.iter().map(|l| {

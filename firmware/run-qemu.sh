@@ -32,9 +32,9 @@ status=0
 for profile in release small; do
   cargo build --quiet --profile "$profile" --bins
   dir=target/thumbv7em-none-eabihf/$profile
-  for bin in mnist sine; do
+  for bin in mnist mnist_q8 sine; do
     out=$(qemu "$dir/$bin") || { echo "$out"; echo "FAILED: $bin ($profile) exited with an error"; status=1; continue; }
-    prefix=$([ "$bin" = mnist ] && echo digit || echo sine)
+    case $bin in mnist) prefix=digit ;; mnist_q8) prefix="q8 digit" ;; *) prefix=sine ;; esac
     if diff <(grep "^$prefix " <<<"$out") "expected-$bin.txt" >/dev/null; then same=yes; else same=no; status=1; fi
     echo "$bin ($profile): $(sizes "$dir/$bin") same_as_host=$same $(grep '^result:' <<<"$out" | sed 's/^result: //')"
   done

@@ -22,6 +22,15 @@ network! {
 }
 
 network! {
+    #[weights = "tests/fixtures/mnist_784_128_10_q8.safetensors"]
+    struct Mnist128Q8 {
+        input: 784,
+        fc1: dense(128, relu),
+        fc2: dense(10),
+    }
+}
+
+network! {
     #[weights = "tests/fixtures/sine_1_16_16_1.safetensors"]
     struct Sine {
         input: 1,
@@ -65,8 +74,8 @@ fn mnist_digits_in_flash_are_the_first_test_images_and_classify_as_on_the_host()
     assert_eq!(digits.len(), 20 * 785);
     let mnist =
         Mnist::load_normalized(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist")).unwrap();
-    let net = Mnist128::new();
-    let mut text = String::new();
+    let (net, q8) = (Mnist128::new(), Mnist128Q8::new());
+    let (mut text, mut text_q8) = (String::new(), String::new());
     for (i, d) in digits.chunks_exact(785).enumerate() {
         // The firmware standardizes each pixel as the data reader does.
         let x = SVector::<f32, 784>::from_fn(|j, _| {
@@ -83,8 +92,18 @@ fn mnist_digits_in_flash_are_the_first_test_images_and_classify_as_on_the_host()
             bits(y.as_slice())
         )
         .unwrap();
+        let y = q8.forward(&x);
+        let p = (0..10).fold(0, |b, k| if y[k] > y[b] { k } else { b });
+        writeln!(
+            text_q8,
+            "q8 digit {i}: label {} prediction {p} logits {}",
+            d[0],
+            bits(y.as_slice())
+        )
+        .unwrap();
     }
     check("expected-mnist.txt", &text);
+    check("expected-mnist_q8.txt", &text_q8);
 }
 
 #[test]

@@ -2,12 +2,14 @@
 //! `tests/fixtures/mnist_784_128_10.safetensors` (made by `deploy_models`): calibrates each
 //! layer's input scale on 10,000 training images, quantizes the weights per output channel,
 //! compares test accuracy over all 10,000 test images with the float network, and writes the
-//! quantized layers as `tests/fixtures/mnist_784_128_10_q8.safetensors`, which a
-//! `#[weights = ...]` network (and the firmware) embeds.
+//! quantized layers as a safetensors file (by default in the system's temporary directory).
+//! The committed `tests/fixtures/mnist_784_128_10_q8.safetensors`, which a
+//! `#[weights = ...]` network (and the firmware) embeds, is this file; `tests/quantized.rs`
+//! checks that it still is.
 //!
 //! ```sh
 //! cargo run --release --example quantize_mnist
-//! cargo run --release --example quantize_mnist -- --out FILE
+//! cargo run --release --example quantize_mnist -- --out tests/fixtures/mnist_784_128_10_q8.safetensors
 //! ```
 
 use nn_core::activation::{Activation, Relu};
@@ -33,7 +35,7 @@ fn argmax(v: &[f32]) -> usize {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut out = root.join("tests/fixtures/mnist_784_128_10_q8.safetensors");
+    let mut out = std::env::temp_dir().join("mnist_784_128_10_q8.safetensors");
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         match flag.as_str() {

@@ -12,6 +12,7 @@ use std::io::Read;
 use syn::{Attribute, Expr, ExprLit, Lit, Meta};
 
 /// The attribute, as written.
+#[derive(Debug)]
 pub struct WeightsAttr {
     /// The path as the user wrote it.
     pub path: String,
@@ -52,6 +53,7 @@ pub fn take(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>> {
 }
 
 /// One tensor of the header.
+#[derive(Debug)]
 pub struct Tensor {
     pub dtype: String,
     pub shape: Vec<usize>,
@@ -61,6 +63,7 @@ pub struct Tensor {
 }
 
 /// What the macro needs from a weights file.
+#[derive(Debug)]
 pub struct Header {
     /// The file's length in bytes.
     pub file_len: usize,
@@ -169,5 +172,105 @@ pub fn shape_text<S: std::fmt::Display>(shape: &[S]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `bytes` to a temporary file and reads its header.
+    fn read_bytes(what: &str, bytes: &[u8]) -> Result<Header, String> {
+        let path = std::env::temp_dir().join(format!(
+            "nn-macros-{what}-{}.safetensors",
+            std::process::id()
+        ));
+        std::fs::write(&path, bytes).unwrap();
+        let attr = WeightsAttr {
+            path: path.display().to_string(),
+            span: Span::call_site(),
+        };
+        let r = read(&attr);
+        std::fs::remove_file(&path).unwrap();
+        r
+    }
+
+    fn file(header: &str, data: usize) -> Vec<u8> {
+        let mut b = (header.len() as u64).to_le_bytes().to_vec();
+        b.extend_from_slice(header.as_bytes());
+        b.extend(std::iter::repeat_n(0u8, data));
+        b
+    }
+
+    #[test]
+    fn reads_names_dtypes_shapes_and_offsets() {
+        let h = read_bytes(
+            "ok",
+            &file(r#"{"__metadata__":{"format":"pt"},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"w":{"dtype":"I8","shape":[2,3],"data_offsets":[8,14]}}"#, 14),
+        )
+        .unwrap();
+        let n = h.data_start - 8;
+        assert_eq!((h.file_len, h.tensors.len()), (8 + n + 14, 2));
+        let w = &h.tensors["w"];
+        assert_eq!(
+            (w.dtype.as_str(), &w.shape[..], w.begin, w.end),
+            ("I8", &[2, 3][..], 8, 14)
+        );
+    }
+
+    #[test]
+    fn says_what_is_wrong_with_a_bad_file() {
+        let e = read_bytes("short", &[1, 2, 3]).unwrap_err();
+        assert!(e.contains("fewer than the 8 of the header length"), "{e}");
+        let mut b = file("{}", 0);
+        b[0] = 200;
+        let e = read_bytes("long", &b).unwrap_err();
+        assert!(
+            e.contains("its header length is 200 bytes, but only 2 follow"),
+            "{e}"
+        );
+        let e = read_bytes("json", &file("{nope", 0)).unwrap_err();
+        assert!(e.contains("its header is not JSON"), "{e}");
+        let e = read_bytes("fields", &file(r#"{"w":{"dtype":"F32"}}"#, 0)).unwrap_err();
+        assert!(e.contains("the entry of `w` lacks"), "{e}");
+        let e = read_bytes(
+            "truncated",
+            &file(
+                r#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#,
+                8,
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("`w` lies at bytes 0..16 of the data, but the data has 8 bytes"),
+            "{e}"
+        );
+        let missing = WeightsAttr {
+            path: "no/such/file.safetensors".into(),
+            span: Span::call_site(),
+        };
+        assert!(read(&missing)
+            .unwrap_err()
+            .starts_with("cannot read the weights file `no/such/file.safetensors`"));
+    }
+
+    #[test]
+    fn the_attribute_is_taken_out_and_checked() {
+        let mut attrs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[doc = "x"]),
+            syn::parse_quote!(#[weights = "a.safetensors"]),
+        ];
+        let w = take(&mut attrs).unwrap().unwrap();
+        assert_eq!((w.path.as_str(), attrs.len()), ("a.safetensors", 1));
+        let mut bad: Vec<Attribute> = vec![syn::parse_quote!(#[weights(a)])];
+        assert!(take(&mut bad).is_err());
+        let mut twice: Vec<Attribute> = vec![
+            syn::parse_quote!(#[weights = "a"]),
+            syn::parse_quote!(#[weights = "b"]),
+        ];
+        assert!(take(&mut twice)
+            .unwrap_err()
+            .to_string()
+            .contains("given twice"));
     }
 }

@@ -167,10 +167,17 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                     None => true,
                 });
             if !dims_ok {
+                // For a dense weight, the layer the file holds, as it would be declared.
+                let hint = match (e.suffix, &t.shape[..]) {
+                    ("weight", [o, i]) if l.kind_name() == "dense" => {
+                        format!("\n\nhelp: the file's `{}` is `dense({i} -> {o})`", l.name)
+                    }
+                    _ => String::new(),
+                };
                 errs.push(
                     span,
                     format!(
-                        "`{name}` has shape {found} in `{file}`, but `{}` expects {want}",
+                        "`{name}` has shape {found} in `{file}`, but `{}` expects {want}{hint}",
                         l.name
                     ),
                 );

@@ -51,17 +51,19 @@ pub const fn view<M: bytemuck::Pod, const N: usize>(
     file: &'static Aligned<[u8; N]>,
     offset: usize,
 ) -> &'static M {
-    assert!(
-        cfg!(target_endian = "little"),
-        "embedded weights are little-endian; this target is not"
-    );
+    const {
+        assert!(
+            cfg!(target_endian = "little"),
+            "embedded weights are little-endian; this target is not"
+        )
+    };
     let (size, align) = (core::mem::size_of::<M>(), core::mem::align_of::<M>());
     assert!(
         offset <= N && size <= N - offset,
         "tensor lies outside the file"
     );
     assert!(
-        align <= 16 && offset % align == 0,
+        align <= 16 && offset.is_multiple_of(align),
         "tensor is not aligned in the file"
     );
     let bytes: &'static [u8; N] = &file.0;

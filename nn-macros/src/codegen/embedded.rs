@@ -232,7 +232,7 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                         errs.push(span, format!("`{file}` is corrupt: `{name}` of shape {found} and dtype {} needs {} bytes, but holds {}", t.dtype, count * size, t.end - t.begin));
                     }
                     let at = header.data_start + t.begin;
-                    if at % size != 0 {
+                    if !at.is_multiple_of(size) {
                         errs.push(span, format!("`{name}` starts at byte {at} of `{file}`, not a multiple of {size}, so it cannot be viewed in place; save the file with nn_core::io::save_safetensors or the safetensors package, which align every tensor"));
                     }
                 }

@@ -30,7 +30,8 @@
 //! ```
 //!
 //! The formulas and shapes of every piece are in its module's header: [`activation`],
-//! [`loss`], [`init`], [`layer`], [`kernels`], [`gradcheck`].
+//! [`loss`], [`init`], [`layer`], [`kernels`], [`gradcheck`], [`embed`] (networks whose
+//! parameters are embedded `static` data) and [`quant`] (int8 post-training quantization).
 //!
 //! ## Features
 //!

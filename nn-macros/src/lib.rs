@@ -44,7 +44,10 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Ok(tokens) => tokens,
         Err(errors) => {
             let errors = errors.iter().map(syn::Error::to_compile_error);
-            let stub = codegen::stub(&attrs, &vis, &name);
+            let stub = match weights {
+                Some(_) => codegen::embedded::stub(&attrs, &vis, &name),
+                None => codegen::stub(&attrs, &vis, &name),
+            };
             quote::quote!(#(#errors)* #stub)
         }
     }

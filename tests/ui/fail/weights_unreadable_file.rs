@@ -1,4 +1,4 @@
-// No such file.
+// No such file. The code using the network reports nothing more.
 use nn_core::network;
 
 network! {
@@ -10,4 +10,8 @@ network! {
     }
 }
 
-fn main() {}
+static NET: Sine = Sine::new();
+
+fn main() {
+    let _ = NET;
+}

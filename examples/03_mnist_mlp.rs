@@ -92,7 +92,7 @@ fn parse_args() -> Result<Args, String> {
             "--save" => a.save = Some(PathBuf::from(value()?)),
             "--ensemble" => a.ensemble = num(value()?)? as usize,
             "--help" | "-h" => return Err(String::from("see the header of examples/03_mnist_mlp.rs")),
-            other => return Err(format!("unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size, --lr, --weight-decay or --optimizer")),
+            other => return Err(format!("unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size, --lr, --weight-decay, --optimizer, --augment, --ensemble, --plot or --save")),
         }
     }
     Ok(a)

@@ -13,7 +13,7 @@
 //!
 //! ```sh
 //! cargo run --release --example dqn_cartpole
-//! cargo run --release --example dqn_cartpole -- --dueling --plot dqn.png
+//! cargo run --release --example dqn_cartpole -- --dueling --huber-delta 30 --plot dqn.png
 //! cargo run --release --example dqn_cartpole -- --reinforce --steps 300000
 //! ```
 //!

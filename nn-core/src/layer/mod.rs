@@ -10,11 +10,23 @@
 //! assert_eq!(<Dense<f32, 784, 128> as Layer<f32>>::KIND, "dense");
 //! ```
 
+mod avg_pool2d;
+mod batch_norm2d;
+mod conv2d;
 mod dense;
 mod dropout;
+mod global_avg_pool;
+mod max_pool2d;
 mod op;
 
+pub use avg_pool2d::AvgPool2d;
+#[cfg(feature = "alloc")]
+pub use batch_norm2d::BatchNormCache;
+pub use batch_norm2d::BatchNorm2d;
+pub use conv2d::Conv2d;
 pub use dense::Dense;
+pub use global_avg_pool::GlobalAvgPool;
+pub use max_pool2d::MaxPool2d;
 #[cfg(feature = "alloc")]
 pub use op::BatchOp;
 pub use op::Op;
@@ -36,4 +48,12 @@ pub trait Layer<T: Scalar>: Parameters<T> + Clone + Sized {
     fn zeros() -> Self;
     /// Draws the parameters with `init` from `rng`.
     fn init<R: rand::Rng + ?Sized>(&mut self, init: Init, rng: &mut R);
+}
+
+/// Gives a batch buffer `n` columns (reallocating only when the count changes).
+#[cfg(feature = "alloc")]
+pub(crate) fn resize<T: Scalar, const N: usize>(b: &mut crate::Batch<T, N>, n: usize) {
+    if b.ncols() != n {
+        *b = crate::Batch::<T, N>::zeros(n);
+    }
 }

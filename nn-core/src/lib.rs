@@ -204,6 +204,14 @@ pub mod __private {
         }
     }
 
+    /// Makes `buf` hold `n` columns, keeping its allocation when it already does.
+    #[cfg(feature = "alloc")]
+    pub fn resize<T: crate::Scalar, const R: usize>(buf: &mut crate::Batch<T, R>, n: usize) {
+        if buf.ncols() != n {
+            *buf = crate::Batch::<T, R>::zeros(n);
+        }
+    }
+
     /// `dst = src`, reusing `dst`'s allocation when the batch size is unchanged.
     #[cfg(feature = "alloc")]
     pub fn assign<T: crate::Scalar, const R: usize>(

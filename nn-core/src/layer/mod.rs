@@ -15,7 +15,9 @@ mod batch_norm2d;
 mod conv2d;
 mod dense;
 mod dropout;
+mod flatten;
 mod global_avg_pool;
+pub mod join;
 mod max_pool2d;
 mod op;
 
@@ -25,6 +27,7 @@ pub use batch_norm2d::BatchNormCache;
 pub use batch_norm2d::BatchNorm2d;
 pub use conv2d::Conv2d;
 pub use dense::Dense;
+pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool;
 pub use max_pool2d::MaxPool2d;
 #[cfg(feature = "alloc")]

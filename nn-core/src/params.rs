@@ -212,7 +212,8 @@ pub trait Parameters<T> {
 
     /// Whether tensor `i` is trained by gradients (not a [`ParamKind::Buffer`]).
     fn is_trainable(&self, i: usize) -> bool {
-        self.tensor_info(i).is_some_and(|info| info.kind.is_trainable())
+        self.tensor_info(i)
+            .is_some_and(|info| info.kind.is_trainable())
     }
 
     /// Sets every value to `value` (e.g. zeroing gradients).

@@ -148,7 +148,8 @@ impl ConvGeometry {
         while t < len {
             let n = (len - t).min(ow_n - ow);
             let ih = (oh * self.stride + i * self.dilation) as isize - self.pad as isize;
-            let row = (ih >= 0 && (ih as usize) < self.h).then(|| (c * self.h + ih as usize) * self.w);
+            let row =
+                (ih >= 0 && (ih as usize) < self.h).then(|| (c * self.h + ih as usize) * self.w);
             let (lo, hi, iw0) = self.cols(ow, n, j);
             f(t, n, row, lo, hi, iw0);
             t += n;
@@ -183,7 +184,10 @@ fn im2col<T: Scalar>(
                 Some(base) => {
                     dst[..lo].fill(T::zero());
                     dst[hi..].fill(T::zero());
-                    let start = (base as isize + iw0) as usize + lo * s;
+                    if lo == hi {
+                        return;
+                    }
+                    let start = (base as isize + iw0 + (lo * s) as isize) as usize;
                     if s == 1 {
                         dst[lo..hi].copy_from_slice(&x[start..start + (hi - lo)]);
                     } else {
@@ -215,8 +219,8 @@ fn col2im<T: Scalar>(
         let (c, tap) = (k % cg, k / cg);
         let (i, j) = (tap % geo.kh, tap / geo.kh);
         geo.segments(p0, len, g * cg + c, i, j, |t, _, row, lo, hi, iw0| {
-            if let Some(base) = row {
-                let start = (base as isize + iw0) as usize + lo * s;
+            if let (Some(base), true) = (row, lo < hi) {
+                let start = (base as isize + iw0 + (lo * s) as isize) as usize;
                 let src = &col[t + lo..t + hi];
                 for (d, v) in dx[start..].iter_mut().step_by(s).zip(src) {
                     *d += *v;
@@ -460,6 +464,93 @@ unsafe fn product_portable<T: Scalar>(p: Product<T>) {
                 let a = core::slice::from_raw_parts(p.a.add(q * p.lda), p.m);
                 for (c, &a) in c.iter_mut().zip(a) {
                     *c += a * bv;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// The `f32` path (AVX-512 or AVX2 kernels where the CPU has them) against the `f64`
+    /// portable path, which the gradient checks compare with the formula.
+    #[test]
+    fn f32_kernels_agree_with_the_f64_loop() {
+        let geos = [
+            (1, 28, 28, 8, 3, 3, 1, 1, 1, 1),
+            (8, 14, 14, 16, 3, 3, 1, 1, 1, 1),
+            (4, 9, 7, 6, 3, 2, 2, 1, 2, 2),
+            (16, 6, 6, 70, 3, 3, 1, 1, 1, 1),
+        ];
+        for (c, h, w, f, kh, kw, stride, pad, dilation, groups) in geos {
+            let geo = ConvGeometry {
+                c,
+                h,
+                w,
+                f,
+                kh,
+                kw,
+                stride,
+                pad,
+                dilation,
+                groups,
+            };
+            let val = |i: usize, m: usize| ((i * m % 97) as f64 - 48.0) / 50.0;
+            let w64: Vec<f64> = (0..f * geo.k()).map(|i| val(i, 31)).collect();
+            let b64: Vec<f64> = (0..f).map(|i| val(i, 7)).collect();
+            let x64: Vec<f64> = (0..c * h * w).map(|i| val(i, 13)).collect();
+            let dy64: Vec<f64> = (0..f * geo.oh() * geo.ow()).map(|i| val(i, 17)).collect();
+            let to32 = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();
+            let (w32, b32, x32, dy32) = (to32(&w64), to32(&b64), to32(&x64), to32(&dy64));
+
+            let mut y64 = alloc::vec![0.0; dy64.len()];
+            let mut y32 = alloc::vec![0.0f32; dy64.len()];
+            conv_forward(&geo, &w64, Some(&b64), &x64, &mut y64);
+            conv_forward(&geo, &w32, Some(&b32), &x32, &mut y32);
+            let (mut dw64, mut db64, mut dx64) = (
+                alloc::vec![0.0; w64.len()],
+                alloc::vec![0.0; f],
+                alloc::vec![0.0; x64.len()],
+            );
+            let (mut dw32, mut db32, mut dx32) = (
+                alloc::vec![f32::NAN; w64.len()],
+                alloc::vec![f32::NAN; f],
+                alloc::vec![f32::NAN; x64.len()],
+            );
+            conv_backward(
+                &geo,
+                &w64,
+                &x64,
+                &dy64,
+                &mut dw64,
+                Some(&mut db64),
+                Some(&mut dx64),
+                false,
+            );
+            conv_backward(
+                &geo,
+                &w32,
+                &x32,
+                &dy32,
+                &mut dw32,
+                Some(&mut db32),
+                Some(&mut dx32),
+                false,
+            );
+            for (what, a, b) in [
+                ("y", &y32, &y64),
+                ("dw", &dw32, &dw64),
+                ("db", &db32, &db64),
+                ("dx", &dx32, &dx64),
+            ] {
+                for (i, (&a, &b)) in a.iter().zip(b.iter()).enumerate() {
+                    assert!(
+                        (f64::from(a) - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                        "{geo:?} {what}[{i}]: {a} vs {b}"
+                    );
                 }
             }
         }

@@ -23,9 +23,26 @@ use nalgebra::SVector;
 
 /// Average pooling over `C x H x W` samples with a `K x K` window, stride `S` and padding
 /// `P` (at most `K/2`, as PyTorch requires); see the [module](self).
-pub struct AvgPool2d<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize>(PhantomData<T>);
+pub struct AvgPool2d<
+    T: Scalar,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+>(PhantomData<T>);
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize> AvgPool2d<T, C, H, W, K, S, P> {
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > AvgPool2d<T, C, H, W, K, S, P>
+{
     /// Output height, `(H + 2P - K)/S + 1` (floored).
     pub const OH: usize = out_size(H, K, S, P, 1);
     /// Output width.
@@ -40,8 +57,14 @@ impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, 
 
     /// Checks, at compile time, the window and the sample sizes.
     const fn sizes<const IN: usize, const OUT: usize>() {
-        assert!(K > 0 && S > 0 && 2 * P <= K, "avg_pool2d: needs K > 0, S > 0, P <= K/2");
-        assert!(Self::OH > 0 && Self::OW > 0, "avg_pool2d: the window is larger than the padded input");
+        assert!(
+            K > 0 && S > 0 && 2 * P <= K,
+            "avg_pool2d: needs K > 0, S > 0, P <= K/2"
+        );
+        assert!(
+            Self::OH > 0 && Self::OW > 0,
+            "avg_pool2d: the window is larger than the padded input"
+        );
         assert!(IN == C * H * W, "avg_pool2d: IN must be C·H·W");
         assert!(OUT == Self::OUT, "avg_pool2d: OUT must be C·OH·OW");
     }
@@ -49,8 +72,12 @@ impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, 
     /// The window of output `(oh, ow)`: its in-image rows and columns.
     #[inline]
     fn window(oh: usize, ow: usize) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
-        let (r0, c0) = ((oh * S) as isize - P as isize, (ow * S) as isize - P as isize);
-        let clip = |a: isize, n: usize| (a.max(0) as usize)..((a + K as isize).min(n as isize) as usize);
+        let (r0, c0) = (
+            (oh * S) as isize - P as isize,
+            (ow * S) as isize - P as isize,
+        );
+        let clip =
+            |a: isize, n: usize| (a.max(0) as usize)..((a + K as isize).min(n as isize) as usize);
         (clip(r0, H), clip(c0, W))
     }
 
@@ -98,31 +125,79 @@ impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, 
     }
 }
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize> Default for AvgPool2d<T, C, H, W, K, S, P> {
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > Default for AvgPool2d<T, C, H, W, K, S, P>
+{
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize> Clone for AvgPool2d<T, C, H, W, K, S, P> {
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > Clone for AvgPool2d<T, C, H, W, K, S, P>
+{
     fn clone(&self) -> Self {
         Self::new()
     }
 }
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize> PartialEq for AvgPool2d<T, C, H, W, K, S, P> {
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > PartialEq for AvgPool2d<T, C, H, W, K, S, P>
+{
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize> core::fmt::Debug for AvgPool2d<T, C, H, W, K, S, P> {
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > core::fmt::Debug for AvgPool2d<T, C, H, W, K, S, P>
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "AvgPool2d {{ channels: {C}, input: {H}x{W}, window: {K}, stride: {S}, padding: {P} }}")
+        write!(
+            f,
+            "AvgPool2d {{ channels: {C}, input: {H}x{W}, window: {K}, stride: {S}, padding: {P} }}"
+        )
     }
 }
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize> Layer<T> for AvgPool2d<T, C, H, W, K, S, P> {
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > Layer<T> for AvgPool2d<T, C, H, W, K, S, P>
+{
     const KIND: &'static str = "avg_pool2d";
     const TENSORS: usize = 0;
     const PARAMETERS: usize = 0;
@@ -132,7 +207,16 @@ impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, 
     fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
 }
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize> Parameters<T> for AvgPool2d<T, C, H, W, K, S, P> {
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > Parameters<T> for AvgPool2d<T, C, H, W, K, S, P>
+{
     fn tensor_count(&self) -> usize {
         0
     }
@@ -147,8 +231,17 @@ impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, 
     }
 }
 
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize, const IN: usize, const OUT: usize> super::Op<T, IN, OUT>
-    for AvgPool2d<T, C, H, W, K, S, P>
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+        const IN: usize,
+        const OUT: usize,
+    > super::Op<T, IN, OUT> for AvgPool2d<T, C, H, W, K, S, P>
 {
     type Cache = ();
 
@@ -188,8 +281,17 @@ impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, 
 }
 
 #[cfg(feature = "alloc")]
-impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, const S: usize, const P: usize, const IN: usize, const OUT: usize> super::BatchOp<T, IN, OUT>
-    for AvgPool2d<T, C, H, W, K, S, P>
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+        const IN: usize,
+        const OUT: usize,
+    > super::BatchOp<T, IN, OUT> for AvgPool2d<T, C, H, W, K, S, P>
 {
     type BatchCache = ();
 
@@ -203,7 +305,7 @@ impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, 
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        super::resize(y, x.ncols());
+        crate::__private::resize(y, x.ncols());
         let xs = x.as_slice().chunks_exact(IN);
         for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
             Self::forward_one(x, y);
@@ -221,8 +323,11 @@ impl<T: Scalar, const C: usize, const H: usize, const W: usize, const K: usize, 
     ) {
         const { Self::sizes::<IN, OUT>() };
         if let Some(dx) = dx {
-            super::resize(dx, x.ncols());
-            let xs = x.as_slice().chunks_exact(IN).zip(dy.as_slice().chunks_exact(OUT));
+            crate::__private::resize(dx, x.ncols());
+            let xs = x
+                .as_slice()
+                .chunks_exact(IN)
+                .zip(dy.as_slice().chunks_exact(OUT));
             for ((x, dy), dx) in xs.zip(dx.as_mut_slice().chunks_exact_mut(IN)) {
                 Self::backward_one(x, dy, dx);
             }

@@ -102,7 +102,10 @@ impl<T: Scalar, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
 
     const fn sizes<const IN: usize, const OUT: usize>() {
         assert!(HW > 0, "batch_norm: needs at least one position");
-        assert!(IN == C * HW && OUT == IN, "batch_norm: IN and OUT must be C·HW");
+        assert!(
+            IN == C * HW && OUT == IN,
+            "batch_norm: IN and OUT must be C·HW"
+        );
     }
 
     /// Per channel `(scale, shift)` of the inference affine `y = scale·x + shift`.
@@ -232,9 +235,14 @@ impl<T: Scalar, const C: usize, const HW: usize> Parameters<T> for BatchNorm2d<T
         })
     }
     fn tensor(&self, i: usize) -> Option<&[T]> {
-        [&self.weight, &self.bias, &self.running_mean, &self.running_var]
-            .get(i)
-            .map(|p| p.as_slice())
+        [
+            &self.weight,
+            &self.bias,
+            &self.running_mean,
+            &self.running_var,
+        ]
+        .get(i)
+        .map(|p| p.as_slice())
     }
     fn tensor_mut(&mut self, i: usize) -> Option<&mut [T]> {
         match i {
@@ -355,7 +363,7 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
     ) {
         const { Self::sizes::<IN, OUT>() };
         let n = x.ncols();
-        super::resize(y, n);
+        crate::__private::resize(y, n);
         cache.train = train;
         cache.count = n * HW;
         cache.mean.resize(C, T::zero());
@@ -405,7 +413,7 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
         let n = x.ncols();
         grad.fill(T::zero());
         if let Some(dx) = dx.as_deref_mut() {
-            super::resize(dx, n);
+            crate::__private::resize(dx, n);
         }
         if !cache.train || n == 0 {
             let (xs, dys) = (x.as_slice(), dy.as_slice());
@@ -439,7 +447,8 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
                 let k = self.weight[c] * inv / count;
                 let dxs = dx.as_mut_slice();
                 for r in ranges {
-                    for ((d, &x), &g) in dxs[r.clone()].iter_mut().zip(&xs[r.clone()]).zip(&dys[r]) {
+                    for ((d, &x), &g) in dxs[r.clone()].iter_mut().zip(&xs[r.clone()]).zip(&dys[r])
+                    {
                         *d = k * (count * g - sg - (x - mean) * inv * sgx);
                     }
                 }
@@ -459,8 +468,7 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
         };
         for c in 0..C {
             self.running_mean[c] = (T::one() - m) * self.running_mean[c] + m * cache.mean[c];
-            self.running_var[c] =
-                (T::one() - m) * self.running_var[c] + m * cache.var[c] * unbias;
+            self.running_var[c] = (T::one() - m) * self.running_var[c] + m * cache.var[c] * unbias;
         }
     }
 }

@@ -334,7 +334,7 @@ impl<
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        super::resize(y, x.ncols());
+        crate::__private::resize(y, x.ncols());
         let (w, b) = (self.weight.as_slice(), self.bias_slice());
         let xs = x.as_slice().chunks_exact(IN);
         for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
@@ -354,7 +354,7 @@ impl<
         const { Self::sizes::<IN, OUT>() };
         let n = x.ncols();
         if let Some(dx) = dx.as_deref_mut() {
-            super::resize(dx, n);
+            crate::__private::resize(dx, n);
         }
         grad.weight.fill(T::zero());
         grad.bias.fill(T::zero());

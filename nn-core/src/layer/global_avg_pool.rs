@@ -152,7 +152,7 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        super::resize(y, x.ncols());
+        crate::__private::resize(y, x.ncols());
         let xs = x.as_slice().chunks_exact(IN);
         for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
             Self::forward_one(x, y);
@@ -170,7 +170,7 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
     ) {
         const { Self::sizes::<IN, OUT>() };
         if let Some(dx) = dx {
-            super::resize(dx, dy.ncols());
+            crate::__private::resize(dx, dy.ncols());
             let dys = dy.as_slice().chunks_exact(OUT);
             for (dy, dx) in dys.zip(dx.as_mut_slice().chunks_exact_mut(IN)) {
                 Self::backward_one(dy, dx);

@@ -44,7 +44,13 @@ pub fn mul<T: Scalar>(a: &[T], b: &[T], z: &mut [T]) {
 /// Writes the `rows` values per sample of a parent at row `offset` of each column of `z`
 /// (`out_rows` values per sample).
 #[inline]
-pub fn concat_part<T: Scalar>(part: &[T], rows: usize, z: &mut [T], out_rows: usize, offset: usize) {
+pub fn concat_part<T: Scalar>(
+    part: &[T],
+    rows: usize,
+    z: &mut [T],
+    out_rows: usize,
+    offset: usize,
+) {
     if rows == 0 {
         return;
     }

@@ -22,20 +22,20 @@ mod max_pool2d;
 mod op;
 
 pub use avg_pool2d::AvgPool2d;
+pub use batch_norm2d::BatchNorm2d;
 #[cfg(feature = "alloc")]
 pub use batch_norm2d::BatchNormCache;
-pub use batch_norm2d::BatchNorm2d;
 pub use conv2d::Conv2d;
 pub use dense::Dense;
+#[cfg(feature = "alloc")]
+pub use dropout::{dropout_backward, dropout_forward};
+pub use dropout::{dropout_rate, DropoutRng};
 pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool;
 pub use max_pool2d::MaxPool2d;
 #[cfg(feature = "alloc")]
 pub use op::BatchOp;
 pub use op::Op;
-#[cfg(feature = "alloc")]
-pub use dropout::{dropout_backward, dropout_forward};
-pub use dropout::{dropout_rate, DropoutRng};
 
 use crate::{init::Init, Parameters, Scalar};
 
@@ -51,12 +51,4 @@ pub trait Layer<T: Scalar>: Parameters<T> + Clone + Sized {
     fn zeros() -> Self;
     /// Draws the parameters with `init` from `rng`.
     fn init<R: rand::Rng + ?Sized>(&mut self, init: Init, rng: &mut R);
-}
-
-/// Gives a batch buffer `n` columns (reallocating only when the count changes).
-#[cfg(feature = "alloc")]
-pub(crate) fn resize<T: Scalar, const N: usize>(b: &mut crate::Batch<T, N>, n: usize) {
-    if b.ncols() != n {
-        *b = crate::Batch::<T, N>::zeros(n);
-    }
 }

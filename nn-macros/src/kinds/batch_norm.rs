@@ -13,7 +13,9 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
         if a.key.is_some() || i > 0 {
             cx.errs.push(
                 a.span,
-                format!("`batch_norm` takes one argument, an activation: `{name}: batch_norm(relu)`"),
+                format!(
+                    "`batch_norm` takes one argument, an activation: `{name}: batch_norm(relu)`"
+                ),
             );
             act = None;
         } else {

@@ -2,7 +2,7 @@
 //! floor = true, init = INIT)`: `F` filters of `K x K` (or `(KH, KW)`) over a `C x H x W`
 //! image, giving `F x OH x OW`.
 
-use super::image::{self, Axis};
+use super::image;
 use super::{Ctx, Lowered};
 use crate::ast::Arg;
 use crate::ir::{Act, Dims, InitKind, LayerKind, OpKind, Size};
@@ -12,7 +12,9 @@ use crate::validate::options;
 use proc_macro2::Literal;
 use quote::quote;
 
-const NAMED: &[&str] = &["stride", "pad", "padding", "dilation", "groups", "bias", "floor", "init"];
+const NAMED: &[&str] = &[
+    "stride", "pad", "padding", "dilation", "groups", "bias", "floor", "init",
+];
 
 pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let input = image::chw(cx, "conv2d");
@@ -24,14 +26,19 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
         None => {
             errs.push(
                 layer.args_span,
-                format!("`{name}` needs its number of filters and kernel size: write `conv2d(16, 3)`"),
+                format!(
+                    "`{name}` needs its number of filters and kernel size: write `conv2d(16, 3)`"
+                ),
             );
             None
         }
         Some(a) => image::int(a, &format!("the number of filters of `{name}`"), errs),
     };
     if filters == Some(0) {
-        errs.push(span_of(&positional[0].value), format!("`{name}` has 0 filters; a layer needs at least one"));
+        errs.push(
+            span_of(&positional[0].value),
+            format!("`{name}` has 0 filters; a layer needs at least one"),
+        );
         ok = false;
     }
     let kernel = match positional.get(1) {
@@ -39,16 +46,24 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
             if !positional.is_empty() {
                 errs.push(
                     layer.args_span,
-                    format!("`{name}` needs a kernel size after the filters: write `conv2d({}, 3)`", positional[0].value),
+                    format!(
+                        "`{name}` needs a kernel size after the filters: write `conv2d({}, 3)`",
+                        positional[0].value
+                    ),
                 );
             }
             None
         }
         Some(a) => image::pair(a, &format!("the kernel size of `{name}`"), errs),
     };
-    let kernel_span = positional.get(1).map_or(layer.args_span, |a| span_of(&a.value));
+    let kernel_span = positional
+        .get(1)
+        .map_or(layer.args_span, |a| span_of(&a.value));
     if matches!(kernel, Some((0, _)) | Some((_, 0))) {
-        errs.push(kernel_span, format!("the kernel of `{name}` has a zero size"));
+        errs.push(
+            kernel_span,
+            format!("the kernel of `{name}` has a zero size"),
+        );
         ok = false;
     }
     let act = match positional.get(2) {
@@ -70,9 +85,16 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     for a in layer.args.iter().filter(|a| a.key.is_some()) {
         let key_ident = a.key.as_ref().expect("filtered on named arguments");
         let key = key_ident.to_string();
-        let canonical = if key == "padding" { "pad".to_string() } else { key.clone() };
+        let canonical = if key == "padding" {
+            "pad".to_string()
+        } else {
+            key.clone()
+        };
         if seen.contains(&canonical) {
-            errs.push(key_ident.span(), format!("`{key}` is given twice for `{name}`"));
+            errs.push(
+                key_ident.span(),
+                format!("`{key}` is given twice for `{name}`"),
+            );
             ok = false;
             continue;
         }
@@ -100,7 +122,10 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
             "floor" => floor = image::flag(a, &what, errs),
             "init" => init = options::init_kind(a, errs),
             other => {
-                errs.push(key_ident.span(), suggest::unknown("named argument", other, NAMED, &[]));
+                errs.push(
+                    key_ident.span(),
+                    suggest::unknown("named argument", other, NAMED, &[]),
+                );
                 ok = false;
             }
         }
@@ -109,11 +134,16 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let (Some((c, h, w)), Some(f), Some((kh, kw))) = (input, filters, kernel) else {
         return (None, None);
     };
-    let (Some(s), Some(p), Some(d), Some(g), Some(floor)) = (stride, pad, dilation, groups, floor) else {
+    let (Some(s), Some(p), Some(d), Some(g), Some(floor)) = (stride, pad, dilation, groups, floor)
+    else {
         return (None, None);
     };
     if c % g != 0 || f % g != 0 {
-        let (what, n) = if c % g != 0 { ("input channels", c) } else { ("filters", f) };
+        let (what, n) = if c % g != 0 {
+            ("input channels", c)
+        } else {
+            ("filters", f)
+        };
         errs.push(
             groups_span,
             format!(
@@ -122,34 +152,42 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
         );
         ok = false;
     }
-    let oh = image::out_size(
+    let Some((oh, ow)) = image::out_hw(
         &name,
-        Axis { name: "height", n: h, k: kh, stride: s, pad: p, dilation: d },
+        (h, w),
+        (kh, kw),
+        (s, p, d),
         floor,
         kernel_span,
         stride_span,
         errs,
-    );
-    let ow = image::out_size(
-        &name,
-        Axis { name: "width", n: w, k: kw, stride: s, pad: p, dilation: d },
-        floor,
-        kernel_span,
-        stride_span,
-        errs,
-    );
-    let (Some(oh), Some(ow)) = (oh, ow) else {
+    ) else {
         return (None, None);
     };
     let span = layer.kind.span();
-    let out = Dims(vec![Size::Lit(f, span), Size::Lit(oh, span), Size::Lit(ow, span)]);
+    let out = Dims(vec![
+        Size::Lit(f, span),
+        Size::Lit(oh, span),
+        Size::Lit(ow, span),
+    ]);
     let (Some(act), Some(init), Some(bias), true) = (act, init, bias, ok) else {
         return (None, Some(out));
     };
     let k = c / g * kh * kw;
     let lit = Literal::usize_unsuffixed;
-    let (c, h, w, f, kh, kw, s, p, d, g, k) =
-        (lit(c), lit(h), lit(w), lit(f), lit(kh), lit(kw), lit(s), lit(p), lit(d), lit(g), lit(k));
+    let (c, h, w, f, kh, kw, s, p, d, g, k) = (
+        lit(c),
+        lit(h),
+        lit(w),
+        lit(f),
+        lit(kh),
+        lit(kw),
+        lit(s),
+        lit(p),
+        lit(d),
+        lit(g),
+        lit(k),
+    );
     let lowered = Lowered {
         kind: LayerKind::Op(OpKind {
             kind: "conv2d",

@@ -12,7 +12,10 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
         return (None, None);
     };
     let out = Dims::flat_of(Size::Lit(c, cx.decl.kind.span()));
-    let (cl, hw) = (Literal::usize_unsuffixed(c), Literal::usize_unsuffixed(h * w));
+    let (cl, hw) = (
+        Literal::usize_unsuffixed(c),
+        Literal::usize_unsuffixed(h * w),
+    );
     let lowered = Lowered {
         kind: LayerKind::Op(OpKind {
             kind: "global_avg_pool",

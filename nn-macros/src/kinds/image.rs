@@ -88,7 +88,10 @@ pub fn pair(a: &Arg, what: &str, errs: &mut Errors) -> Option<(usize, usize)> {
             }
             errs.push(
                 g.span(),
-                format!("{what} is one size or a `(height, width)` pair, found `{}`", a.value),
+                format!(
+                    "{what} is one size or a `(height, width)` pair, found `{}`",
+                    a.value
+                ),
             );
             return None;
         }
@@ -96,9 +99,9 @@ pub fn pair(a: &Arg, what: &str, errs: &mut Errors) -> Option<(usize, usize)> {
     int(a, what, errs).map(|k| (k, k))
 }
 
-/// The geometry of one axis, for [`out_size`].
+/// The geometry of one axis (or of both, when they agree), for [`out_size`].
 pub struct Axis<'a> {
-    /// "height" or "width".
+    /// "height", "width" or "height and width".
     pub name: &'a str,
     pub n: usize,
     pub k: usize,
@@ -107,9 +110,60 @@ pub struct Axis<'a> {
     pub dilation: usize,
 }
 
+/// The output height and width, `(N + 2P - D(K-1) - 1)/S + 1` each; one error for both axes
+/// when they have the same sizes and the same mistake.
+#[allow(clippy::too_many_arguments)]
+pub fn out_hw(
+    layer: &str,
+    (h, w): (usize, usize),
+    (kh, kw): (usize, usize),
+    (stride, pad, dilation): (usize, usize, usize),
+    floor: bool,
+    kernel_span: Span,
+    stride_span: Span,
+    errs: &mut Errors,
+) -> Option<(usize, usize)> {
+    let axis = |name, n, k| Axis {
+        name,
+        n,
+        k,
+        stride,
+        pad,
+        dilation,
+    };
+    if (h, kh) == (w, kw) {
+        let o = out_size(
+            layer,
+            axis("height and width", h, kh),
+            floor,
+            kernel_span,
+            stride_span,
+            errs,
+        )?;
+        return Some((o, o));
+    }
+    let oh = out_size(
+        layer,
+        axis("height", h, kh),
+        floor,
+        kernel_span,
+        stride_span,
+        errs,
+    );
+    let ow = out_size(
+        layer,
+        axis("width", w, kw),
+        floor,
+        kernel_span,
+        stride_span,
+        errs,
+    );
+    Some((oh?, ow?))
+}
+
 /// `(N + 2P - D(K-1) - 1)/S + 1`, or an error at `span` when the kernel does not fit the
 /// padded input, or (unless `floor`) when the stride does not divide evenly.
-pub fn out_size(
+fn out_size(
     layer: &str,
     ax: Axis,
     floor: bool,
@@ -128,8 +182,8 @@ pub fn out_size(
         errs.push(
             kernel_span,
             format!(
-                "the kernel of `{layer}` is {}{dilated} along the {}, larger than its padded input {} ({} + 2·{})\n\nhelp: use a smaller kernel or more padding",
-                ax.k, ax.name, padded, ax.n, ax.pad
+                "the kernel of `{layer}` spans {}{dilated} along the {}, more than its padded input, {} + 2·{} = {padded}\n\nhelp: use a smaller kernel or more padding",
+                ax.k, ax.name, ax.n, ax.pad
             ),
         );
         return None;
@@ -138,16 +192,22 @@ pub fn out_size(
     if rest % ax.stride != 0 && !floor {
         let exact = format!("{:.3}", rest as f64 / ax.stride as f64 + 1.0);
         let exact = exact.trim_end_matches('0');
+        let left = rest % ax.stride;
+        let what = match ax.name {
+            "height" => "row",
+            "width" => "column",
+            _ => "row and column",
+        };
+        let lost = if left == 1 {
+            format!("the last input {what}")
+        } else {
+            format!("the last {left} input {what}s")
+        };
         errs.push(
             stride_span,
             format!(
-                "the {} of `{layer}` does not divide evenly: ({} + 2·{} - {span_k})/{} + 1 = {exact}, so the last {} input {} would be left out\n\nhelp: change the stride, padding or kernel, or write `floor = true` to round down as PyTorch does",
-                ax.name,
-                ax.n,
-                ax.pad,
-                ax.stride,
-                rest % ax.stride,
-                if ax.name == "height" { "rows" } else { "columns" },
+                "`{layer}` does not divide its {} evenly: ({} + 2·{} - {span_k})/{} + 1 = {exact}, so {lost} would be left out\n\nhelp: change the stride, padding or kernel, or write `floor = true` to round down as PyTorch does",
+                ax.name, ax.n, ax.pad, ax.stride,
             ),
         );
         return None;

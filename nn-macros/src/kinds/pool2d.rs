@@ -1,7 +1,7 @@
 //! `max_pool2d(K, stride = S, pad = P, floor = true)` and `avg_pool2d(...)`: a `K x K`
 //! window (stride `K` unless given) over each channel of a `C x H x W` image.
 
-use super::image::{self, Axis};
+use super::image;
 use super::{Ctx, Lowered};
 use crate::ir::{Act, Dims, LayerKind, OpKind, Size};
 use crate::parse::span_of;
@@ -34,12 +34,18 @@ fn lower(cx: &mut Ctx, kind: &'static str, ty: &str) -> (Option<Lowered>, Option
         window = image::int(a, &format!("the window of `{name}`"), errs);
         window_span = span_of(&a.value);
         if window == Some(0) {
-            errs.push(window_span, format!("the window of `{name}` must be at least 1"));
+            errs.push(
+                window_span,
+                format!("the window of `{name}` must be at least 1"),
+            );
             window = None;
         }
     }
     if layer.args.iter().all(|a| a.key.is_some()) {
-        errs.push(layer.args_span, format!("`{name}` needs a window size: write `{kind}(2)`"));
+        errs.push(
+            layer.args_span,
+            format!("`{name}` needs a window size: write `{kind}(2)`"),
+        );
         return (None, None);
     }
     let (mut stride, mut pad, mut floor) = (None, Some(0), Some(false));
@@ -86,14 +92,25 @@ fn lower(cx: &mut Ctx, kind: &'static str, ty: &str) -> (Option<Lowered>, Option
         );
         return (None, None);
     }
-    let axis = |name, n| Axis { name, n, k, stride: s, pad: p, dilation: 1 };
-    let oh = image::out_size(&name, axis("height", h), floor, window_span, stride_span, errs);
-    let ow = image::out_size(&name, axis("width", w), floor, window_span, stride_span, errs);
-    let (Some(oh), Some(ow)) = (oh, ow) else {
+    let hw = image::out_hw(
+        &name,
+        (h, w),
+        (k, k),
+        (s, p, 1),
+        floor,
+        window_span,
+        stride_span,
+        errs,
+    );
+    let Some((oh, ow)) = hw else {
         return (None, None);
     };
     let span = layer.kind.span();
-    let out = Dims(vec![Size::Lit(c, span), Size::Lit(oh, span), Size::Lit(ow, span)]);
+    let out = Dims(vec![
+        Size::Lit(c, span),
+        Size::Lit(oh, span),
+        Size::Lit(ow, span),
+    ]);
     if !ok {
         return (None, Some(out));
     }

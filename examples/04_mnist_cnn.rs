@@ -69,9 +69,11 @@ fn parse_args() -> Result<Args, String> {
             "--help" | "-h" => {
                 return Err(String::from("see the header of examples/04_mnist_cnn.rs"))
             }
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size or --lr"
-            )),
+            ))
+            }
         }
     }
     Ok(a)

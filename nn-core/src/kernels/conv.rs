@@ -256,6 +256,25 @@ pub fn conv_forward<T: Scalar>(
             && y.len() == f * ohw,
         "conv_forward: sizes disagree with {geo:?}"
     );
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if geo.stride == 1
+        && TypeId::of::<T>() == TypeId::of::<f32>()
+        && super::x86::level() == super::x86::Level::Avx512
+    {
+        fn f32s<T: Scalar>(v: &[T]) -> &[f32] {
+            bytemuck::cast_slice(v)
+        }
+        // SAFETY: AVX-512F detected, stride 1, lengths checked above; `T` is `f32`.
+        return unsafe {
+            super::conv_avx512::forward_stride1(
+                geo,
+                f32s(weight),
+                bias.map(f32s::<T>),
+                f32s(x),
+                bytemuck::cast_slice_mut(y),
+            )
+        };
+    }
     for (fi, out) in y.chunks_exact_mut(ohw).enumerate() {
         out.fill(bias.map_or(T::zero(), |b| b[fi]));
     }
@@ -475,8 +494,10 @@ mod tests {
     use super::*;
     use alloc::vec::Vec;
 
-    /// The `f32` path (AVX-512 or AVX2 kernels where the CPU has them) against the `f64`
-    /// portable path, which the gradient checks compare with the formula.
+    /// The `f32` path (the direct AVX-512 kernel for stride 1, the AVX-512 or AVX2 products
+    /// otherwise, where the CPU has them) against the `f64` portable path, which the
+    /// gradient checks compare with the formula. Widths above 16 and 32 cross the direct
+    /// kernel's vector edges.
     #[test]
     fn f32_kernels_agree_with_the_f64_loop() {
         let geos = [
@@ -484,6 +505,8 @@ mod tests {
             (8, 14, 14, 16, 3, 3, 1, 1, 1, 1),
             (4, 9, 7, 6, 3, 2, 2, 1, 2, 2),
             (16, 6, 6, 70, 3, 3, 1, 1, 1, 1),
+            (3, 9, 20, 5, 3, 3, 1, 2, 2, 1),
+            (4, 6, 37, 6, 3, 2, 1, 1, 1, 2),
         ];
         for (c, h, w, f, kh, kw, stride, pad, dilation, groups) in geos {
             let geo = ConvGeometry {

@@ -12,6 +12,8 @@ use crate::Scalar;
 mod adam;
 mod conv;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod conv_avx512;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod gemm_avx512;
 mod gemv;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]

@@ -94,6 +94,26 @@ impl<
     /// One sample's forward.
     fn forward_one(x: &[T], y: &mut [T]) {
         let (oh_n, ow_n) = (Self::OH, Self::OW);
+        if P == 0 {
+            // Every window lies inside the image: fixed-size loops the compiler unrolls.
+            for (plane, out) in x.chunks_exact(H * W).zip(y.chunks_exact_mut(oh_n * ow_n)) {
+                for (oh, out) in out.chunks_exact_mut(ow_n).enumerate() {
+                    let rows = &plane[oh * S * W..];
+                    for (ow, o) in out.iter_mut().enumerate() {
+                        let mut m = rows[ow * S];
+                        for i in 0..K {
+                            for &v in &rows[i * W + ow * S..][..K] {
+                                if v > m {
+                                    m = v;
+                                }
+                            }
+                        }
+                        *o = m;
+                    }
+                }
+            }
+            return;
+        }
         for c in 0..C {
             let plane = &x[c * H * W..(c + 1) * H * W];
             for oh in 0..oh_n {
@@ -110,6 +130,27 @@ impl<
     fn backward_one(x: &[T], dy: &[T], dx: &mut [T]) {
         dx.fill(T::zero());
         let (oh_n, ow_n) = (Self::OH, Self::OW);
+        if P == 0 {
+            // As in the forward: every window inside the image, fixed-size loops.
+            let planes = x.chunks_exact(H * W).zip(dx.chunks_exact_mut(H * W));
+            for ((plane, dplane), dy) in planes.zip(dy.chunks_exact(oh_n * ow_n)) {
+                for (oh, dy) in dy.chunks_exact(ow_n).enumerate() {
+                    for (ow, &g) in dy.iter().enumerate() {
+                        let mut best = oh * S * W + ow * S;
+                        for i in 0..K {
+                            let start = (oh * S + i) * W + ow * S;
+                            for (j, &v) in plane[start..][..K].iter().enumerate() {
+                                if v > plane[best] {
+                                    best = start + j;
+                                }
+                            }
+                        }
+                        dplane[best] += g;
+                    }
+                }
+            }
+            return;
+        }
         for c in 0..C {
             let plane = &x[c * H * W..(c + 1) * H * W];
             let dplane = &mut dx[c * H * W..(c + 1) * H * W];

@@ -16,9 +16,9 @@
 
 use nn_core::data::Mnist;
 use nn_core::loss::CrossEntropy;
+use nn_core::network;
 use nn_core::optim::Adam;
 use nn_core::train::{evaluate, Control, Data, EpochStats, Fit};
-use nn_core::network;
 use rand::{rngs::StdRng, SeedableRng};
 use std::path::PathBuf;
 
@@ -77,8 +77,14 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => a.seed = num(value()?)? as u64,
             "--batch-size" => a.batch_size = num(value()?)? as usize,
             "--lr" => a.lr = num(value()?)?,
-            "--help" | "-h" => return Err(String::from("see the header of examples/05_resnet_mini.rs")),
-            other => return Err(format!("unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size or --lr")),
+            "--help" | "-h" => {
+                return Err(String::from("see the header of examples/05_resnet_mini.rs"))
+            }
+            other => {
+                return Err(format!(
+                "unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size or --lr"
+            ))
+            }
         }
     }
     Ok(a)

@@ -101,8 +101,8 @@ impl ConvGeometry {
             && self.f > 0
             && self.h > 0
             && self.w > 0
-            && self.c % self.groups == 0
-            && self.f % self.groups == 0
+            && self.c.is_multiple_of(self.groups)
+            && self.f.is_multiple_of(self.groups)
             && self.stride > 0
             && self.dilation > 0
             && self.kh > 0
@@ -159,18 +159,19 @@ impl ConvGeometry {
     }
 }
 
-/// Gathers im2col columns `k0..k0+kn` of pixels `p0..p0+len` for group `g` into `buf`
-/// (column `k - k0` at `buf[k - k0]`).
-fn im2col<T: Scalar>(
-    geo: &ConvGeometry,
-    x: &[T],
+/// A block of the im2col matrix: pixels `p0..p0+len`, columns `k0..k0+kn` of group `g`.
+#[derive(Clone, Copy)]
+struct Block {
     g: usize,
     p0: usize,
     len: usize,
     k0: usize,
     kn: usize,
-    buf: &mut [[T; PIX]; KB],
-) {
+}
+
+/// Gathers the im2col block `b` into `buf` (column `k - k0` at `buf[k - k0]`).
+fn im2col<T: Scalar>(geo: &ConvGeometry, x: &[T], b: Block, buf: &mut [[T; PIX]; KB]) {
+    let Block { g, p0, len, k0, kn } = b;
     let cg = geo.cg();
     let s = geo.stride;
     for (kk, col) in buf.iter_mut().enumerate().take(kn) {
@@ -201,17 +202,9 @@ fn im2col<T: Scalar>(
     }
 }
 
-/// Adds the block `buf` of `dA` (columns `k0..k0+kn`, pixels `p0..p0+len`) onto `dx`.
-fn col2im<T: Scalar>(
-    geo: &ConvGeometry,
-    dx: &mut [T],
-    g: usize,
-    p0: usize,
-    len: usize,
-    k0: usize,
-    kn: usize,
-    buf: &[[T; PIX]; KB],
-) {
+/// Adds block `b` of `dA`, held in `buf`, onto `dx`.
+fn col2im<T: Scalar>(geo: &ConvGeometry, dx: &mut [T], b: Block, buf: &[[T; PIX]; KB]) {
+    let Block { g, p0, len, k0, kn } = b;
     let cg = geo.cg();
     let s = geo.stride;
     for (kk, col) in buf.iter().enumerate().take(kn) {
@@ -285,7 +278,7 @@ pub fn conv_forward<T: Scalar>(
             let len = (ohw - p0).min(PIX);
             for k0 in (0..k).step_by(KB) {
                 let kn = (k - k0).min(KB);
-                im2col(geo, x, g, p0, len, k0, kn, &mut buf);
+                im2col(geo, x, Block { g, p0, len, k0, kn }, &mut buf);
                 // y[p0.., f0..f0+fg] += A (len x kn) · Wᵀ[k0.., f0..]
                 let f0 = g * fg;
                 // SAFETY: every index lies inside the slices checked above and the buffer.
@@ -354,7 +347,7 @@ pub fn conv_backward<T: Scalar>(
             let len = (ohw - p0).min(PIX);
             for k0 in (0..k).step_by(KB) {
                 let kn = (k - k0).min(KB);
-                im2col(geo, x, g, p0, len, k0, kn, &mut a);
+                im2col(geo, x, Block { g, p0, len, k0, kn }, &mut a);
                 for fb in (0..fg).step_by(FB) {
                     let fnum = (fg - fb).min(FB);
                     // dYᵀ block (fnum x len), so the product's left operand has unit stride.
@@ -399,7 +392,7 @@ pub fn conv_backward<T: Scalar>(
                             accumulate: false,
                         });
                     }
-                    col2im(geo, dx, g, p0, len, k0, kn, &a);
+                    col2im(geo, dx, Block { g, p0, len, k0, kn }, &a);
                 }
             }
         }

@@ -138,8 +138,8 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     else {
         return (None, None);
     };
-    if c % g != 0 || f % g != 0 {
-        let (what, n) = if c % g != 0 {
+    if !c.is_multiple_of(g) || !f.is_multiple_of(g) {
+        let (what, n) = if !c.is_multiple_of(g) {
             ("input channels", c)
         } else {
             ("filters", f)

@@ -189,7 +189,7 @@ fn out_size(
         return None;
     }
     let rest = padded - span_k;
-    if rest % ax.stride != 0 && !floor {
+    if !rest.is_multiple_of(ax.stride) && !floor {
         let exact = format!("{:.3}", rest as f64 / ax.stride as f64 + 1.0);
         let exact = exact.trim_end_matches('0');
         let left = rest % ax.stride;

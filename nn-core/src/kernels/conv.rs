@@ -335,6 +335,24 @@ pub fn conv_backward<T: Scalar>(
             *b = if accumulate { *b + s } else { s };
         }
     }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if geo.stride == 1
+        && TypeId::of::<T>() == TypeId::of::<f32>()
+        && super::x86::level() == super::x86::Level::Avx512
+    {
+        // SAFETY: AVX-512F detected, stride 1, lengths checked above; `T` is `f32`.
+        return unsafe {
+            super::conv_avx512::backward_stride1(
+                geo,
+                bytemuck::cast_slice(weight),
+                bytemuck::cast_slice(x),
+                bytemuck::cast_slice(dy),
+                bytemuck::cast_slice_mut(dweight),
+                true,
+                dx.map(|d| bytemuck::cast_slice_mut(d)),
+            )
+        };
+    }
     if let Some(dx) = dx.as_deref_mut() {
         dx.fill(T::zero());
     }

@@ -20,15 +20,16 @@
 //! loaded, never trained; their gradient is zero).
 //!
 //! ```
-//! use nn_core::layer::{BatchNorm2d, BatchOp, Layer};
-//! use nn_core::{Batch, init::Init};
-//! let mut bn = BatchNorm2d::<f64, 1, 2>::zeros();
-//! bn.init(Init::default(), &mut rand::rng()); // γ = 1, β = 0, μ̄ = 0, σ̄² = 1
+//! use nn_core::layer::{BatchNorm2d, BatchOp};
+//! use nn_core::Batch;
+//! let mut bn = BatchNorm2d::<f64, 1, 2>::new(); // γ = 1, β = 0, μ̄ = 0, σ̄² = 1
+//! type Bn = BatchNorm2d<f64, 1, 2>;
 //! let x = Batch::<f64, 2>::from_column_slice(&[1.0, 3.0, 5.0, 7.0]); // one channel, 4 values
-//! let (mut y, mut cache) = (Batch::zeros(0), <BatchNorm2d<f64, 1, 2> as BatchOp<f64, 2, 2>>::empty_batch_cache());
-//! bn.op_forward_batch(&x, &mut y, &mut cache, true);
+//! let mut y = Batch::<f64, 2>::zeros(0);
+//! let mut cache = <Bn as BatchOp<f64, 2, 2>>::empty_batch_cache();
+//! BatchOp::<f64, 2, 2>::op_forward_batch(&bn, &x, &mut y, &mut cache, true);
 //! assert!(y.sum().abs() < 1e-12 && (y.norm_squared() - 4.0).abs() < 1e-4); // mean 0, variance 1
-//! <BatchNorm2d<f64, 1, 2> as BatchOp<f64, 2, 2>>::op_update_state(&mut bn, &cache);
+//! BatchOp::<f64, 2, 2>::op_update_state(&mut bn, &cache);
 //! assert!((bn.running_mean[0] - 0.4).abs() < 1e-12); // 0.9·0 + 0.1·4
 //! ```
 
@@ -127,7 +128,8 @@ impl<T: Scalar, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
     /// let mut bn = BatchNorm2d::<f64, 2, 4>::new();
     /// (bn.weight[1], bn.bias[0], bn.running_mean[1], bn.running_var[0]) = (2.0, 0.5, 1.0, 4.0);
     /// let x = SVector::<f64, 9>::from_fn(|i, _| i as f64 * 0.3);
-    /// let (mut z, mut y, mut folded_y) = (SVector::<f64, 8>::zeros(), SVector::zeros(), SVector::zeros());
+    /// let mut z = SVector::<f64, 8>::zeros();
+    /// let (mut y, mut folded_y) = (SVector::<f64, 8>::zeros(), SVector::<f64, 8>::zeros());
     /// conv.op_forward(&x, &mut z, &mut ());
     /// bn.op_forward(&z, &mut y, &mut ());
     /// bn.fold_into(&conv).op_forward(&x, &mut folded_y, &mut ());

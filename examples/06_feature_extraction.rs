@@ -79,14 +79,22 @@ fn parse_args() -> Result<Args, String> {
             "--data" => a.data = PathBuf::from(value),
             "--epochs" => a.epochs = num? as usize,
             "--seed" => a.seed = num? as u64,
-            other => return Err(format!("unknown flag `{other}`; expected --data, --epochs or --seed")),
+            other => {
+                return Err(format!(
+                    "unknown flag `{other}`; expected --data, --epochs or --seed"
+                ))
+            }
         }
     }
     Ok(a)
 }
 
 /// The images of the digits `lo..lo+5` (at most `per_class` of each), labels shifted to 0-4.
-fn digits(set: &MnistSet, lo: u8, per_class: usize) -> Result<(Batch<f32, 784>, Vec<usize>), nn_core::Error> {
+fn digits(
+    set: &MnistSet,
+    lo: u8,
+    per_class: usize,
+) -> Result<(Batch<f32, 784>, Vec<usize>), nn_core::Error> {
     let mut count = [0usize; 10];
     let idx: Vec<usize> = (0..set.len())
         .filter(|&i| {
@@ -117,9 +125,11 @@ fn head_accuracy(
         None,
         &mut [],
     )?;
-    Ok(evaluate(&head, &CrossEntropy, &Data::classes(&test_f, &test.1), 1000)?
-        .accuracy
-        .unwrap_or(0.0))
+    Ok(
+        evaluate(&head, &CrossEntropy, &Data::classes(&test_f, &test.1), 1000)?
+            .accuracy
+            .unwrap_or(0.0),
+    )
 }
 
 fn main() {
@@ -143,7 +153,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         &mut [],
     )?;
     let test04 = digits(&mnist.test, 0, usize::MAX)?;
-    let acc04 = evaluate(&full, &CrossEntropy, &Data::classes(&test04.0, &test04.1), 1000)?;
+    let acc04 = evaluate(
+        &full,
+        &CrossEntropy,
+        &Data::classes(&test04.0, &test04.1),
+        1000,
+    )?;
     println!(
         "body + head on 0-4: test accuracy {:.4} after {:.1}s",
         acc04.accuracy.unwrap_or(0.0),
@@ -154,7 +169,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut body: Body = Body::zeros();
     for i in 0..body.tensor_count() {
         let (name, src) = (full.tensor_info(i), full.tensor(i));
-        assert_eq!(name.map(|n| n.to_string()), body.tensor_info(i).map(|n| n.to_string()));
+        assert_eq!(
+            name.map(|n| n.to_string()),
+            body.tensor_info(i).map(|n| n.to_string())
+        );
         if let (Some(dst), Some(src)) = (body.tensor_mut(i), src) {
             dst.copy_from_slice(src);
         }

@@ -78,7 +78,7 @@ fn parse_args() -> Result<Args, String> {
             "--batch-size" => a.batch_size = num(value()?)? as usize,
             "--lr" => a.lr = num(value()?)?,
             "--help" | "-h" => {
-                return Err(String::from("see the header of examples/05_resnet_mini.rs"))
+                return Err(String::from("see the header of examples/11_resnet_mini.rs"))
             }
             other => {
                 return Err(format!(

@@ -67,7 +67,7 @@ fn parse_args() -> Result<Args, String> {
             "--batch-size" => a.batch_size = num(value()?)? as usize,
             "--lr" => a.lr = num(value()?)?,
             "--help" | "-h" => {
-                return Err(String::from("see the header of examples/04_mnist_cnn.rs"))
+                return Err(String::from("see the header of examples/10_mnist_cnn.rs"))
             }
             other => {
                 return Err(format!(

@@ -275,3 +275,76 @@ fn embedded_and_quantized_inference_allocate_nothing() {
     });
     assert_eq!((allocs, deallocs), (0, 0));
 }
+
+/// Forward, backward and tangent of one image layer, `CALLS` times, on its `Op` interface;
+/// returns a sum of the outputs so nothing is optimized away.
+fn run_op<T: nn_core::Scalar, L: nn_core::layer::Op<T, I, O>, const I: usize, const O: usize>(
+    layer: &L,
+    grad: &mut L,
+    x: &SVector<T, I>,
+) -> T {
+    let (mut y, mut dx, mut dy) = (SVector::zeros(), SVector::zeros(), SVector::zeros());
+    let mut cache = L::empty_cache();
+    let mut sum = T::zero();
+    for _ in 0..CALLS {
+        layer.op_forward(black_box(x), &mut y, &mut cache);
+        layer.op_backward(x, &y, &cache, &y, grad, &mut dx);
+        layer.op_tangent(x, &y, &cache, &dx, &mut dy);
+        sum += y.sum() + dx.sum() + dy.sum();
+    }
+    sum
+}
+
+#[test]
+fn image_layers_allocate_nothing_for_one_sample() {
+    use nn_core::init::Init;
+    use nn_core::layer::{AvgPool2d, BatchNorm2d, Conv2d, GlobalAvgPool, Layer, MaxPool2d};
+    let mut rng = StdRng::seed_from_u64(7);
+    // f32 runs the vector kernels the CPU has; f64 the portable loop. Grouped, strided,
+    // dilated and wide (more than 128 im2col columns) geometries cover every block path.
+    let conv1 = Conv2d::<f32, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1, 9, true>::new(Init::He, &mut rng);
+    let conv2 = Conv2d::<f32, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 72, true>::new(Init::He, &mut rng);
+    let wide = Conv2d::<f32, 16, 6, 6, 70, 3, 3, 2, 1, 2, 1, 144, false>::new(Init::He, &mut rng);
+    let grouped = Conv2d::<f64, 4, 7, 7, 6, 3, 3, 2, 1, 1, 2, 18, true>::new(Init::He, &mut rng);
+    let (mut g1, mut g2, mut gw, mut gg) = (
+        Layer::zeros(),
+        Layer::zeros(),
+        Layer::zeros(),
+        Layer::zeros(),
+    );
+    let bn = BatchNorm2d::<f32, 8, 196>::new();
+    let mut gbn = Layer::zeros();
+    let x1 = SVector::<f32, 784>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let x2 = SVector::<f32, 1568>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let xw = SVector::<f32, 576>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let xg = SVector::<f64, 196>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let (allocs, deallocs, sum) = heap_use(|| {
+        let mut s = run_op::<f32, _, 784, 6272>(&conv1, &mut g1, &x1)
+            + run_op::<f32, _, 1568, 3136>(&conv2, &mut g2, &x2)
+            + run_op::<f32, _, 576, 280>(&wide, &mut gw, &xw)
+            + run_op::<f32, _, 1568, 1568>(&bn, &mut gbn, &x2)
+            + run_op::<f32, _, 1568, 392>(
+                &MaxPool2d::<f32, 8, 14, 14, 2, 2, 0>::new(),
+                &mut MaxPool2d::new(),
+                &x2,
+            )
+            + run_op::<f32, _, 1568, 392>(
+                &AvgPool2d::<f32, 8, 14, 14, 3, 2, 1>::new(),
+                &mut AvgPool2d::new(),
+                &x2,
+            )
+            + run_op::<f32, _, 1568, 8>(
+                &GlobalAvgPool::<f32, 8, 196>::new(),
+                &mut GlobalAvgPool::new(),
+                &x2,
+            );
+        s += run_op::<f64, _, 196, 96>(&grouped, &mut gg, &xg) as f32;
+        s
+    });
+    assert!(sum.is_finite());
+    assert_eq!(
+        (allocs, deallocs),
+        (0, 0),
+        "conv2d, pooling and batch norm: {CALLS} forward, backward and tangent calls each"
+    );
+}

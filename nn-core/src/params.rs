@@ -18,7 +18,7 @@
 
 use core::fmt;
 
-/// What role a tensor plays (weight decay skips biases by default).
+/// What role a tensor plays (weight decay skips biases by default; nothing trains buffers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParamKind {
@@ -26,12 +26,26 @@ pub enum ParamKind {
     Weight,
     /// A bias vector.
     Bias,
+    /// State that is saved and loaded with the parameters but not trained by gradients (a
+    /// batch norm's running mean and variance, PyTorch's "buffers"). Optimizers, weight decay
+    /// and gradient clipping skip it; its gradient is always zero.
+    Buffer,
 }
 
 impl ParamKind {
     /// True for weights.
     pub fn is_weight(self) -> bool {
         self == ParamKind::Weight
+    }
+
+    /// True for tensors that gradients train (weights and biases, not buffers).
+    ///
+    /// ```
+    /// use nn_core::ParamKind;
+    /// assert!(ParamKind::Bias.is_trainable() && !ParamKind::Buffer.is_trainable());
+    /// ```
+    pub fn is_trainable(self) -> bool {
+        self != ParamKind::Buffer
     }
 }
 
@@ -107,7 +121,7 @@ pub struct ParamInfo {
     /// column-major, so it holds the (out, in) matrix column by column, which is the row-major
     /// layout of the (in, out) transpose.
     pub shape: Shape,
-    /// Weight or bias.
+    /// Weight, bias or buffer.
     pub kind: ParamKind,
 }
 
@@ -194,6 +208,12 @@ pub trait Parameters<T> {
                 }
             }
         }
+    }
+
+    /// Whether tensor `i` is trained by gradients (not a [`ParamKind::Buffer`]).
+    fn is_trainable(&self, i: usize) -> bool {
+        self.tensor_info(i)
+            .is_some_and(|info| info.kind.is_trainable())
     }
 
     /// Sets every value to `value` (e.g. zeroing gradients).

@@ -86,13 +86,13 @@ impl fmt::Display for Summary {
         writeln!(f, "{}", self.name)?;
         writeln!(
             f,
-            "  {:<12} {:<8} {:<11} {:>12} {:>12} {:>12}",
+            "  {:<12} {:<15} {:<11} {:>12} {:>12} {:>12}",
             "layer", "kind", "activation", "input", "output", "parameters"
         )?;
         for r in self.rows {
             writeln!(
                 f,
-                "  {:<12} {:<8} {:<11} {:>12} {:>12} {:>12}",
+                "  {:<12} {:<15} {:<11} {:>12} {:>12} {:>12}",
                 r.name,
                 r.kind,
                 r.activation,

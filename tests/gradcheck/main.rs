@@ -127,9 +127,13 @@ macro_rules! checked {
 
 mod activations;
 mod batch;
+mod batch_norm;
+mod conv;
 mod dropout;
+mod layers;
 mod loss_formulas;
 mod losses;
+mod pool;
 
 /// A seeded RNG.
 pub fn rng(seed: u64) -> StdRng {

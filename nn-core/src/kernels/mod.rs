@@ -11,6 +11,9 @@
 use crate::Scalar;
 
 mod adam;
+mod conv;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod conv_avx512;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod gemm_avx512;
 mod gemv;
@@ -18,6 +21,7 @@ mod gemv;
 mod x86;
 
 pub use adam::{adam_update, AdamCoefficients};
+pub use conv::{conv_backward, conv_forward, out_size, ConvGeometry};
 pub use gemv::{gemv_f32, gemv_portable};
 
 /// Whether an operand is used as stored or transposed.

@@ -10,17 +10,29 @@
 //! assert_eq!(<Dense<f32, 784, 128> as Layer<f32>>::KIND, "dense");
 //! ```
 
+mod avg_pool2d;
+mod batch_norm2d;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
+mod global_avg_pool;
 pub mod join;
+mod max_pool2d;
 mod op;
 
+pub use avg_pool2d::AvgPool2d;
+pub use batch_norm2d::BatchNorm2d;
+#[cfg(feature = "alloc")]
+pub use batch_norm2d::BatchNormCache;
+pub use conv2d::Conv2d;
 pub use dense::Dense;
 #[cfg(feature = "alloc")]
 pub use dropout::{dropout_backward, dropout_forward};
 pub use dropout::{dropout_rate, DropoutRng};
 pub use flatten::Flatten;
+pub use global_avg_pool::GlobalAvgPool;
+pub use max_pool2d::MaxPool2d;
 #[cfg(feature = "alloc")]
 pub use op::BatchOp;
 pub use op::Op;

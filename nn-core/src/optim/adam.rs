@@ -218,6 +218,9 @@ pub(crate) fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
         nesterov,
     };
     for i in 0..params.tensor_count() {
+        if !params.is_trainable(i) {
+            continue;
+        }
         let (Some(p), Some(g), Some(m), Some(v)) = (
             params.tensor_mut(i),
             grads.tensor(i),

@@ -21,7 +21,7 @@
 use super::{check_range, sqrt};
 use crate::{Error, Parameters, Scalar};
 
-/// `‖g‖₂` over every tensor of `grads`, in `f64`.
+/// `‖g‖₂` over every trained tensor of `grads` (buffers left out), in `f64`.
 ///
 /// ```
 /// use nn_core::{layer::Dense, optim::global_norm, Parameters};
@@ -31,7 +31,10 @@ use crate::{Error, Parameters, Scalar};
 /// ```
 pub fn global_norm<T: Scalar, P: Parameters<T>>(grads: &P) -> f64 {
     let mut sum = 0.0;
-    grads.visit(|_, g| {
+    grads.visit(|info, g| {
+        if !info.kind.is_trainable() {
+            return;
+        }
         for &x in g {
             let x = x.to_f64();
             sum += x * x;
@@ -70,7 +73,11 @@ pub fn clip_global_norm<T: Scalar, P: Parameters<T>>(
     let norm = global_norm(grads);
     if norm > max_norm && norm <= f64::MAX {
         let scale = T::of(max_norm / norm);
-        grads.visit_mut(|_, g| g.iter_mut().for_each(|x| *x *= scale));
+        grads.visit_mut(|info, g| {
+            if info.kind.is_trainable() {
+                g.iter_mut().for_each(|x| *x *= scale);
+            }
+        });
     }
     Ok(norm)
 }

@@ -116,6 +116,8 @@ impl WeightDecay {
                 biases: true,
                 ..self
             },
+            // Buffers are not trained, so they are never decayed.
+            ParamKind::Buffer => self,
         }
     }
 
@@ -136,6 +138,7 @@ impl WeightDecay {
                 biases: false,
                 ..self
             },
+            ParamKind::Buffer => self,
         }
     }
 
@@ -149,6 +152,7 @@ impl WeightDecay {
         match kind {
             ParamKind::Weight => self.weights,
             ParamKind::Bias => self.biases,
+            ParamKind::Buffer => false,
         }
     }
 

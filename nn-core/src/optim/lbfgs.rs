@@ -381,7 +381,7 @@ impl<P> Lbfgs<P> {
 /// `Σ a_k b_k` in `f64`.
 fn dot<T: Scalar, P: Parameters<T>>(a: &P, b: &P) -> f64 {
     let mut sum = 0.0;
-    for i in 0..a.tensor_count() {
+    for i in (0..a.tensor_count()).filter(|&i| a.is_trainable(i)) {
         if let (Some(a), Some(b)) = (a.tensor(i), b.tensor(i)) {
             sum += a
                 .iter()
@@ -396,7 +396,7 @@ fn dot<T: Scalar, P: Parameters<T>>(a: &P, b: &P) -> f64 {
 /// `(Σ (x1 - x0)(g1 - g0), Σ (g1 - g0)²)` without storing the differences.
 fn curvature<T: Scalar, P: Parameters<T>>(x1: &P, x0: &P, g1: &P, g0: &P) -> (f64, f64) {
     let (mut sy, mut yy) = (0.0, 0.0);
-    for i in 0..x1.tensor_count() {
+    for i in (0..x1.tensor_count()).filter(|&i| x1.is_trainable(i)) {
         if let (Some(x1), Some(x0), Some(g1), Some(g0)) =
             (x1.tensor(i), x0.tensor(i), g1.tensor(i), g0.tensor(i))
         {
@@ -413,8 +413,10 @@ fn curvature<T: Scalar, P: Parameters<T>>(x1: &P, x0: &P, g1: &P, g0: &P) -> (f6
 
 /// `y ← y + a x`.
 fn axpy<T: Scalar, P: Parameters<T>>(y: &mut P, a: T, x: &P) {
-    y.zip_mut(x, |_, y, x| {
-        y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x)
+    y.zip_mut(x, |info, y, x| {
+        if info.kind.is_trainable() {
+            y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x)
+        }
     });
 }
 
@@ -430,7 +432,7 @@ fn assign<T: Scalar, P: Parameters<T>>(dst: &mut P, src: &P) {
 
 /// `dst ← a - b`.
 fn set_diff<T: Scalar, P: Parameters<T>>(dst: &mut P, a: &P, b: &P) {
-    for i in 0..a.tensor_count() {
+    for i in (0..a.tensor_count()).filter(|&i| a.is_trainable(i)) {
         if let (Some(d), Some(a), Some(b)) = (dst.tensor_mut(i), a.tensor(i), b.tensor(i)) {
             for ((d, &a), &b) in d.iter_mut().zip(a).zip(b) {
                 *d = a - b;

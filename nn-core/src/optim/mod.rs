@@ -183,6 +183,7 @@ pub(crate) fn velocity_for<'v, T: Scalar, P: Parameters<T> + Clone>(
 
 /// Calls `f(p, g, s)` for every parameter value `p` with its gradient `g` and one value `s`
 /// of per-parameter optimizer state (all three of the same shape, checked by the caller).
+/// Buffers ([`ParamKind::Buffer`](crate::ParamKind::Buffer)) are skipped.
 pub(crate) fn zip_state<T: Copy, P: Parameters<T>>(
     params: &mut P,
     grads: &P,
@@ -190,6 +191,9 @@ pub(crate) fn zip_state<T: Copy, P: Parameters<T>>(
     mut f: impl FnMut(&mut T, T, &mut T),
 ) {
     for i in 0..params.tensor_count() {
+        if !params.is_trainable(i) {
+            continue;
+        }
         let (Some(p), Some(g), Some(s)) =
             (params.tensor_mut(i), grads.tensor(i), state.tensor_mut(i))
         else {

@@ -164,9 +164,11 @@ impl<P> Nesterov<P> {
         let velocity = self.velocity.get_or_insert_with(|| zeros_like(params));
         check_same(params, velocity, "velocity values")?;
         let alpha = T::of(self.alpha);
-        params.zip_mut(velocity, |_, p, v| {
-            for (p, &v) in p.iter_mut().zip(v) {
-                *p += alpha * v;
+        params.zip_mut(velocity, |info, p, v| {
+            if info.kind.is_trainable() {
+                for (p, &v) in p.iter_mut().zip(v) {
+                    *p += alpha * v;
+                }
             }
         });
         self.at_lookahead = true;
@@ -196,9 +198,11 @@ impl<P> Nesterov<P> {
         }
         if let Some(velocity) = &self.velocity {
             let alpha = T::of(self.alpha);
-            params.zip_mut(velocity, |_, p, v| {
-                for (p, &v) in p.iter_mut().zip(v) {
-                    *p -= alpha * v;
+            params.zip_mut(velocity, |info, p, v| {
+                if info.kind.is_trainable() {
+                    for (p, &v) in p.iter_mut().zip(v) {
+                        *p -= alpha * v;
+                    }
                 }
             });
         }

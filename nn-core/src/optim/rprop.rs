@@ -188,6 +188,9 @@ impl<P> Rprop<P> {
         let (up, down) = (T::of(self.eta_plus), T::of(self.eta_minus));
         let (lo, hi) = (T::of(self.step_min), T::of(self.step_max));
         for i in 0..params.tensor_count() {
+            if !params.is_trainable(i) {
+                continue;
+            }
             let (Some(p), Some(g), Some(d), Some(gp)) = (
                 params.tensor_mut(i),
                 grads.tensor(i),

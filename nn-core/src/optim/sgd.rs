@@ -69,9 +69,11 @@ impl Sgd {
         self.schedule.validate()?;
         check_same(params, grads, "gradient values")?;
         let eta = T::of(self.schedule.rate(self.t));
-        params.zip_mut(grads, |_, p, g| {
-            for (p, &g) in p.iter_mut().zip(g) {
-                *p -= eta * g;
+        params.zip_mut(grads, |info, p, g| {
+            if info.kind.is_trainable() {
+                for (p, &g) in p.iter_mut().zip(g) {
+                    *p -= eta * g;
+                }
             }
         });
         self.t += 1;

@@ -4,9 +4,14 @@
 //! Adding a kind: a file with a `lower` function, one line in [`KINDS`], and an nn-core type
 //! implementing `Layer`, `Op` and `BatchOp`. Codegen needs nothing else.
 
+mod batch_norm;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
+mod global_avg_pool;
+mod image;
+mod pool2d;
 
 use crate::ast::LayerDecl;
 use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, Size};
@@ -75,9 +80,14 @@ pub type LowerFn = fn(&mut Ctx) -> (Option<Lowered>, Option<Dims>);
 
 /// Every layer kind by name.
 pub const KINDS: &[(&str, LowerFn)] = &[
+    ("avg_pool2d", pool2d::lower_avg),
+    ("batch_norm", batch_norm::lower),
+    ("conv2d", conv2d::lower),
     ("dense", dense::lower),
     ("dropout", dropout::lower),
     ("flatten", flatten::lower),
+    ("global_avg_pool", global_avg_pool::lower),
+    ("max_pool2d", pool2d::lower_max),
 ];
 
 /// Every kind's name, joins and `input` included, for "did you mean" hints.

@@ -1,0 +1,79 @@
+//! W4 of the peer comparison (`benches/compare_peers.py`): a small CNN in `f32`,
+//! 1x28x28 -> conv3x3(8, pad 1) -> ReLU -> maxpool2 -> conv3x3(16, pad 1) -> ReLU -> maxpool2
+//! -> flatten -> dense(10).
+//!
+//! - W4 forward, batch 1: one sample's forward (580,160 FLOP: 112,896 + 451,584 + 15,680
+//!   for the two convolutions and the dense layer; criterion's throughput is FLOP/s).
+//! - W4 forward, batch 64 (samples/s).
+//! - W4 training step, batch 64: forward, softmax cross-entropy, backward, Adam (steps/s).
+//!
+//! Run: `cargo bench --bench cnn` (one thread).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nn_core::loss::{CrossEntropy, LossExt, Reduction};
+use nn_core::optim::Adam;
+use nn_core::{nalgebra::SVector, network, Batch};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use std::hint::black_box;
+
+network! {
+    /// The peers' W4 network.
+    pub struct W4 {
+        input: [1, 28, 28],
+        c1: conv2d(8, 3, relu, pad = 1, init = he),
+        p1: max_pool2d(2),
+        c2: conv2d(16, 3, relu, pad = 1, init = he),
+        p2: max_pool2d(2),
+        flat: flatten,
+        out: dense(10),
+    }
+}
+
+/// Multiply-adds times two of the convolutions and the dense layer, for one sample.
+const FLOP_PER_SAMPLE: u64 = 2 * (784 * 8 * 9 + 196 * 16 * 72 + 784 * 10);
+
+fn forward(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(0);
+    let net: W4 = W4::new(&mut rng);
+    let x = SVector::<f32, 784>::from_fn(|_, _| rng.random());
+    let mut g = c.benchmark_group("cnn");
+    g.throughput(Throughput::Elements(FLOP_PER_SAMPLE));
+    g.bench_function("W4 forward, batch 1 (FLOP/s)", |b| {
+        b.iter(|| net.forward(black_box(&x)))
+    });
+    let xb = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
+    g.throughput(Throughput::Elements(64 * FLOP_PER_SAMPLE));
+    g.bench_function("W4 forward, batch 64 (FLOP/s)", |b| {
+        b.iter(|| net.forward_batch(black_box(&xb)))
+    });
+    g.finish();
+}
+
+fn training_step(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(0);
+    let mut net: W4 = W4::new(&mut rng);
+    let x = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
+    let labels: Vec<usize> = (0..64).map(|_| rng.random_range(0..10)).collect();
+    let mut trace = net.forward_batch_trace(&x);
+    let mut grads = W4::zeros();
+    let mut dl_df = Batch::<f32, 10>::zeros(64);
+    let mut adam = Adam::new(1e-3);
+    let mut g = c.benchmark_group("cnn");
+    // Forward, then the backward's two products per layer (weights and inputs): 3x.
+    g.throughput(Throughput::Elements(3 * 64 * FLOP_PER_SAMPLE));
+    g.bench_function("W4 training step, batch 64 (FLOP/s)", |b| {
+        b.iter(|| {
+            net.forward_batch_trace_into(&x, &mut trace);
+            CrossEntropy
+                .batch_grad_into(trace.output(), &labels[..], Reduction::Mean, &mut dl_df)
+                .unwrap();
+            net.backward_batch_params(&x, &mut trace, &dl_df, &mut grads)
+                .unwrap();
+            adam.step(&mut net, &grads).unwrap();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, forward, training_step);
+criterion_main!(benches);

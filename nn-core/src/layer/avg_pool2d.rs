@@ -1,0 +1,336 @@
+//! Average pooling: each output is the mean of its `K x K` window,
+//! `y[c, oh, ow] = (1/K²) Σ_{i, j < K} x[c, oh·S + i - P, ow·S + j - P]`, zeros in the padding
+//! counting towards the `K²` (PyTorch's default, `count_include_pad = True`). No parameters.
+//!
+//! Backward: `dℓ/dx[c, ih, iw] += dℓ/dy[c, oh, ow] / K²` for every window containing the
+//! input. Shapes: `C x H x W` in, `C x OH x OW` out, `OH = (H + 2P - K)/S + 1` (floored).
+//!
+//! ```
+//! use nn_core::layer::{AvgPool2d, Op};
+//! use nn_core::nalgebra::SVector;
+//! let pool = AvgPool2d::<f64, 1, 2, 4, 2, 2, 0>::new(); // 1 x 2 x 4 -> 1 x 1 x 2
+//! let x = SVector::<f64, 8>::from([1.0, 5.0, 2.0, 2.0, 3.0, 4.0, 0.0, 2.0]);
+//! let mut y = SVector::<f64, 2>::zeros();
+//! pool.op_forward(&x, &mut y, &mut ());
+//! assert_eq!(y, SVector::from([3.25, 1.5]));
+//! ```
+
+use super::Layer;
+use crate::kernels::out_size;
+use crate::{init::Init, ParamInfo, Parameters, Scalar};
+use core::marker::PhantomData;
+use nalgebra::SVector;
+
+/// Average pooling over `C x H x W` samples with a `K x K` window, stride `S` and padding
+/// `P` (at most `K/2`, as PyTorch requires); see the [module](self).
+pub struct AvgPool2d<
+    T: Scalar,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+>(PhantomData<T>);
+
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > AvgPool2d<T, C, H, W, K, S, P>
+{
+    /// Output height, `(H + 2P - K)/S + 1` (floored).
+    pub const OH: usize = out_size(H, K, S, P, 1);
+    /// Output width.
+    pub const OW: usize = out_size(W, K, S, P, 1);
+    /// Values per output sample, `C·OH·OW`.
+    pub const OUT: usize = C * Self::OH * Self::OW;
+
+    /// The layer (it has no parameters).
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+
+    /// Checks, at compile time, the window and the sample sizes.
+    const fn sizes<const IN: usize, const OUT: usize>() {
+        assert!(
+            K > 0 && S > 0 && 2 * P <= K,
+            "avg_pool2d: needs K > 0, S > 0, P <= K/2"
+        );
+        assert!(
+            Self::OH > 0 && Self::OW > 0,
+            "avg_pool2d: the window is larger than the padded input"
+        );
+        assert!(IN == C * H * W, "avg_pool2d: IN must be C·H·W");
+        assert!(OUT == Self::OUT, "avg_pool2d: OUT must be C·OH·OW");
+    }
+
+    /// The window of output `(oh, ow)`: its in-image rows and columns.
+    #[inline]
+    fn window(oh: usize, ow: usize) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
+        let (r0, c0) = (
+            (oh * S) as isize - P as isize,
+            (ow * S) as isize - P as isize,
+        );
+        let clip =
+            |a: isize, n: usize| (a.max(0) as usize)..((a + K as isize).min(n as isize) as usize);
+        (clip(r0, H), clip(c0, W))
+    }
+
+    /// One sample's forward.
+    fn forward_one(x: &[T], y: &mut [T]) {
+        let (oh_n, ow_n) = (Self::OH, Self::OW);
+        for c in 0..C {
+            let plane = &x[c * H * W..(c + 1) * H * W];
+            for oh in 0..oh_n {
+                for ow in 0..ow_n {
+                    let (rows, cols) = Self::window(oh, ow);
+                    let mut sum = T::zero();
+                    for r in rows {
+                        sum += plane[r * W + cols.clone().start..r * W + cols.end]
+                            .iter()
+                            .fold(T::zero(), |a, &v| a + v);
+                    }
+                    y[(c * oh_n + oh) * ow_n + ow] = sum * T::of(1.0 / (K * K) as f64);
+                }
+            }
+        }
+    }
+
+    /// One sample's backward: `dx` overwritten.
+    fn backward_one(x: &[T], dy: &[T], dx: &mut [T]) {
+        dx.fill(T::zero());
+        let (oh_n, ow_n) = (Self::OH, Self::OW);
+        for c in 0..C {
+            let plane = &x[c * H * W..(c + 1) * H * W];
+            let dplane = &mut dx[c * H * W..(c + 1) * H * W];
+            for oh in 0..oh_n {
+                for ow in 0..ow_n {
+                    let (rows, cols) = Self::window(oh, ow);
+                    let g = dy[(c * oh_n + oh) * ow_n + ow];
+                    let _ = plane;
+                    let g = g * T::of(1.0 / (K * K) as f64);
+                    for r in rows {
+                        dplane[r * W + cols.start..r * W + cols.end]
+                            .iter_mut()
+                            .for_each(|d| *d += g);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > Default for AvgPool2d<T, C, H, W, K, S, P>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > Clone for AvgPool2d<T, C, H, W, K, S, P>
+{
+    fn clone(&self) -> Self {
+        Self::new()
+    }
+}
+
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > PartialEq for AvgPool2d<T, C, H, W, K, S, P>
+{
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > core::fmt::Debug for AvgPool2d<T, C, H, W, K, S, P>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "AvgPool2d {{ channels: {C}, input: {H}x{W}, window: {K}, stride: {S}, padding: {P} }}"
+        )
+    }
+}
+
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > Layer<T> for AvgPool2d<T, C, H, W, K, S, P>
+{
+    const KIND: &'static str = "avg_pool2d";
+    const TENSORS: usize = 0;
+    const PARAMETERS: usize = 0;
+    fn zeros() -> Self {
+        Self::new()
+    }
+    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
+}
+
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+    > Parameters<T> for AvgPool2d<T, C, H, W, K, S, P>
+{
+    fn tensor_count(&self) -> usize {
+        0
+    }
+    fn tensor_info(&self, _: usize) -> Option<ParamInfo> {
+        None
+    }
+    fn tensor(&self, _: usize) -> Option<&[T]> {
+        None
+    }
+    fn tensor_mut(&mut self, _: usize) -> Option<&mut [T]> {
+        None
+    }
+}
+
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+        const IN: usize,
+        const OUT: usize,
+    > super::Op<T, IN, OUT> for AvgPool2d<T, C, H, W, K, S, P>
+{
+    type Cache = ();
+
+    fn empty_cache() {}
+
+    fn op_forward(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>, _: &mut ()) {
+        const { Self::sizes::<IN, OUT>() };
+        Self::forward_one(x.as_slice(), y.as_mut_slice());
+    }
+
+    fn op_backward(
+        &self,
+        x: &SVector<T, IN>,
+        _: &SVector<T, OUT>,
+        _: &(),
+        dy: &SVector<T, OUT>,
+        _: &mut Self,
+        dx: &mut SVector<T, IN>,
+    ) {
+        const { Self::sizes::<IN, OUT>() };
+        Self::backward_one(x.as_slice(), dy.as_slice(), dx.as_mut_slice());
+    }
+
+    fn op_tangent(
+        &self,
+        x: &SVector<T, IN>,
+        _: &SVector<T, OUT>,
+        _: &(),
+        dx: &SVector<T, IN>,
+        dy: &mut SVector<T, OUT>,
+    ) {
+        const { Self::sizes::<IN, OUT>() };
+        // Linear: the tangent is the average of the input tangents.
+        let _ = x;
+        Self::forward_one(dx.as_slice(), dy.as_mut_slice());
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<
+        T: Scalar,
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+        const IN: usize,
+        const OUT: usize,
+    > super::BatchOp<T, IN, OUT> for AvgPool2d<T, C, H, W, K, S, P>
+{
+    type BatchCache = ();
+
+    fn empty_batch_cache() {}
+
+    fn op_forward_batch(
+        &self,
+        x: &crate::Batch<T, IN>,
+        y: &mut crate::Batch<T, OUT>,
+        _: &mut (),
+        _: bool,
+    ) {
+        const { Self::sizes::<IN, OUT>() };
+        crate::__private::resize(y, x.ncols());
+        let xs = x.as_slice().chunks_exact(IN);
+        for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
+            Self::forward_one(x, y);
+        }
+    }
+
+    fn op_backward_batch(
+        &self,
+        x: &crate::Batch<T, IN>,
+        _: &crate::Batch<T, OUT>,
+        _: &(),
+        dy: &crate::Batch<T, OUT>,
+        _: &mut Self,
+        dx: Option<&mut crate::Batch<T, IN>>,
+    ) {
+        const { Self::sizes::<IN, OUT>() };
+        if let Some(dx) = dx {
+            crate::__private::resize(dx, x.ncols());
+            let xs = x
+                .as_slice()
+                .chunks_exact(IN)
+                .zip(dy.as_slice().chunks_exact(OUT));
+            for ((x, dy), dx) in xs.zip(dx.as_mut_slice().chunks_exact_mut(IN)) {
+                Self::backward_one(x, dy, dx);
+            }
+        }
+    }
+}

@@ -64,9 +64,14 @@ pub fn lower(
                     parents[i].span,
                     &format!("`{name}` {verb} nodes of different sizes: "),
                 ) {
+                    let project = if dims[0].rank() == 3 {
+                        "a 1x1 `conv2d` (with a stride where the heights and widths differ)"
+                    } else {
+                        "a `dense` layer"
+                    };
                     errs.push(
                         parents[i].span,
-                        format!("`{name}` {verb} nodes whose shapes differ: {}, but {}\n\nhelp: element-wise joins need equal shapes; project one side first, e.g. with a `dense` layer", shape(0), shape(i)),
+                        format!("`{name}` {verb} nodes whose shapes differ: {}, but {}\n\nhelp: element-wise joins need equal shapes; project one side first, e.g. with {project}", shape(0), shape(i)),
                     );
                     ok = false;
                 }

@@ -130,6 +130,7 @@ mod batch;
 mod dropout;
 mod loss_formulas;
 mod losses;
+mod recurrent;
 
 /// A seeded RNG.
 pub fn rng(seed: u64) -> StdRng {

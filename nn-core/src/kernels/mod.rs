@@ -14,7 +14,7 @@ mod adam;
 mod gemm_avx512;
 mod gemv;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-mod x86;
+pub(crate) mod x86;
 
 pub use adam::{adam_update, AdamCoefficients};
 pub use gemv::{gemv_f32, gemv_portable};

@@ -16,11 +16,11 @@ mod op;
 
 pub use dense::Dense;
 #[cfg(feature = "alloc")]
-pub use op::BatchOp;
-pub use op::Op;
-#[cfg(feature = "alloc")]
 pub use dropout::{dropout_backward, dropout_forward};
 pub use dropout::{dropout_rate, DropoutRng};
+#[cfg(feature = "alloc")]
+pub use op::BatchOp;
+pub use op::Op;
 
 use crate::{init::Init, Parameters, Scalar};
 

@@ -26,9 +26,11 @@ use core::any::TypeId;
 #[inline(always)]
 fn exp_f32(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
-    // n = round(x / ln 2) by the 1.5 * 2^23 trick (no rounding instruction needed).
+    // n = round(x / ln 2) by the 1.5 * 2^23 trick: adding it leaves n in the low mantissa
+    // bits (no rounding or float-to-int instruction needed, so the loop stays vectorized).
     let magic = 12_582_912.0f32;
-    let n = (x * core::f32::consts::LOG2_E + magic) - magic;
+    let shifted = x * core::f32::consts::LOG2_E + magic;
+    let n = shifted - magic;
     // r = x - n ln 2 in two parts (Cody-Waite), |r| <= ln2 / 2.
     let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
     // e^r by its Taylor polynomial (Cephes' coefficients).
@@ -39,8 +41,13 @@ fn exp_f32(x: f32) -> f32 {
     let p = p * r + 1.666_666_5e-1;
     let p = p * r + 5e-1;
     let er = p * r * r + r + 1.0;
-    // 2^n from the exponent bits; n is in [-126, 127] after the clamp.
-    let two_n = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // 2^n from the exponent bits: the low bits of `shifted` hold n + 2^22 + 2^23 (two's
+    // complement), and n is in [-126, 127] after the clamp.
+    let biased = shifted
+        .to_bits()
+        .wrapping_sub(magic.to_bits())
+        .wrapping_add(127);
+    let two_n = f32::from_bits(biased << 23);
     er * two_n
 }
 

@@ -62,6 +62,7 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
         cache: &mut Self::StepCache,
     ) {
         let (a, hn) = (cache.0.as_mut_slice(), cache.1.as_mut_slice());
+        let (xp, hp) = (&xp.as_slice()[..3 * H], &hp.as_slice()[..3 * H]);
         for r in 0..2 * H {
             a[r] = xp[r] + hp[r];
         }

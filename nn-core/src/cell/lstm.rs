@@ -76,8 +76,9 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
         cache: &mut Self::StepCache,
     ) {
         let a = cache.gates.as_mut_slice();
+        let (xs, hs) = (xp.as_slice(), hp.as_slice());
         a.iter_mut()
-            .zip(xp.iter().zip(hp.iter()))
+            .zip(xs.iter().zip(hs))
             .for_each(|(a, (&x, &h))| *a = x + h);
         fast::sigmoid_in_place(&mut a[..2 * H]);
         fast::tanh_in_place(&mut a[2 * H..3 * H]);
@@ -85,6 +86,7 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
         let (i, rest) = a.split_at(H);
         let (f, rest) = rest.split_at(H);
         let (g, o) = rest.split_at(H);
+        let o = &o[..H];
         let c_prev = &prev.as_slice()[H..];
         let tc = cache.tanh_c.as_mut_slice();
         let (h_next, c_next) = next.as_mut_slice().split_at_mut(H);

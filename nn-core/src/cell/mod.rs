@@ -168,7 +168,7 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
         let dh = self.weight_hh.tr_mul(&dhp);
         Self::hidden_mut(dprev)
             .iter_mut()
-            .zip(dh.iter())
+            .zip(dh.as_slice())
             .for_each(|(a, &b)| *a += b);
     }
 

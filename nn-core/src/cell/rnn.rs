@@ -47,8 +47,9 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
         next: &mut Self::State,
         _cache: &mut (),
     ) {
-        for k in 0..H {
-            next[k] = xp[k] + hp[k];
+        let (xp, hp) = (&xp.as_slice()[..H], &hp.as_slice()[..H]);
+        for ((n, &x), &h) in next.as_mut_slice().iter_mut().zip(xp).zip(hp) {
+            *n = x + h;
         }
         fast::tanh_in_place(next.as_mut_slice());
     }

@@ -134,6 +134,16 @@ pub fn gemm<T: Scalar>(
     }
 }
 
+/// Whether [`gemm`] on `T` runs without touching the heap (the `f32` AVX-512 kernel packs
+/// nothing; matrixmultiply allocates packing buffers), so single-sample code may use it.
+pub(crate) fn gemm_is_heap_free<T: Scalar>() -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f32>() {
+        return x86::level() == x86::Level::Avx512;
+    }
+    false
+}
+
 /// `f32` products: the AVX-512 kernel where it applies (AVX-512F present, `A` and `C` with
 /// unit row stride, `alpha = 1`, `beta` 0 or 1), matrixmultiply otherwise.
 ///

@@ -189,6 +189,56 @@ fn every_layer_kind_and_activation_allocates_nothing_for_one_sample() {
     );
 }
 
+network! {
+    /// A graph: two inputs, two outputs, a fan-out node, every join and a flatten.
+    struct Graph {
+        img: input([2, 3, 3]),
+        feat: input(2),
+        flat: flatten()(img),
+        h: dense(5, tanh),
+        g: dense(5, sigmoid)(h),
+        f: dense(5)(feat),
+        s: add(h, g, f),
+        m: mul(s, h),
+        c: concat(m, feat, relu),
+        v: dense(1)(c),
+        a: dense(3)(c),
+        q: dueling(v, a),
+        r: dense(2, softmax)(c),
+        output: (q, r),
+    }
+}
+
+#[test]
+fn a_graph_allocates_nothing_forward_backward_or_tangent() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let net: Graph = Graph::new(&mut rng);
+    let mut grads = Graph::zeros();
+    let img = SVector::<f32, 18>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let feat = SVector::<f32, 2>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let (u, w) = (
+        SVector::<f32, 3>::repeat(0.5),
+        SVector::<f32, 2>::repeat(-0.25),
+    );
+    let (allocs, deallocs, sum) = heap_use(|| {
+        let mut sum = 0.0f32;
+        for _ in 0..CALLS {
+            let (q, r) = net.forward(black_box(&img), black_box(&feat));
+            let t = net.forward_trace(black_box(&img), black_box(&feat));
+            let (di, df) = net.backward(&img, &feat, &t, &u, &w, &mut grads);
+            let (tq, tr) = net.tangent(&img, &feat, &t, &di, &df);
+            sum += q.sum() + r.sum() + tq.sum() + tr.sum();
+        }
+        sum
+    });
+    assert!(sum.is_finite());
+    assert_eq!(
+        (allocs, deallocs),
+        (0, 0),
+        "forward, forward_trace, backward and tangent: {CALLS} calls each"
+    );
+}
+
 /// One recurrent layer's forward, backward (through time, with the initial state's gradient)
 /// and tangent for one sample, `CALLS` times each.
 fn recurrent_heap_use<L, const IN: usize, const OUT: usize>(rng: &mut StdRng) -> (usize, usize)

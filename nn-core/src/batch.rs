@@ -44,6 +44,11 @@ pub trait BatchNetwork<T: Scalar, const IN: usize, const OUT: usize>:
     fn forward_batch(&self, x: &Batch<T, IN>) -> Batch<T, OUT>;
     /// The training forward pass, into `trace`.
     fn forward_train(&self, x: &Batch<T, IN>, trace: &mut Self::Trace);
+    /// After a training forward pass: updates the state that gradients do not train (a batch
+    /// norm's running statistics) from the batch in `trace`. Nothing by default.
+    fn update_state(&mut self, trace: &Self::Trace) {
+        let _ = trace;
+    }
     /// The outputs stored in a trace.
     fn trace_output(trace: &Self::Trace) -> &Batch<T, OUT>;
     /// Parameter gradients summed over the batch, written into `grads`.

@@ -94,20 +94,27 @@ pub use nalgebra;
 /// network! {
 ///     /// doc comments and #[attributes] pass through to the struct
 ///     VIS struct NAME {
-///         input: SIZE,
+///         input: SHAPE,                              // or several `NAME: input(SHAPE)`
 ///         LAYER_NAME: dense(SIZE, ACTIVATION?, init = INIT)?,
 ///         LAYER_NAME: dense(SIZE -> SIZE, ...),
+///         LAYER_NAME: dropout(RATE) | flatten,
+///         LAYER_NAME: KIND(ARGS)(NODE),              // reads NODE, not the node before it
+///         NODE_NAME: add(NODE, NODE, ..., ACTIVATION?) | mul(NODE, NODE) | concat(NODE, ...) | dueling(V, A),
 ///         ...
+///         output: NODE | (NODE, ...),                // default: the last node
 ///     }
 /// }
 ///
+/// SHAPE      := SIZE | [SIZE, ...]
 /// SIZE       := integer literal | const name (HIDDEN) | { const expression }
 /// ACTIVATION := identity (default) | relu | leaky_relu | leaky_relu(SLOPE) | sigmoid | tanh | softmax
 /// INIT       := lecun (default) | direction | hinges(LOW, HIGH) | he | xavier | zeros
 /// ```
 ///
-/// A layer's input size is the previous layer's output (or `input`); write it out
-/// (`dense(128 -> 64)`) to have it checked. Each layer computes `z = W x + b` then
+/// A layer's input is the previous node's output (or `input`) unless it names another node;
+/// joins name their parents. Write an input size out (`dense(128 -> 64)`) to have it
+/// checked. A network is a directed acyclic graph: a node can only read nodes declared
+/// before it, and every node must be read or be an output. Each layer computes `z = W x + b` then
 /// `x = σ(z)`; the last layer's `x` is the network's output `f(x)`, so a classifier's output
 /// layer keeps the identity and its loss applies softmax ([`loss::CrossEntropy`]).
 ///
@@ -122,11 +129,16 @@ pub use nalgebra;
 /// |---|---|
 /// | `forward(&x)` | `f(x)` for one sample, no heap |
 /// | `forward_trace(&x)` | keeps every `z_l`, `x_l`, no heap |
-/// | `backward(&x, &trace, &dl_df, &mut grads)` | the delta recursion; writes `dℓ/dθ` into `grads`, returns `dℓ/dx`, no heap |
+/// | `backward(&x, &trace, &dl_df, &mut grads)` | the backward chain rule (the delta recursion for a chain); writes `dℓ/dθ` into `grads`, returns `dℓ/dx`, no heap |
+/// | `tangent(&x, &trace, &dx)`, `jacobian(&x)` | the forward chain rule: `(∂f/∂x) dx` and the whole input Jacobian, no heap |
 /// | `forward_batch(&X)` | `f` for each column of `X`, one matrix product per layer |
 /// | `forward_batch_trace(&X)`, `forward_batch_trace_into(&X, &mut trace)` | keeps `Z_l`, `X_l` |
 /// | `backward_batch(&X, &mut trace, &dL_dF, &mut grads)` | parameter gradients summed over the batch, returns `dL/dX` |
 /// | `backward_batch_params(...)` | the same without `dL/dX` |
+///
+/// With several inputs the methods take one argument per input, in declaration order, and
+/// return a tuple with one value per output; the batch methods of such a network fail with
+/// a typed error when the inputs hold different numbers of samples.
 ///
 /// # Shape errors
 ///
@@ -202,6 +214,14 @@ pub mod __private {
                 expected,
                 found,
             })
+        }
+    }
+
+    /// Makes `buf` hold `n` columns, keeping its allocation when it already does.
+    #[cfg(feature = "alloc")]
+    pub fn resize<T: crate::Scalar, const R: usize>(buf: &mut crate::Batch<T, R>, n: usize) {
+        if buf.ncols() != n {
+            *buf = crate::Batch::<T, R>::zeros(n);
         }
     }
 

@@ -121,7 +121,8 @@ pub fn call(tokens: &TokenStream) -> syn::Result<(Ident, Vec<TokenStream>)> {
     Ok((name, args))
 }
 
-fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
+/// The comma-separated parts of `tokens` (empty parts dropped).
+pub fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
     let mut out = vec![TokenStream::new()];
     for tt in tokens {
         match &tt {

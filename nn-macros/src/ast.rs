@@ -4,9 +4,12 @@
 //! network! {
 //!     /// docs and #[attributes]
 //!     pub struct Name {
-//!         input: SIZE,
+//!         input: SIZE | [DIM, ...],          (or several `name: input(SIZE)`)
 //!         layer_name: kind(arg, arg, key = value, ...),
+//!         layer_name: kind(args)(parent),      (read another node than the previous one)
+//!         join_name: add(a, b),                (joins name their parents as arguments)
 //!         ...
+//!         output: name | (name, ...),          (optional: the last node by default)
 //!     }
 //! }
 //! ```
@@ -29,8 +32,14 @@ pub struct NetworkDecl {
 
 /// One `name: ...` entry of the body.
 pub enum Item {
-    /// `input: SIZE`.
+    /// `input: SIZE` or `input: [DIM, ...]`.
     Input { key: Ident, size: TokenStream },
+    /// `output: name` or `output: (name, ...)`.
+    Output {
+        key: Ident,
+        names: Vec<Ident>,
+        span: Span,
+    },
     /// `name: kind(args)`.
     Layer(LayerDecl),
 }
@@ -42,6 +51,8 @@ pub struct LayerDecl {
     pub args: Vec<Arg>,
     /// Span of the parenthesized argument list, or of the kind when there is none.
     pub args_span: Span,
+    /// `(parent, ...)` after the arguments, with its span.
+    pub parents: Option<(Vec<Ident>, Span)>,
 }
 
 /// One argument: `tokens` or `key = tokens`.

@@ -118,52 +118,166 @@ impl InitKind {
     ];
 }
 
-/// What a layer computes.
+/// A per-sample shape: `[N]` for a vector, `[C, H, W]` for an image, `[SEQ, I]` for a
+/// sequence. Samples are stored flat in this order.
+#[derive(Clone)]
+pub struct Dims(pub Vec<Size>);
+
+impl Dims {
+    pub fn flat_of(size: Size) -> Dims {
+        Dims(vec![size])
+    }
+    /// The number of values per sample.
+    pub fn flat(&self) -> Size {
+        let span = self.0.first().map_or_else(Span::call_site, Size::span);
+        if let Some(n) = self.0.iter().map(Size::known).product::<Option<usize>>() {
+            return Size::Lit(n, span);
+        }
+        if let [one] = self.0.as_slice() {
+            return one.clone();
+        }
+        let parts = self.0.iter().map(Size::tokens);
+        Size::Expr(quote!(1 #(* #parts)*), self.display(), span)
+    }
+    /// `784` or `16x7x7`.
+    pub fn display(&self) -> String {
+        let parts: Vec<String> = self.0.iter().map(Size::display).collect();
+        parts.join("x")
+    }
+    pub fn rank(&self) -> usize {
+        self.0.len()
+    }
+    /// The dimensions' tokens, for `Shape::new(&[..])`.
+    pub fn tokens(&self) -> Vec<TokenStream> {
+        self.0.iter().map(Size::tokens).collect()
+    }
+}
+
+/// Where a node reads from: a network input or an earlier node.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Src {
+    Input(usize),
+    Node(usize),
+}
+
+/// A network input.
+pub struct Input {
+    pub name: Ident,
+    pub dims: Dims,
+}
+
+/// A node reading several parents.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Join {
+    /// `z = a + b + ...`.
+    Add,
+    /// `z = a ∘ b`.
+    Mul,
+    /// `z = [a; b; ...]`.
+    Concat,
+    /// `z_k = v + a_k - mean(a)`.
+    Dueling,
+}
+
+impl Join {
+    pub const NAMES: &'static [&'static str] = &["add", "mul", "concat", "dueling"];
+
+    pub fn from_name(name: &str) -> Option<Join> {
+        Some(match name {
+            "add" => Join::Add,
+            "mul" => Join::Mul,
+            "concat" => Join::Concat,
+            "dueling" => Join::Dueling,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Join::Add => "add",
+            Join::Mul => "mul",
+            Join::Concat => "concat",
+            Join::Dueling => "dueling",
+        }
+    }
+}
+
+/// A layer computed by an nn-core type through `Op`/`BatchOp`.
+pub struct OpKind {
+    /// The kind's name in `network!` (`"dense"`).
+    pub kind: &'static str,
+    /// The layer's type, generic over the scalar `T` (`::nn_core::layer::Dense<T, 784, 128>`).
+    pub ty: TokenStream,
+    /// Whether it owns parameters (and is initialized by `new`).
+    pub params: bool,
+}
+
+/// What a node computes.
 pub enum LayerKind {
-    /// `z = W x + b`.
-    Dense,
+    /// A layer type driven through `Op`/`BatchOp`; a field of the network struct.
+    Op(OpKind),
     /// Inverted dropout with this rate; no parameters, size unchanged.
     Dropout(f64),
+    /// A join of several parents.
+    Join(Join),
 }
 
 impl LayerKind {
-    pub const NAMES: &'static [&'static str] = &["dense", "dropout"];
     /// Other libraries' names, for hints.
     pub const ALIASES: &'static [(&'static str, &'static str)] = &[
         ("linear", "dense"),
         ("fully_connected", "dense"),
         ("fc", "dense"),
+        ("cat", "concat"),
+        ("sum", "add"),
+        ("multiply", "mul"),
     ];
 }
 
 pub struct Layer {
     pub name: Ident,
     pub kind: LayerKind,
+    pub parents: Vec<Src>,
+    /// The first parent's shape (the input of an `Op`).
+    pub in_dims: Dims,
+    pub out_dims: Dims,
+    /// `in_dims.flat()`.
     pub inputs: Size,
+    /// `out_dims.flat()`.
     pub outputs: Size,
     pub act: Act,
-    pub init: InitKind,
+    /// The initialization of a layer with parameters.
+    pub init: Option<InitKind>,
 }
 
 impl Layer {
-    /// Whether the layer owns parameters (and so a field of the network struct).
+    /// The layer's `Op` type, for layers that are fields of the network.
+    pub fn op(&self) -> Option<&OpKind> {
+        match &self.kind {
+            LayerKind::Op(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Whether the layer owns parameters.
     pub fn has_params(&self) -> bool {
-        matches!(self.kind, LayerKind::Dense)
+        self.op().is_some_and(|o| o.params)
     }
 
     /// The dropout rate, for a dropout layer.
     pub fn dropout(&self) -> Option<f64> {
         match self.kind {
             LayerKind::Dropout(p) => Some(p),
-            LayerKind::Dense => None,
+            _ => None,
         }
     }
 
     /// The layer kind's name, as written in `network!`.
     pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            LayerKind::Dense => "dense",
+        match &self.kind {
+            LayerKind::Op(o) => o.kind,
             LayerKind::Dropout(_) => "dropout",
+            LayerKind::Join(j) => j.name(),
         }
     }
 }
@@ -191,13 +305,42 @@ pub struct Network {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
-    pub input: Size,
+    pub inputs: Vec<Input>,
     pub layers: Vec<Layer>,
+    pub outputs: Vec<Src>,
     pub checks: Vec<ConstCheck>,
 }
 
 impl Network {
-    pub fn output(&self) -> &Size {
-        self.layers.last().map_or(&self.input, |l| &l.outputs)
+    /// The shape a source produces.
+    pub fn dims(&self, s: Src) -> &Dims {
+        match s {
+            Src::Input(i) => &self.inputs[i].dims,
+            Src::Node(j) => &self.layers[j].out_dims,
+        }
+    }
+    /// The name of a source.
+    pub fn src_name(&self, s: Src) -> &Ident {
+        match s {
+            Src::Input(i) => &self.inputs[i].name,
+            Src::Node(j) => &self.layers[j].name,
+        }
+    }
+    /// Whether the network has one input and one output, so it implements `Network` and
+    /// `BatchNetwork`.
+    pub fn is_simple(&self) -> bool {
+        self.inputs.len() == 1 && self.outputs.len() == 1
+    }
+    /// Every node reading `s`, with the parent slot, in declaration order.
+    pub fn children(&self, s: Src) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (j, l) in self.layers.iter().enumerate() {
+            for (k, p) in l.parents.iter().enumerate() {
+                if *p == s {
+                    out.push((j, k));
+                }
+            }
+        }
+        out
     }
 }

@@ -11,6 +11,7 @@ mod args;
 mod ast;
 mod codegen;
 mod ir;
+mod kinds;
 mod parse;
 mod suggest;
 mod validate;

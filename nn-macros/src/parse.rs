@@ -3,6 +3,7 @@
 use crate::ast::{Arg, Item, LayerDecl, NetworkDecl};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Attribute, Ident, Token, Visibility};
@@ -48,7 +49,7 @@ impl Parse for NetworkDecl {
 
 impl Parse for Item {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        let name: Ident = input.call(Ident::parse_any)?;
         input.parse::<Token![:]>()?;
         if name == "input" {
             let size = tokens_until_comma(input)?;
@@ -60,7 +61,23 @@ impl Parse for Item {
             }
             return Ok(Item::Input { key: name, size });
         }
-        let kind: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        if name == "output" {
+            let span = input.span();
+            let names = if input.peek(syn::token::Paren) {
+                let content;
+                parenthesized!(content in input);
+                let list = content.parse_terminated(Ident::parse_any, Token![,])?;
+                list.into_iter().collect()
+            } else {
+                vec![input.call(Ident::parse_any)?]
+            };
+            return Ok(Item::Output {
+                key: name,
+                names,
+                span,
+            });
+        }
+        let kind: Ident = input.call(Ident::parse_any)?;
         let (args, args_span) = if input.peek(syn::token::Paren) {
             let content;
             let paren = parenthesized!(content in input);
@@ -68,11 +85,20 @@ impl Parse for Item {
         } else {
             (Vec::new(), kind.span())
         };
+        let parents = if input.peek(syn::token::Paren) {
+            let content;
+            let paren = parenthesized!(content in input);
+            let list = content.parse_terminated(Ident::parse_any, Token![,])?;
+            Some((list.into_iter().collect(), paren.span.join()))
+        } else {
+            None
+        };
         Ok(Item::Layer(LayerDecl {
             name,
             kind,
             args,
             args_span,
+            parents,
         }))
     }
 }

@@ -244,3 +244,44 @@ fn clipping_bounds_the_carried_gradient() {
     };
     assert!(norm(&gs) > 0.0 && norm(&gs) < norm(&g) * 1e-3);
 }
+
+nn_core::network! {
+    /// Stacked recurrent layers from `network!`: LSTM, GRU and RNN over 5 steps, a dense head.
+    struct Stacked {
+        input: [5, 3],
+        l1: lstm(4),
+        g1: gru(4 -> 3),
+        r1: rnn(3, seq = last),
+        out: dense(2, tanh),
+    }
+}
+checked!(Stacked: 15 -> 2, z: [l1_z, g1_z, r1_z, out_z]);
+
+#[test]
+fn stacked_recurrent_network_backpropagates_through_time() {
+    let net: Stacked<f64> = crate::random_net(12, |r| Stacked::new(r));
+    let mut rng = crate::rng(13);
+    let x = crate::random_vector::<15>(&mut rng);
+    let c = crate::random_vector::<2>(&mut rng);
+    crate::check("stacked recurrent", &net, &x, |f| (f.dot(&c), c));
+    let xb = crate::random_batch::<15>(&mut rng, 4);
+    let db = crate::random_batch::<2>(&mut rng, 4);
+    crate::check_batch("stacked recurrent", &net, &xb, &db);
+    let mut names = Vec::new();
+    net.visit(|info, _| names.push(info.to_string()));
+    assert_eq!(
+        &names[..5],
+        [
+            "l1.weight_ih_l0",
+            "l1.weight_hh_l0",
+            "l1.bias_ih_l0",
+            "l1.bias_hh_l0",
+            "g1.weight_ih_l0"
+        ]
+    );
+    assert_eq!(
+        net.tensor_info(4).unwrap().shape.dims(),
+        &[9, 4],
+        "GRU weight_ih: (3H, I)"
+    );
+}

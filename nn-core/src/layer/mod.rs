@@ -12,12 +12,15 @@
 
 mod dense;
 mod dropout;
+mod flatten;
+pub mod join;
 mod op;
 
 pub use dense::Dense;
 #[cfg(feature = "alloc")]
 pub use dropout::{dropout_backward, dropout_forward};
 pub use dropout::{dropout_rate, DropoutRng};
+pub use flatten::Flatten;
 #[cfg(feature = "alloc")]
 pub use op::BatchOp;
 pub use op::Op;

@@ -137,6 +137,7 @@ impl Fit {
                 augment(&mut x, &mut rng);
                 opt.before_gradient(net)?;
                 net.forward_train(&x, &mut trace);
+                net.update_state(&trace);
                 let out = N::trace_output(&trace);
                 let l = match train.y {
                     Targets::Classes(_) => {

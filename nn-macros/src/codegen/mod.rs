@@ -1,20 +1,25 @@
 //! Code generation from the lowered [`Network`]: one module per concern.
 //!
 //! - `types`: the struct, its traces, `zeros`/`new`, `Clone`, `Debug`.
-//! - `forward`: one sample (no heap) and batches.
-//! - `backward`: the lecture's delta recursion, one sample and batches.
-//! - `params`: the parameter visitor, the `Network` impl, constants and `summary()`.
+//! - `forward`: one sample (no heap) and batches, in declaration order.
+//! - `backward`: the backward chain rule in reverse order, one sample and batches; a node
+//!   read by several children receives the sum of their gradients.
+//! - `tangent`: the forward chain rule (Jacobian-vector products) and the input Jacobian.
+//! - `join`: the per-join code the three passes share.
+//! - `params`: the parameter visitor, the `Network` impls, constants and `summary()`.
 //! - `stub`: what is emitted beside the errors when a declaration is wrong.
 
 mod backward;
 mod forward;
+mod join;
 mod params;
 mod stub;
+mod tangent;
 mod types;
 
 pub use stub::stub;
 
-use crate::ir::{Act, ConstCheck, Layer, LayerKind, Network};
+use crate::ir::{Act, ConstCheck, Layer, Network, Src};
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -22,6 +27,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let types = types::generate(net);
     let forward = forward::generate(net);
     let backward = backward::generate(net);
+    let tangent = tangent::generate(net);
     let params = params::generate(net);
     let checks = net.checks.iter().map(|c| match c {
         ConstCheck::Positive {
@@ -50,6 +56,7 @@ pub fn generate(net: &Network) -> TokenStream {
         #types
         #forward
         #backward
+        #tangent
         #params
         #(#checks)*
     }
@@ -73,14 +80,22 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// `::nn_core::layer::Dense<T, IN, OUT>`.
-fn layer_type(l: &Layer) -> TokenStream {
-    let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
-    match l.kind {
-        LayerKind::Dense => quote!(::nn_core::layer::Dense<T, #i, #o>),
-        // Never a field: dropout owns no parameters.
-        LayerKind::Dropout(_) => quote!(()),
-    }
+/// `tokens` with the scalar parameter `T` replaced by `f32`, for `const` items that cannot
+/// name `T` (parameter counts do not depend on the scalar).
+fn with_f32(tokens: &TokenStream) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Ident(i) if i == "T" => TokenTree::Ident(Ident::new("f32", i.span())),
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), with_f32(&g.stream()));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// The activation as a value, or `None` for the identity (skipped entirely).
@@ -105,6 +120,22 @@ fn batch(size: &TokenStream) -> TokenStream {
     quote!(::nn_core::Batch<T, #size>)
 }
 
+/// A source's flat size as tokens.
+fn src_size(net: &Network, s: Src) -> TokenStream {
+    net.dims(s).flat().tokens()
+}
+
+/// `<Ty as Op<T, {IN}, {OUT}>>` (or `BatchOp`) for a layer with an `Op` type.
+fn op_trait(l: &Layer, batch: bool) -> TokenStream {
+    let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+    let ty = l.op().map(|o| o.ty.clone()).unwrap_or_default();
+    if batch {
+        quote!(<#ty as ::nn_core::layer::BatchOp<T, { #i }, { #o }>>)
+    } else {
+        quote!(<#ty as ::nn_core::layer::Op<T, { #i }, { #o }>>)
+    }
+}
+
 /// Names of the generated companion types.
 struct Names {
     trace: Ident,
@@ -118,17 +149,57 @@ fn names(net: &Network) -> Names {
     }
 }
 
-/// Trace field names: the lecture's `z_l` and `x_l` of layer `name`, and its delta scratch.
-/// For a dropout layer, the batch trace's mask instead.
-fn z_field(l: &Layer) -> Ident {
-    match l.kind {
-        LayerKind::Dropout(_) => format_ident!("{}_mask", l.name),
-        LayerKind::Dense => format_ident!("{}_z", l.name),
+/// The parameter name of input `i` in generated signatures: `x` for the single `input`,
+/// the input's own name otherwise.
+fn input_param(net: &Network, i: usize) -> Ident {
+    let name = &net.inputs[i].name;
+    if net.inputs.len() == 1 && name == "input" {
+        format_ident!("x")
+    } else {
+        name.clone()
     }
 }
-fn x_field(l: &Layer) -> Ident {
-    format_ident!("{}_x", l.name)
+
+/// The parameter name of output `k`'s loss gradient: `dl_df`, or `dl_d<name>` when there
+/// are several outputs.
+fn output_grad_param(net: &Network, k: usize) -> Ident {
+    if net.outputs.len() == 1 {
+        format_ident!("dl_df")
+    } else {
+        format_ident!("dl_d{}", net.src_name(net.outputs[k]))
+    }
 }
-fn delta_field(l: &Layer) -> Ident {
-    format_ident!("{}_delta", l.name)
+
+/// A list as one expression: the value itself when there is one, a tuple otherwise.
+fn tuple(items: &[TokenStream]) -> TokenStream {
+    match items {
+        [one] => one.clone(),
+        _ => quote!((#(#items),*)),
+    }
+}
+
+/// Trace field names: the lecture's `z_l` and `x_l` of layer `name`, its cache, its delta
+/// (`dℓ/dx_l`, then `δ_l`), a scratch buffer for further gradient contributions, and a
+/// dropout layer's mask.
+fn field(l: &Layer, what: &str) -> Ident {
+    format_ident!("{}_{}", l.name, what)
+}
+
+/// The gradient buffer of a source in the batch trace: a node's delta or an input's grad.
+fn grad_field(net: &Network, s: Src) -> Ident {
+    match s {
+        Src::Input(i) => format_ident!("{}_grad", net.inputs[i].name),
+        Src::Node(j) => field(&net.layers[j], "delta"),
+    }
+}
+
+/// The scratch buffer for a source's further gradient contributions.
+fn acc_field(net: &Network, s: Src) -> Ident {
+    format_ident!("{}_acc", net.src_name(s))
+}
+
+/// Whether a source receives more than one gradient contribution (and so needs scratch).
+fn needs_acc(net: &Network, s: Src) -> bool {
+    let out = matches!(s, Src::Node(_)) && net.outputs.contains(&s);
+    net.children(s).len() + usize::from(out) > 1
 }

@@ -1,7 +1,7 @@
 //! The parameter visitor, the `Network` impl, size constants and `summary()`.
 
-use super::{layer_type, names, vector};
-use crate::ir::Network;
+use super::{field, names, op_trait, src_size, vector, with_f32};
+use crate::ir::{Layer, Network, Src};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
@@ -9,14 +9,20 @@ pub fn generate(net: &Network) -> TokenStream {
     let name = &net.name;
     let name_str = name.to_string();
     let batch_trace = names(net).batch_trace;
-    let in_t = net.input.tokens();
-    let out_t = net.output().tokens();
+    let in_t = src_size(net, Src::Input(0));
+    let out_t = net
+        .outputs
+        .first()
+        .map(|s| src_size(net, *s))
+        .unwrap_or_default();
     let (in_v, out_v) = (vector(&in_t), vector(&out_t));
+    let param_layers: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
+    let ty = |l: &Layer| l.op().map(|o| o.ty.clone()).unwrap_or_default();
 
     // Each accessor walks the layers, subtracting each one's tensor count.
     let walk = |body: fn(&syn::Ident) -> TokenStream| {
-        let arms = net.layers.iter().filter(|l| l.has_params()).map(|l| {
-            let ty = layer_type(l);
+        let arms = param_layers.iter().map(|l| {
+            let ty = ty(l);
             let call = body(&l.name);
             quote! {
                 let count = <#ty as ::nn_core::layer::Layer<T>>::TENSORS;
@@ -32,20 +38,20 @@ pub fn generate(net: &Network) -> TokenStream {
     });
     let tensor = walk(|f| quote!(::nn_core::Parameters::<T>::tensor(&self.#f, i)));
     let tensor_mut = walk(|f| quote!(::nn_core::Parameters::<T>::tensor_mut(&mut self.#f, i)));
-    let counts = net.layers.iter().filter(|l| l.has_params()).map(|l| {
-        let ty = layer_type(l);
+    let counts = param_layers.iter().map(|l| {
+        let ty = ty(l);
         quote!(<#ty as ::nn_core::layer::Layer<T>>::TENSORS)
     });
-    let count = |l: &crate::ir::Layer| {
-        let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+    // Parameter counts do not depend on the scalar: `f32` here, so `const` items can use them.
+    let count = |l: &Layer| {
         if l.has_params() {
-            quote!((#i) * (#o) + (#o))
+            let ty = with_f32(&ty(l));
+            quote!(<#ty as ::nn_core::layer::Layer<f32>>::PARAMETERS)
         } else {
             quote!(0)
         }
     };
-    let params = net.layers.iter().map(count);
-    let params2 = params.clone();
+    let params: Vec<_> = net.layers.iter().map(count).collect();
     let rows = net.layers.iter().map(|l| {
         let f = l.name.to_string();
         let act = match l.dropout() {
@@ -53,57 +59,35 @@ pub fn generate(net: &Network) -> TokenStream {
             None => l.act.name().to_string(),
         };
         let kind = l.kind_name();
-        let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+        let (i, o) = (l.in_dims.tokens(), l.out_dims.tokens());
         let parameters = count(l);
         quote!(::nn_core::SummaryRow {
             name: #f, kind: #kind, activation: #act,
-            input: ::nn_core::Shape::new(&[#i]), output: ::nn_core::Shape::new(&[#o]),
+            input: ::nn_core::Shape::new(&[#(#i),*]), output: ::nn_core::Shape::new(&[#(#o),*]),
             parameters: #parameters,
         })
     });
+    let updates = net.layers.iter().filter(|l| l.op().is_some()).map(|l| {
+        let (f, c, bop) = (&l.name, field(l, "cache"), op_trait(l, true));
+        quote!(#bop::op_update_state(&mut self.#f, &trace.#c);)
+    });
+    let update_doc = "After a training forward pass: updates the state gradients do not train (a batch norm's running statistics) from the batch in `trace`. [`Fit`](::nn_core::train::Fit) calls it after every forward pass.";
 
     // For `chain`'s size check; spanned on the output size, which the compiler then shows
     // as the size this network has when another network does not fit.
-    let output_size = quote_spanned! {net.output().span()=>
+    let simple = net.is_simple();
+    let out_span = net
+        .outputs
+        .first()
+        .map_or_else(proc_macro2::Span::call_site, |s| net.dims(*s).0[0].span());
+    let output_size = simple.then(|| quote_spanned! {out_span=>
         impl<T: ::nn_core::Scalar> ::nn_core::network::OutputSize<::nn_core::network::Size<#out_t>> for #name<T> {}
-    };
-
-    quote! {
-        #output_size
-
-        impl<T: ::nn_core::Scalar> #name<T> {
-            /// The number of input values.
-            pub const INPUTS: usize = #in_t;
-            /// The number of output values.
-            pub const OUTPUTS: usize = #out_t;
-            /// The number of scalar parameters.
-            pub const PARAMETERS: usize = 0 #(+ #params)*;
-
-            /// The layers with their shapes and parameter counts (`Display` prints a table).
-            pub fn summary() -> ::nn_core::Summary {
-                const ROWS: &[::nn_core::SummaryRow] = &[#(#rows),*];
-                ::nn_core::Summary { name: #name_str, rows: ROWS }
-            }
-        }
-
-        impl<T: ::nn_core::Scalar> ::nn_core::Parameters<T> for #name<T> {
-            fn tensor_count(&self) -> usize {
-                0 #(+ #counts)*
-            }
-            fn tensor_info(&self, i: usize) -> ::core::option::Option<::nn_core::ParamInfo> {
-                #info
-            }
-            fn tensor(&self, i: usize) -> ::core::option::Option<&[T]> {
-                #tensor
-            }
-            fn tensor_mut(&mut self, i: usize) -> ::core::option::Option<&mut [T]> {
-                #tensor_mut
-            }
-            fn parameter_count(&self) -> usize {
-                0 #(+ #params2)*
-            }
-        }
-
+    });
+    let in_sizes: Vec<_> = (0..net.inputs.len())
+        .map(|i| src_size(net, Src::Input(i)))
+        .collect();
+    let out_sizes: Vec<_> = net.outputs.iter().map(|s| src_size(net, *s)).collect();
+    let traits = simple.then(|| quote! {
         ::nn_core::__private::if_alloc! {
             impl<T: ::nn_core::Scalar> ::nn_core::BatchNetwork<T, { #in_t }, { #out_t }> for #name<T> {
                 type Trace = #batch_trace<T>;
@@ -121,6 +105,9 @@ pub fn generate(net: &Network) -> TokenStream {
                 }
                 fn forward_train(&self, x: &::nn_core::Batch<T, { #in_t }>, trace: &mut #batch_trace<T>) {
                     #name::forward_batch_trace_into(self, x, trace)
+                }
+                fn update_state(&mut self, trace: &#batch_trace<T>) {
+                    #name::update_state(self, trace)
                 }
                 fn trace_output(trace: &#batch_trace<T>) -> &::nn_core::Batch<T, { #out_t }> {
                     trace.output()
@@ -146,5 +133,58 @@ pub fn generate(net: &Network) -> TokenStream {
                 #name::forward(self, x)
             }
         }
+    });
+
+    quote! {
+        #output_size
+
+        impl<T: ::nn_core::Scalar> #name<T> {
+            /// The number of input values (of the first input).
+            pub const INPUTS: usize = #in_t;
+            /// The number of output values (of the first output).
+            pub const OUTPUTS: usize = #out_t;
+            /// The number of values of each input, in declaration order.
+            pub const INPUT_SIZES: &'static [usize] = &[#(#in_sizes),*];
+            /// The number of values of each output, in `output` order.
+            pub const OUTPUT_SIZES: &'static [usize] = &[#(#out_sizes),*];
+            /// The number of scalar parameters.
+            pub const PARAMETERS: usize = 0 #(+ #params)*;
+
+            /// The layers with their shapes and parameter counts (`Display` prints a table).
+            pub fn summary() -> ::nn_core::Summary {
+                const ROWS: &[::nn_core::SummaryRow] = &[#(#rows),*];
+                ::nn_core::Summary { name: #name_str, rows: ROWS }
+            }
+        }
+
+        ::nn_core::__private::if_alloc! {
+            impl<T: ::nn_core::Scalar> #name<T> {
+                #[doc = #update_doc]
+                #[allow(unused_variables)]
+                pub fn update_state(&mut self, trace: &#batch_trace<T>) {
+                    #(#updates)*
+                }
+            }
+        }
+
+        impl<T: ::nn_core::Scalar> ::nn_core::Parameters<T> for #name<T> {
+            fn tensor_count(&self) -> usize {
+                0 #(+ #counts)*
+            }
+            fn tensor_info(&self, i: usize) -> ::core::option::Option<::nn_core::ParamInfo> {
+                #info
+            }
+            fn tensor(&self, i: usize) -> ::core::option::Option<&[T]> {
+                #tensor
+            }
+            fn tensor_mut(&mut self, i: usize) -> ::core::option::Option<&mut [T]> {
+                #tensor_mut
+            }
+            fn parameter_count(&self) -> usize {
+                Self::PARAMETERS
+            }
+        }
+
+        #traits
     }
 }

@@ -1,7 +1,7 @@
 //! The network struct, its trace structs, constructors, `Clone` and `Debug`.
 
-use super::{batch, delta_field, layer_type, names, vector, x_field, z_field};
-use crate::ir::{InitKind, Network};
+use super::{acc_field, batch, field, grad_field, names, needs_acc, op_trait, vector};
+use crate::ir::{InitKind, Network, Src};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -11,39 +11,45 @@ pub fn generate(net: &Network) -> TokenStream {
     let attrs = &net.attrs;
     let n = names(net);
     let (trace, batch_trace) = (&n.trace, &n.batch_trace);
-    let params: Vec<_> = net.layers.iter().filter(|l| l.has_params()).collect();
-    let fields = params.iter().map(|l| {
+    // Every `Op` layer is a field (a zero-sized one when it has no parameters).
+    let ops: Vec<_> = net.layers.iter().filter(|l| l.op().is_some()).collect();
+    let fields = ops.iter().map(|l| {
         let f = &l.name;
-        let ty = layer_type(l);
+        let ty = l.op().map(|o| o.ty.clone());
         let doc = format!(
             "`{f}`: {} {} -> {}, {}.",
-            "dense",
-            l.inputs.display(),
-            l.outputs.display(),
+            l.kind_name(),
+            l.in_dims.display(),
+            l.out_dims.display(),
             l.act.name()
         );
         quote!(#[doc = #doc] pub #f: #ty,)
     });
-    let names_: Vec<_> = params.iter().map(|l| &l.name).collect();
-    let inits = params.iter().map(|l| {
+    let field_names: Vec<_> = ops.iter().map(|l| &l.name).collect();
+    let debug_names: Vec<_> = ops
+        .iter()
+        .filter(|l| l.has_params())
+        .map(|l| &l.name)
+        .collect();
+    let inits = ops.iter().filter(|l| l.has_params()).map(|l| {
         let f = &l.name;
         let init = match &l.init {
-            InitKind::LeCun => quote!(::nn_core::init::Init::LeCun),
-            InitKind::Direction => quote!(::nn_core::init::Init::Direction),
-            InitKind::Hinges(lo, hi) => {
+            Some(InitKind::LeCun) | None => quote!(::nn_core::init::Init::LeCun),
+            Some(InitKind::Direction) => quote!(::nn_core::init::Init::Direction),
+            Some(InitKind::Hinges(lo, hi)) => {
                 quote!(::nn_core::init::Init::Hinges { low: #lo, high: #hi })
             }
-            InitKind::He => quote!(::nn_core::init::Init::He),
-            InitKind::Xavier => quote!(::nn_core::init::Init::Xavier),
-            InitKind::Zeros => quote!(::nn_core::init::Init::Zeros),
+            Some(InitKind::He) => quote!(::nn_core::init::Init::He),
+            Some(InitKind::Xavier) => quote!(::nn_core::init::Init::Xavier),
+            Some(InitKind::Zeros) => quote!(::nn_core::init::Init::Zeros),
         };
         quote!(::nn_core::layer::Layer::<T>::init(&mut net.#f, #init, rng);)
     });
     let name_str = name.to_string();
 
-    // One-sample trace: z_l and x_l as stack vectors.
+    // One-sample trace: z_l, x_l and the layer's cache, on the stack.
     let trace_fields = net.layers.iter().map(|l| {
-        let (z, x) = (z_field(l), x_field(l));
+        let (z, x, c) = (field(l, "z"), field(l, "x"), field(l, "cache"));
         let v = vector(&l.outputs.tokens());
         if l.dropout().is_some() {
             let dx = format!(
@@ -53,39 +59,117 @@ pub fn generate(net: &Network) -> TokenStream {
             return quote!(#[doc = #dx] pub #x: #v,);
         }
         let (dz, dx) = (
-            format!("`z` of `{}`: `W x_{{l-1}} + b`.", l.name),
+            format!(
+                "`z` of `{}` ({}), before the activation.",
+                l.name,
+                l.kind_name()
+            ),
             format!("`x` of `{}`: `σ(z)` ({}).", l.name, l.act.name()),
         );
-        quote!(#[doc = #dz] pub #z: #v, #[doc = #dx] pub #x: #v,)
+        let cache = l.op().map(|_| {
+            let op = op_trait(l, false);
+            let doc = format!(
+                "What `{}`'s backward needs beyond its input and output.",
+                l.name
+            );
+            quote!(#[doc = #doc] pub #c: #op::Cache,)
+        });
+        quote!(#[doc = #dz] pub #z: #v, #[doc = #dx] pub #x: #v, #cache)
     });
     let batch_fields = net.layers.iter().map(|l| {
-        let (z, x, d) = (z_field(l), x_field(l), delta_field(l));
+        let (z, x, d, c) = (
+            field(l, "z"),
+            field(l, "x"),
+            field(l, "delta"),
+            field(l, "cache"),
+        );
         let b = batch(&l.outputs.tokens());
-        let (dz, dx) = (
-            match l.dropout() {
-                Some(p) => format!(
+        let dx = format!(
+            "`X = σ(Z)` of `{}` ({}), one column per sample.",
+            l.name,
+            l.act.name()
+        );
+        let first = match l.dropout() {
+            Some(p) => {
+                let m = field(l, "mask");
+                let doc = format!(
                     "The dropout mask of `{}`: 0 or 1/(1 - {p}) per value.",
                     l.name
-                ),
-                None => format!("`Z` of `{}`, one column per sample.", l.name),
-            },
-            format!("`X = σ(Z)` of `{}` ({}).", l.name, l.act.name()),
-        );
-        quote!(#[doc = #dz] pub #z: #b, #[doc = #dx] pub #x: #b, #d: #b,)
+                );
+                quote!(#[doc = #doc] pub #m: #b,)
+            }
+            None => {
+                let doc = format!("`Z` of `{}`, one column per sample.", l.name);
+                quote!(#[doc = #doc] pub #z: #b,)
+            }
+        };
+        let cache = l.op().map(|_| {
+            let op = op_trait(l, true);
+            quote!(#c: #op::BatchCache,)
+        });
+        quote!(#first #[doc = #dx] pub #x: #b, #d: #b, #cache)
     });
     let batch_new = net.layers.iter().map(|l| {
-        let (z, x, d) = (z_field(l), x_field(l), delta_field(l));
+        let (x, d) = (field(l, "x"), field(l, "delta"));
         let o = l.outputs.tokens();
-        quote!(#z: ::nn_core::Batch::<T, #o>::zeros(n), #x: ::nn_core::Batch::<T, #o>::zeros(n), #d: ::nn_core::Batch::<T, #o>::zeros(n),)
+        let first = field(l, if l.dropout().is_some() { "mask" } else { "z" });
+        let cache = l.op().map(|_| {
+            let (c, op) = (field(l, "cache"), op_trait(l, true));
+            quote!(#c: #op::empty_batch_cache(),)
+        });
+        quote!(#first: ::nn_core::Batch::<T, #o>::zeros(n), #x: ::nn_core::Batch::<T, #o>::zeros(n), #d: ::nn_core::Batch::<T, #o>::zeros(n), #cache)
     });
-    let last = net.layers.last();
-    let out_x = last.map(x_field);
-    let out_ty = vector(&net.output().tokens());
-    let out_batch = batch(&net.output().tokens());
-    let in_tokens = net.input.tokens();
-    let in_batch = batch(&in_tokens);
+    // Input gradients, and scratch for sources that several children read.
+    let mut extra_fields = Vec::new();
+    let mut extra_new = Vec::new();
+    let sources = (0..net.inputs.len())
+        .map(Src::Input)
+        .chain((0..net.layers.len()).map(Src::Node));
+    for s in sources {
+        let size = super::src_size(net, s);
+        let b = batch(&size);
+        if let Src::Input(_) = s {
+            let g = grad_field(net, s);
+            extra_fields.push(quote!(#g: #b,));
+            extra_new.push(quote!(#g: ::nn_core::Batch::<T, #size>::zeros(n),));
+        }
+        if needs_acc(net, s) {
+            let a = acc_field(net, s);
+            extra_fields.push(quote!(#a: #b,));
+            extra_new.push(quote!(#a: ::nn_core::Batch::<T, #size>::zeros(n),));
+        }
+    }
+
+    let first_out = net.outputs.first().map(|s| match s {
+        Src::Node(j) => field(&net.layers[*j], "x"),
+        Src::Input(i) => grad_field(net, Src::Input(*i)),
+    });
+    let outputs = if net.outputs.len() == 1 {
+        let s = net.outputs[0];
+        let size = super::src_size(net, s);
+        let (v, b) = (vector(&size), batch(&size));
+        (
+            quote! {
+                impl<T: ::nn_core::Scalar> #trace<T> {
+                    /// The network's output `f(x)`: the last layer's `x_L`.
+                    pub fn output(&self) -> &#v {
+                        &self.#first_out
+                    }
+                }
+            },
+            quote! {
+                /// The network's outputs, one column per sample.
+                pub fn output(&self) -> &#b {
+                    &self.#first_out
+                }
+            },
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
+    let (trace_output, batch_output) = outputs;
     let trace_doc = format!(
-        "The intermediates of one sample's forward pass through [`{name}`]: each layer's `z_l` and `x_l`, as the lecture writes them. Made by [`{name}::forward_trace`], read by [`{name}::backward`]."
+        "The intermediates of one sample's forward pass through [`{name}`]: each layer's `z_l` and `x_l`, as the lecture writes them. Made by [`{name}::forward_trace`], read by [`{name}::backward`] and [`{name}::tangent`]."
     );
     let batch_doc = format!(
         "The intermediates of a batch's forward pass through [`{name}`] (one column per sample), plus scratch space for the backward pass. Made by [`{name}::forward_batch_trace`]; reuse it with [`{name}::forward_batch_trace_into`] so a training loop allocates once."
@@ -103,18 +187,13 @@ pub fn generate(net: &Network) -> TokenStream {
             #(#trace_fields)*
         }
 
-        impl<T: ::nn_core::Scalar> #trace<T> {
-            /// The network's output `f(x)`: the last layer's `x_L`.
-            pub fn output(&self) -> &#out_ty {
-                &self.#out_x
-            }
-        }
+        #trace_output
 
         ::nn_core::__private::if_alloc! {
             #[doc = #batch_doc]
             #vis struct #batch_trace<T: ::nn_core::Scalar = f32> {
                 #(#batch_fields)*
-                input_grad: #in_batch,
+                #(#extra_fields)*
                 dropout_rng: ::nn_core::layer::DropoutRng,
             }
 
@@ -123,14 +202,11 @@ pub fn generate(net: &Network) -> TokenStream {
                 pub fn with_batch_size(n: usize) -> Self {
                     Self {
                         #(#batch_new)*
-                        input_grad: ::nn_core::Batch::<T, #in_tokens>::zeros(n),
+                        #(#extra_new)*
                         dropout_rng: ::core::default::Default::default(),
                     }
                 }
-                /// The network's outputs, one column per sample.
-                pub fn output(&self) -> &#out_batch {
-                    &self.#out_x
-                }
+                #batch_output
                 /// Restarts the dropout masks' random numbers from `seed` (a fixed default
                 /// seed is used otherwise, so runs are reproducible).
                 pub fn seed_dropout(&mut self, seed: u64) {
@@ -143,7 +219,7 @@ pub fn generate(net: &Network) -> TokenStream {
                 }
                 /// The number of samples.
                 pub fn batch_size(&self) -> usize {
-                    self.#out_x.ncols()
+                    self.#first_out.ncols()
                 }
             }
         }
@@ -152,7 +228,7 @@ pub fn generate(net: &Network) -> TokenStream {
             /// A network with every parameter zero (also the shape of a gradient or an
             /// optimizer's state).
             pub fn zeros() -> Self {
-                Self { #(#names_: ::nn_core::layer::Layer::<T>::zeros(),)* _scalar: ::core::marker::PhantomData }
+                Self { #(#field_names: ::nn_core::layer::Layer::<T>::zeros(),)* _scalar: ::core::marker::PhantomData }
             }
 
             /// A network whose layers are drawn with their declared initialization
@@ -166,14 +242,14 @@ pub fn generate(net: &Network) -> TokenStream {
 
         impl<T: ::nn_core::Scalar> ::core::clone::Clone for #name<T> {
             fn clone(&self) -> Self {
-                Self { #(#names_: ::core::clone::Clone::clone(&self.#names_),)* _scalar: ::core::marker::PhantomData }
+                Self { #(#field_names: ::core::clone::Clone::clone(&self.#field_names),)* _scalar: ::core::marker::PhantomData }
             }
         }
 
         impl<T: ::nn_core::Scalar> ::core::fmt::Debug for #name<T> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(#name_str)
-                    #(.field(::core::stringify!(#names_), &self.#names_))*
+                    #(.field(::core::stringify!(#debug_names), &self.#debug_names))*
                     .finish()
             }
         }

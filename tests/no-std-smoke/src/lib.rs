@@ -40,3 +40,30 @@ pub fn train_step(
     });
     Ok(loss)
 }
+
+network! {
+    /// A graph with two inputs and a skip connection, for the forward chain rule on a
+    /// microcontroller.
+    pub struct Gated {
+        x: input(2),
+        gate: input(2),
+        h: dense(8, tanh)(x),
+        back: dense(2),
+        skip: add(x, back),
+        out: mul(skip, gate),
+    }
+}
+
+/// The output and its tangent along `dx` (the gate held fixed): no heap.
+pub fn gated_tangent(
+    net: &Gated,
+    x: [f32; 2],
+    gate: [f32; 2],
+    dx: [f32; 2],
+) -> ([f32; 2], [f32; 2]) {
+    let (x, gate, dx) = (SVector::from(x), SVector::from(gate), SVector::from(dx));
+    let trace = net.forward_trace(&x, &gate);
+    let t = net.tangent(&x, &gate, &trace, &dx, &SVector::zeros());
+    let y = net.forward(&x, &gate);
+    ([y[0], y[1]], [t[0], t[1]])
+}

@@ -1,0 +1,181 @@
+//! Validation and lowering: resolve every node's parents, thread the shapes through the
+//! graph, collect every mistake.
+//!
+//! A layer reads the node declared before it (or the network's `input`) unless it names a
+//! parent, `dense(10)(h1)`; joins name theirs as arguments, `add(a, b)`. A layer may restate
+//! its input size (`dense(128 -> 64)`); a literal that disagrees is an error spanned on that
+//! literal. Sizes written as `const` names are compared by the compiler instead (a
+//! [`ConstCheck`]). Every error is collected; one mistake never hides another.
+
+mod graph;
+mod join;
+pub mod options;
+
+use crate::ast::NetworkDecl;
+use crate::ir::{ConstCheck, Network, Size};
+use proc_macro2::Span;
+
+pub use graph::validate_graph as validate_impl;
+
+/// Collected errors.
+#[derive(Default)]
+pub struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, span: Span, msg: impl std::fmt::Display) {
+        self.0.push(syn::Error::new(span, msg));
+    }
+    pub fn add(&mut self, e: syn::Error) {
+        self.0.push(e);
+    }
+    /// `Some(value)` on success, recording the error otherwise.
+    pub fn ok<T>(&mut self, r: syn::Result<T>) -> Option<T> {
+        r.map_err(|e| self.add(e)).ok()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn into_result<T>(self, value: T) -> Result<T, Vec<syn::Error>> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// Checks a declaration and lowers it to the resolved [`Network`].
+pub fn validate(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
+    validate_impl(decl)
+}
+
+/// Where a node's input comes from, for messages.
+#[derive(Clone)]
+pub enum Producer {
+    /// The `input: N` entry.
+    Input,
+    /// A `name: input(N)` entry.
+    NamedInput(String),
+    Layer(String),
+}
+
+impl Producer {
+    /// "the network's `input` is" / "`fc1` produces", before a size.
+    pub fn gives(&self) -> String {
+        match self {
+            Producer::Input => "the network's `input` is".into(),
+            Producer::NamedInput(name) => format!("the input `{name}` is"),
+            Producer::Layer(name) => format!("`{name}` produces"),
+        }
+    }
+    /// "the network's `input`" / "`fc1`".
+    pub fn name(&self) -> String {
+        match self {
+            Producer::Input => "the network's `input`".into(),
+            Producer::NamedInput(name) => format!("the input `{name}`"),
+            Producer::Layer(name) => format!("`{name}`"),
+        }
+    }
+}
+
+/// A `const` check that a size is not zero.
+pub fn positive(s: &Size, message: &str) -> ConstCheck {
+    ConstCheck::Positive {
+        value: s.tokens(),
+        message: message.into(),
+        span: s.span(),
+    }
+}
+
+/// "`H` = " before a size the compiler formats, or nothing for a literal.
+pub fn named(s: &Size) -> String {
+    match s {
+        Size::Lit(..) => String::new(),
+        Size::Expr(..) => format!("`{}` = ", s.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Act;
+
+    fn messages(decl: NetworkDecl) -> Vec<String> {
+        match validate(decl) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn threads_inferred_and_explicit_sizes() {
+        let net = validate(syn::parse_quote! {
+            struct N { input: 4, a: dense(8, relu), b: dense(8 -> 2) }
+        })
+        .unwrap_or_else(|_| panic!("valid declaration rejected"));
+        let shapes: Vec<_> = net
+            .layers
+            .iter()
+            .map(|l| (l.inputs.known(), l.outputs.known()))
+            .collect();
+        assert_eq!(shapes, [(Some(4), Some(8)), (Some(8), Some(2))]);
+        assert_eq!(net.layers[0].act, Act::Relu);
+    }
+
+    #[test]
+    fn reports_every_mistake_at_once() {
+        let m = messages(syn::parse_quote! {
+            struct N { input: 4, a: dense(8, rleu), a: dense(2), b: dense(5 -> 2), c: dense(0) }
+        });
+        assert_eq!(m.len(), 4, "{m:?}");
+        assert!(m[0].contains("unknown activation `rleu`") && m[0].contains("did you mean `relu`"));
+        assert!(m[1].contains("`a` is used twice"));
+        assert!(
+            m[2].contains("`b` expects 5 inputs, but `a` produces 2"),
+            "{}",
+            m[2]
+        );
+        assert!(m[3].contains("`c` has 0 outputs"));
+    }
+
+    #[test]
+    fn const_sizes_become_compiler_checks() {
+        let net = validate(syn::parse_quote! { struct N { input: IN, a: dense(IN -> 3) } })
+            .unwrap_or_else(|_| panic!("valid declaration rejected"));
+        assert_eq!(net.checks.len(), 2);
+        let ConstCheck::Equal { parts, .. } = &net.checks[1] else {
+            panic!("expected an equality check")
+        };
+        assert_eq!(parts[0], "`a` expects `IN` = ");
+        assert_eq!(parts[1], " inputs, but the network's `input` is `IN` = ");
+    }
+
+    #[test]
+    fn reports_in_source_order_with_both_sizes() {
+        let m = messages(syn::parse_quote! {
+            struct N { input: 4, a: dense(8, relu), b: dense(0, init = glorot), c: dense(3 -> 2, linear) }
+        });
+        assert_eq!(m.len(), 4, "{m:?}");
+        assert!(m[0].contains("`b` has 0 outputs"), "{}", m[0]);
+        assert!(
+            m[1].contains("`glorot` is called `xavier` here"),
+            "{}",
+            m[1]
+        );
+        assert!(
+            m[2].contains("`c` expects 3 inputs, but `b` produces 0"),
+            "{}",
+            m[2]
+        );
+        assert!(
+            m[2].contains("help: write `0 -> 2`, or only `2` to take the input size from `b`"),
+            "{}",
+            m[2]
+        );
+        assert!(
+            m[3].contains("`linear` is called `identity` here"),
+            "{}",
+            m[3]
+        );
+    }
+}

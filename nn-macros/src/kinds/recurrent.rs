@@ -161,11 +161,15 @@ fn lower(
     };
     let (s, i, h) = (seq.tokens(), inputs.tokens(), hidden.tokens());
     let g = proc_macro2::Literal::usize_unsuffixed(gates);
-    let o = if full { quote!({ #s * #h }) } else { h.clone() };
+    let o = if full {
+        quote!({ (#s) * (#h) })
+    } else {
+        h.clone()
+    };
     let lowered = Lowered {
         kind: LayerKind::Op(OpKind {
             kind,
-            ty: quote!(#ty<T, #i, #h, { #g * #h }, #s, { #s * #i }, #o>),
+            ty: quote!(#ty<T, #i, #h, { #g * (#h) }, #s, { (#s) * (#i) }, #o>),
             params: true,
         }),
         out: out_dims,

@@ -20,13 +20,14 @@ use nn_core::{network, Batch, BatchNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::time::Instant;
 
+/// Steps per sequence (the `input: [50, 2]` of the networks below).
 const SEQ: usize = 50;
 const BATCH: usize = 64;
 
 network! {
     /// LSTM, 32 units, the last state into a linear head.
     struct LstmNet {
-        input: [SEQ, 2],
+        input: [50, 2],
         lstm: lstm(32, seq = last),
         out: dense(1),
     }
@@ -35,7 +36,7 @@ network! {
 network! {
     /// GRU, 32 units.
     struct GruNet {
-        input: [SEQ, 2],
+        input: [50, 2],
         gru: gru(32, seq = last),
         out: dense(1),
     }
@@ -44,7 +45,7 @@ network! {
 network! {
     /// Plain tanh RNN, 32 units.
     struct RnnNet {
-        input: [SEQ, 2],
+        input: [50, 2],
         rnn: rnn(32, seq = last),
         out: dense(1),
     }

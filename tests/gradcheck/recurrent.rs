@@ -259,7 +259,7 @@ checked!(Stacked: 15 -> 2, z: [l1_z, g1_z, r1_z, out_z]);
 
 #[test]
 fn stacked_recurrent_network_backpropagates_through_time() {
-    let net: Stacked<f64> = crate::random_net(12, |r| Stacked::new(r));
+    let net: Stacked<f64> = crate::random_net(12, Stacked::new);
     let mut rng = crate::rng(13);
     let x = crate::random_vector::<15>(&mut rng);
     let c = crate::random_vector::<2>(&mut rng);

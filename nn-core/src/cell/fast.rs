@@ -86,24 +86,21 @@ mod x86 {
 }
 
 /// Runs `avx512`, `avx2` or `portable` on `v`, as the CPU allows.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[inline]
 fn dispatch(
     v: &mut [f32],
     portable: fn(&mut [f32]),
-    #[allow(unused_variables)] avx512: unsafe fn(&mut [f32]),
-    #[allow(unused_variables)] avx2: unsafe fn(&mut [f32]),
+    avx512: unsafe fn(&mut [f32]),
+    avx2: unsafe fn(&mut [f32]),
 ) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    {
-        use crate::kernels::x86::{level, Level};
-        match level() {
-            // SAFETY: the level is only reported when the CPU has those features.
-            Level::Avx512 => return unsafe { avx512(v) },
-            Level::Avx2 => return unsafe { avx2(v) },
-            Level::Baseline => {}
-        }
+    use crate::kernels::x86::{level, Level};
+    match level() {
+        // SAFETY: the level is only reported when the CPU has those features.
+        Level::Avx512 => unsafe { avx512(v) },
+        Level::Avx2 => unsafe { avx2(v) },
+        Level::Baseline => portable(v),
     }
-    portable(v)
 }
 
 fn sigmoid_portable(v: &mut [f32]) {

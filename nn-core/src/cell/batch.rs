@@ -347,7 +347,7 @@ macro_rules! batch_ops {
             /// (step after step), from `s0` (zero when `None`).
             ///
             /// # Errors
-            /// [`Error::LengthMismatch`] when `xs.len()` is not a multiple of `I`.
+            /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) when `xs.len()` is not a multiple of `I`.
             #[allow(clippy::type_complexity)]
             pub fn forward_seq(
                 &self,
@@ -381,7 +381,7 @@ macro_rules! batch_ops {
             /// (`steps·H` values): the input gradient, the initial state's, the weights'.
             ///
             /// # Errors
-            /// [`Error::LengthMismatch`] when `xs` or `dh` do not fit the run.
+            /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) when `xs` or `dh` do not fit the run.
             #[allow(clippy::type_complexity)]
             pub fn backward_seq(
                 &self,

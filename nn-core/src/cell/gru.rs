@@ -21,10 +21,11 @@
 //!
 //! ```
 //! use nn_core::cell::{GruCell, RecurrentCell};
-//! let mut cell = GruCell::<f64, 1, 1, 3>::zeros();
+//! type C = GruCell<f64, 1, 1, 3>;
+//! let mut cell = C::zeros();
 //! cell.bias_ih[1] = -20.0; // z ≈ 0: take the candidate
 //! cell.weight_ih[(2, 0)] = 1.0; // n = tanh(x)
-//! let (mut s, mut cache) = (GruCell::zero_state(), GruCell::empty_step_cache());
+//! let (mut s, mut cache) = (C::zero_state(), C::empty_step_cache());
 //! let prev = s;
 //! cell.step(&[0.5], &prev, &mut s, &mut cache);
 //! assert!((s[0] - 0.5f64.tanh()).abs() < 1e-8);

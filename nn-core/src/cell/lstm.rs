@@ -20,11 +20,12 @@
 //! ```
 //! use nn_core::cell::{LstmCell, RecurrentCell};
 //! use nn_core::Parameters;
-//! let mut cell = LstmCell::<f64, 1, 1, 4>::zeros();
+//! type C = LstmCell<f64, 1, 1, 4>;
+//! let mut cell = C::zeros();
 //! cell.bias_ih[1] = 10.0; // f ≈ 1: keep the memory
 //! cell.bias_ih[0] = 10.0; // i ≈ 1: write the candidate
 //! cell.weight_ih[(2, 0)] = 1.0; // c̃ = tanh(x)
-//! let (mut s, mut cache) = (LstmCell::zero_state(), LstmCell::empty_step_cache());
+//! let (mut s, mut cache) = (C::zero_state(), C::empty_step_cache());
 //! for x in [0.5, 0.0, 0.0] {
 //!     let prev = s;
 //!     cell.step(&[x], &prev, &mut s, &mut cache);

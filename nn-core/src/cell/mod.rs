@@ -24,15 +24,16 @@
 //! ```
 //! use nn_core::cell::{LstmCell, RecurrentCell};
 //! use nn_core::nalgebra::SVector;
-//! let cell = LstmCell::<f64, 2, 3, 12>::zeros();
-//! let (mut s, mut next, mut cache) = (LstmCell::zero_state(), LstmCell::zero_state(), LstmCell::empty_step_cache());
+//! type C = LstmCell<f64, 2, 3, 12>;
+//! let cell = C::zeros();
+//! let (mut s, mut next, mut cache) = (C::zero_state(), C::zero_state(), C::empty_step_cache());
 //! cell.step(&[1.0, -1.0], &s, &mut next, &mut cache);
 //! // zero weights: every gate is σ(0) = 1/2 and the candidate tanh(0) = 0, so c and h stay 0
 //! assert_eq!(next, s);
 //! s[(0, 1)] = 1.0; // c_0 = 1 in the first unit
 //! cell.step(&[1.0, -1.0], &s, &mut next, &mut cache);
 //! assert_eq!(next[(0, 1)], 0.5); // c_1 = f c_0 = 1/2
-//! assert!((LstmCell::<f64, 2, 3, 12>::hidden(&next)[0] - 0.5 * 0.5f64.tanh()).abs() < 1e-15);
+//! assert!((C::hidden(&next)[0] - 0.5 * 0.5f64.tanh()).abs() < 1e-15);
 //! ```
 
 #[cfg(feature = "alloc")]

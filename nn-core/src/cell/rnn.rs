@@ -8,10 +8,11 @@
 //!
 //! ```
 //! use nn_core::cell::{RnnCell, RecurrentCell};
-//! let mut cell = RnnCell::<f64, 1, 1, 1>::zeros();
+//! type C = RnnCell<f64, 1, 1, 1>;
+//! let mut cell = C::zeros();
 //! cell.weight_ih[(0, 0)] = 1.0;
 //! cell.weight_hh[(0, 0)] = 0.5;
-//! let (mut s, mut cache) = (RnnCell::zero_state(), RnnCell::empty_step_cache());
+//! let (mut s, mut cache) = (C::zero_state(), C::empty_step_cache());
 //! s[0] = 1.0;
 //! let prev = s;
 //! cell.step(&[0.25], &prev, &mut s, &mut cache);

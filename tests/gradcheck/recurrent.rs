@@ -202,6 +202,12 @@ macro_rules! check_state {
                 "27 - 1 values are not whole steps"
             );
             assert!(layer.backward_seq(&xs, &r, &c9[1..]).is_err());
+            // No steps: no outputs, the initial state comes out unchanged, nothing to learn.
+            let empty = layer.forward_seq(&[], Some(&s0)).unwrap();
+            assert!(empty.hidden().is_empty() && empty.final_state() == s0);
+            let back = layer.backward_seq(&[], &empty, &[]).unwrap();
+            assert!(back.ds0.iter().all(|&g| g == 0.0));
+            back.grad.visit(|_, v| assert!(v.iter().all(|&g| g == 0.0)));
             let _ = y;
         }
     };

@@ -163,6 +163,14 @@ pub(crate) fn backward<
     ds0: Option<&mut [C::State]>,
 ) {
     let (n, seq) = (cache.n, cache.seq);
+    if seq * n == 0 {
+        // No step ran: nothing reaches the loss.
+        grad.fill(T::zero());
+        if let Some(ds0) = ds0 {
+            ds0.fill(C::zero_state());
+        }
+        return;
+    }
     let mut dxp = vec![T::zero(); G * seq * n];
     let mut dhp = vec![T::zero(); G * seq * n];
     let mut carry = vec![C::zero_state(); n];

@@ -16,7 +16,8 @@
 //! the lecture's λW added to the weight gradients), `--optimizer sgd|momentum|nesterov|adam|nadam|rprop|lbfgs`,
 //! `--augment` (random shifts, rotations and scalings of every mini-batch), `--ensemble K`
 //! (bagging: K Adam-trained networks on bootstrap samples, averaging their probabilities),
-//! `--plot FILE.png` (training and validation curves).
+//! `--plot FILE.png` (training and validation curves), `--save FILE.safetensors` (the trained
+//! weights, PyTorch names; embed them with `#[weights = "..."]`).
 //! Rprop and L-BFGS are full-batch methods: they train on a 5,000-image subset.
 
 #[path = "support/plot.rs"]
@@ -54,6 +55,7 @@ struct Args {
     augment: bool,
     ensemble: usize,
     plot: Option<PathBuf>,
+    save: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -68,6 +70,7 @@ fn parse_args() -> Result<Args, String> {
         augment: false,
         ensemble: 0,
         plot: None,
+        save: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -86,9 +89,10 @@ fn parse_args() -> Result<Args, String> {
             "--optimizer" => a.optimizer = value()?,
             "--augment" => a.augment = true,
             "--plot" => a.plot = Some(PathBuf::from(value()?)),
+            "--save" => a.save = Some(PathBuf::from(value()?)),
             "--ensemble" => a.ensemble = num(value()?)? as usize,
             "--help" | "-h" => return Err(String::from("see the header of examples/03_mnist_mlp.rs")),
-            other => return Err(format!("unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size, --lr, --weight-decay or --optimizer")),
+            other => return Err(format!("unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size, --lr, --weight-decay, --optimizer, --augment, --ensemble, --plot or --save")),
         }
     }
     Ok(a)
@@ -205,6 +209,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         history.train_seconds()
     };
+    if let Some(path) = &args.save {
+        nn_core::io::save_safetensors(&net, path)?;
+        println!("weights written to {}", path.display());
+    }
     if let Some(path) = &args.plot {
         plot::curves(path, &format!("mnist_mlp, {}", args.optimizer), &history)?;
         println!("curves written to {}", path.display());

@@ -239,6 +239,43 @@ fn a_graph_allocates_nothing_forward_backward_or_tangent() {
     );
 }
 
+network! {
+    /// Embedded from a weights file: the parameters are `static` data.
+    #[weights = "tests/fixtures/mnist_784_128_10.safetensors"]
+    struct Embedded {
+        input: 784,
+        fc1: dense(128, relu),
+        fc2: dense(10),
+    }
+}
+
+network! {
+    /// Embedded int8 layers (`nn_core::quant`).
+    #[weights = "tests/fixtures/mnist_784_128_10_q8.safetensors"]
+    struct EmbeddedQ8 {
+        input: 784,
+        fc1: dense(128, relu),
+        fc2: dense(10),
+    }
+}
+
+#[test]
+fn embedded_and_quantized_inference_allocate_nothing() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let x = SVector::<f32, 784>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let (float, int8) = (Embedded::new(), EmbeddedQ8::new());
+    let q =
+        nn_core::quant::QDense::quantize(&nn_core::layer::Dense::<f32, 784, 128>::zeros(), 0.02);
+    let (allocs, deallocs, ()) = heap_use(|| {
+        for _ in 0..CALLS {
+            black_box(float.forward(black_box(&x)));
+            black_box(int8.forward(black_box(&x)));
+            black_box(q.forward(black_box(&x)));
+        }
+    });
+    assert_eq!((allocs, deallocs), (0, 0));
+}
+
 /// One recurrent layer's forward, backward (through time, with the initial state's gradient)
 /// and tangent for one sample, `CALLS` times each.
 fn recurrent_heap_use<L, const IN: usize, const OUT: usize>(rng: &mut StdRng) -> (usize, usize)

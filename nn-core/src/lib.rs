@@ -30,7 +30,8 @@
 //! ```
 //!
 //! The formulas and shapes of every piece are in its module's header: [`activation`],
-//! [`loss`], [`init`], [`layer`], [`kernels`], [`gradcheck`].
+//! [`loss`], [`init`], [`layer`], [`kernels`], [`gradcheck`], [`embed`] (networks whose
+//! parameters are embedded `static` data) and [`quant`] (int8 post-training quantization).
 //!
 //! ## Features
 //!
@@ -59,6 +60,7 @@ mod batch;
 pub mod cell;
 #[cfg(feature = "std")]
 pub mod data;
+pub mod embed;
 pub mod error;
 mod fmt;
 pub mod gradcheck;
@@ -71,6 +73,7 @@ pub mod network;
 pub mod optim;
 mod param;
 mod params;
+pub mod quant;
 mod scalar;
 pub mod summary;
 #[cfg(feature = "std")]
@@ -139,6 +142,31 @@ pub use nalgebra;
 /// With several inputs the methods take one argument per input, in declaration order, and
 /// return a tuple with one value per output; the batch methods of such a network fail with
 /// a typed error when the inputs hold different numbers of samples.
+///
+/// # Weights embedded at compile time
+///
+/// `#[weights = "path.safetensors"]` on the struct (the path relative to the crate's
+/// `Cargo.toml`) makes an inference-only network instead: the macro reads the file's header
+/// while expanding and checks every tensor's name, dtype and shape against the declaration
+/// (PyTorch's `state_dict` names: `fc1.weight` of shape `(out, in)`, `fc1.bias`), each
+/// disagreement a compile error naming the tensor with both shapes. The file is embedded with
+/// `include_bytes!`, so Cargo rebuilds when it changes, and each layer views its tensors in
+/// those bytes with no copy ([`embed`]). `Net` is then a `Copy` struct of `'static`
+/// references with `Net::new()` (a `const fn`), `forward(&x)` (no heap), `INPUTS`, `OUTPUTS`
+/// and `PARAMETERS`; the scalar is the file's (`F32`: `f32`, `F64`: `f64`). A dense layer
+/// whose `weight` is `I8` (a file written by [`quant::QuantizedFile`]) runs in int8. Embedded
+/// networks are chains of `dense`, `dropout` and parameterless kinds such as `flatten`.
+///
+/// ```
+/// use nn_core::{network, nalgebra::SVector};
+/// network! {
+///     #[weights = "../tests/fixtures/sine_1_16_16_1.safetensors"]
+///     struct Sine { input: 1, fc1: dense(16, relu), fc2: dense(16, relu), fc3: dense(1) }
+/// }
+/// static NET: Sine = Sine::new(); // in flash on a microcontroller
+/// let y = NET.forward(&SVector::from([1.0]));
+/// assert!((y[0] - 1f32.sin()).abs() < 0.1);
+/// ```
 ///
 /// # Shape errors
 ///

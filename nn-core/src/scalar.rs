@@ -42,6 +42,7 @@ pub trait Scalar:
     /// in valid memory; `c` must not alias `a` or `b`.
     #[allow(clippy::too_many_arguments)]
     #[doc(hidden)]
+    #[cfg(feature = "alloc")]
     unsafe fn gemm_raw(
         m: usize,
         k: usize,
@@ -76,6 +77,7 @@ macro_rules! impl_scalar {
             fn gemv_acc(y: &mut [Self], w: &[Self], x: &[Self]) {
                 $gemv(y, w, x)
             }
+            #[cfg(feature = "alloc")]
             unsafe fn gemm_raw(
                 m: usize,
                 k: usize,

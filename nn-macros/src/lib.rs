@@ -15,6 +15,7 @@ mod kinds;
 mod parse;
 mod suggest;
 mod validate;
+mod weights;
 
 use proc_macro::TokenStream;
 
@@ -25,16 +26,28 @@ pub fn network(input: TokenStream) -> TokenStream {
 }
 
 fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    let decl: ast::NetworkDecl = match syn::parse2(input) {
+    let mut decl: ast::NetworkDecl = match syn::parse2(input) {
         Ok(d) => d,
         Err(e) => return e.to_compile_error(),
     };
+    // `#[weights = "..."]`: an inference network embedded from that file.
+    let weights = match weights::take(&mut decl.attrs) {
+        Ok(w) => w,
+        Err(e) => return e.to_compile_error(),
+    };
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
-    match validate::validate(decl) {
-        Ok(net) => codegen::generate(&net),
+    let generated = validate::validate(decl).and_then(|net| match &weights {
+        Some(w) => codegen::embedded::generate(&net, w),
+        None => Ok(codegen::generate(&net)),
+    });
+    match generated {
+        Ok(tokens) => tokens,
         Err(errors) => {
             let errors = errors.iter().map(syn::Error::to_compile_error);
-            let stub = codegen::stub(&attrs, &vis, &name);
+            let stub = match weights {
+                Some(_) => codegen::embedded::stub(&attrs, &vis, &name),
+                None => codegen::stub(&attrs, &vis, &name),
+            };
             quote::quote!(#(#errors)* #stub)
         }
     }

@@ -2,7 +2,7 @@
 //! by their `state_dict` names and shapes, give PyTorch's hidden states (and the LSTM's final
 //! memory) from the same input and initial state, to 1e-12 in `f64`.
 //!
-//! `reference.rs` is written by `tests/pytorch/recurrent_reference.py`.
+//! `reference.rs` is written by `tools/pytorch_recurrent_reference.py`.
 
 #[allow(clippy::excessive_precision, clippy::unreadable_literal)]
 mod reference;

@@ -7,6 +7,7 @@
 //!
 //! Shapes: `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n`.
 
+#[cfg(feature = "alloc")]
 use crate::Scalar;
 
 mod adam;
@@ -56,6 +57,10 @@ impl<'a, T> Operand<'a, T> {
             op: Op::T,
         }
     }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> Operand<'_, T> {
     fn cols(&self) -> usize {
         self.data.len().checked_div(self.rows).unwrap_or(0)
     }
@@ -88,6 +93,7 @@ impl<'a, T> Operand<'a, T> {
 /// gemm(1.0, Operand::n(&a, 2), Operand::n(&[1.0, 1.0], 2), 0.0, &mut c, 2);
 /// assert_eq!(c, [3.0, 7.0]);
 /// ```
+#[cfg(feature = "alloc")]
 pub fn gemm<T: Scalar>(
     alpha: T,
     a: Operand<'_, T>,
@@ -151,6 +157,7 @@ pub(crate) fn gemm_is_heap_free<T: Scalar>() -> bool {
 /// As [`Scalar::gemm_raw`].
 #[allow(clippy::too_many_arguments)]
 #[doc(hidden)]
+#[cfg(feature = "alloc")]
 pub unsafe fn sgemm(
     m: usize,
     k: usize,

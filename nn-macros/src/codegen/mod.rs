@@ -10,6 +10,7 @@
 //! - `stub`: what is emitted beside the errors when a declaration is wrong.
 
 mod backward;
+pub mod embedded;
 mod forward;
 mod join;
 mod params;

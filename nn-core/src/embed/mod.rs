@@ -1,0 +1,81 @@
+//! Inference networks whose parameters are `static` data: weights embedded at compile time.
+//!
+//! `network!` with `#[weights = "file.safetensors"]` on the struct checks the file's tensors
+//! against the declaration while expanding and embeds the file with `include_bytes!` in an
+//! [`Aligned`] static. Each layer then *views* its tensors in those bytes, with no copy:
+//! a safetensors weight of shape `(out, in)` is stored row-major, which is exactly the
+//! column-major `SMatrix<T, IN, OUT>` `Wᵀ`, so a [`StaticDense`] computes
+//! `z_i = b_i + Σ_j (Wᵀ)_{j,i} x_j`, one contiguous column of `Wᵀ` per output. On a
+//! microcontroller the parameters stay in flash; nothing is copied to RAM.
+//!
+//! Every static layer implements [`Infer`] (one sample, no heap), which generated code
+//! drives. Shapes: one sample is `SVector<T, IN> -> SVector<T, OUT>`.
+//!
+//! ```
+//! use nn_core::embed::{view, Aligned, Infer, StaticDense};
+//! use nn_core::nalgebra::{SMatrix, SVector};
+//! // W = [1 2 3; 4 5 6] stored row-major (as PyTorch writes it), then b = [0.5, -0.5].
+//! static BYTES: Aligned<[u8; 32]> = Aligned(*b"\0\0\x80?\0\0\0@\0\0@@\0\0\x80@\0\0\xa0@\0\0\xc0@\0\0\0?\0\0\0\xbf");
+//! const LAYER: StaticDense<f32, 3, 2> = StaticDense::new(view(&BYTES, 0), view(&BYTES, 24));
+//! let mut y = SVector::zeros();
+//! LAYER.infer(&SVector::from([1.0, 1.0, 1.0]), &mut y);
+//! assert_eq!(y, SVector::from([6.5, 14.5]));
+//! ```
+
+mod dense;
+mod qdense;
+
+pub use dense::StaticDense;
+pub use qdense::StaticQDense;
+
+use crate::Scalar;
+use nalgebra::SVector;
+
+/// Bytes aligned to 16, so that tensors at aligned offsets inside can be viewed in place.
+#[repr(C, align(16))]
+pub struct Aligned<B: ?Sized>(pub B);
+
+/// A `&'static M` over `size_of::<M>()` bytes of `file` starting at `offset`, with no copy.
+///
+/// Checked when evaluated (at compile time when used in a `const` or `static`): the range
+/// lies inside `file`, `offset` is a multiple of `M`'s alignment (at most 16, the alignment
+/// of [`Aligned`]), and the target is little-endian, the byte order of safetensors files.
+///
+/// ```
+/// use nn_core::embed::{view, Aligned};
+/// static B: Aligned<[u8; 8]> = Aligned([0, 0, 128, 63, 0, 0, 0, 64]);
+/// let v: &[f32; 2] = view(&B, 0);
+/// assert_eq!(v, &[1.0, 2.0]);
+/// ```
+pub const fn view<M: bytemuck::Pod, const N: usize>(
+    file: &'static Aligned<[u8; N]>,
+    offset: usize,
+) -> &'static M {
+    const {
+        assert!(
+            cfg!(target_endian = "little"),
+            "embedded weights are little-endian; this target is not"
+        )
+    };
+    let (size, align) = (core::mem::size_of::<M>(), core::mem::align_of::<M>());
+    assert!(
+        offset <= N && size <= N - offset,
+        "tensor lies outside the file"
+    );
+    assert!(
+        align <= 16 && offset.is_multiple_of(align),
+        "tensor is not aligned in the file"
+    );
+    let bytes: &'static [u8; N] = &file.0;
+    // SAFETY: the range `offset..offset + size` is inside `bytes` (checked above); the
+    // address is aligned for `M`, since `Aligned` puts `bytes` at a multiple of 16 and
+    // `offset` is a multiple of `align <= 16`; `M: Pod` accepts any bit pattern; the bytes
+    // are immutable and live for `'static`, like the returned reference.
+    unsafe { &*(bytes.as_ptr().add(offset) as *const M) }
+}
+
+/// One sample through a static (inference-only) layer; allocates nothing.
+pub trait Infer<T: Scalar, const IN: usize, const OUT: usize> {
+    /// `y = f(x)`, overwriting `y`.
+    fn infer(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>);
+}

@@ -1,0 +1,421 @@
+//! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
+//! whose layers view `static` bytes.
+//!
+//! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
+//! tensor of the file is checked against them (name, dtype, shape, alignment) and each
+//! disagreement becomes an error naming the tensor, spanned on the layer. The file is then
+//! embedded once with `include_bytes!` in an aligned static, and each layer's field views
+//! its tensors there ([`layer_value`]); the forward drives every field through
+//! `nn_core::embed::Infer`, and kinds without parameters (`flatten`, pooling) through their
+//! own `Op` on a zero-sized value. A new kind with parameters adds an arm to `expected`,
+//! `layer_type` and `layer_value` (and a static layer type in `nn_core::embed`).
+//!
+//! Embedded networks are chains for now (one input, each layer applied to the one before);
+//! a graph with joins is reported as an error.
+
+use super::act_value;
+use crate::ir::{Layer, LayerKind, Network, Size, Src};
+use crate::validate::Errors;
+use crate::weights::{dtype_size, shape_text, Header, WeightsAttr};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+/// One tensor a layer expects: its name suffix (`weight`), shape in PyTorch's order, and
+/// dtype (`None`: the network's float type, F32 or F64).
+struct Expected {
+    suffix: &'static str,
+    shape: Vec<Size>,
+    dtype: Option<&'static str>,
+}
+
+fn tensor(suffix: &'static str, shape: &[&Size], dtype: Option<&'static str>) -> Expected {
+    let shape = shape.iter().map(|s| (*s).clone()).collect();
+    Expected {
+        suffix,
+        shape,
+        dtype,
+    }
+}
+
+/// Whether the file holds layer `l` quantized (`I8` weights, from `nn_core::quant`).
+fn quantized(l: &Layer, header: &Header) -> bool {
+    l.kind_name() == "dense"
+        && header
+            .tensors
+            .get(&format!("{}.weight", l.name))
+            .is_some_and(|t| t.dtype == "I8")
+}
+
+/// The tensors of layer `l`, or `None` when its kind cannot be embedded yet.
+fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
+    let (i, o, one) = (&l.inputs, &l.outputs, &Size::Lit(1, l.name.span()));
+    match &l.kind {
+        LayerKind::Op(k) if k.kind == "dense" && quantized => Some(vec![
+            tensor("weight", &[o, i], Some("I8")),
+            tensor("weight_scale", &[o], Some("F32")),
+            tensor("bias", &[o], Some("F32")),
+            tensor("input_scale", &[one], Some("F32")),
+        ]),
+        LayerKind::Op(k) if k.kind == "dense" => Some(vec![
+            tensor("weight", &[o, i], None),
+            tensor("bias", &[o], None),
+        ]),
+        LayerKind::Op(o) if !o.params => Some(vec![]),
+        LayerKind::Dropout(_) => Some(vec![]),
+        LayerKind::Op(_) | LayerKind::Join(_) => None,
+    }
+}
+
+/// The field type of a layer with parameters.
+fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
+    let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+    match l.kind_name() {
+        "dense" if quantized => quote!(::nn_core::embed::StaticQDense<#i, #o>),
+        "dense" => quote!(::nn_core::embed::StaticDense<#t, #i, #o>),
+        _ => quote!(()),
+    }
+}
+
+/// The field's value, given each expected tensor's byte offset in the embedded file.
+fn layer_value(l: &Layer, offsets: &[usize], quantized: bool) -> TokenStream {
+    let views = offsets.iter().map(|&o| {
+        let o = Literal::usize_unsuffixed(o);
+        quote!(::nn_core::embed::view(&__NN_WEIGHTS_FILE, #o))
+    });
+    match l.kind_name() {
+        "dense" if quantized => quote!(::nn_core::embed::StaticQDense::new(#(#views),*)),
+        "dense" => quote!(::nn_core::embed::StaticDense::new(#(#views),*)),
+        _ => quote!(()),
+    }
+}
+
+/// The checked layout: the scalar type and each layer's tensor offsets in the file.
+struct Layout {
+    scalar: TokenStream,
+    offsets: Vec<Vec<usize>>,
+    /// Whether each layer is quantized in the file.
+    quantized: Vec<bool>,
+    /// `const` assertions for sizes written as `const` names.
+    checks: Vec<TokenStream>,
+}
+
+fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) -> Layout {
+    let file = &attr.path;
+    let mut used = std::collections::BTreeSet::new();
+    let mut dtype: Option<(&str, String)> = None;
+    let mut offsets = Vec::new();
+    let mut checks = Vec::new();
+    let mut quantized_layers = Vec::new();
+    if net.inputs.len() != 1 || net.outputs != [Src::Node(net.layers.len().wrapping_sub(1))] {
+        errs.push(
+            net.name.span(),
+            "a network embedded from a weights file must have one input and one output, its last layer, for now",
+        );
+    }
+    for (j, l) in net.layers.iter().enumerate() {
+        let span = l.name.span();
+        let prev = if j == 0 {
+            Src::Input(0)
+        } else {
+            Src::Node(j - 1)
+        };
+        if l.parents != [prev] {
+            errs.push(
+                span,
+                format!(
+                    "`{}` is not applied to the layer before it; a network embedded from a weights file is a chain of layers for now",
+                    l.name
+                ),
+            );
+        }
+        let q = quantized(l, header);
+        quantized_layers.push(q);
+        let Some(tensors) = expected(l, q) else {
+            errs.push(
+                span,
+                format!(
+                    "`{}` layers cannot be embedded from a weights file yet",
+                    l.kind_name()
+                ),
+            );
+            offsets.push(vec![]);
+            continue;
+        };
+        let mut layer_offsets = Vec::new();
+        for e in tensors {
+            let name = format!("{}.{}", l.name, e.suffix);
+            let want = shape_text(&e.shape.iter().map(Size::display).collect::<Vec<_>>());
+            let Some(t) = header.tensors.get(&name) else {
+                let held: Vec<_> = header.tensors.keys().map(|k| format!("`{k}`")).collect();
+                errs.push(
+                    span,
+                    format!(
+                        "`{name}` is missing from `{file}`: `{}` expects a tensor of shape {want}; the file holds {}",
+                        l.name,
+                        if held.is_empty() { "no tensors".into() } else { held.join(", ") }
+                    ),
+                );
+                layer_offsets.push(0);
+                continue;
+            };
+            used.insert(name.clone());
+            let found = shape_text(&t.shape);
+            let rank_ok = t.shape.len() == e.shape.len();
+            let dims_ok = rank_ok
+                && e.shape.iter().zip(&t.shape).all(|(s, &f)| match s.known() {
+                    Some(k) => k == f,
+                    None => true,
+                });
+            if !dims_ok {
+                // For a dense weight, the layer the file holds, as it would be declared.
+                let hint = match (e.suffix, &t.shape[..]) {
+                    ("weight", [o, i]) if l.kind_name() == "dense" => {
+                        format!("\n\nhelp: the file's `{}` is `dense({i} -> {o})`", l.name)
+                    }
+                    _ => String::new(),
+                };
+                errs.push(
+                    span,
+                    format!(
+                        "`{name}` has shape {found} in `{file}`, but `{}` expects {want}{hint}",
+                        l.name
+                    ),
+                );
+            } else {
+                for (s, &f) in e.shape.iter().zip(&t.shape) {
+                    if let Size::Expr(..) = s {
+                        let (v, msg) = (
+                            s.tokens(),
+                            format!(
+                                "`{name}` has shape {found} in `{file}`, but `{}` expects {want}, with `{}` != {f}",
+                                l.name,
+                                s.display()
+                            ),
+                        );
+                        checks.push(quote_spanned! {s.span()=>
+                            const _: () = if (#v) != #f { ::core::panic!(#msg) };
+                        });
+                    }
+                }
+            }
+            match (e.dtype, dtype_size(&t.dtype)) {
+                (Some(d), _) if d != t.dtype => errs.push(
+                    span,
+                    format!(
+                        "`{name}` has dtype {} in `{file}`, but a quantized `{}` needs {d}",
+                        t.dtype, l.name
+                    ),
+                ),
+                (None, None) | (None, Some(1)) => errs.push(
+                    span,
+                    format!(
+                        "`{name}` has dtype {} in `{file}`; embedded weights must be F32 or F64",
+                        t.dtype
+                    ),
+                ),
+                (_, None) => {}
+                (fixed, Some(size)) => {
+                    match &dtype {
+                        _ if fixed.is_some() => {}
+                        None => dtype = Some((if size == 4 { "F32" } else { "F64" }, name.clone())),
+                        Some((d, first)) if *d != t.dtype => errs.push(
+                            span,
+                            format!(
+                                "`{name}` has dtype {} in `{file}`, but `{first}` has {d}; every tensor must have the same dtype",
+                                t.dtype
+                            ),
+                        ),
+                        _ => {}
+                    }
+                    let count: usize = t.shape.iter().product();
+                    if t.end - t.begin != count * size {
+                        errs.push(span, format!("`{file}` is corrupt: `{name}` of shape {found} and dtype {} needs {} bytes, but holds {}", t.dtype, count * size, t.end - t.begin));
+                    }
+                    let at = header.data_start + t.begin;
+                    if !at.is_multiple_of(size) {
+                        errs.push(span, format!("`{name}` starts at byte {at} of `{file}`, not a multiple of {size}, so it cannot be viewed in place; save the file with nn_core::io::save_safetensors or the safetensors package, which align every tensor"));
+                    }
+                }
+            }
+            layer_offsets.push(header.data_start + t.begin);
+        }
+        offsets.push(layer_offsets);
+    }
+    for name in header.tensors.keys().filter(|k| !used.contains(*k)) {
+        errs.push(
+            attr.span,
+            format!(
+                "`{file}` holds `{name}`, which `{}` does not declare",
+                net.name
+            ),
+        );
+    }
+    let scalar = match dtype {
+        Some(("F64", _)) => quote!(f64),
+        _ => quote!(f32),
+    };
+    if quantized_layers.contains(&true) && dtype.is_some_and(|(d, _)| d == "F64") {
+        errs.push(
+            net.name.span(),
+            format!("`{file}` mixes int8 layers with F64 ones; quantized networks compute in F32"),
+        );
+    }
+    Layout {
+        scalar,
+        offsets,
+        quantized: quantized_layers,
+        checks,
+    }
+}
+
+pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<syn::Error>> {
+    let mut errs = Errors::default();
+    let header = match crate::weights::read(attr) {
+        Ok(h) => h,
+        Err(msg) => {
+            errs.push(attr.span, msg);
+            return errs.into_result(TokenStream::new());
+        }
+    };
+    let layout = check(net, attr, &header, &mut errs);
+    errs.into_result(())?;
+
+    let (attrs, vis, name) = (&net.attrs, &net.vis, &net.name);
+    let t = &layout.scalar;
+    let in_t = net.inputs[0].dims.flat().tokens();
+    let out_t = net
+        .layers
+        .last()
+        .map_or(in_t.clone(), |l| l.outputs.tokens());
+    let with_params: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
+    let is_quantized = |l: &Layer| {
+        let j = net.layers.iter().position(|m| m.name == l.name);
+        j.is_some_and(|j| layout.quantized[j])
+    };
+    let fields = with_params.iter().map(|l| {
+        let (f, ty) = (&l.name, layer_type(l, t, is_quantized(l)));
+        let doc = format!("`{}`, embedded.", l.name);
+        quote!(#[doc = #doc] pub #f: #ty)
+    });
+    let values = net
+        .layers
+        .iter()
+        .zip(&layout.offsets)
+        .filter(|(l, _)| l.has_params())
+        .map(|(l, o)| {
+            let (f, v) = (&l.name, layer_value(l, o, is_quantized(l)));
+            quote!(#f: #v)
+        });
+    let params = with_params.iter().map(|l| {
+        let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+        quote!((#i) * (#o) + (#o))
+    });
+
+    // The input is read through its reference; each layer with parameters writes a new
+    // vector through `Infer`, each kind without parameters through its `Op` on a
+    // zero-sized value; dropout (the identity at inference) writes nothing.
+    let mut steps = Vec::new();
+    let mut cur = quote!(x);
+    let mut last = quote!(*x);
+    for (i, l) in net.layers.iter().enumerate() {
+        let out = format_ident!("__x{}", i + 1);
+        let (f, li, lo) = (&l.name, l.inputs.tokens(), l.outputs.tokens());
+        let new_out = quote!(let mut #out: ::nn_core::nalgebra::SVector<T, #lo> = ::nn_core::nalgebra::SVector::zeros(););
+        match &l.kind {
+            LayerKind::Op(o) if o.params => steps.push(quote! {
+                #new_out
+                ::nn_core::embed::Infer::<T, #li, #lo>::infer(&self.#f, #cur, &mut #out);
+            }),
+            LayerKind::Op(o) => {
+                let ty = &o.ty;
+                steps.push(quote! {
+                    #new_out
+                    let mut __cache = <#ty as ::nn_core::layer::Op<T, #li, #lo>>::empty_cache();
+                    ::nn_core::layer::Op::<T, #li, #lo>::op_forward(
+                        &<#ty as ::nn_core::layer::Layer<T>>::zeros(), #cur, &mut #out, &mut __cache,
+                    );
+                });
+            }
+            _ => continue,
+        }
+        if let Some(a) = act_value(l.act) {
+            steps.push(quote!(::nn_core::activation::Activation::<T>::forward_in_place(&#a, #out.len(), #out.as_mut_slice());));
+        }
+        cur = quote!(&#out);
+        last = quote!(#out);
+    }
+    let file = Literal::string(&attr.path);
+    let len = Literal::usize_unsuffixed(header.file_len);
+    let checks = &layout.checks;
+    let doc = format!(
+        "The network with the parameters of `{}`, embedded at compile time (no copy, no heap).",
+        attr.path
+    );
+
+    Ok(quote! {
+        #(#attrs)*
+        #[derive(Clone, Copy, Debug)]
+        #vis struct #name {
+            #(#fields,)*
+        }
+
+        impl #name {
+            /// Number of inputs.
+            #vis const INPUTS: usize = #in_t;
+            /// Number of outputs.
+            #vis const OUTPUTS: usize = #out_t;
+            /// Number of scalar parameters (all in `static` data).
+            #vis const PARAMETERS: usize = 0 #(+ #params)*;
+            const __EMBEDDED: Self = {
+                static __NN_WEIGHTS_FILE: ::nn_core::embed::Aligned<[u8; #len]> =
+                    ::nn_core::embed::Aligned(*::core::include_bytes!(::core::concat!(
+                        ::core::env!("CARGO_MANIFEST_DIR"), "/", #file
+                    )));
+                #name { #(#values,)* }
+            };
+
+            #[doc = #doc]
+            #vis const fn new() -> Self {
+                Self::__EMBEDDED
+            }
+
+            /// `f(x)` for one sample; allocates nothing.
+            #[allow(clippy::let_and_return)]
+            #vis fn forward(
+                &self,
+                x: &::nn_core::nalgebra::SVector<#t, #in_t>,
+            ) -> ::nn_core::nalgebra::SVector<#t, #out_t> {
+                // The scalar of the weights file, under the name the layer types use.
+                #[allow(non_camel_case_types, dead_code)]
+                type T = #t;
+                #(#steps)*
+                #last
+            }
+        }
+
+        impl ::core::default::Default for #name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        #(#checks)*
+    })
+}
+
+/// What is emitted beside the errors of an embedded declaration: the struct and `new()`, so
+/// code that uses the network does not fail again on a missing name.
+pub fn stub(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident) -> TokenStream {
+    quote! {
+        #(#attrs)*
+        #[derive(Clone, Copy, Debug)]
+        #vis struct #name;
+
+        #[allow(dead_code)]
+        impl #name {
+            #vis const fn new() -> Self {
+                #name
+            }
+        }
+    }
+}

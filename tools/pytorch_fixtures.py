@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Trains a small MLP on MNIST with PyTorch (CPU) and writes the fixtures of
+tests/pytorch.rs:
+
+- tests/fixtures/pytorch_mlp.safetensors: its state_dict (fc1.weight of shape (out, in), ...),
+  as torch.save would hold it, written with the safetensors package;
+- tests/fixtures/pytorch_mlp_logits.json: the logits of the first 100 test images.
+
+The images are standardized as nn_core's data reader does ((p / 255 - 0.1307) / 0.3081),
+and the logits are computed in float64 from the float32 weights, so the fixture holds the
+exact value the Rust f32 network approximates.
+
+Needs: pip install torch safetensors numpy. CI needs none of it: the fixtures are committed.
+
+    python3 tools/pytorch_fixtures.py
+"""
+import gzip
+import json
+import pathlib
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MNIST = ROOT / "data" / "mnist"
+OUT = ROOT / "tests" / "fixtures"
+
+
+def images(name):
+    raw = gzip.open(MNIST / name).read()
+    n = int.from_bytes(raw[4:8], "big")
+    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, 784)
+    # The same f32 operations as nn_core::data: p / 255, then (x - MEAN) * (1 / STD).
+    x = pixels.astype(np.float32) / np.float32(255.0)
+    return (x - np.float32(0.1307)) * (np.float32(1.0) / np.float32(0.3081))
+
+
+def labels(name):
+    raw = gzip.open(MNIST / name).read()
+    return np.frombuffer(raw, dtype=np.uint8, offset=8).astype(np.int64)
+
+
+class Mlp(torch.nn.Module):
+    """784-64-32-10, ReLU: the network `tests/pytorch.rs` declares with `network!`."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(784, 64)
+        self.fc2 = torch.nn.Linear(64, 32)
+        self.fc3 = torch.nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+
+def main():
+    torch.manual_seed(0)
+    x_train = torch.from_numpy(images("train-images-idx3-ubyte.gz"))
+    y_train = torch.from_numpy(labels("train-labels-idx1-ubyte.gz"))
+    x_test = torch.from_numpy(images("t10k-images-idx3-ubyte.gz"))
+    y_test = torch.from_numpy(labels("t10k-labels-idx1-ubyte.gz"))
+
+    net = Mlp()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for epoch in range(3):
+        order = torch.randperm(len(x_train))
+        for i in range(0, len(order), 128):
+            idx = order[i : i + 128]
+            loss = torch.nn.functional.cross_entropy(net(x_train[idx]), y_train[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            acc = (net(x_test).argmax(1) == y_test).float().mean().item()
+        print(f"epoch {epoch + 1}: test accuracy {acc:.4f}")
+
+    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
+    save_file(state, OUT / "pytorch_mlp.safetensors")
+    with torch.no_grad():
+        net64 = Mlp().double()
+        net64.load_state_dict({k: v.double() for k, v in state.items()})
+        logits = net64(x_test[:100].double()).numpy()
+    fixture = {
+        "images": "the first 100 MNIST test images, standardized",
+        "labels": y_test[:100].tolist(),
+        "logits": [[float(v) for v in row] for row in logits],
+    }
+    (OUT / "pytorch_mlp_logits.json").write_text(json.dumps(fixture) + "\n")
+    print(f"result: test_accuracy={acc:.4f} fixtures={OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -30,7 +30,6 @@
 //! [`BatchOp`]: crate::layer::BatchOp
 
 use super::{GruCell, LstmCell, RecurrentCell, RnnCell};
-use crate::kernels::{gemm, Operand};
 use crate::layer::{Layer, Op};
 use crate::{init::Init, ParamInfo, Parameters, Scalar};
 use nalgebra::{SMatrix, SVector};
@@ -133,6 +132,27 @@ fn clip_slice<T: Scalar>(v: &mut [T], clip: Option<f64>) {
     }
 }
 
+/// `proj = W_ih X + b_ih 1ᵀ` (`X`: the steps as an `inputs x SEQ` matrix) as one product,
+/// when the product kernel needs no heap; returns whether it ran.
+#[cfg(feature = "alloc")]
+fn project_all<T: Scalar>(w: &[T], b: &[T], x: &[T], inputs: usize, proj: &mut [T]) -> bool {
+    use crate::kernels::{gemm, Operand};
+    if !crate::kernels::gemm_is_heap_free::<T>() || b.is_empty() || inputs == 0 {
+        return false;
+    }
+    proj.chunks_exact_mut(b.len())
+        .for_each(|c| c.copy_from_slice(b));
+    let (a, xs) = (Operand::n(w, b.len()), Operand::n(x, inputs));
+    gemm(T::one(), a, xs, T::one(), proj, b.len());
+    true
+}
+
+/// Without `alloc` every product is a per-step `gemv`.
+#[cfg(not(feature = "alloc"))]
+fn project_all<T: Scalar>(_: &[T], _: &[T], _: &[T], _: usize, _: &mut [T]) -> bool {
+    false
+}
+
 pub(crate) fn forward<
     T,
     C,
@@ -155,12 +175,13 @@ pub(crate) fn forward<
     let () = Fits::<I, H, SEQ, IN, OUT>::OK;
     // All input projections at once when the product kernel needs no heap; else step by step.
     let proj = cache.proj.as_mut_slice();
-    if crate::kernels::gemm_is_heap_free::<T>() {
-        proj.chunks_exact_mut(G)
-            .for_each(|c| c.copy_from_slice(cell.bias_ih.as_slice()));
-        let w = Operand::n(cell.weight_ih.as_slice(), G);
-        gemm(T::one(), w, Operand::n(x.as_slice(), I), T::one(), proj, G);
-    } else {
+    if !project_all(
+        cell.weight_ih.as_slice(),
+        cell.bias_ih.as_slice(),
+        x.as_slice(),
+        I,
+        proj,
+    ) {
         for (p, xt) in proj.chunks_exact_mut(G).zip(x.as_slice().chunks_exact(I)) {
             p.copy_from_slice(cell.bias_ih.as_slice());
             T::gemv_acc(p, cell.weight_ih.as_slice(), xt);

@@ -142,6 +142,7 @@ pub fn gemm<T: Scalar>(
 
 /// Whether [`gemm`] on `T` runs without touching the heap (the `f32` AVX-512 kernel packs
 /// nothing; matrixmultiply allocates packing buffers), so single-sample code may use it.
+#[cfg(feature = "alloc")]
 pub(crate) fn gemm_is_heap_free<T: Scalar>() -> bool {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f32>() {

@@ -3,7 +3,7 @@
 //!
 //! The text (`data/tinyshakespeare/input.txt`, 1,115,394 characters, 65 distinct) is split
 //! into the first 90% for training and the last 10% for validation. Training draws random
-//! windows of 65 characters (64 inputs, one-hot, and their next characters) in batches of 32,
+//! windows of 65 characters (64 inputs, one-hot, and their next characters) in batches of 64,
 //! trains the LSTM by backpropagation through the 64 steps (Adam, global-norm clipping at 5,
 //! a cosine learning-rate decay over the time budget) until the budget is spent. Validation
 //! runs the LSTM over the whole held-out text as one sequence (in chunks of 1,000 steps,
@@ -32,7 +32,7 @@ const V: usize = 65;
 const H: usize = 256;
 /// Steps of backpropagation through time.
 const SEQ: usize = 64;
-const BATCH: usize = 32;
+const BATCH: usize = 64;
 type Rec = Lstm<f32, V, H, { 4 * H }, SEQ, { SEQ * V }, { SEQ * H }>;
 
 struct Model {
@@ -223,7 +223,7 @@ fn main() {
     };
     // Forget-gate biases at 1 (rows H..2H).
     model.lstm.cell.bias_ih.as_mut_slice()[H..2 * H].fill(1.0);
-    let lr = 4e-3;
+    let lr = 5e-3;
     let (mut adam_l, mut adam_h) = (Adam::new(lr), Adam::new(lr));
     let mut step = Step::new();
     let budget = minutes * 60.0;

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""W1-W4 side by side: this project's criterion benchmarks and the peers' binaries, one run.
+"""W1-W5 side by side: this project's criterion benchmarks and the peers' binaries, one run.
 
-The peers (dfdx, candle, burn, plain nalgebra) live in the shared peers workspace
+The peers (dfdx, candle, burn, plain nalgebra, PyTorch) live in the shared peers workspace
 (`../shared/peers` beside this repository; `--peers-dir` to point elsewhere). Each peer is
 built from there as its `run.sh` builds it (plain `cargo build --release`, no target-cpu
-flags), into `target/peers/` here, and run with one thread; then `cargo bench --bench mlp`
-and `cargo bench --bench cnn` run here; the table gives every
+flags), into `target/peers/` here (PyTorch's `torch/bench.py` runs with this Python), and run
+with one thread; then `cargo bench --bench mlp`, `--bench cnn` and `--bench lstm` run here;
+the table gives every
 figure and each peer's time divided by ours (above 1: we are faster).
 
     python3 benches/compare_peers.py                      # all peers
@@ -26,6 +27,7 @@ WORKLOADS = {
     "W2": ("mlp", "W2 forward, batch 64 (samples/s)", "forward, batch 64", "samples/s"),
     "W3": ("mlp", "W3 training step, batch 64 (steps/s)", "training step, batch 64", "steps/s"),
     "W4": ("cnn", "W4 forward, batch 1 (FLOP/s)", "CNN forward, batch 1", "time per sample"),
+    "W5": ("lstm", "W5 forward, batch 1 (FLOP/s)", "LSTM forward, batch 1", "time per sequence"),
 }
 # Ours only (the peers implement W4 at batch 1): reported below the table.
 OWN_ONLY = {
@@ -33,7 +35,7 @@ OWN_ONLY = {
     "W4 training step": ("cnn", "W4 training step, batch 64 (FLOP/s)", 1),
 }
 W4_FLOP = 2 * (784 * 8 * 9 + 196 * 16 * 72 + 784 * 10)
-ALL_PEERS = ["nalgebra-static", "nalgebra-dyn", "dfdx", "candle", "burn", "burn-flex"]
+ALL_PEERS = ["nalgebra-static", "nalgebra-dyn", "dfdx", "candle", "burn", "burn-flex", "torch"]
 
 
 def package(peer):
@@ -41,18 +43,21 @@ def package(peer):
 
 
 def build_peer(peers_dir, peer):
+    """The command that runs `peer`'s benchmark (PyTorch's is a script: one thread)."""
+    if peer == "torch":
+        return [sys.executable, str(peers_dir / "torch" / "bench.py"), "1"]
     target = ROOT / "target" / "peers" / peer
     env = dict(os.environ, CARGO_TARGET_DIR=str(target), RUSTFLAGS="")
     subprocess.run(
         ["cargo", "build", "--release", "--locked", "-q", "-p", package(peer), "--bin", f"bench-{peer}"],
         cwd=peers_dir, env=env, check=True)
-    return target / "release" / f"bench-{peer}"
+    return [str(target / "release" / f"bench-{peer}")]
 
 
-def run_peer(binary, workload):
+def run_peer(command, workload):
     env = dict(os.environ, RAYON_NUM_THREADS="1", MATMUL_NUM_THREADS="1", OMP_NUM_THREADS="1",
                PEERS_BUILD="default", PEERS_THREADS="1")
-    out = subprocess.run([str(binary), workload], env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(command + [workload], env=env, check=True, capture_output=True, text=True).stdout
     for line in out.splitlines():
         if line.startswith("{"):
             rec = json.loads(line)
@@ -81,7 +86,7 @@ def run_ours():
 def fmt(w, ns):
     if ns is None:
         return "n/a"
-    if w in ("W1", "W4"):
+    if w in ("W1", "W4", "W5"):
         return f"{ns / 1000:.2f} µs"
     per_s = (64 if w == "W2" else 1) * 1e9 / ns
     return f"{per_s / 1000:.1f} k/s"
@@ -99,7 +104,7 @@ def main():
     for p in args.peers:
         print(f"== building {p}", flush=True)
         binaries[p] = build_peer(args.peers_dir, p)
-    print("== this project: cargo bench --bench mlp, --bench cnn", flush=True)
+    print("== this project: cargo bench --bench mlp, --bench cnn, --bench lstm", flush=True)
     ours, own = run_ours()
     rows = {}
     for p, b in binaries.items():

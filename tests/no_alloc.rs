@@ -348,3 +348,55 @@ fn image_layers_allocate_nothing_for_one_sample() {
         "conv2d, pooling and batch norm: {CALLS} forward, backward and tangent calls each"
     );
 }
+
+/// One recurrent layer's forward, backward (through time, with the initial state's gradient)
+/// and tangent for one sample, `CALLS` times each.
+fn recurrent_heap_use<L, const IN: usize, const OUT: usize>(rng: &mut StdRng) -> (usize, usize)
+where
+    L: nn_core::layer::Op<f32, IN, OUT>,
+{
+    let layer = L::new_random(rng);
+    let mut grad = L::zeros();
+    let x = SVector::<f32, IN>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let (allocs, deallocs, sum) = heap_use(|| {
+        let mut sum = 0.0f32;
+        for _ in 0..CALLS {
+            let (mut y, mut cache) = (SVector::zeros(), L::empty_cache());
+            layer.op_forward(black_box(&x), &mut y, &mut cache);
+            let mut dx = SVector::zeros();
+            layer.op_backward(&x, &y, &cache, &y, &mut grad, &mut dx);
+            let mut dy = SVector::zeros();
+            layer.op_tangent(&x, &y, &cache, &dx, &mut dy);
+            sum += black_box(y).sum() + dx.sum() + dy.sum();
+        }
+        sum
+    });
+    assert!(sum.is_finite() && sum != 0.0);
+    (allocs, deallocs)
+}
+
+/// Builds a layer from a seeded RNG (the trait keeps the test generic over the three kinds).
+trait NewRandom {
+    fn new_random(rng: &mut StdRng) -> Self;
+}
+impl<L: nn_core::layer::Layer<f32>> NewRandom for L {
+    fn new_random(rng: &mut StdRng) -> Self {
+        let mut l = L::zeros();
+        l.init(nn_core::init::Init::LeCun, rng);
+        l
+    }
+}
+
+#[test]
+fn recurrent_layers_allocate_nothing_for_one_sample() {
+    use nn_core::cell::{Gru, Lstm, Rnn};
+    let mut rng = StdRng::seed_from_u64(7);
+    let lstm = recurrent_heap_use::<Lstm<f32, 8, 16, 64, 10, 80, 160>, 80, 160>(&mut rng);
+    let gru = recurrent_heap_use::<Gru<f32, 8, 16, 48, 10, 80, 16>, 80, 16>(&mut rng);
+    let rnn = recurrent_heap_use::<Rnn<f32, 8, 16, 16, 10, 80, 160>, 80, 160>(&mut rng);
+    assert_eq!(
+        (lstm, gru, rnn),
+        ((0, 0), (0, 0), (0, 0)),
+        "(allocations, deallocations) per kind: lstm, gru, rnn"
+    );
+}

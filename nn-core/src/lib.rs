@@ -58,6 +58,7 @@ extern crate std;
 pub mod activation;
 #[cfg(feature = "alloc")]
 mod batch;
+pub mod cell;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod embed;

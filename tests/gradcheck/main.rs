@@ -134,6 +134,7 @@ mod layers;
 mod loss_formulas;
 mod losses;
 mod pool;
+mod recurrent;
 
 /// A seeded RNG.
 pub fn rng(seed: u64) -> StdRng {

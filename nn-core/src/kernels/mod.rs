@@ -18,7 +18,7 @@ mod conv_avx512;
 mod gemm_avx512;
 mod gemv;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-mod x86;
+pub(crate) mod x86;
 
 pub use adam::{adam_update, AdamCoefficients};
 pub use conv::{conv_backward, conv_forward, out_size, ConvGeometry};
@@ -142,6 +142,17 @@ pub fn gemm<T: Scalar>(
             m as isize,
         );
     }
+}
+
+/// Whether [`gemm`] on `T` runs without touching the heap (the `f32` AVX-512 kernel packs
+/// nothing; matrixmultiply allocates packing buffers), so single-sample code may use it.
+#[cfg(feature = "alloc")]
+pub(crate) fn gemm_is_heap_free<T: Scalar>() -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f32>() {
+        return x86::level() == x86::Level::Avx512;
+    }
+    false
 }
 
 /// `f32` products: the AVX-512 kernel where it applies (AVX-512F present, `A` and `C` with

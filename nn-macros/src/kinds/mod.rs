@@ -12,6 +12,7 @@ mod flatten;
 mod global_avg_pool;
 mod image;
 mod pool2d;
+mod recurrent;
 
 use crate::ast::LayerDecl;
 use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, Size};
@@ -88,6 +89,9 @@ pub const KINDS: &[(&str, LowerFn)] = &[
     ("flatten", flatten::lower),
     ("global_avg_pool", global_avg_pool::lower),
     ("max_pool2d", pool2d::lower_max),
+    ("lstm", recurrent::lstm),
+    ("gru", recurrent::gru),
+    ("rnn", recurrent::rnn),
 ];
 
 /// Every kind's name, joins and `input` included, for "did you mean" hints.

@@ -1,0 +1,452 @@
+//! The batch path of a recurrent layer, and sequences whose length is known only at run time.
+//!
+//! For `n` sequences of `seq` steps, the input projections of every step of every sample are
+//! one product, `X̂ = W_ih X + b_ih 1ᵀ` (`G x seq·n`; a [`Batch<T, IN>`](crate::Batch) is
+//! already the `I x seq·n` matrix of all steps). Each step then needs one product over the
+//! batch, `Ĥ_t = W_hh H_{t-1} + b_hh 1ᵀ` (`G x n`), before the cell's element-wise gates.
+//! The backward is the same in reverse: per step, `dH_{t-1} += W_hhᵀ dĤ_t`; after the loop,
+//! the weight gradients of all steps at once, `dW_hh = dĤ H_prevᵀ`, `dW_ih = dX̂ Xᵀ`, and
+//! the input gradient `dX = W_ihᵀ dX̂`.
+//!
+//! [`Recurrent::forward_seq`] and [`Recurrent::backward_seq`] run the same code on
+//! sequences of any length (a slice of `steps·I` values, one sample), from a given initial
+//! state, returning every hidden state and the gradient with respect to the initial state.
+//!
+//! ```
+//! use nn_core::cell::Gru;
+//! type L = Gru<f64, 2, 3, 9, 4, 8, 3>; // the fixed length (4) does not bind forward_seq
+//! let layer = L::new(Default::default(), &mut rand::rngs::StdRng::seed_from_u64(1));
+//! # use rand::SeedableRng;
+//! let xs = [0.5; 2 * 7]; // 7 steps
+//! let run = layer.forward_seq(&xs, None).unwrap();
+//! assert_eq!(run.hidden().len(), 7 * 3);
+//! let back = layer.backward_seq(&xs, &run, &[1.0; 7 * 3]).unwrap();
+//! assert_eq!((back.dx.len(), back.ds0.len()), (14, 3));
+//! ```
+
+use super::RecurrentCell;
+use crate::kernels::{gemm, Operand};
+use crate::Scalar;
+use alloc::vec;
+use alloc::vec::Vec;
+use nalgebra::SVector;
+
+/// What a batch forward keeps for the backward.
+#[derive(Clone, Debug)]
+pub struct BatchSeqCache<T, S, K> {
+    /// Sequences and steps.
+    pub(crate) n: usize,
+    pub(crate) seq: usize,
+    /// Hidden states `h_0 .. h_seq`, `H x (seq + 1)·n`, step-major (column `t·n + b`).
+    pub(crate) hs: Vec<T>,
+    /// Full states, step-major, `(seq + 1)·n`.
+    pub(crate) states: Vec<S>,
+    /// Step caches, step-major, `seq·n`.
+    pub(crate) steps: Vec<K>,
+}
+
+impl<T, S, K> Default for BatchSeqCache<T, S, K> {
+    fn default() -> Self {
+        Self {
+            n: 0,
+            seq: 0,
+            hs: Vec::new(),
+            states: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+}
+
+/// A column of `G` values as a vector, without copying.
+fn col<T: Scalar, const G: usize>(v: &[T], j: usize) -> &SVector<T, G> {
+    &bytemuck::cast_slice::<T, SVector<T, G>>(&v[j * G..(j + 1) * G])[0]
+}
+
+fn fill_columns<T: Scalar>(m: &mut [T], v: &[T]) {
+    m.chunks_exact_mut(v.len())
+        .for_each(|c| c.copy_from_slice(v));
+}
+
+fn row_sums<T: Scalar>(m: &[T], out: &mut [T]) {
+    out.fill(T::zero());
+    for c in m.chunks_exact(out.len()) {
+        out.iter_mut().zip(c).for_each(|(o, &v)| *o += v);
+    }
+}
+
+/// Forward over `n` samples of `seq` steps; `x` is `I x seq·n`, sample-major (a `Batch`).
+pub(crate) fn forward<
+    T: Scalar,
+    C: RecurrentCell<T, I, H, G>,
+    const I: usize,
+    const H: usize,
+    const G: usize,
+>(
+    cell: &C,
+    x: &[T],
+    seq: usize,
+    n: usize,
+    s0: Option<&[C::State]>,
+    cache: &mut BatchSeqCache<T, C::State, C::StepCache>,
+) {
+    cache.n = n;
+    cache.seq = seq;
+    let mut xp = vec![T::zero(); G * seq * n];
+    fill_columns(&mut xp, cell.bias_ih.as_slice());
+    gemm(
+        T::one(),
+        Operand::n(cell.weight_ih.as_slice(), G),
+        Operand::n(x, I),
+        T::one(),
+        &mut xp,
+        G,
+    );
+    cache.states.clear();
+    cache.states.resize((seq + 1) * n, C::zero_state());
+    cache.steps.clear();
+    cache.steps.resize(seq * n, C::empty_step_cache());
+    cache.hs.clear();
+    cache.hs.resize(H * (seq + 1) * n, T::zero());
+    if let Some(s0) = s0 {
+        for (b, s) in s0.iter().enumerate().take(n) {
+            cache.states[b] = *s;
+            cache.hs[b * H..(b + 1) * H].copy_from_slice(C::hidden(s));
+        }
+    }
+    let mut hp = vec![T::zero(); G * n];
+    for t in 0..seq {
+        fill_columns(&mut hp, cell.bias_hh.as_slice());
+        let (done, rest) = cache.hs.split_at_mut((t + 1) * n * H);
+        let h_prev = &done[t * n * H..];
+        gemm(
+            T::one(),
+            Operand::n(cell.weight_hh.as_slice(), G),
+            Operand::n(h_prev, H),
+            T::one(),
+            &mut hp,
+            G,
+        );
+        let (before, after) = cache.states.split_at_mut((t + 1) * n);
+        for b in 0..n {
+            let next = &mut after[b];
+            cell.gates(
+                col(&xp, b * seq + t),
+                col(&hp, b),
+                &before[t * n + b],
+                next,
+                &mut cache.steps[t * n + b],
+            );
+            rest[b * H..(b + 1) * H].copy_from_slice(C::hidden(next));
+        }
+    }
+}
+
+/// Backward of [`forward`]: `dh(t, b)` gives the output gradient for `h_t` of sample `b`
+/// (`t` from 1), if any. Weight gradients into `grad` (overwritten); `dx` (`I x seq·n`) and
+/// `ds0` (`n` states) when given.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backward<
+    'a,
+    T: Scalar,
+    C: RecurrentCell<T, I, H, G>,
+    const I: usize,
+    const H: usize,
+    const G: usize,
+>(
+    cell: &C,
+    clip: Option<f64>,
+    x: &[T],
+    cache: &BatchSeqCache<T, C::State, C::StepCache>,
+    dh: impl Fn(usize, usize) -> Option<&'a [T]>,
+    grad: &mut C,
+    dx: Option<&mut [T]>,
+    ds0: Option<&mut [C::State]>,
+) {
+    let (n, seq) = (cache.n, cache.seq);
+    if seq * n == 0 {
+        // No step ran: nothing reaches the loss.
+        grad.fill(T::zero());
+        if let Some(ds0) = ds0 {
+            ds0.fill(C::zero_state());
+        }
+        return;
+    }
+    let mut dxp = vec![T::zero(); G * seq * n];
+    let mut dhp = vec![T::zero(); G * seq * n];
+    let mut carry = vec![C::zero_state(); n];
+    let mut dh_prev = vec![T::zero(); H * n];
+    for t in (0..seq).rev() {
+        for (b, carry) in carry.iter_mut().enumerate() {
+            let mut dnext = *carry;
+            if let Some(d) = dh(t + 1, b) {
+                C::hidden_mut(&mut dnext)
+                    .iter_mut()
+                    .zip(d)
+                    .for_each(|(a, &v)| *a += v);
+            }
+            if let Some(c) = clip {
+                let c = T::of(c);
+                let v: &mut [T] = bytemuck::cast_slice_mut(core::slice::from_mut(&mut dnext));
+                v.iter_mut().for_each(|x| *x = x.clamp(-c, c));
+            }
+            let (mut gx, mut gh) = (SVector::<T, G>::zeros(), SVector::<T, G>::zeros());
+            let (prev, next) = (&cache.states[t * n + b], &cache.states[(t + 1) * n + b]);
+            cell.gates_backward(
+                prev,
+                next,
+                &cache.steps[t * n + b],
+                &dnext,
+                &mut gx,
+                &mut gh,
+                carry,
+            );
+            let j = b * seq + t;
+            dxp[j * G..(j + 1) * G].copy_from_slice(gx.as_slice());
+            let j = t * n + b;
+            dhp[j * G..(j + 1) * G].copy_from_slice(gh.as_slice());
+        }
+        let dhp_t = &dhp[t * n * G..(t + 1) * n * G];
+        gemm(
+            T::one(),
+            Operand::t(cell.weight_hh.as_slice(), G),
+            Operand::n(dhp_t, G),
+            T::zero(),
+            &mut dh_prev,
+            H,
+        );
+        for (b, carry) in carry.iter_mut().enumerate() {
+            let d = &dh_prev[b * H..(b + 1) * H];
+            C::hidden_mut(carry)
+                .iter_mut()
+                .zip(d)
+                .for_each(|(a, &v)| *a += v);
+        }
+    }
+    let h_prev = &cache.hs[..H * seq * n];
+    gemm(
+        T::one(),
+        Operand::n(&dhp, G),
+        Operand::t(h_prev, H),
+        T::zero(),
+        grad.weight_hh.as_mut_slice(),
+        G,
+    );
+    row_sums(&dhp, grad.bias_hh.as_mut_slice());
+    gemm(
+        T::one(),
+        Operand::n(&dxp, G),
+        Operand::t(x, I),
+        T::zero(),
+        grad.weight_ih.as_mut_slice(),
+        G,
+    );
+    row_sums(&dxp, grad.bias_ih.as_mut_slice());
+    if let Some(dx) = dx {
+        gemm(
+            T::one(),
+            Operand::t(cell.weight_ih.as_slice(), G),
+            Operand::n(&dxp, G),
+            T::zero(),
+            dx,
+            I,
+        );
+    }
+    if let Some(ds0) = ds0 {
+        ds0.copy_from_slice(&carry);
+    }
+}
+
+/// A variable-length run's forward: every hidden state and what the backward needs.
+#[derive(Clone, Debug)]
+pub struct SeqRun<T, S, K> {
+    pub(crate) cache: BatchSeqCache<T, S, K>,
+    pub(crate) hidden: Vec<T>,
+}
+
+impl<T, S: Copy, K> SeqRun<T, S, K> {
+    /// `h_1, ..., h_steps`, `H` values each, one after another.
+    pub fn hidden(&self) -> &[T] {
+        &self.hidden
+    }
+    /// The final state (`h` and, for an LSTM, `c`), to continue from.
+    pub fn final_state(&self) -> S {
+        self.cache.states[self.cache.states.len() - 1]
+    }
+}
+
+/// Gradients of a variable-length run.
+#[derive(Clone, Debug)]
+pub struct SeqGrads<T, S, C> {
+    /// `dℓ/dx`, `steps·I` values.
+    pub dx: Vec<T>,
+    /// `dℓ/ds_0`.
+    pub ds0: S,
+    /// Weight gradients.
+    pub grad: C,
+}
+
+macro_rules! batch_ops {
+    ($cell:ident) => {
+        impl<T: Scalar, const I: usize, const H: usize, const G: usize, const SEQ: usize, const IN: usize, const OUT: usize>
+            crate::layer::BatchOp<T, IN, OUT> for Recurrent<$cell<T, I, H, G>, SEQ, IN, OUT>
+        {
+            type BatchCache = $crate::cell::batch::BatchSeqCache<
+                T,
+                <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
+                <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::StepCache,
+            >;
+
+            fn empty_batch_cache() -> Self::BatchCache {
+                Default::default()
+            }
+
+            fn op_forward_batch(
+                &self,
+                x: &crate::Batch<T, IN>,
+                y: &mut crate::Batch<T, OUT>,
+                cache: &mut Self::BatchCache,
+                _train: bool,
+            ) {
+                let () = super::sequence::Fits::<I, H, SEQ, IN, OUT>::OK;
+                let n = x.ncols();
+                $crate::cell::batch::forward::<T, $cell<T, I, H, G>, I, H, G>(&self.cell, x.as_slice(), SEQ, n, None, cache);
+                if y.ncols() != n {
+                    *y = crate::Batch::<T, OUT>::zeros(n);
+                }
+                $crate::cell::batch::outputs::<T, H, SEQ, OUT>(&cache.hs, n, y.as_mut_slice());
+            }
+
+            fn op_backward_batch(
+                &self,
+                x: &crate::Batch<T, IN>,
+                _y: &crate::Batch<T, OUT>,
+                cache: &Self::BatchCache,
+                dy: &crate::Batch<T, OUT>,
+                grad: &mut Self,
+                dx: Option<&mut crate::Batch<T, IN>>,
+            ) {
+                let n = x.ncols();
+                let dx = dx.map(|dx| {
+                    if dx.ncols() != n {
+                        *dx = crate::Batch::<T, IN>::zeros(n);
+                    }
+                    dx.as_mut_slice()
+                });
+                let dy = dy.as_slice();
+                let dh = |t: usize, b: usize| {
+                    if OUT == SEQ * H {
+                        Some(&dy[b * OUT + (t - 1) * H..b * OUT + t * H])
+                    } else if t == SEQ {
+                        Some(&dy[b * OUT..(b + 1) * OUT])
+                    } else {
+                        None
+                    }
+                };
+                $crate::cell::batch::backward::<T, $cell<T, I, H, G>, I, H, G>(
+                    &self.cell, self.clip, x.as_slice(), cache, dh, &mut grad.cell, dx, None,
+                );
+            }
+        }
+
+        impl<T: Scalar, const I: usize, const H: usize, const G: usize, const SEQ: usize, const IN: usize, const OUT: usize>
+            Recurrent<$cell<T, I, H, G>, SEQ, IN, OUT>
+        {
+            /// Runs the cell over a sequence of any length, `xs` holding `steps·I` values
+            /// (step after step), from `s0` (zero when `None`).
+            ///
+            /// # Errors
+            /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) when `xs.len()` is not a multiple of `I`.
+            #[allow(clippy::type_complexity)]
+            pub fn forward_seq(
+                &self,
+                xs: &[T],
+                s0: Option<&<$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State>,
+            ) -> Result<
+                $crate::cell::batch::SeqRun<
+                    T,
+                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
+                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::StepCache,
+                >,
+                $crate::Error,
+            > {
+                if I == 0 || xs.len() % I != 0 {
+                    return Err($crate::Error::LengthMismatch {
+                        what: "sequence values (a multiple of the inputs per step)",
+                        expected: xs.len() / I.max(1) * I,
+                        found: xs.len(),
+                    });
+                }
+                let steps = xs.len() / I;
+                let mut cache = $crate::cell::batch::BatchSeqCache::default();
+                $crate::cell::batch::forward::<T, $cell<T, I, H, G>, I, H, G>(
+                    &self.cell, xs, steps, 1, s0.map(core::slice::from_ref), &mut cache,
+                );
+                let hidden = cache.hs[H..].to_vec();
+                Ok($crate::cell::batch::SeqRun { cache, hidden })
+            }
+
+            /// Backward of [`forward_seq`](Self::forward_seq) given `dℓ/dh_t` for every step
+            /// (`steps·H` values): the input gradient, the initial state's, the weights'.
+            ///
+            /// # Errors
+            /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) when `xs` or `dh` do not fit the run.
+            #[allow(clippy::type_complexity)]
+            pub fn backward_seq(
+                &self,
+                xs: &[T],
+                run: &$crate::cell::batch::SeqRun<
+                    T,
+                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
+                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::StepCache,
+                >,
+                dh: &[T],
+            ) -> Result<
+                $crate::cell::batch::SeqGrads<
+                    T,
+                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
+                    Self,
+                >,
+                $crate::Error,
+            > {
+                let steps = run.cache.seq;
+                for (what, expected, found) in [("sequence values", steps * I, xs.len()), ("hidden-state gradients", steps * H, dh.len())] {
+                    if expected != found {
+                        return Err($crate::Error::LengthMismatch { what, expected, found });
+                    }
+                }
+                let mut out = $crate::cell::batch::SeqGrads {
+                    dx: alloc::vec![T::zero(); xs.len()],
+                    ds0: <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::zero_state(),
+                    grad: <Self as crate::layer::Layer<T>>::zeros(),
+                };
+                let dhf = |t: usize, _b: usize| Some(&dh[(t - 1) * H..t * H]);
+                $crate::cell::batch::backward::<T, $cell<T, I, H, G>, I, H, G>(
+                    &self.cell, self.clip, xs, &run.cache, dhf, &mut out.grad.cell,
+                    Some(&mut out.dx), Some(core::slice::from_mut(&mut out.ds0)),
+                );
+                Ok(out)
+            }
+        }
+    };
+}
+pub(crate) use batch_ops;
+
+/// Copies the outputs out of the hidden states: every step (`OUT = SEQ·H`) or the last.
+pub(crate) fn outputs<T: Scalar, const H: usize, const SEQ: usize, const OUT: usize>(
+    hs: &[T],
+    n: usize,
+    y: &mut [T],
+) {
+    for b in 0..n {
+        let yb = &mut y[b * OUT..(b + 1) * OUT];
+        if OUT == SEQ * H {
+            for t in 0..SEQ {
+                let j = (t + 1) * n + b;
+                yb[t * H..(t + 1) * H].copy_from_slice(&hs[j * H..(j + 1) * H]);
+            }
+        } else {
+            let j = SEQ * n + b;
+            yb.copy_from_slice(&hs[j * H..(j + 1) * H]);
+        }
+    }
+}

@@ -136,8 +136,9 @@ impl Dims {
         if let [one] = self.0.as_slice() {
             return one.clone();
         }
-        let parts = self.0.iter().map(Size::tokens);
-        Size::Expr(quote!(1 #(* #parts)*), self.display(), span)
+        let first = self.0[0].tokens();
+        let rest = self.0[1..].iter().map(Size::tokens);
+        Size::Expr(quote!(#first #(* #rest)*), self.display(), span)
     }
     /// `784` or `16x7x7`.
     pub fn display(&self) -> String {

@@ -43,11 +43,16 @@ impl Ctx<'_> {
         self.errs.push(
             self.decl.kind.span(),
             format!(
-                "`{}` is a `{kind}` layer, which {what}, but {} {}\n\nhelp: insert `flat: flatten,` before `{}`",
+                "`{}` is a `{kind}` layer, which {what}, but {} {}\n\nhelp: insert `flat: flatten,` before `{}`{}",
                 self.name,
                 self.producer.gives(),
                 dims.display(),
-                self.name
+                self.name,
+                if dims.rank() == 2 {
+                    ", or give the recurrent layer before it `seq = last` to pass on only its last state"
+                } else {
+                    ""
+                }
             ),
         );
         None

@@ -43,8 +43,9 @@ fn forward(c: &mut Criterion) {
     });
     let xb = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
     g.throughput(Throughput::Elements(64 * FLOP_PER_SAMPLE));
+    let mut trace = net.forward_batch_trace(&xb);
     g.bench_function("W4 forward, batch 64 (FLOP/s)", |b| {
-        b.iter(|| net.forward_batch(black_box(&xb)))
+        b.iter(|| net.forward_batch_into(black_box(&xb), &mut trace).sum())
     });
     g.finish();
 }

@@ -36,9 +36,11 @@ fn w1_w2(c: &mut Criterion) {
     });
     let xb = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
     g.throughput(Throughput::Elements(64));
+    let mut trace = net.forward_batch_trace(&xb);
     g.bench_function("W2 forward, batch 64 (samples/s)", |b| {
-        b.iter(|| net.forward_batch(black_box(&xb)))
+        b.iter(|| net.forward_batch_into(black_box(&xb), &mut trace).sum())
     });
+
     g.finish();
 }
 

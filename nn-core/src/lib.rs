@@ -138,6 +138,7 @@ pub use nalgebra;
 /// | `backward(&x, &trace, &dl_df, &mut grads)` | the backward chain rule (the delta recursion for a chain); writes `dℓ/dθ` into `grads`, returns `dℓ/dx`, no heap |
 /// | `tangent(&x, &trace, &dx)`, `jacobian(&x)` | the forward chain rule: `(∂f/∂x) dx` and the whole input Jacobian, no heap |
 /// | `forward_batch(&X)` | `f` for each column of `X`, one matrix product per layer |
+/// | `forward_batch_into(&X, &mut trace)` | the same into the trace's reused buffers |
 /// | `forward_batch_trace(&X)`, `forward_batch_trace_into(&X, &mut trace)` | keeps `Z_l`, `X_l` |
 /// | `backward_batch(&X, &mut trace, &dL_dF, &mut grads)` | parameter gradients summed over the batch, returns `dL/dX` |
 /// | `backward_batch_params(...)` | the same without `dL/dX` |

@@ -57,3 +57,45 @@ fn inputs_of_different_batch_sizes_are_a_typed_error() {
     let msg = err.to_string();
     assert!(msg.contains('3') && msg.contains('2'), "{msg}");
 }
+
+nn_core::network! {
+    /// Dropout and batch norm: layers that behave differently in training.
+    struct Modes {
+        input: [1, 4, 4],
+        conv: conv2d(2, 3, pad = 1),
+        bn: batch_norm(relu),
+        flat: flatten,
+        drop: dropout(0.5),
+        out: dense(3),
+    }
+}
+
+#[test]
+fn inference_into_a_trace_equals_forward_batch() {
+    let mut rng = StdRng::seed_from_u64(17);
+    let mut net: Modes<f64> = Modes::new(&mut rng);
+    let x = Batch::<f64, 16>::from_fn(5, |_, _| rand::Rng::random_range(&mut rng, -1.0..1.0));
+    // Move the running statistics away from their initial values first.
+    let mut trace = net.forward_batch_trace(&x);
+    net.update_state(&trace);
+    let expected = net.forward_batch(&x);
+    let got = net.forward_batch_into(&x, &mut trace).clone();
+    assert_eq!(got, expected);
+    // A training pass (batch statistics, dropout masks) differs.
+    net.forward_batch_trace_into(&x, &mut trace);
+    assert_ne!(trace.output(), &expected);
+
+    let graph = everything(8);
+    let (img, feat) = (
+        Batch::<f64, 6>::from_element(3, 0.3),
+        Batch::<f64, 2>::from_element(3, -0.2),
+    );
+    let mut t = graph
+        .forward_batch_trace(&img, &feat)
+        .expect("same batch sizes");
+    let (q, r) = graph.forward_batch(&img, &feat).expect("same batch sizes");
+    let (q2, r2) = graph
+        .forward_batch_into(&img, &feat, &mut t)
+        .expect("same batch sizes");
+    assert_eq!((q2, r2), (&q, &r));
+}

@@ -99,6 +99,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let mut trace_steps = Vec::new();
     let mut trace_fields = Vec::new();
     let mut batch_steps = Vec::new();
+    let mut eval_steps = Vec::new();
     let mut infer_steps = Vec::new();
     for (j, l) in net.layers.iter().enumerate() {
         let f = &l.name;
@@ -150,6 +151,7 @@ pub fn generate(net: &Network) -> TokenStream {
                 trace_fields.push(quote!(#x));
                 let m = field(l, "mask");
                 batch_steps.push(quote!(::nn_core::layer::dropout_forward(#p, #ba, &mut trace.#x, &mut trace.#m, &mut trace.dropout_rng);));
+                eval_steps.push(quote!(::nn_core::__private::assign(&mut trace.#x, #ba);));
                 infer_steps.push(quote!(let #v: #bty = ::core::clone::Clone::clone(#a);));
             }
             LayerKind::Op(_) => {
@@ -169,6 +171,10 @@ pub fn generate(net: &Network) -> TokenStream {
                 trace_fields.push(quote!(#z, #x, #c));
                 batch_steps.push(quote! {
                     #bop::op_forward_batch(&self.#f, #ba, &mut trace.#z, &mut trace.#c, true);
+                    #batch_act
+                });
+                eval_steps.push(quote! {
+                    #bop::op_forward_batch(&self.#f, #ba, &mut trace.#z, &mut trace.#c, false);
                     #batch_act
                 });
                 infer_steps.push(quote! {
@@ -194,11 +200,13 @@ pub fn generate(net: &Network) -> TokenStream {
                     #trace_act
                 });
                 trace_fields.push(quote!(#z, #x));
-                batch_steps.push(quote! {
+                let step = quote! {
                     ::nn_core::__private::resize(&mut trace.#z, #first.ncols());
                     #batched
                     #batch_act
-                });
+                };
+                eval_steps.push(step.clone());
+                batch_steps.push(step);
                 let infer = join::forward(net, l, *jn, &local, &vq);
                 infer_steps.push(quote! {
                     let mut #v: #bty = ::nn_core::Batch::<T, #o>::zeros(#first.ncols());
@@ -239,6 +247,37 @@ pub fn generate(net: &Network) -> TokenStream {
         in_span,
     );
 
+    // Inference into a trace's buffers: no allocation once the buffers fit the batch.
+    let out_refs: Vec<_> = net
+        .outputs
+        .iter()
+        .map(|s| match s {
+            Src::Node(j) => {
+                let x = field(&net.layers[*j], "x");
+                quote!(&trace.#x)
+            }
+            Src::Input(i) => {
+                let p = input_param(net, *i);
+                quote!(#p)
+            }
+        })
+        .collect();
+    let out_refs = tuple(&out_refs);
+    let out_ref_tys: Vec<_> = net
+        .outputs
+        .iter()
+        .map(|s| {
+            let b = batch(&src_size(net, *s));
+            quote!(&'t #b)
+        })
+        .collect();
+    let out_ref_ty = tuple(&out_ref_tys);
+    let eval_doc = quote! {
+        /// Inference for a batch into the buffers of `trace` (resized when the batch size
+        /// changes): the same outputs as [`forward_batch`](Self::forward_batch) (dropout off,
+        /// batch norm with its running statistics), reusing the trace's buffers instead of
+        /// allocating an output per layer. For serving loops and evaluation.
+    };
     let batch_fns = if multi {
         quote! {
             /// The outputs for batches (one sample per column), with one matrix product per
@@ -263,6 +302,13 @@ pub fn generate(net: &Network) -> TokenStream {
                 #(#batch_steps)*
                 ::core::result::Result::Ok(())
             }
+
+            #eval_doc
+            pub fn forward_batch_into<'t>(&self, #(#bparams,)* trace: &'t mut #batch_trace<T>) -> ::core::result::Result<#out_ref_ty, ::nn_core::Error> {
+                #(#checks)*
+                #(#eval_steps)*
+                ::core::result::Result::Ok(#out_refs)
+            }
         }
     } else {
         quote! {
@@ -284,6 +330,12 @@ pub fn generate(net: &Network) -> TokenStream {
             /// (resized when the batch size changes).
             pub fn forward_batch_trace_into(&self, #(#bparams,)* trace: &mut #batch_trace<T>) {
                 #(#batch_steps)*
+            }
+
+            #eval_doc
+            pub fn forward_batch_into<'t>(&self, #(#bparams,)* trace: &'t mut #batch_trace<T>) -> #out_ref_ty {
+                #(#eval_steps)*
+                #out_refs
             }
         }
     };

@@ -10,15 +10,15 @@
 //! assert_eq!(<Dense<f32, 784, 128> as Layer<f32>>::KIND, "dense");
 //! ```
 
-mod avg_pool2d;
-mod batch_norm2d;
-mod conv2d;
+pub mod avg_pool2d;
+pub mod batch_norm2d;
+pub mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
-mod global_avg_pool;
+pub mod global_avg_pool;
 pub mod join;
-mod max_pool2d;
+pub mod max_pool2d;
 mod op;
 
 pub use avg_pool2d::AvgPool2d;

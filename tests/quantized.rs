@@ -112,13 +112,22 @@ network! {
     }
 }
 
+/// One sample through a layer's `Op` interface, into `y`.
+fn op_into<L: Op<f32, I, O>, const I: usize, const O: usize>(
+    layer: &L,
+    x: &SVector<f32, I>,
+    y: &mut SVector<f32, O>,
+) {
+    layer.op_forward(x, y, &mut L::empty_cache());
+}
+
 /// One sample through a layer's `Op` interface.
 fn op<L: Op<f32, I, O>, const I: usize, const O: usize>(
     layer: &L,
     x: &SVector<f32, I>,
 ) -> SVector<f32, O> {
     let mut y = SVector::zeros();
-    layer.op_forward(x, &mut y, &mut L::empty_cache());
+    op_into(layer, x, &mut y);
     y
 }
 
@@ -169,10 +178,10 @@ impl QCnn {
         let (mut a1, mut a2) = (SVector::<f32, 1568>::zeros(), SVector::<f32, 784>::zeros());
         self.conv1.forward(x, z1);
         z1.apply(|v| *v = v.max(0.0));
-        net.pool1.op_forward(z1, &mut a1, &mut Op::<f32, 6272, 1568>::empty_cache());
+        op_into(&net.pool1, z1, &mut a1);
         self.conv2.forward(&a1, z2);
         z2.apply(|v| *v = v.max(0.0));
-        net.pool2.op_forward(z2, &mut a2, &mut Op::<f32, 3136, 784>::empty_cache());
+        op_into(&net.pool2, z2, &mut a2);
         self.fc.forward(&a2)
     }
 }

@@ -114,28 +114,39 @@ fn worst_difference(forward: impl Fn(&[f32]) -> Vec<f64>) -> (f64, usize) {
 fn cnn_loaded_from_pytorch_safetensors_reproduces_its_logits() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut net = TorchCnn::<f32>::zeros();
-    nn_core::io::load_safetensors(&mut net, root.join("tests/fixtures/pytorch_cnn.safetensors"))
-        .unwrap();
+    nn_core::io::load_safetensors(
+        &mut net,
+        root.join("tests/fixtures/pytorch_cnn.safetensors"),
+    )
+    .unwrap();
     // In f32, through the blocked (AVX) convolution kernels: f32 rounding in another order
     // than PyTorch's, over sums of up to 784 products.
     let (worst, correct) = worst_difference(|x| {
         let y = net.forward(&SVector::<f32, 784>::from_column_slice(x));
         y.iter().map(|&v| f64::from(v)).collect()
     });
-    assert!(worst < 2e-5, "f32 logits differ from PyTorch's by up to {worst:e}");
+    assert!(
+        worst < 2e-5,
+        "f32 logits differ from PyTorch's by up to {worst:e}"
+    );
     assert!(correct >= 90, "{correct}/100 correct");
     // The same parameters in f64 compute the fixture's f64 logits up to f64 rounding.
     let mut net64 = TorchCnn::<f64>::zeros();
     for i in 0..net.tensor_count() {
         let (from, to) = (net.tensor(i).unwrap(), net64.tensor_mut(i).unwrap());
-        to.iter_mut().zip(from).for_each(|(t, &f)| *t = f64::from(f));
+        to.iter_mut()
+            .zip(from)
+            .for_each(|(t, &f)| *t = f64::from(f));
     }
     let (worst64, _) = worst_difference(|x| {
         let x = SVector::<f64, 784>::from_iterator(x.iter().map(|&v| f64::from(v)));
         net64.forward(&x).iter().copied().collect()
     });
     println!("f32: {worst:e}, f64: {worst64:e}, {correct}/100 correct");
-    assert!(worst64 < 1e-9, "f64 logits differ from PyTorch's by up to {worst64:e}");
+    assert!(
+        worst64 < 1e-9,
+        "f64 logits differ from PyTorch's by up to {worst64:e}"
+    );
 }
 
 network! {

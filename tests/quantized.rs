@@ -7,9 +7,9 @@
 use nn_core::activation::{Activation, Relu};
 use nn_core::data::Mnist;
 use nn_core::io::load_safetensors;
+use nn_core::layer::Op;
 use nn_core::nalgebra::SVector;
 use nn_core::network;
-use nn_core::layer::Op;
 use nn_core::quant::{Calibrator, QConv2d, QDense, QuantizedFile};
 use std::path::Path;
 
@@ -137,7 +137,10 @@ fn float_stages(
     x: &SVector<f32, 784>,
 ) -> (SVector<f32, 1568>, SVector<f32, 784>, SVector<f32, 10>) {
     let a1: SVector<f32, 1568> = op(&net.pool1, &Relu.apply(&op::<_, 784, 6272>(&net.conv1, x)));
-    let a2: SVector<f32, 784> = op(&net.pool2, &Relu.apply(&op::<_, 1568, 3136>(&net.conv2, &a1)));
+    let a2: SVector<f32, 784> = op(
+        &net.pool2,
+        &Relu.apply(&op::<_, 1568, 3136>(&net.conv2, &a1)),
+    );
     let y = net.fc.forward(&a2);
     (a1, a2, y)
 }
@@ -190,7 +193,11 @@ impl QCnn {
 fn int8_cnn_loses_at_most_half_a_point_with_a_quarter_of_the_weight_bytes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut net = TorchCnn::<f32>::zeros();
-    load_safetensors(&mut net, root.join("tests/fixtures/pytorch_cnn.safetensors")).unwrap();
+    load_safetensors(
+        &mut net,
+        root.join("tests/fixtures/pytorch_cnn.safetensors"),
+    )
+    .unwrap();
     let mnist = Mnist::load_normalized(&root.join("data/mnist")).unwrap();
     let q = QCnn::new(&net, mnist.train.pixels().chunks_exact(784).take(2_000));
 
@@ -209,8 +216,14 @@ fn int8_cnn_loses_at_most_half_a_point_with_a_quarter_of_the_weight_bytes() {
     println!("float {float_ok}, int8 {int8_ok} of 10000; worst relative logit error {worst}");
     assert!(float_ok > 9_500, "float {float_ok} of 10000");
     // 0.5 points of 10,000 images are 50 images.
-    assert!(int8_ok + 50 >= float_ok, "float {float_ok}, int8 {int8_ok} of 10000");
-    assert!(worst < 0.1, "int8 logits differ by up to {worst} of the largest");
+    assert!(
+        int8_ok + 50 >= float_ok,
+        "float {float_ok}, int8 {int8_ok} of 10000"
+    );
+    assert!(
+        worst < 0.1,
+        "int8 logits differ by up to {worst} of the largest"
+    );
 
     let float_bytes = 4 * TorchCnn::<f32>::PARAMETERS;
     let int8_bytes = QConv2d::<1, 28, 28, 8, 3, 3, 1, 1, 1, 1, 9>::BYTES
@@ -219,7 +232,10 @@ fn int8_cnn_loses_at_most_half_a_point_with_a_quarter_of_the_weight_bytes() {
     let weights = 8 * 9 + 16 * 72 + 784 * 10;
     assert_eq!(TorchCnn::<f32>::PARAMETERS, weights + 8 + 16 + 10);
     println!("float {float_bytes} bytes, int8 {int8_bytes} bytes");
-    assert!(float_bytes as f64 / int8_bytes as f64 > 3.8, "{float_bytes} vs {int8_bytes}");
+    assert!(
+        float_bytes as f64 / int8_bytes as f64 > 3.8,
+        "{float_bytes} vs {int8_bytes}"
+    );
     assert_eq!(
         std::mem::size_of_val(&*q.conv2.weight) * 4,
         std::mem::size_of_val(&*net.conv2.weight)

@@ -4,7 +4,7 @@
 //! y[f, oh, ow] = b[f] + Σ_{c < C/G, i < kh, j < kw} W[f, c, i, j] · x[g·C/G + c, oh·S + i·D - P, ow·S + j·D - P]
 //! ```
 //!
-//! (`g = f / (F/G)`, `x` zero outside the image; see [`crate::layer::conv2d`]). A safetensors
+//! (`g = f / (F/G)`, `x` zero outside the image; see [`Conv2d`](crate::layer::Conv2d)). A safetensors
 //! file holds PyTorch's weight `(F, C/G, kh, kw)` row-major: filter `f`'s `K = (C/G)·kh·kw`
 //! taps are contiguous, tap `(c, i, j)` at `(c·kh + i)·kw + j`. That is the column-major
 //! `SMatrix<T, K, F>` this layer views in place (column `f` = filter `f`), so nothing is
@@ -106,7 +106,10 @@ impl<
     fn infer(&self, x: &SVector<T, IN>, y: &mut SVector<T, OUT>) {
         const {
             assert!(IN == C * H * W, "conv2d: IN must be C·H·W");
-            assert!(OUT == F * Self::OHW.0 * Self::OHW.1, "conv2d: OUT must be F·OH·OW");
+            assert!(
+                OUT == F * Self::OHW.0 * Self::OHW.1,
+                "conv2d: OUT must be F·OH·OW"
+            );
         };
         let (oh, ow) = Self::OHW;
         let (cg, fg) = (C / G, F / G);
@@ -127,7 +130,8 @@ impl<
                             for j in 0..KW {
                                 let xx = (col * S + j * D).wrapping_sub(P);
                                 if xx < W {
-                                    acc += taps[(c * KH + i) * KW + j] * x[base + (c * H + yy) * W + xx];
+                                    acc += taps[(c * KH + i) * KW + j]
+                                        * x[base + (c * H + yy) * W + xx];
                                 }
                             }
                         }
@@ -153,7 +157,9 @@ mod tests {
         type Conv = Conv2d<f64, 4, 9, 8, 6, 3, 2, 2, 1, 2, 2, 12, true>;
         let mut rng = StdRng::seed_from_u64(6);
         let mut conv = Conv::new(Init::He, &mut rng);
-        conv.bias.iter_mut().for_each(|b| *b = rng.random_range(-1.0..1.0));
+        conv.bias
+            .iter_mut()
+            .for_each(|b| *b = rng.random_range(-1.0..1.0));
         // PyTorch's bytes: weight[f, c, i, j] at f·K + (c·kh + i)·kw + j.
         let mut torch = SMatrix::<f64, 12, 6>::zeros();
         for f in 0..6 {
@@ -165,7 +171,8 @@ mod tests {
                 }
             }
         }
-        let (w, b): (&'static _, &'static _) = (Box::leak(Box::new(torch)), Box::leak(Box::new(*conv.bias)));
+        let (w, b): (&'static _, &'static _) =
+            (Box::leak(Box::new(torch)), Box::leak(Box::new(*conv.bias)));
         let s = StaticConv2d::<f64, 4, 9, 8, 6, 3, 2, 2, 1, 2, 2, 12>::new(w, Some(b));
         let x = SVector::<f64, 288>::from_fn(|_, _| rng.random_range(-1.0..1.0));
         const OUT: usize = Conv::OUT;

@@ -1,7 +1,7 @@
 //! [`QConv2d`]: a 2-D convolution with int8 weights, quantized from a trained [`Conv2d`].
 //!
 //! For `y[f, oh, ow] = b[f] + Σ_{c, i, j} W[f, c, i, j] · x[g·C/G + c, oh·S + i·D - P, ow·S + j·D - P]`
-//! (see [`crate::layer::conv2d`]):
+//! (see [`Conv2d`]):
 //!
 //! - weights, per output channel (filter) `f`: `s_f = max |W[f, ·]| / 127`,
 //!   `q[f, ·] = round(W[f, ·] / s_f) ∈ [-127, 127]`;
@@ -125,7 +125,10 @@ impl<
     ) {
         const {
             assert!(IN == C * H * W, "qconv2d: IN must be C·H·W");
-            assert!(OUT == F * Self::OHW.0 * Self::OHW.1, "qconv2d: OUT must be F·OH·OW");
+            assert!(
+                OUT == F * Self::OHW.0 * Self::OHW.1,
+                "qconv2d: OUT must be F·OH·OW"
+            );
         };
         let mut xq = [0i8; IN];
         for (q, &v) in xq.iter_mut().zip(x.iter()) {
@@ -177,7 +180,9 @@ mod tests {
         type Conv = Conv2d<f32, 4, 9, 8, 6, 3, 2, 2, 1, 2, 2, 12, true>;
         let mut rng = StdRng::seed_from_u64(5);
         let mut conv = Conv::new(Init::He, &mut rng);
-        conv.bias.iter_mut().for_each(|b| *b = rng.random_range(-1.0..1.0));
+        conv.bias
+            .iter_mut()
+            .for_each(|b| *b = rng.random_range(-1.0..1.0));
         let q = QConv2d::quantize(&conv, 1.0 / 127.0);
         for f in 0..6 {
             let max = conv.weight.row(f).amax();

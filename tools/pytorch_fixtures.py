@@ -14,6 +14,8 @@ and the logits are computed in float64 from the float32 weights, so the fixture 
 exact value the Rust f32 network approximates.
 
 Needs: pip install torch safetensors numpy. CI needs none of it: the fixtures are committed.
+PyTorch's CPU sums depend on its thread count, so the trained weights do too: the committed
+CNN fixture is rewritten byte for byte with OMP_NUM_THREADS=1.
 
     python3 tools/pytorch_fixtures.py          # both
     python3 tools/pytorch_fixtures.py cnn      # only the CNN (or: mlp)

@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
-"""Trains a small MLP on MNIST with PyTorch (CPU) and writes the fixtures of
+"""Trains a small MLP and a small CNN on MNIST with PyTorch (CPU) and writes the fixtures of
 tests/pytorch.rs:
 
-- tests/fixtures/pytorch_mlp.safetensors: its state_dict (fc1.weight of shape (out, in), ...),
-  as torch.save would hold it, written with the safetensors package;
-- tests/fixtures/pytorch_mlp_logits.json: the logits of the first 100 test images.
+- tests/fixtures/pytorch_mlp.safetensors: the MLP's state_dict (fc1.weight of shape
+  (out, in), ...), as torch.save would hold it, written with the safetensors package;
+- tests/fixtures/pytorch_mlp_logits.json: its logits on the first 100 test images;
+- tests/fixtures/pytorch_cnn.safetensors: the CNN's state_dict (conv1.weight of shape
+  (F, C, kh, kw), ..., fc.weight of shape (10, 784));
+- tests/fixtures/pytorch_cnn_logits.json: its logits on the first 100 test images.
 
 The images are standardized as nn_core's data reader does ((p / 255 - 0.1307) / 0.3081),
 and the logits are computed in float64 from the float32 weights, so the fixture holds the
 exact value the Rust f32 network approximates.
 
 Needs: pip install torch safetensors numpy. CI needs none of it: the fixtures are committed.
+PyTorch's CPU sums depend on its thread count, so the trained weights do too: the committed
+CNN fixture is rewritten byte for byte with OMP_NUM_THREADS=1.
 
-    python3 tools/pytorch_fixtures.py
+    python3 tools/pytorch_fixtures.py          # both
+    python3 tools/pytorch_fixtures.py cnn      # only the CNN (or: mlp)
 """
 import gzip
 import json
 import pathlib
+import sys
 
 import numpy as np
 import torch
@@ -54,16 +61,30 @@ class Mlp(torch.nn.Module):
         return self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
 
 
-def main():
-    torch.manual_seed(0)
-    x_train = torch.from_numpy(images("train-images-idx3-ubyte.gz"))
-    y_train = torch.from_numpy(labels("train-labels-idx1-ubyte.gz"))
-    x_test = torch.from_numpy(images("t10k-images-idx3-ubyte.gz"))
-    y_test = torch.from_numpy(labels("t10k-labels-idx1-ubyte.gz"))
+class Cnn(torch.nn.Module):
+    """1x28x28 -> conv3x3(8, pad 1), ReLU, maxpool 2 -> conv3x3(16, pad 1), ReLU, maxpool 2
+    -> flatten (C, H, W order) -> linear(10): the network `tests/pytorch.rs` declares."""
 
-    net = Mlp()
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(8, 16, 3, padding=1)
+        self.fc = torch.nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = x.reshape(-1, 1, 28, 28)
+        x = torch.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
+        return self.fc(x.flatten(1))
+
+
+def fixtures(name, make, epochs, data):
+    """Trains `make()` with Adam for `epochs`, writes its state_dict and its f64 logits."""
+    x_train, y_train, x_test, y_test = data
+    torch.manual_seed(0)
+    net = make()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    for epoch in range(3):
+    for epoch in range(epochs):
         order = torch.randperm(len(x_train))
         for i in range(0, len(order), 128):
             idx = order[i : i + 128]
@@ -76,9 +97,9 @@ def main():
         print(f"epoch {epoch + 1}: test accuracy {acc:.4f}")
 
     state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
-    save_file(state, OUT / "pytorch_mlp.safetensors")
+    save_file(state, OUT / f"pytorch_{name}.safetensors")
     with torch.no_grad():
-        net64 = Mlp().double()
+        net64 = make().double()
         net64.load_state_dict({k: v.double() for k, v in state.items()})
         logits = net64(x_test[:100].double()).numpy()
     fixture = {
@@ -86,8 +107,22 @@ def main():
         "labels": y_test[:100].tolist(),
         "logits": [[float(v) for v in row] for row in logits],
     }
-    (OUT / "pytorch_mlp_logits.json").write_text(json.dumps(fixture) + "\n")
-    print(f"result: test_accuracy={acc:.4f} fixtures={OUT}")
+    (OUT / f"pytorch_{name}_logits.json").write_text(json.dumps(fixture) + "\n")
+    print(f"result: {name} test_accuracy={acc:.4f} fixtures={OUT}")
+
+
+def main():
+    which = sys.argv[1:] or ["mlp", "cnn"]
+    data = (
+        torch.from_numpy(images("train-images-idx3-ubyte.gz")),
+        torch.from_numpy(labels("train-labels-idx1-ubyte.gz")),
+        torch.from_numpy(images("t10k-images-idx3-ubyte.gz")),
+        torch.from_numpy(labels("t10k-labels-idx1-ubyte.gz")),
+    )
+    if "mlp" in which:
+        fixtures("mlp", Mlp, 3, data)
+    if "cnn" in which:
+        fixtures("cnn", Cnn, 1, data)
 
 
 if __name__ == "__main__":

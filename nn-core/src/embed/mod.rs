@@ -6,7 +6,9 @@
 //! a safetensors weight of shape `(out, in)` is stored row-major, which is exactly the
 //! column-major `SMatrix<T, IN, OUT>` `Wᵀ`, so a [`StaticDense`] computes
 //! `z_i = b_i + Σ_j (Wᵀ)_{j,i} x_j`, one contiguous column of `Wᵀ` per output. On a
-//! microcontroller the parameters stay in flash; nothing is copied to RAM.
+//! microcontroller the parameters stay in flash; nothing is copied to RAM. A convolution
+//! weight `(F, C/G, kh, kw)` is likewise viewed in place as `SMatrix<T, K, F>`, one filter
+//! per column ([`StaticConv2d`]).
 //!
 //! Every static layer implements [`Infer`] (one sample, no heap), which generated code
 //! drives. Shapes: one sample is `SVector<T, IN> -> SVector<T, OUT>`.
@@ -22,9 +24,11 @@
 //! assert_eq!(y, SVector::from([6.5, 14.5]));
 //! ```
 
+mod conv2d;
 mod dense;
 mod qdense;
 
+pub use conv2d::StaticConv2d;
 pub use dense::StaticDense;
 pub use qdense::StaticQDense;
 

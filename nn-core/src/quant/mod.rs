@@ -1,5 +1,5 @@
-//! int8 post-training quantization of dense layers: symmetric per-channel weight scales,
-//! int8 weights and inputs, int32 accumulation.
+//! int8 post-training quantization of dense and convolution layers: symmetric per-channel
+//! weight scales, int8 weights and inputs, int32 accumulation.
 //!
 //! For a dense layer `z = W x + b` (`W` is `OUT x IN`):
 //!
@@ -16,7 +16,8 @@
 //! Shapes: [`QDense`] holds `Wᵀ` as `SMatrix<i8, IN, OUT>` (column `i` = row `i` of `W`,
 //! contiguous, PyTorch's row-major layout) and maps `SVector<f32, IN> -> SVector<f32, OUT>`
 //! with no heap ([`StaticQDense`](crate::embed::StaticQDense) does the same over embedded
-//! bytes, for microcontrollers).
+//! bytes, for microcontrollers). [`QConv2d`] does the same per filter for a
+//! [`Conv2d`](crate::layer::Conv2d) (see [`conv2d`] for its formula).
 //!
 //! ```
 //! use nn_core::{layer::Dense, nalgebra::SVector, quant::{Calibrator, QDense}};
@@ -29,10 +30,12 @@
 //! assert!((q.forward(&x) - d.forward(&x)).amax() < 0.02);
 //! ```
 
+pub mod conv2d;
 pub(crate) mod dense;
 #[cfg(feature = "std")]
 mod file;
 
+pub use conv2d::QConv2d;
 pub use dense::QDense;
 #[cfg(feature = "std")]
 pub use file::QuantizedFile;

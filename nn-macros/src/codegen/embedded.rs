@@ -1,5 +1,5 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
-//! whose layers view `static` bytes.
+//! whose layers view `static` bytes (dense layers, float or int8, and float `conv2d`).
 //!
 //! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
 //! tensor of the file is checked against them (name, dtype, shape, alignment) and each
@@ -18,7 +18,7 @@ use crate::ir::{Layer, LayerKind, Network, Size, Src};
 use crate::validate::Errors;
 use crate::weights::{dtype_size, shape_text, Header, WeightsAttr};
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 /// One tensor a layer expects: its name suffix (`weight`), shape in PyTorch's order, and
 /// dtype (`None`: the network's float type, F32 or F64).
@@ -46,10 +46,49 @@ fn quantized(l: &Layer, header: &Header) -> bool {
             .is_some_and(|t| t.dtype == "I8")
 }
 
+/// A `conv2d` layer's const arguments, read back from its type
+/// (`Conv2d<T, C, H, W, F, KH, KW, S, P, D, G, K, BIAS>`, all literals): the 11 sizes and
+/// whether it has a bias.
+fn conv_args(ty: &TokenStream) -> Option<([usize; 11], bool)> {
+    let path: syn::TypePath = syn::parse2(ty.clone()).ok()?;
+    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
+    let lits: Vec<&syn::Lit> = args
+        .args
+        .iter()
+        .skip(1)
+        .filter_map(|a| match a {
+            syn::GenericArgument::Const(syn::Expr::Lit(e)) => Some(&e.lit),
+            _ => None,
+        })
+        .collect();
+    let ([sizes @ .., syn::Lit::Bool(bias)], 12) = (&lits[..], lits.len()) else {
+        return None;
+    };
+    let mut out = [0; 11];
+    for (o, l) in out.iter_mut().zip(sizes) {
+        let syn::Lit::Int(n) = l else { return None };
+        *o = n.base10_parse().ok()?;
+    }
+    Some((out, bias.value))
+}
+
 /// The tensors of layer `l`, or `None` when its kind cannot be embedded yet.
 fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
     let (i, o, one) = (&l.inputs, &l.outputs, &Size::Lit(1, l.name.span()));
+    let lit = |n| Size::Lit(n, l.name.span());
     match &l.kind {
+        LayerKind::Op(k) if k.kind == "conv2d" && !quantized => {
+            // PyTorch's `weight` (F, C/G, kh, kw) and `bias` (F).
+            let ([c, _, _, f, kh, kw, _, _, _, g, _], bias) = conv_args(&k.ty)?;
+            let (f, cg, kh, kw) = (lit(f), lit(c / g), lit(kh), lit(kw));
+            let mut t = vec![tensor("weight", &[&f, &cg, &kh, &kw], None)];
+            if bias {
+                t.push(tensor("bias", &[&f], None));
+            }
+            Some(t)
+        }
         LayerKind::Op(k) if k.kind == "dense" && quantized => Some(vec![
             tensor("weight", &[o, i], Some("I8")),
             tensor("weight_scale", &[o], Some("F32")),
@@ -72,6 +111,13 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
     match l.kind_name() {
         "dense" if quantized => quote!(::nn_core::embed::StaticQDense<#i, #o>),
         "dense" => quote!(::nn_core::embed::StaticDense<#t, #i, #o>),
+        "conv2d" => match l.op().and_then(|k| conv_args(&k.ty)) {
+            Some((sizes, _)) => {
+                let sizes = sizes.map(Literal::usize_unsuffixed);
+                quote!(::nn_core::embed::StaticConv2d<#t, #(#sizes),*>)
+            }
+            None => quote!(()),
+        },
         _ => quote!(()),
     }
 }
@@ -85,6 +131,15 @@ fn layer_value(l: &Layer, offsets: &[usize], quantized: bool) -> TokenStream {
     match l.kind_name() {
         "dense" if quantized => quote!(::nn_core::embed::StaticQDense::new(#(#views),*)),
         "dense" => quote!(::nn_core::embed::StaticDense::new(#(#views),*)),
+        "conv2d" => {
+            let mut views = views;
+            let (w, b) = (views.next(), views.next());
+            let b = match b {
+                Some(b) => quote!(::core::option::Option::Some(#b)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(::nn_core::embed::StaticConv2d::new(#w, #b))
+        }
         _ => quote!(()),
     }
 }
@@ -172,6 +227,10 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                     ("weight", [o, i]) if l.kind_name() == "dense" => {
                         format!("\n\nhelp: the file's `{}` is `dense({i} -> {o})`", l.name)
                     }
+                    ("weight", [f, c, kh, kw]) if l.kind_name() == "conv2d" => format!(
+                        "\n\nhelp: the file's `{}` has {f} filters of {kh}x{kw} over {c} input channels (per group)",
+                        l.name
+                    ),
                     _ => String::new(),
                 };
                 errs.push(
@@ -308,7 +367,11 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
         });
     let params = with_params.iter().map(|l| {
         let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
-        quote!((#i) * (#o) + (#o))
+        match l.op().and_then(|k| conv_args(&k.ty)) {
+            Some((g, bias)) => Literal::usize_unsuffixed(g[3] * g[10] + usize::from(bias) * g[3])
+                .into_token_stream(),
+            None => quote!((#i) * (#o) + (#o)),
+        }
     });
 
     // The input is read through its reference; each layer with parameters writes a new

@@ -17,8 +17,8 @@
 //! PyTorch files load as they are.
 //!
 //! Backward: `dℓ/dW = dYᵀ A` and `dℓ/dx = col2im(dY W)` with `A` the sample's im2col matrix,
-//! computed in blocks by [`crate::kernels::conv_forward`] and
-//! [`conv_backward`](crate::kernels::conv_backward), with no heap. A batch runs
+//! computed in blocks by the crate's `kernels::conv_forward` and `kernels::conv_backward`,
+//! with no heap. A batch runs
 //! sample by sample on the same blocked matrix products.
 //!
 //! ```

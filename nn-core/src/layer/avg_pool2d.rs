@@ -15,9 +15,8 @@
 //! assert_eq!(y, SVector::from([3.25, 1.5]));
 //! ```
 
-use super::Layer;
 use crate::kernels::out_size;
-use crate::{init::Init, ParamInfo, Parameters, Scalar};
+use crate::Scalar;
 use core::marker::PhantomData;
 use nalgebra::SVector;
 
@@ -188,48 +187,16 @@ impl<
     }
 }
 
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Layer<T> for AvgPool2d<T, C, H, W, K, S, P>
-{
-    const KIND: &'static str = "avg_pool2d";
-    const TENSORS: usize = 0;
-    const PARAMETERS: usize = 0;
-    fn zeros() -> Self {
-        Self::new()
-    }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Parameters<T> for AvgPool2d<T, C, H, W, K, S, P>
-{
-    fn tensor_count(&self) -> usize {
-        0
-    }
-    fn tensor_info(&self, _: usize) -> Option<ParamInfo> {
-        None
-    }
-    fn tensor(&self, _: usize) -> Option<&[T]> {
-        None
-    }
-    fn tensor_mut(&mut self, _: usize) -> Option<&mut [T]> {
-        None
-    }
-}
+super::no_params::no_parameters!(
+    "avg_pool2d",
+    AvgPool2d<T, C, H, W, K, S, P>,
+    const C,
+    const H,
+    const W,
+    const K,
+    const S,
+    const P
+);
 
 impl<
         T: Scalar,

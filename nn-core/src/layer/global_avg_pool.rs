@@ -14,8 +14,7 @@
 //! assert_eq!(y, SVector::from([2.0, 20.0]));
 //! ```
 
-use super::Layer;
-use crate::{init::Init, ParamInfo, Parameters, Scalar};
+use crate::Scalar;
 use core::marker::PhantomData;
 use nalgebra::SVector;
 
@@ -73,30 +72,7 @@ impl<T: Scalar, const C: usize, const HW: usize> core::fmt::Debug for GlobalAvgP
     }
 }
 
-impl<T: Scalar, const C: usize, const HW: usize> Layer<T> for GlobalAvgPool<T, C, HW> {
-    const KIND: &'static str = "global_avg_pool";
-    const TENSORS: usize = 0;
-    const PARAMETERS: usize = 0;
-    fn zeros() -> Self {
-        Self::new()
-    }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
-}
-
-impl<T: Scalar, const C: usize, const HW: usize> Parameters<T> for GlobalAvgPool<T, C, HW> {
-    fn tensor_count(&self) -> usize {
-        0
-    }
-    fn tensor_info(&self, _: usize) -> Option<ParamInfo> {
-        None
-    }
-    fn tensor(&self, _: usize) -> Option<&[T]> {
-        None
-    }
-    fn tensor_mut(&mut self, _: usize) -> Option<&mut [T]> {
-        None
-    }
-}
+super::no_params::no_parameters!("global_avg_pool", GlobalAvgPool<T, C, HW>, const C, const HW);
 
 impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usize>
     super::Op<T, IN, OUT> for GlobalAvgPool<T, C, HW>

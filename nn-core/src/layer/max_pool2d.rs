@@ -25,9 +25,8 @@
 //! assert_eq!(dx.as_slice(), [0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
 //! ```
 
-use super::Layer;
 use crate::kernels::out_size;
-use crate::{init::Init, ParamInfo, Parameters, Scalar};
+use crate::Scalar;
 use core::marker::PhantomData;
 use nalgebra::SVector;
 
@@ -228,48 +227,16 @@ impl<
     }
 }
 
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Layer<T> for MaxPool2d<T, C, H, W, K, S, P>
-{
-    const KIND: &'static str = "max_pool2d";
-    const TENSORS: usize = 0;
-    const PARAMETERS: usize = 0;
-    fn zeros() -> Self {
-        Self::new()
-    }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Parameters<T> for MaxPool2d<T, C, H, W, K, S, P>
-{
-    fn tensor_count(&self) -> usize {
-        0
-    }
-    fn tensor_info(&self, _: usize) -> Option<ParamInfo> {
-        None
-    }
-    fn tensor(&self, _: usize) -> Option<&[T]> {
-        None
-    }
-    fn tensor_mut(&mut self, _: usize) -> Option<&mut [T]> {
-        None
-    }
-}
+super::no_params::no_parameters!(
+    "max_pool2d",
+    MaxPool2d<T, C, H, W, K, S, P>,
+    const C,
+    const H,
+    const W,
+    const K,
+    const S,
+    const P
+);
 
 impl<
         T: Scalar,

@@ -19,6 +19,7 @@ mod flatten;
 mod global_avg_pool;
 pub mod join;
 mod max_pool2d;
+mod no_params;
 mod op;
 
 pub use avg_pool2d::AvgPool2d;

@@ -128,16 +128,12 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        crate::__private::resize(y, x.ncols());
-        let xs = x.as_slice().chunks_exact(IN);
-        for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
-            Self::forward_one(x, y);
-        }
+        super::per_sample::forward_columns(x, y, Self::forward_one);
     }
 
     fn op_backward_batch(
         &self,
-        _: &crate::Batch<T, IN>,
+        x: &crate::Batch<T, IN>,
         _: &crate::Batch<T, OUT>,
         _: &(),
         dy: &crate::Batch<T, OUT>,
@@ -146,11 +142,7 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
     ) {
         const { Self::sizes::<IN, OUT>() };
         if let Some(dx) = dx {
-            crate::__private::resize(dx, dy.ncols());
-            let dys = dy.as_slice().chunks_exact(OUT);
-            for (dy, dx) in dys.zip(dx.as_mut_slice().chunks_exact_mut(IN)) {
-                Self::backward_one(dy, dx);
-            }
+            super::per_sample::backward_columns(x, dy, dx, |_, dy, dx| Self::backward_one(dy, dx));
         }
     }
 }

@@ -320,11 +320,7 @@ impl<
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        crate::__private::resize(y, x.ncols());
-        let xs = x.as_slice().chunks_exact(IN);
-        for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
-            Self::forward_one(x, y);
-        }
+        super::per_sample::forward_columns(x, y, Self::forward_one);
     }
 
     fn op_backward_batch(
@@ -338,14 +334,7 @@ impl<
     ) {
         const { Self::sizes::<IN, OUT>() };
         if let Some(dx) = dx {
-            crate::__private::resize(dx, x.ncols());
-            let xs = x
-                .as_slice()
-                .chunks_exact(IN)
-                .zip(dy.as_slice().chunks_exact(OUT));
-            for ((x, dy), dx) in xs.zip(dx.as_mut_slice().chunks_exact_mut(IN)) {
-                Self::backward_one(x, dy, dx);
-            }
+            super::per_sample::backward_columns(x, dy, dx, Self::backward_one);
         }
     }
 }

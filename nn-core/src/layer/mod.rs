@@ -21,6 +21,8 @@ pub mod join;
 mod max_pool2d;
 mod no_params;
 mod op;
+#[cfg(feature = "alloc")]
+mod per_sample;
 
 pub use avg_pool2d::AvgPool2d;
 pub use batch_norm2d::BatchNorm2d;

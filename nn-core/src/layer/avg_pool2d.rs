@@ -15,6 +15,7 @@
 //! assert_eq!(y, SVector::from([3.25, 1.5]));
 //! ```
 
+use super::pool_window::pool_window;
 use crate::kernels::out_size;
 use crate::Scalar;
 use core::marker::PhantomData;
@@ -68,18 +69,6 @@ impl<
         assert!(OUT == Self::OUT, "avg_pool2d: OUT must be C·OH·OW");
     }
 
-    /// The window of output `(oh, ow)`: its in-image rows and columns.
-    #[inline]
-    fn window(oh: usize, ow: usize) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
-        let (r0, c0) = (
-            (oh * S) as isize - P as isize,
-            (ow * S) as isize - P as isize,
-        );
-        let clip =
-            |a: isize, n: usize| (a.max(0) as usize)..((a + K as isize).min(n as isize) as usize);
-        (clip(r0, H), clip(c0, W))
-    }
-
     /// One sample's forward.
     fn forward_one(x: &[T], y: &mut [T]) {
         let (oh_n, ow_n) = (Self::OH, Self::OW);
@@ -87,7 +76,7 @@ impl<
             let plane = &x[c * H * W..(c + 1) * H * W];
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
-                    let (rows, cols) = Self::window(oh, ow);
+                    let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
                     let mut sum = T::zero();
                     for r in rows {
                         sum += plane[r * W + cols.clone().start..r * W + cols.end]
@@ -109,7 +98,7 @@ impl<
             let dplane = &mut dx[c * H * W..(c + 1) * H * W];
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
-                    let (rows, cols) = Self::window(oh, ow);
+                    let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
                     let g = dy[(c * oh_n + oh) * ow_n + ow];
                     let _ = plane;
                     let g = g * T::of(1.0 / (K * K) as f64);
@@ -124,50 +113,7 @@ impl<
     }
 }
 
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Default for AvgPool2d<T, C, H, W, K, S, P>
-{
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Clone for AvgPool2d<T, C, H, W, K, S, P>
-{
-    fn clone(&self) -> Self {
-        Self::new()
-    }
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > PartialEq for AvgPool2d<T, C, H, W, K, S, P>
-{
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
+super::no_params::stateless!(AvgPool2d<T, C, H, W, K, S, P>, const C, const H, const W, const K, const S, const P);
 
 impl<
         T: Scalar,

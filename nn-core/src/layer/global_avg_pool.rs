@@ -48,23 +48,7 @@ impl<T: Scalar, const C: usize, const HW: usize> GlobalAvgPool<T, C, HW> {
     }
 }
 
-impl<T: Scalar, const C: usize, const HW: usize> Default for GlobalAvgPool<T, C, HW> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Scalar, const C: usize, const HW: usize> Clone for GlobalAvgPool<T, C, HW> {
-    fn clone(&self) -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Scalar, const C: usize, const HW: usize> PartialEq for GlobalAvgPool<T, C, HW> {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
+super::no_params::stateless!(GlobalAvgPool<T, C, HW>, const C, const HW);
 
 impl<T: Scalar, const C: usize, const HW: usize> core::fmt::Debug for GlobalAvgPool<T, C, HW> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

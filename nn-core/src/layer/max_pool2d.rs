@@ -25,6 +25,7 @@
 //! assert_eq!(dx.as_slice(), [0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
 //! ```
 
+use super::pool_window::pool_window;
 use crate::kernels::out_size;
 use crate::Scalar;
 use core::marker::PhantomData;
@@ -78,18 +79,6 @@ impl<
         assert!(OUT == Self::OUT, "max_pool2d: OUT must be C·OH·OW");
     }
 
-    /// The window of output `(oh, ow)`: its in-image rows and columns.
-    #[inline]
-    fn window(oh: usize, ow: usize) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
-        let (r0, c0) = (
-            (oh * S) as isize - P as isize,
-            (ow * S) as isize - P as isize,
-        );
-        let clip =
-            |a: isize, n: usize| (a.max(0) as usize)..((a + K as isize).min(n as isize) as usize);
-        (clip(r0, H), clip(c0, W))
-    }
-
     /// One sample's forward.
     fn forward_one(x: &[T], y: &mut [T]) {
         let (oh_n, ow_n) = (Self::OH, Self::OW);
@@ -117,7 +106,7 @@ impl<
             let plane = &x[c * H * W..(c + 1) * H * W];
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
-                    let (rows, cols) = Self::window(oh, ow);
+                    let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
                     let at = argmax::<T, W>(plane, rows, cols);
                     y[(c * oh_n + oh) * ow_n + ow] = plane[at];
                 }
@@ -155,7 +144,7 @@ impl<
             let dplane = &mut dx[c * H * W..(c + 1) * H * W];
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
-                    let (rows, cols) = Self::window(oh, ow);
+                    let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
                     let g = dy[(c * oh_n + oh) * ow_n + ow];
                     dplane[argmax::<T, W>(plane, rows, cols)] += g;
                 }
@@ -164,50 +153,7 @@ impl<
     }
 }
 
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Default for MaxPool2d<T, C, H, W, K, S, P>
-{
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Clone for MaxPool2d<T, C, H, W, K, S, P>
-{
-    fn clone(&self) -> Self {
-        Self::new()
-    }
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > PartialEq for MaxPool2d<T, C, H, W, K, S, P>
-{
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
+super::no_params::stateless!(MaxPool2d<T, C, H, W, K, S, P>, const C, const H, const W, const K, const S, const P);
 
 impl<
         T: Scalar,
@@ -286,7 +232,7 @@ impl<
         for c in 0..C {
             for oh in 0..Self::OH {
                 for ow in 0..Self::OW {
-                    let (rows, cols) = Self::window(oh, ow);
+                    let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
                     let at = c * H * W + argmax::<T, W>(&x[c * H * W..(c + 1) * H * W], rows, cols);
                     dy[(c * Self::OH + oh) * Self::OW + ow] = dx[at];
                 }

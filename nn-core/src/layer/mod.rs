@@ -23,6 +23,7 @@ mod no_params;
 mod op;
 #[cfg(feature = "alloc")]
 mod per_sample;
+mod pool_window;
 
 pub use avg_pool2d::AvgPool2d;
 pub use batch_norm2d::BatchNorm2d;

@@ -2,7 +2,9 @@
 //! no tensors, zero parameters, `zeros()` is the default value and `init` does nothing.
 //!
 //! `no_parameters!("kind", Type<T, C, ...>, const C, ...)` writes both impls for
-//! `Type`, generic over `T: Scalar` and the listed `usize` const parameters.
+//! `Type`, generic over `T: Scalar` and the listed `usize` const parameters;
+//! `stateless!(Type<T, C, ...>, const C, ...)` writes `Default`, `Clone` and `PartialEq` for
+//! a layer that holds only `PhantomData<T>`.
 
 /// Implements [`Layer`](super::Layer) (with `KIND = $kind`, no tensors) and a zero-tensor
 /// [`Parameters`](crate::Parameters) for `$ty`, generic over `T: Scalar` and the
@@ -37,3 +39,30 @@ macro_rules! no_parameters {
 }
 
 pub(crate) use no_parameters;
+
+/// Implements `Default`, `Clone` and `PartialEq` for `$ty`, a layer that holds nothing but a
+/// `PhantomData<T>` and has a `const fn new()`: every value is the same value. (Derives would
+/// ask `T: Default`, which scalars need not be.) Generic as [`no_parameters!`].
+macro_rules! stateless {
+    ($ty:ty $(, const $c:ident)* $(,)?) => {
+        impl<T: $crate::Scalar $(, const $c: usize)*> ::core::default::Default for $ty {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl<T: $crate::Scalar $(, const $c: usize)*> ::core::clone::Clone for $ty {
+            fn clone(&self) -> Self {
+                Self::new()
+            }
+        }
+
+        impl<T: $crate::Scalar $(, const $c: usize)*> ::core::cmp::PartialEq for $ty {
+            fn eq(&self, _: &Self) -> bool {
+                true
+            }
+        }
+    };
+}
+
+pub(crate) use stateless;

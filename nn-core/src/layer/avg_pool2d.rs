@@ -16,7 +16,6 @@
 //! ```
 
 use super::pool_window::pool_window;
-use crate::kernels::out_size;
 use crate::Scalar;
 use core::marker::PhantomData;
 use nalgebra::SVector;
@@ -33,6 +32,8 @@ pub struct AvgPool2d<
     const P: usize,
 >(PhantomData<T>);
 
+super::pool_window::pool2d_geometry!("avg_pool2d", AvgPool2d);
+
 impl<
         T: Scalar,
         const C: usize,
@@ -43,32 +44,6 @@ impl<
         const P: usize,
     > AvgPool2d<T, C, H, W, K, S, P>
 {
-    /// Output height, `(H + 2P - K)/S + 1` (floored).
-    pub const OH: usize = out_size(H, K, S, P, 1);
-    /// Output width.
-    pub const OW: usize = out_size(W, K, S, P, 1);
-    /// Values per output sample, `C·OH·OW`.
-    pub const OUT: usize = C * Self::OH * Self::OW;
-
-    /// The layer (it has no parameters).
-    pub const fn new() -> Self {
-        Self(PhantomData)
-    }
-
-    /// Checks, at compile time, the window and the sample sizes.
-    const fn sizes<const IN: usize, const OUT: usize>() {
-        assert!(
-            K > 0 && S > 0 && 2 * P <= K,
-            "avg_pool2d: needs K > 0, S > 0, P <= K/2"
-        );
-        assert!(
-            Self::OH > 0 && Self::OW > 0,
-            "avg_pool2d: the window is larger than the padded input"
-        );
-        assert!(IN == C * H * W, "avg_pool2d: IN must be C·H·W");
-        assert!(OUT == Self::OUT, "avg_pool2d: OUT must be C·OH·OW");
-    }
-
     /// One sample's forward.
     fn forward_one(x: &[T], y: &mut [T]) {
         let (oh_n, ow_n) = (Self::OH, Self::OW);

@@ -151,14 +151,7 @@ fn main() {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
     let mnist = Mnist::load_normalized(&args.data)?;
-    let mnist_cli::Split {
-        x_train,
-        y_train,
-        x_val,
-        y_val,
-        x_test,
-        y_test,
-    } = mnist_cli::split(&mnist)?;
+    let [(x_train, y_train), (x_val, y_val), (x_test, y_test)] = mnist_cli::split(&mnist)?;
 
     let mut net: Mlp = Mlp::new(&mut StdRng::seed_from_u64(args.seed));
     println!("{}", Mlp::<f32>::summary());

@@ -48,14 +48,7 @@ fn main() {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args = mnist_cli::TrainArgs::defaults(6, 64, 1e-3).parse("examples/10_mnist_cnn.rs")?;
     let mnist = Mnist::load_normalized(&args.data)?;
-    let mnist_cli::Split {
-        x_train,
-        y_train,
-        x_val,
-        y_val,
-        x_test,
-        y_test,
-    } = mnist_cli::split(&mnist)?;
+    let [(x_train, y_train), (x_val, y_val), (x_test, y_test)] = mnist_cli::split(&mnist)?;
 
     let mut net: Cnn = Cnn::new(&mut StdRng::seed_from_u64(args.seed));
     println!("{}", Cnn::<f32>::summary());

@@ -7,33 +7,20 @@ use nn_core::data::Mnist;
 use nn_core::{Batch, Error};
 use std::path::PathBuf;
 
-/// Training, validation and test images (784 values each, as columns) with their labels.
-pub struct Split {
-    pub x_train: Batch<f32, 784>,
-    pub y_train: Vec<usize>,
-    pub x_val: Batch<f32, 784>,
-    pub y_val: Vec<usize>,
-    pub x_test: Batch<f32, 784>,
-    pub y_test: Vec<usize>,
-}
+/// Images (784 values each, as columns) with their labels.
+pub type Labelled = (Batch<f32, 784>, Vec<usize>);
 
-/// Splits `mnist`: the last 5,000 training images validate, the rest train; all of the test
-/// images test.
-pub fn split(mnist: &Mnist) -> Result<Split, Error> {
+/// Splits `mnist` into `[training, validation, test]` images with their labels: the last
+/// 5,000 training images validate, the rest train; all of the test images test.
+pub fn split(mnist: &Mnist) -> Result<[Labelled; 3], Error> {
     let all: Vec<usize> = (0..mnist.train.len()).collect();
     let (train_idx, val_idx) = all.split_at(mnist.train.len().saturating_sub(5000));
-    let (x_train, y_train) = mnist.train.batch(train_idx)?;
-    let (x_val, y_val) = mnist.train.batch(val_idx)?;
     let test_idx: Vec<usize> = (0..mnist.test.len()).collect();
-    let (x_test, y_test) = mnist.test.batch(&test_idx)?;
-    Ok(Split {
-        x_train,
-        y_train,
-        x_val,
-        y_val,
-        x_test,
-        y_test,
-    })
+    Ok([
+        mnist.train.batch(train_idx)?,
+        mnist.train.batch(val_idx)?,
+        mnist.test.batch(&test_idx)?,
+    ])
 }
 
 /// The flags of a mini-batch training example.

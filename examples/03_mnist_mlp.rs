@@ -20,6 +20,8 @@
 //! weights, PyTorch names; embed them with `#[weights = "..."]`).
 //! Rprop and L-BFGS are full-batch methods: they train on a 5,000-image subset.
 
+#[path = "support/mnist_cli.rs"]
+mod mnist_cli;
 #[path = "support/plot.rs"]
 mod plot;
 
@@ -149,11 +151,7 @@ fn main() {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
     let mnist = Mnist::load_normalized(&args.data)?;
-    let all: Vec<usize> = (0..mnist.train.len()).collect();
-    let (train_idx, val_idx) = all.split_at(mnist.train.len().saturating_sub(5000));
-    let (x_train, y_train) = mnist.train.batch(train_idx)?;
-    let (x_val, y_val) = mnist.train.batch(val_idx)?;
-    let (x_test, y_test) = test_set(&mnist.test)?;
+    let [(x_train, y_train), (x_val, y_val), (x_test, y_test)] = mnist_cli::split(&mnist)?;
 
     let mut net: Mlp = Mlp::new(&mut StdRng::seed_from_u64(args.seed));
     println!("{}", Mlp::<f32>::summary());
@@ -226,11 +224,6 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         args.epochs
     );
     Ok(())
-}
-
-fn test_set(set: &MnistSet) -> Result<(Batch<f32, 784>, Vec<usize>), Error> {
-    let idx: Vec<usize> = (0..set.len()).collect();
-    set.batch(&idx)
 }
 
 /// Rprop or L-BFGS on the full batch of the first 5,000 training images: one step per

@@ -14,13 +14,14 @@
 //! Flags: `--data DIR` (MNIST's IDX files; default: the copy in this repository),
 //! `--epochs N`, `--seed N`, `--batch-size N`, `--lr X`.
 
+#[path = "support/mnist_cli.rs"]
+mod mnist_cli;
 use nn_core::data::Mnist;
 use nn_core::loss::CrossEntropy;
 use nn_core::network;
 use nn_core::optim::Adam;
 use nn_core::train::{evaluate, Control, Data, EpochStats, Fit};
 use rand::{rngs::StdRng, SeedableRng};
-use std::path::PathBuf;
 
 network! {
     /// ResNet in miniature; `summary()` prints every C x H x W.
@@ -48,48 +49,6 @@ network! {
     }
 }
 
-struct Args {
-    data: PathBuf,
-    epochs: usize,
-    seed: u64,
-    batch_size: usize,
-    lr: f64,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
-        epochs: 3,
-        seed: 1,
-        batch_size: 64,
-        lr: 2e-3,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("`{flag}` needs a value"));
-        let num = |v: String| {
-            v.parse::<f64>()
-                .map_err(|_| format!("`{flag}` expects a number, found `{v}`"))
-        };
-        match flag.as_str() {
-            "--data" => a.data = PathBuf::from(value()?),
-            "--epochs" => a.epochs = num(value()?)? as usize,
-            "--seed" => a.seed = num(value()?)? as u64,
-            "--batch-size" => a.batch_size = num(value()?)? as usize,
-            "--lr" => a.lr = num(value()?)?,
-            "--help" | "-h" => {
-                return Err(String::from("see the header of examples/11_resnet_mini.rs"))
-            }
-            other => {
-                return Err(format!(
-                "unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size or --lr"
-            ))
-            }
-        }
-    }
-    Ok(a)
-}
-
 fn main() {
     if let Err(e) = run() {
         eprintln!("error: {e}");
@@ -98,14 +57,9 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse_args()?;
+    let args = mnist_cli::TrainArgs::defaults(3, 64, 2e-3).parse("examples/11_resnet_mini.rs")?;
     let mnist = Mnist::load_normalized(&args.data)?;
-    let all: Vec<usize> = (0..mnist.train.len()).collect();
-    let (train_idx, val_idx) = all.split_at(mnist.train.len().saturating_sub(5000));
-    let (x_train, y_train) = mnist.train.batch(train_idx)?;
-    let (x_val, y_val) = mnist.train.batch(val_idx)?;
-    let test_idx: Vec<usize> = (0..mnist.test.len()).collect();
-    let (x_test, y_test) = mnist.test.batch(&test_idx)?;
+    let [(x_train, y_train), (x_val, y_val), (x_test, y_test)] = mnist_cli::split(&mnist)?;
 
     let mut net: ResNetMini = ResNetMini::new(&mut StdRng::seed_from_u64(args.seed));
     println!("{}", ResNetMini::<f32>::summary());

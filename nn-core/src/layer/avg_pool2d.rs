@@ -15,9 +15,8 @@
 //! assert_eq!(y, SVector::from([3.25, 1.5]));
 //! ```
 
-use super::Layer;
-use crate::kernels::out_size;
-use crate::{init::Init, ParamInfo, Parameters, Scalar};
+use super::pool_window::pool_window;
+use crate::Scalar;
 use core::marker::PhantomData;
 use nalgebra::SVector;
 
@@ -33,6 +32,8 @@ pub struct AvgPool2d<
     const P: usize,
 >(PhantomData<T>);
 
+super::pool_window::pool2d_geometry!("avg_pool2d", AvgPool2d);
+
 impl<
         T: Scalar,
         const C: usize,
@@ -43,44 +44,6 @@ impl<
         const P: usize,
     > AvgPool2d<T, C, H, W, K, S, P>
 {
-    /// Output height, `(H + 2P - K)/S + 1` (floored).
-    pub const OH: usize = out_size(H, K, S, P, 1);
-    /// Output width.
-    pub const OW: usize = out_size(W, K, S, P, 1);
-    /// Values per output sample, `C·OH·OW`.
-    pub const OUT: usize = C * Self::OH * Self::OW;
-
-    /// The layer (it has no parameters).
-    pub const fn new() -> Self {
-        Self(PhantomData)
-    }
-
-    /// Checks, at compile time, the window and the sample sizes.
-    const fn sizes<const IN: usize, const OUT: usize>() {
-        assert!(
-            K > 0 && S > 0 && 2 * P <= K,
-            "avg_pool2d: needs K > 0, S > 0, P <= K/2"
-        );
-        assert!(
-            Self::OH > 0 && Self::OW > 0,
-            "avg_pool2d: the window is larger than the padded input"
-        );
-        assert!(IN == C * H * W, "avg_pool2d: IN must be C·H·W");
-        assert!(OUT == Self::OUT, "avg_pool2d: OUT must be C·OH·OW");
-    }
-
-    /// The window of output `(oh, ow)`: its in-image rows and columns.
-    #[inline]
-    fn window(oh: usize, ow: usize) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
-        let (r0, c0) = (
-            (oh * S) as isize - P as isize,
-            (ow * S) as isize - P as isize,
-        );
-        let clip =
-            |a: isize, n: usize| (a.max(0) as usize)..((a + K as isize).min(n as isize) as usize);
-        (clip(r0, H), clip(c0, W))
-    }
-
     /// One sample's forward.
     fn forward_one(x: &[T], y: &mut [T]) {
         let (oh_n, ow_n) = (Self::OH, Self::OW);
@@ -88,7 +51,7 @@ impl<
             let plane = &x[c * H * W..(c + 1) * H * W];
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
-                    let (rows, cols) = Self::window(oh, ow);
+                    let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
                     let mut sum = T::zero();
                     for r in rows {
                         sum += plane[r * W + cols.clone().start..r * W + cols.end]
@@ -110,7 +73,7 @@ impl<
             let dplane = &mut dx[c * H * W..(c + 1) * H * W];
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
-                    let (rows, cols) = Self::window(oh, ow);
+                    let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
                     let g = dy[(c * oh_n + oh) * ow_n + ow];
                     let _ = plane;
                     let g = g * T::of(1.0 / (K * K) as f64);
@@ -125,50 +88,7 @@ impl<
     }
 }
 
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Default for AvgPool2d<T, C, H, W, K, S, P>
-{
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Clone for AvgPool2d<T, C, H, W, K, S, P>
-{
-    fn clone(&self) -> Self {
-        Self::new()
-    }
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > PartialEq for AvgPool2d<T, C, H, W, K, S, P>
-{
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
+super::no_params::stateless!(AvgPool2d<T, C, H, W, K, S, P>, const C, const H, const W, const K, const S, const P);
 
 impl<
         T: Scalar,
@@ -188,48 +108,16 @@ impl<
     }
 }
 
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Layer<T> for AvgPool2d<T, C, H, W, K, S, P>
-{
-    const KIND: &'static str = "avg_pool2d";
-    const TENSORS: usize = 0;
-    const PARAMETERS: usize = 0;
-    fn zeros() -> Self {
-        Self::new()
-    }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
-}
-
-impl<
-        T: Scalar,
-        const C: usize,
-        const H: usize,
-        const W: usize,
-        const K: usize,
-        const S: usize,
-        const P: usize,
-    > Parameters<T> for AvgPool2d<T, C, H, W, K, S, P>
-{
-    fn tensor_count(&self) -> usize {
-        0
-    }
-    fn tensor_info(&self, _: usize) -> Option<ParamInfo> {
-        None
-    }
-    fn tensor(&self, _: usize) -> Option<&[T]> {
-        None
-    }
-    fn tensor_mut(&mut self, _: usize) -> Option<&mut [T]> {
-        None
-    }
-}
+super::no_params::no_parameters!(
+    "avg_pool2d",
+    AvgPool2d<T, C, H, W, K, S, P>,
+    const C,
+    const H,
+    const W,
+    const K,
+    const S,
+    const P
+);
 
 impl<
         T: Scalar,
@@ -305,11 +193,7 @@ impl<
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        crate::__private::resize(y, x.ncols());
-        let xs = x.as_slice().chunks_exact(IN);
-        for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
-            Self::forward_one(x, y);
-        }
+        super::per_sample::forward_columns(x, y, Self::forward_one);
     }
 
     fn op_backward_batch(
@@ -323,14 +207,7 @@ impl<
     ) {
         const { Self::sizes::<IN, OUT>() };
         if let Some(dx) = dx {
-            crate::__private::resize(dx, x.ncols());
-            let xs = x
-                .as_slice()
-                .chunks_exact(IN)
-                .zip(dy.as_slice().chunks_exact(OUT));
-            for ((x, dy), dx) in xs.zip(dx.as_mut_slice().chunks_exact_mut(IN)) {
-                Self::backward_one(x, dy, dx);
-            }
+            super::per_sample::backward_columns(x, dy, dx, Self::backward_one);
         }
     }
 }

@@ -373,10 +373,7 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
         if !train || n == 0 {
             cache.mean.copy_from_slice(self.running_mean.as_slice());
             cache.var.copy_from_slice(self.running_var.as_slice());
-            let xs = x.as_slice().chunks_exact(IN);
-            for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
-                self.forward_one(x, y);
-            }
+            super::per_sample::forward_columns(x, y, |x, y| self.forward_one(x, y));
             return;
         }
         let count = T::of(cache.count as f64);

@@ -334,12 +334,8 @@ impl<
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        crate::__private::resize(y, x.ncols());
         let (w, b) = (self.weight.as_slice(), self.bias_slice());
-        let xs = x.as_slice().chunks_exact(IN);
-        for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
-            conv_forward(&Self::GEOMETRY, w, b, x, y);
-        }
+        super::per_sample::forward_columns(x, y, |x, y| conv_forward(&Self::GEOMETRY, w, b, x, y));
     }
 
     fn op_backward_batch(

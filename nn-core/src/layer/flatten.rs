@@ -12,38 +12,15 @@
 //! assert_eq!(x, y);
 //! ```
 
-use super::{Layer, Op};
-use crate::{init::Init, ParamInfo, Parameters, Scalar};
+use super::Op;
+use crate::Scalar;
 use nalgebra::SVector;
 
 /// The flatten layer: no parameters, values unchanged.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flatten;
 
-impl<T: Scalar> Layer<T> for Flatten {
-    const KIND: &'static str = "flatten";
-    const TENSORS: usize = 0;
-    const PARAMETERS: usize = 0;
-    fn zeros() -> Self {
-        Flatten
-    }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
-}
-
-impl<T: Scalar> Parameters<T> for Flatten {
-    fn tensor_count(&self) -> usize {
-        0
-    }
-    fn tensor_info(&self, _: usize) -> Option<ParamInfo> {
-        None
-    }
-    fn tensor(&self, _: usize) -> Option<&[T]> {
-        None
-    }
-    fn tensor_mut(&mut self, _: usize) -> Option<&mut [T]> {
-        None
-    }
-}
+super::no_params::no_parameters!("flatten", Flatten);
 
 impl<T: Scalar, const N: usize> Op<T, N, N> for Flatten {
     type Cache = ();

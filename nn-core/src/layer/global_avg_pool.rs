@@ -14,8 +14,7 @@
 //! assert_eq!(y, SVector::from([2.0, 20.0]));
 //! ```
 
-use super::Layer;
-use crate::{init::Init, ParamInfo, Parameters, Scalar};
+use crate::Scalar;
 use core::marker::PhantomData;
 use nalgebra::SVector;
 
@@ -49,23 +48,7 @@ impl<T: Scalar, const C: usize, const HW: usize> GlobalAvgPool<T, C, HW> {
     }
 }
 
-impl<T: Scalar, const C: usize, const HW: usize> Default for GlobalAvgPool<T, C, HW> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Scalar, const C: usize, const HW: usize> Clone for GlobalAvgPool<T, C, HW> {
-    fn clone(&self) -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Scalar, const C: usize, const HW: usize> PartialEq for GlobalAvgPool<T, C, HW> {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
+super::no_params::stateless!(GlobalAvgPool<T, C, HW>, const C, const HW);
 
 impl<T: Scalar, const C: usize, const HW: usize> core::fmt::Debug for GlobalAvgPool<T, C, HW> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -73,30 +56,7 @@ impl<T: Scalar, const C: usize, const HW: usize> core::fmt::Debug for GlobalAvgP
     }
 }
 
-impl<T: Scalar, const C: usize, const HW: usize> Layer<T> for GlobalAvgPool<T, C, HW> {
-    const KIND: &'static str = "global_avg_pool";
-    const TENSORS: usize = 0;
-    const PARAMETERS: usize = 0;
-    fn zeros() -> Self {
-        Self::new()
-    }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
-}
-
-impl<T: Scalar, const C: usize, const HW: usize> Parameters<T> for GlobalAvgPool<T, C, HW> {
-    fn tensor_count(&self) -> usize {
-        0
-    }
-    fn tensor_info(&self, _: usize) -> Option<ParamInfo> {
-        None
-    }
-    fn tensor(&self, _: usize) -> Option<&[T]> {
-        None
-    }
-    fn tensor_mut(&mut self, _: usize) -> Option<&mut [T]> {
-        None
-    }
-}
+super::no_params::no_parameters!("global_avg_pool", GlobalAvgPool<T, C, HW>, const C, const HW);
 
 impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usize>
     super::Op<T, IN, OUT> for GlobalAvgPool<T, C, HW>
@@ -152,16 +112,12 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        crate::__private::resize(y, x.ncols());
-        let xs = x.as_slice().chunks_exact(IN);
-        for (x, y) in xs.zip(y.as_mut_slice().chunks_exact_mut(OUT)) {
-            Self::forward_one(x, y);
-        }
+        super::per_sample::forward_columns(x, y, Self::forward_one);
     }
 
     fn op_backward_batch(
         &self,
-        _: &crate::Batch<T, IN>,
+        x: &crate::Batch<T, IN>,
         _: &crate::Batch<T, OUT>,
         _: &(),
         dy: &crate::Batch<T, OUT>,
@@ -170,11 +126,7 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
     ) {
         const { Self::sizes::<IN, OUT>() };
         if let Some(dx) = dx {
-            crate::__private::resize(dx, dy.ncols());
-            let dys = dy.as_slice().chunks_exact(OUT);
-            for (dy, dx) in dys.zip(dx.as_mut_slice().chunks_exact_mut(IN)) {
-                Self::backward_one(dy, dx);
-            }
+            super::per_sample::backward_columns(x, dy, dx, |_, dy, dx| Self::backward_one(dy, dx));
         }
     }
 }

@@ -19,7 +19,11 @@ mod flatten;
 pub mod global_avg_pool;
 pub mod join;
 pub mod max_pool2d;
+mod no_params;
 mod op;
+#[cfg(feature = "alloc")]
+mod per_sample;
+mod pool_window;
 
 pub use avg_pool2d::AvgPool2d;
 pub use batch_norm2d::BatchNorm2d;

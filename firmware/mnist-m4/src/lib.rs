@@ -1,6 +1,6 @@
-//! What both firmware binaries share: counting instructions with SysTick, measuring the peak
-//! stack, printing a network's outputs exactly (as the bits of each `f32`), a panic handler
-//! that exits QEMU with a failure.
+//! What the firmware binaries share: the MNIST digits and the loop that classifies them,
+//! counting instructions with SysTick, measuring the peak stack, printing a network's outputs
+//! exactly (as the bits of each `f32`), a panic handler that exits QEMU with a failure.
 //!
 //! Instructions: under `qemu-system-arm -icount shift=0` every instruction takes 1 ns of
 //! virtual time, and SysTick counts the 25 MHz system clock of the MPS2 board, so one tick is
@@ -145,4 +145,49 @@ pub fn exit(ok: bool) -> ! {
 fn panic(info: &core::panic::PanicInfo) -> ! {
     println(format_args!("panic: {info}"));
     exit(false)
+}
+
+/// The first 20 MNIST test images: a label byte, then 784 pixels, each.
+pub static DIGITS: &[u8; 20 * 785] = include_bytes!("../test-digits.bin");
+
+/// The index of the largest value (the first one on ties).
+pub fn argmax(v: &[f32]) -> usize {
+    (0..v.len()).fold(0, |best, i| if v[i] > v[best] { i } else { best })
+}
+
+/// What both MNIST binaries run: classifies [`DIGITS`] with `forward`, prints each prediction
+/// and its logits (lines starting with `prefix`, compared with the host's by
+/// `firmware/run-qemu.sh`), then the instructions per inference and the memory used, and
+/// exits QEMU with success when at least 18 of the 20 digits are right.
+pub fn classify_digits(
+    prefix: &str,
+    forward: impl Fn(&nn_core::nalgebra::SVector<f32, 784>) -> nn_core::nalgebra::SVector<f32, 10>,
+) -> ! {
+    let Some(p) = cortex_m::Peripherals::take() else {
+        exit(false)
+    };
+    paint_stack();
+    let timer = Timer::new(p.SYST);
+    let per_tick = timer.calibrate();
+    let (mut correct, mut ticks) = (0, 0u32);
+    for (i, d) in DIGITS.chunks_exact(785).enumerate() {
+        let x = nn_core::nalgebra::SVector::<f32, 784>::from_fn(|j, _| pixel(d[1 + j]));
+        let x = core::hint::black_box(x);
+        let (y, t) = timer.ticks(|| forward(&x));
+        ticks += t;
+        let prediction = argmax(y.as_slice());
+        correct += usize::from(prediction == usize::from(d[0]));
+        println(format_args!(
+            "{prefix} {i}: label {} prediction {prediction} logits {}",
+            d[0],
+            Bits(y.as_slice())
+        ));
+    }
+    let instructions = ticks as f32 * per_tick / 20.0;
+    println(format_args!(
+        "result: correct={correct}/20 instructions_per_inference={instructions:.0} instructions_per_tick={per_tick:.2} stack_peak_bytes={} static_ram_bytes={}",
+        stack_peak(),
+        static_ram()
+    ));
+    exit(correct >= 18)
 }

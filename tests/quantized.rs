@@ -1,8 +1,9 @@
 //! int8 post-training quantization of the MNIST classifiers (an MLP, and a CNN trained in
 //! PyTorch): at most 0.5 points of test accuracy lost, a quarter of the bytes, and the
-//! embedded int8 network computes what `QDense` computes.
+//! embedded int8 networks compute what `QDense` and `QConv2d` compute.
 //!
-//! The int8 file comes from `cargo run --release --example quantize_mnist`.
+//! The int8 files come from `cargo run --release --example quantize_mnist -- --out-dir
+//! tests/fixtures`.
 
 use nn_core::activation::{Activation, Relu};
 use nn_core::data::Mnist;
@@ -112,6 +113,21 @@ network! {
     }
 }
 
+network! {
+    /// The same declaration over the int8 file `quantize_mnist` writes: `StaticQConv2d` and
+    /// `StaticQDense` layers.
+    #[weights = "tests/fixtures/pytorch_cnn_q8.safetensors"]
+    struct TorchCnnQ8 {
+        input: [1, 28, 28],
+        conv1: conv2d(8, 3, relu, pad = 1),
+        pool1: max_pool2d(2),
+        conv2: conv2d(16, 3, relu, pad = 1),
+        pool2: max_pool2d(2),
+        flat: flatten,
+        fc: dense(10),
+    }
+}
+
 /// One sample through a layer's `Op` interface, into `y`.
 fn op_into<L: Op<f32, I, O>, const I: usize, const O: usize>(
     layer: &L,
@@ -200,6 +216,18 @@ fn int8_cnn_loses_at_most_half_a_point_with_a_quarter_of_the_weight_bytes() {
     .unwrap();
     let mnist = Mnist::load_normalized(&root.join("data/mnist")).unwrap();
     let q = QCnn::new(&net, mnist.train.pixels().chunks_exact(784).take(2_000));
+    let bytes = QuantizedFile::new()
+        .conv2d("conv1", &q.conv1)
+        .conv2d("conv2", &q.conv2)
+        .dense("fc", &q.fc)
+        .to_bytes()
+        .unwrap();
+    let committed = std::fs::read(root.join("tests/fixtures/pytorch_cnn_q8.safetensors")).unwrap();
+    assert!(
+        bytes == committed,
+        "the committed int8 CNN is not this quantization; rerun `quantize_mnist --out-dir tests/fixtures`"
+    );
+    let embedded = TorchCnnQ8::new();
 
     let (mut z1, mut z2) = (Box::new(SVector::zeros()), Box::new(SVector::zeros()));
     let (mut float_ok, mut int8_ok, mut worst) = (0, 0, 0f32);
@@ -209,6 +237,7 @@ fn int8_cnn_loses_at_most_half_a_point_with_a_quarter_of_the_weight_bytes() {
         let (_, _, y) = float_stages(&net, &x);
         assert_eq!(y, net.forward(&x));
         let yq = q.forward(&net, &x, &mut z1, &mut z2);
+        assert_eq!(embedded.forward(&x), yq, "the embedded int8 CNN differs");
         worst = worst.max((y - yq).amax() / y.amax().max(1.0));
         float_ok += usize::from(argmax(y.as_slice()) == label as usize);
         int8_ok += usize::from(argmax(yq.as_slice()) == label as usize);

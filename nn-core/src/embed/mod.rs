@@ -8,7 +8,8 @@
 //! `z_i = b_i + Σ_j (Wᵀ)_{j,i} x_j`, one contiguous column of `Wᵀ` per output. On a
 //! microcontroller the parameters stay in flash; nothing is copied to RAM. A convolution
 //! weight `(F, C/G, kh, kw)` is likewise viewed in place as `SMatrix<T, K, F>`, one filter
-//! per column ([`StaticConv2d`]).
+//! per column ([`StaticConv2d`]). int8 layers from [`crate::quant`] are embedded the same way
+//! ([`StaticQDense`], [`StaticQConv2d`]).
 //!
 //! Every static layer implements [`Infer`] (one sample, no heap), which generated code
 //! drives. Shapes: one sample is `SVector<T, IN> -> SVector<T, OUT>`.
@@ -26,10 +27,12 @@
 
 mod conv2d;
 mod dense;
+mod qconv2d;
 mod qdense;
 
 pub use conv2d::StaticConv2d;
 pub use dense::StaticDense;
+pub use qconv2d::StaticQConv2d;
 pub use qdense::StaticQDense;
 
 use crate::Scalar;

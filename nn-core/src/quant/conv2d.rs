@@ -11,9 +11,15 @@
 //!   `i32` (exact while `127²·K < 2³¹`, i.e. `K < 133,000`).
 //!
 //! Shapes: one sample is `C x H x W` in and `F x OH x OW` out, flat in (C, H, W) order, as
-//! [`Conv2d`]. The weights are `SMatrix<i8, K, F>`: column `f` holds filter `f`'s `K` taps
-//! contiguously, tap `(c, i, j)` at row `c + (C/G)·(i + kh·j)` (the column order of
-//! `Conv2d`'s weight). One byte per weight instead of four, plus one scale per filter.
+//! [`Conv2d`]. The weights are `SMatrix<i8, K, F>` in PyTorch's layout: column `f` holds
+//! filter `f`'s `K = (C/G)·kh·kw` taps contiguously, tap `(c, i, j)` at row `(c·kh + i)·kw + j`,
+//! so a [`QuantizedFile`](super::QuantizedFile) writes the column-major bytes as they are and
+//! [`StaticQConv2d`](crate::embed::StaticQConv2d) views them in place. One byte per weight
+//! instead of four, plus one scale per filter.
+//!
+//! The forward gathers each output pixel's `K` quantized inputs once (zero in the padding)
+//! and takes one [`dot_i8`] per filter over them: the products of a filter are contiguous on
+//! both sides, which is what the ARM DSP kernel (feature `arm-dsp`) and vectorizers want.
 //!
 //! ```
 //! use nn_core::{layer::Conv2d, nalgebra::SVector, quant::QConv2d};
@@ -31,7 +37,7 @@
 //! assert!((y[16 + 10] + 0.5 * 5.0 / 16.0).abs() < 0.01);
 //! ```
 
-use super::{quantize, scale_for};
+use super::{dot_i8, quantize, scale_for};
 use crate::layer::Conv2d;
 use crate::Param;
 use nalgebra::{SMatrix, SVector};
@@ -51,12 +57,16 @@ pub struct QConv2d<
     const G: usize,
     const K: usize,
 > {
-    /// The quantized taps, `K x F`: column `f` is filter `f`.
+    /// The quantized taps, `K x F`: column `f` is filter `f`, tap `(c, i, j)` at row
+    /// `(c·kh + i)·kw + j` (PyTorch's layout).
     pub weight: Param<SMatrix<i8, K, F>>,
     /// `s_f`, each filter's weight scale.
     pub weight_scale: Param<SVector<f32, F>>,
     /// `b`, in `f32` (zero for a layer without bias).
     pub bias: Param<SVector<f32, F>>,
+    /// Whether the float layer had a bias (a [`QuantizedFile`](super::QuantizedFile) then
+    /// writes one).
+    pub has_bias: bool,
     /// `a`, the input's scale.
     pub input_scale: f32,
 }
@@ -75,12 +85,6 @@ impl<
         const K: usize,
     > QConv2d<C, H, W, F, KH, KW, S, P, D, G, K>
 {
-    /// Output height and width.
-    const OHW: (usize, usize) = {
-        let g = Conv2d::<f32, C, H, W, F, KH, KW, S, P, D, G, K, true>::GEOMETRY;
-        (g.oh(), g.ow())
-    };
-
     /// Bytes the parameters take: one per weight, four per scale and bias, four for `a`.
     pub const BYTES: usize = K * F + 8 * F + 4;
 
@@ -94,6 +98,7 @@ impl<
             weight: Param::zeroed(),
             weight_scale: Param::zeroed(),
             bias: Param::zeroed(),
+            has_bias: BIAS,
             input_scale: if input_scale > 0.0 && input_scale.is_finite() {
                 input_scale
             } else {
@@ -103,19 +108,27 @@ impl<
         if BIAS {
             q.bias.copy_from(&*conv.bias);
         }
+        let cg = C / G;
         for f in 0..F {
             let row = conv.weight.row(f);
             let s = scale_for(row.iter().fold(0f32, |m, w| m.max(w.abs())));
             q.weight_scale[f] = s;
-            for (k, &w) in row.iter().enumerate() {
-                q.weight[(k, f)] = quantize(w, s);
+            // `Conv2d` keeps tap (c, i, j) at column c + (C/G)·(i + kh·j).
+            for c in 0..cg {
+                for i in 0..KH {
+                    for j in 0..KW {
+                        q.weight[((c * KH + i) * KW + j, f)] =
+                            quantize(row[c + cg * (i + KH * j)], s);
+                    }
+                }
             }
         }
         q
     }
 
     /// The convolution of one `C x H x W` sample into `y` (`F x OH x OW`), in int8 with
-    /// int32 accumulation; no heap (the quantized input lives on the stack).
+    /// int32 accumulation; no heap (the quantized input and one pixel's taps live on the
+    /// stack).
     ///
     /// `IN` must be `C·H·W` and `OUT` `F·OH·OW` (checked at compile time).
     pub fn forward<const IN: usize, const OUT: usize>(
@@ -123,44 +136,79 @@ impl<
         x: &SVector<f32, IN>,
         y: &mut SVector<f32, OUT>,
     ) {
-        const {
-            assert!(IN == C * H * W, "qconv2d: IN must be C·H·W");
-            assert!(
-                OUT == F * Self::OHW.0 * Self::OHW.1,
-                "qconv2d: OUT must be F·OH·OW"
-            );
-        };
-        let mut xq = [0i8; IN];
-        for (q, &v) in xq.iter_mut().zip(x.iter()) {
-            *q = quantize(v, self.input_scale);
-        }
-        let (oh, ow) = Self::OHW;
-        let (cg, fg) = (C / G, F / G);
-        for f in 0..F {
-            let taps = self.weight.column(f);
-            let base = (f / fg) * cg * H * W;
-            let scale = self.weight_scale[f] * self.input_scale;
-            for r in 0..oh {
-                for col in 0..ow {
-                    let mut acc = 0i32;
-                    for j in 0..KW {
-                        let xx = (col * S + j * D).wrapping_sub(P);
-                        if xx >= W {
-                            continue; // padding (or below 0, wrapped): zero
-                        }
-                        for i in 0..KH {
-                            let yy = (r * S + i * D).wrapping_sub(P);
-                            if yy >= H {
-                                continue;
-                            }
-                            let t = cg * (i + KH * j);
-                            for c in 0..cg {
-                                let v = xq[base + (c * H + yy) * W + xx];
-                                acc += i32::from(taps[t + c]) * i32::from(v);
-                            }
+        forward::<C, H, W, F, KH, KW, S, P, D, G, K, IN, OUT>(
+            &self.weight,
+            &self.weight_scale,
+            self.has_bias.then_some(&*self.bias),
+            self.input_scale,
+            x,
+            y,
+        );
+    }
+}
+
+/// The quantized convolution over borrowed parameters (shared with the static layer):
+/// quantizes `x`, then per output pixel gathers the `K` taps' inputs and takes one [`dot_i8`]
+/// per filter of the pixel's group.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn forward<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const F: usize,
+    const KH: usize,
+    const KW: usize,
+    const S: usize,
+    const P: usize,
+    const D: usize,
+    const G: usize,
+    const K: usize,
+    const IN: usize,
+    const OUT: usize,
+>(
+    weight: &SMatrix<i8, K, F>,
+    weight_scale: &SVector<f32, F>,
+    bias: Option<&SVector<f32, F>>,
+    input_scale: f32,
+    x: &SVector<f32, IN>,
+    y: &mut SVector<f32, OUT>,
+) {
+    let (oh, ow) = const {
+        let g = Conv2d::<f32, C, H, W, F, KH, KW, S, P, D, G, K, true>::GEOMETRY;
+        assert!(g.is_valid() && K == g.k(), "qconv2d: inconsistent geometry");
+        assert!(IN == C * H * W, "qconv2d: IN must be C·H·W");
+        assert!(OUT == F * g.oh() * g.ow(), "qconv2d: OUT must be F·OH·OW");
+        (g.oh(), g.ow())
+    };
+    let mut xq = [0i8; IN];
+    for (q, &v) in xq.iter_mut().zip(x.iter()) {
+        *q = quantize(v, input_scale);
+    }
+    let (cg, fg) = (C / G, F / G);
+    let mut patch = [0i8; K];
+    for g in 0..G {
+        let base = g * cg * H * W;
+        for r in 0..oh {
+            for col in 0..ow {
+                for c in 0..cg {
+                    for i in 0..KH {
+                        // Below 0 wraps to a huge index: both sides of the padding read 0.
+                        let yy = (r * S + i * D).wrapping_sub(P);
+                        for j in 0..KW {
+                            let xx = (col * S + j * D).wrapping_sub(P);
+                            patch[(c * KH + i) * KW + j] = if yy < H && xx < W {
+                                xq[base + (c * H + yy) * W + xx]
+                            } else {
+                                0
+                            };
                         }
                     }
-                    y[(f * oh + r) * ow + col] = self.bias[f] + scale * acc as f32;
+                }
+                for f in g * fg..(g + 1) * fg {
+                    let acc = dot_i8(weight.column(f).as_slice(), &patch);
+                    let b = bias.map_or(0.0, |b| b[f]);
+                    y[(f * oh + r) * ow + col] = b + weight_scale[f] * input_scale * acc as f32;
                 }
             }
         }

@@ -2,9 +2,11 @@
 //!
 //! A quantized dense layer `fc1` is four tensors: `fc1.weight` (`I8`, `(out, in)`,
 //! row-major as PyTorch stores weights), `fc1.weight_scale` (`F32`, `(out,)`), `fc1.bias`
-//! (`F32`, `(out,)`) and `fc1.input_scale` (`F32`, `(1,)`).
+//! (`F32`, `(out,)`) and `fc1.input_scale` (`F32`, `(1,)`). A quantized convolution `conv1`
+//! is the same four, with `conv1.weight` `I8` in PyTorch's `(F, C/G, kh, kw)` and the bias
+//! only when the float layer had one.
 
-use super::QDense;
+use super::{QConv2d, QDense};
 use crate::Error;
 use ::safetensors::tensor::TensorView;
 use ::safetensors::Dtype;
@@ -28,14 +30,22 @@ pub struct QuantizedFile {
     tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)>,
 }
 
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
 impl QuantizedFile {
     /// An empty file.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Adds `layer.what`, a vector of `f32` (shape `(len,)`).
+    fn f32(&mut self, layer: &str, what: &str, values: &[f32]) -> &mut Self {
+        let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.tensors.push((
+            format!("{layer}.{what}"),
+            Dtype::F32,
+            [values.len()].to_vec(),
+            bytes,
+        ));
+        self
     }
 
     /// Adds the dense layer `name`.
@@ -46,27 +56,52 @@ impl QuantizedFile {
     ) -> &mut Self {
         // `Ŵᵀ` column-major is `Ŵ` row-major: the bytes as they are.
         let w: Vec<u8> = q.weight_t.iter().map(|&v| v as u8).collect();
-        self.tensors.extend([
-            (format!("{name}.weight"), Dtype::I8, [OUT, IN].to_vec(), w),
-            (
-                format!("{name}.weight_scale"),
-                Dtype::F32,
-                [OUT].to_vec(),
-                f32_bytes(q.weight_scale.as_slice()),
-            ),
-            (
-                format!("{name}.bias"),
-                Dtype::F32,
-                [OUT].to_vec(),
-                f32_bytes(q.bias.as_slice()),
-            ),
-            (
-                format!("{name}.input_scale"),
-                Dtype::F32,
-                [1].to_vec(),
-                f32_bytes(&[q.input_scale]),
-            ),
-        ]);
+        self.tensors
+            .push((format!("{name}.weight"), Dtype::I8, [OUT, IN].to_vec(), w));
+        self.f32(name, "weight_scale", q.weight_scale.as_slice())
+            .f32(name, "bias", q.bias.as_slice())
+            .f32(name, "input_scale", &[q.input_scale]);
+        self
+    }
+
+    /// Adds the convolution `name`.
+    ///
+    /// ```
+    /// use nn_core::{layer::Conv2d, quant::{QConv2d, QuantizedFile}};
+    /// let conv = Conv2d::<f32, 2, 5, 5, 4, 3, 3, 1, 1, 1, 1, 18, false>::zeros();
+    /// let bytes = QuantizedFile::new().conv2d("conv1", &QConv2d::quantize(&conv, 0.01)).to_bytes()?;
+    /// let header = String::from_utf8_lossy(&bytes);
+    /// assert!(header.contains(r#""conv1.weight":{"dtype":"I8","shape":[4,2,3,3]"#));
+    /// assert!(!header.contains("conv1.bias")); // the float layer had none
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    pub fn conv2d<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const F: usize,
+        const KH: usize,
+        const KW: usize,
+        const S: usize,
+        const P: usize,
+        const D: usize,
+        const G: usize,
+        const K: usize,
+    >(
+        &mut self,
+        name: &str,
+        q: &QConv2d<C, H, W, F, KH, KW, S, P, D, G, K>,
+    ) -> &mut Self {
+        // Column `f` of the `K x F` taps is filter `f` in PyTorch's order: the bytes as they are.
+        let w: Vec<u8> = q.weight.iter().map(|&v| v as u8).collect();
+        let shape = [F, C / G, KH, KW].to_vec();
+        self.tensors
+            .push((format!("{name}.weight"), Dtype::I8, shape, w));
+        self.f32(name, "weight_scale", q.weight_scale.as_slice())
+            .f32(name, "input_scale", &[q.input_scale]);
+        if q.has_bias {
+            self.f32(name, "bias", q.bias.as_slice());
+        }
         self
     }
 

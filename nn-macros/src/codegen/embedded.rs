@@ -1,5 +1,5 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
-//! whose layers view `static` bytes (dense layers, float or int8, and float `conv2d`).
+//! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8).
 //!
 //! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
 //! tensor of the file is checked against them (name, dtype, shape, alignment) and each
@@ -39,7 +39,7 @@ fn tensor(suffix: &'static str, shape: &[&Size], dtype: Option<&'static str>) ->
 
 /// Whether the file holds layer `l` quantized (`I8` weights, from `nn_core::quant`).
 fn quantized(l: &Layer, header: &Header) -> bool {
-    l.kind_name() == "dense"
+    matches!(l.kind_name(), "dense" | "conv2d")
         && header
             .tensors
             .get(&format!("{}.weight", l.name))
@@ -79,13 +79,22 @@ fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
     let (i, o, one) = (&l.inputs, &l.outputs, &Size::Lit(1, l.name.span()));
     let lit = |n| Size::Lit(n, l.name.span());
     match &l.kind {
-        LayerKind::Op(k) if k.kind == "conv2d" && !quantized => {
-            // PyTorch's `weight` (F, C/G, kh, kw) and `bias` (F).
+        LayerKind::Op(k) if k.kind == "conv2d" => {
+            // PyTorch's `weight` (F, C/G, kh, kw) and `bias` (F); int8 adds the scales.
             let ([c, _, _, f, kh, kw, _, _, _, g, _], bias) = conv_args(&k.ty)?;
             let (f, cg, kh, kw) = (lit(f), lit(c / g), lit(kh), lit(kw));
-            let mut t = vec![tensor("weight", &[&f, &cg, &kh, &kw], None)];
+            let (float, int8) = (None, Some("F32"));
+            let mut t = if quantized {
+                vec![
+                    tensor("weight", &[&f, &cg, &kh, &kw], Some("I8")),
+                    tensor("weight_scale", &[&f], int8),
+                    tensor("input_scale", &[one], int8),
+                ]
+            } else {
+                vec![tensor("weight", &[&f, &cg, &kh, &kw], float)]
+            };
             if bias {
-                t.push(tensor("bias", &[&f], None));
+                t.push(tensor("bias", &[&f], if quantized { int8 } else { float }));
             }
             Some(t)
         }
@@ -112,6 +121,10 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
         "dense" if quantized => quote!(::nn_core::embed::StaticQDense<#i, #o>),
         "dense" => quote!(::nn_core::embed::StaticDense<#t, #i, #o>),
         "conv2d" => match l.op().and_then(|k| conv_args(&k.ty)) {
+            Some((sizes, _)) if quantized => {
+                let sizes = sizes.map(Literal::usize_unsuffixed);
+                quote!(::nn_core::embed::StaticQConv2d<#(#sizes),*>)
+            }
             Some((sizes, _)) => {
                 let sizes = sizes.map(Literal::usize_unsuffixed);
                 quote!(::nn_core::embed::StaticConv2d<#t, #(#sizes),*>)
@@ -132,13 +145,21 @@ fn layer_value(l: &Layer, offsets: &[usize], quantized: bool) -> TokenStream {
         "dense" if quantized => quote!(::nn_core::embed::StaticQDense::new(#(#views),*)),
         "dense" => quote!(::nn_core::embed::StaticDense::new(#(#views),*)),
         "conv2d" => {
-            let mut views = views;
-            let (w, b) = (views.next(), views.next());
-            let b = match b {
+            // The bias comes last in `expected` and is optional.
+            let mut views: Vec<TokenStream> = views.collect();
+            let n = if quantized { 4 } else { 2 };
+            let b = match (views.len() == n).then(|| views.pop()).flatten() {
                 Some(b) => quote!(::core::option::Option::Some(#b)),
                 None => quote!(::core::option::Option::None),
             };
-            quote!(::nn_core::embed::StaticConv2d::new(#w, #b))
+            if quantized {
+                let [w, s, a] = &views[..] else {
+                    return quote!(());
+                };
+                quote!(::nn_core::embed::StaticQConv2d::new(#w, #s, #b, #a))
+            } else {
+                quote!(::nn_core::embed::StaticConv2d::new(#(#views,)* #b))
+            }
         }
         _ => quote!(()),
     }

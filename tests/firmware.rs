@@ -31,6 +31,32 @@ network! {
 }
 
 network! {
+    #[weights = "tests/fixtures/pytorch_cnn.safetensors"]
+    struct Cnn {
+        input: [1, 28, 28],
+        conv1: conv2d(8, 3, relu, pad = 1),
+        pool1: max_pool2d(2),
+        conv2: conv2d(16, 3, relu, pad = 1),
+        pool2: max_pool2d(2),
+        flat: flatten,
+        fc: dense(10),
+    }
+}
+
+network! {
+    #[weights = "tests/fixtures/pytorch_cnn_q8.safetensors"]
+    struct CnnQ8 {
+        input: [1, 28, 28],
+        conv1: conv2d(8, 3, relu, pad = 1),
+        pool1: max_pool2d(2),
+        conv2: conv2d(16, 3, relu, pad = 1),
+        pool2: max_pool2d(2),
+        flat: flatten,
+        fc: dense(10),
+    }
+}
+
+network! {
     #[weights = "tests/fixtures/sine_1_16_16_1.safetensors"]
     struct Sine {
         input: 1,
@@ -68,14 +94,42 @@ fn check(file: &str, text: &str) {
     );
 }
 
+/// One MNIST binary: its line prefix, its expected-output file, and its network.
+type Classifier = (
+    &'static str,
+    &'static str,
+    Box<dyn Fn(&SVector<f32, 784>) -> SVector<f32, 10>>,
+);
+
 #[test]
 fn mnist_digits_in_flash_are_the_first_test_images_and_classify_as_on_the_host() {
     let digits = std::fs::read(firmware("test-digits.bin")).unwrap();
     assert_eq!(digits.len(), 20 * 785);
     let mnist =
         Mnist::load_normalized(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist")).unwrap();
-    let (net, q8) = (Mnist128::new(), Mnist128Q8::new());
-    let (mut text, mut text_q8) = (String::new(), String::new());
+    let binaries: [Classifier; 4] = [
+        (
+            "digit",
+            "expected-mnist.txt",
+            Box::new(|x| Mnist128::new().forward(x)),
+        ),
+        (
+            "q8 digit",
+            "expected-mnist_q8.txt",
+            Box::new(|x| Mnist128Q8::new().forward(x)),
+        ),
+        (
+            "cnn digit",
+            "expected-mnist_cnn.txt",
+            Box::new(|x| Cnn::new().forward(x)),
+        ),
+        (
+            "cnn q8 digit",
+            "expected-mnist_cnn_q8.txt",
+            Box::new(|x| CnnQ8::new().forward(x)),
+        ),
+    ];
+    let mut texts = [const { String::new() }; 4];
     for (i, d) in digits.chunks_exact(785).enumerate() {
         // The firmware standardizes each pixel as the data reader does.
         let x = SVector::<f32, 784>::from_fn(|j, _| {
@@ -83,27 +137,21 @@ fn mnist_digits_in_flash_are_the_first_test_images_and_classify_as_on_the_host()
         });
         assert_eq!(x.as_slice(), mnist.test.image(i).unwrap(), "image {i}");
         assert_eq!(d[0], mnist.test.labels()[i], "label {i}");
-        let y = net.forward(&x);
-        let p = (0..10).fold(0, |b, k| if y[k] > y[b] { k } else { b });
-        writeln!(
-            text,
-            "digit {i}: label {} prediction {p} logits {}",
-            d[0],
-            bits(y.as_slice())
-        )
-        .unwrap();
-        let y = q8.forward(&x);
-        let p = (0..10).fold(0, |b, k| if y[k] > y[b] { k } else { b });
-        writeln!(
-            text_q8,
-            "q8 digit {i}: label {} prediction {p} logits {}",
-            d[0],
-            bits(y.as_slice())
-        )
-        .unwrap();
+        for ((prefix, _, forward), text) in binaries.iter().zip(&mut texts) {
+            let y = forward(&x);
+            let p = (0..10).fold(0, |b, k| if y[k] > y[b] { k } else { b });
+            writeln!(
+                text,
+                "{prefix} {i}: label {} prediction {p} logits {}",
+                d[0],
+                bits(y.as_slice())
+            )
+            .unwrap();
+        }
     }
-    check("expected-mnist.txt", &text);
-    check("expected-mnist_q8.txt", &text_q8);
+    for ((_, file, _), text) in binaries.iter().zip(&texts) {
+        check(file, text);
+    }
 }
 
 #[test]

@@ -273,11 +273,26 @@ network! {
     }
 }
 
+network! {
+    /// The same CNN in int8 (`StaticQConv2d`, `StaticQDense`).
+    #[weights = "tests/fixtures/pytorch_cnn_q8.safetensors"]
+    struct EmbeddedCnnQ8 {
+        input: [1, 28, 28],
+        conv1: conv2d(8, 3, relu, pad = 1),
+        pool1: max_pool2d(2),
+        conv2: conv2d(16, 3, relu, pad = 1),
+        pool2: max_pool2d(2),
+        flat: flatten,
+        fc: dense(10),
+    }
+}
+
 #[test]
 fn embedded_and_quantized_inference_allocate_nothing() {
     let mut rng = StdRng::seed_from_u64(9);
     let x = SVector::<f32, 784>::from_fn(|_, _| rng.random_range(-1.0..1.0));
-    let (float, int8, cnn) = (Embedded::new(), EmbeddedQ8::new(), EmbeddedCnn::new());
+    let (float, int8) = (Embedded::new(), EmbeddedQ8::new());
+    let (cnn, cnn_q8) = (EmbeddedCnn::new(), EmbeddedCnnQ8::new());
     let q =
         nn_core::quant::QDense::quantize(&nn_core::layer::Dense::<f32, 784, 128>::zeros(), 0.02);
     let conv = nn_core::layer::Conv2d::<f32, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1, 9, true>::new(
@@ -292,6 +307,7 @@ fn embedded_and_quantized_inference_allocate_nothing() {
             black_box(int8.forward(black_box(&x)));
             black_box(q.forward(black_box(&x)));
             black_box(cnn.forward(black_box(&x)));
+            black_box(cnn_q8.forward(black_box(&x)));
             qconv.forward(black_box(&x), &mut y);
             black_box(&y);
         }

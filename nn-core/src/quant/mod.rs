@@ -17,7 +17,10 @@
 //! contiguous, PyTorch's row-major layout) and maps `SVector<f32, IN> -> SVector<f32, OUT>`
 //! with no heap ([`StaticQDense`](crate::embed::StaticQDense) does the same over embedded
 //! bytes, for microcontrollers). [`QConv2d`] does the same per filter for a
-//! [`Conv2d`](crate::layer::Conv2d) (see [`conv2d`] for its formula).
+//! [`Conv2d`](crate::layer::Conv2d) (see [`conv2d`] for its formula;
+//! [`StaticQConv2d`](crate::embed::StaticQConv2d) is its embedded form). [`QuantizedFile`]
+//! writes quantized layers as a safetensors file that `network!`'s `#[weights = "..."]`
+//! embeds.
 //!
 //! ```
 //! use nn_core::{layer::Dense, nalgebra::SVector, quant::{Calibrator, QDense}};

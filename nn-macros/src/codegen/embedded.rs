@@ -395,39 +395,53 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
         }
     });
 
-    // The input is read through its reference; each layer with parameters writes a new
-    // vector through `Infer`, each kind without parameters through its `Op` on a
-    // zero-sized value; dropout (the identity at inference) writes nothing.
+    // The input is read through its reference; each layer with parameters writes its
+    // output through `Infer`, each kind without parameters through its `Op` on a zero-sized
+    // value; dropout (the identity at inference) writes nothing. Outputs alternate between
+    // two stack buffers, `__a` (sized for the largest of the 1st, 3rd, ... outputs) and `__b`
+    // (the 2nd, 4th, ...), so the stack holds two outputs, not all of them.
     let mut steps = Vec::new();
+    let mut sizes: [Vec<TokenStream>; 2] = [vec![], vec![]];
     let mut cur = quote!(x);
     let mut last = quote!(*x);
-    for (i, l) in net.layers.iter().enumerate() {
-        let out = format_ident!("__x{}", i + 1);
+    for l in &net.layers {
         let (f, li, lo) = (&l.name, l.inputs.tokens(), l.outputs.tokens());
-        let new_out = quote!(let mut #out: ::nn_core::nalgebra::SVector<T, #lo> = ::nn_core::nalgebra::SVector::zeros(););
-        match &l.kind {
-            LayerKind::Op(o) if o.params => steps.push(quote! {
-                #new_out
-                ::nn_core::embed::Infer::<T, #li, #lo>::infer(&self.#f, #cur, &mut #out);
-            }),
+        let apply = match &l.kind {
+            LayerKind::Op(o) if o.params => quote! {
+                ::nn_core::embed::Infer::<T, #li, #lo>::infer(&self.#f, #cur, __y);
+            },
             LayerKind::Op(o) => {
                 let ty = &o.ty;
-                steps.push(quote! {
-                    #new_out
+                quote! {
                     let mut __cache = <#ty as ::nn_core::layer::Op<T, #li, #lo>>::empty_cache();
                     ::nn_core::layer::Op::<T, #li, #lo>::op_forward(
-                        &<#ty as ::nn_core::layer::Layer<T>>::zeros(), #cur, &mut #out, &mut __cache,
+                        &<#ty as ::nn_core::layer::Layer<T>>::zeros(), #cur, __y, &mut __cache,
                     );
-                });
+                }
             }
             _ => continue,
-        }
-        if let Some(a) = act_value(l.act) {
-            steps.push(quote!(::nn_core::activation::Activation::<T>::forward_in_place(&#a, #out.len(), #out.as_mut_slice());));
-        }
-        cur = quote!(&#out);
-        last = quote!(#out);
+        };
+        let which = steps.len() % 2;
+        let buf = [format_ident!("__a"), format_ident!("__b")][which].clone();
+        sizes[which].push(quote!(#lo));
+        let act = act_value(l.act).map(|a| {
+            quote!(::nn_core::activation::Activation::<T>::forward_in_place(&#a, #lo, __y.as_mut_slice());)
+        });
+        steps.push(quote! {{
+            let __y = ::nn_core::embed::vector_mut::<T, #lo, _>(&mut #buf);
+            #apply
+            #act
+        }});
+        cur = quote!(::nn_core::embed::vector::<T, #lo, _>(&#buf));
+        last = quote!(*#cur);
     }
+    let [even, odd] = &sizes;
+    let buffers = quote! {
+        #[allow(unused_mut, unused_variables)]
+        let mut __a = [<T as ::core::default::Default>::default(); ::nn_core::embed::max_of(&[#(#even),*])];
+        #[allow(unused_mut, unused_variables)]
+        let mut __b = [<T as ::core::default::Default>::default(); ::nn_core::embed::max_of(&[#(#odd),*])];
+    };
     let file = Literal::string(&attr.path);
     let len = Literal::usize_unsuffixed(header.file_len);
     let checks = &layout.checks;
@@ -472,6 +486,7 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
                 // The scalar of the weights file, under the name the layer types use.
                 #[allow(non_camel_case_types, dead_code)]
                 type T = #t;
+                #buffers
                 #(#steps)*
                 #last
             }

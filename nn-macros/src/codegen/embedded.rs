@@ -10,15 +10,19 @@
 //! own `Op` on a zero-sized value. A new kind with parameters adds an arm to `expected`,
 //! `layer_type` and `layer_value` (and a static layer type in `nn_core::embed`).
 //!
-//! Embedded networks are chains for now (one input, each layer applied to the one before);
-//! a graph with joins is reported as an error.
+//! Any graph embeds: layers applied to any earlier node, joins (`add`, `mul`, `concat`,
+//! `dueling`, which have no tensors), several inputs and outputs. The forward
+//! (`embedded_forward`) has the trainable network's signature, one `&SVector` argument per
+//! input in declaration order and one vector or a tuple of them in `output` order, and keeps
+//! each node's output in a stack buffer reused once its last reader has run.
 
-use super::act_value;
+use super::embedded_forward::Forward;
+use super::src_size;
 use crate::ir::{Layer, LayerKind, Network, Size, Src};
 use crate::validate::Errors;
 use crate::weights::{dtype_size, shape_text, Header, WeightsAttr};
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 
 /// One tensor a layer expects: its name suffix (`weight`), shape in PyTorch's order, and
 /// dtype (`None`: the network's float type, F32 or F64).
@@ -109,8 +113,8 @@ fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
             tensor("bias", &[o], None),
         ]),
         LayerKind::Op(o) if !o.params => Some(vec![]),
-        LayerKind::Dropout(_) => Some(vec![]),
-        LayerKind::Op(_) | LayerKind::Join(_) => None,
+        LayerKind::Dropout(_) | LayerKind::Join(_) => Some(vec![]),
+        LayerKind::Op(_) => None,
     }
 }
 
@@ -182,28 +186,8 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
     let mut offsets = Vec::new();
     let mut checks = Vec::new();
     let mut quantized_layers = Vec::new();
-    if net.inputs.len() != 1 || net.outputs != [Src::Node(net.layers.len().wrapping_sub(1))] {
-        errs.push(
-            net.name.span(),
-            "a network embedded from a weights file must have one input and one output, its last layer, for now",
-        );
-    }
-    for (j, l) in net.layers.iter().enumerate() {
+    for l in &net.layers {
         let span = l.name.span();
-        let prev = if j == 0 {
-            Src::Input(0)
-        } else {
-            Src::Node(j - 1)
-        };
-        if l.parents != [prev] {
-            errs.push(
-                span,
-                format!(
-                    "`{}` is not applied to the layer before it; a network embedded from a weights file is a chain of layers for now",
-                    l.name
-                ),
-            );
-        }
         let q = quantized(l, header);
         quantized_layers.push(q);
         let Some(tensors) = expected(l, q) else {
@@ -362,11 +346,16 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
 
     let (attrs, vis, name) = (&net.attrs, &net.vis, &net.name);
     let t = &layout.scalar;
-    let in_t = net.inputs[0].dims.flat().tokens();
-    let out_t = net
-        .layers
-        .last()
-        .map_or(in_t.clone(), |l| l.outputs.tokens());
+    let in_sizes: Vec<_> = (0..net.inputs.len())
+        .map(|i| src_size(net, Src::Input(i)))
+        .collect();
+    let out_sizes: Vec<_> = net.outputs.iter().map(|s| src_size(net, *s)).collect();
+    let (in_t, out_t) = (&in_sizes[0], out_sizes.first().unwrap_or(&in_sizes[0]));
+    let Forward {
+        params: inputs,
+        output,
+        body,
+    } = super::embedded_forward::generate(net, t);
     let with_params: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
     let is_quantized = |l: &Layer| {
         let j = net.layers.iter().position(|m| m.name == l.name);
@@ -395,53 +384,6 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
         }
     });
 
-    // The input is read through its reference; each layer with parameters writes its
-    // output through `Infer`, each kind without parameters through its `Op` on a zero-sized
-    // value; dropout (the identity at inference) writes nothing. Outputs alternate between
-    // two stack buffers, `__a` (sized for the largest of the 1st, 3rd, ... outputs) and `__b`
-    // (the 2nd, 4th, ...), so the stack holds two outputs, not all of them.
-    let mut steps = Vec::new();
-    let mut sizes: [Vec<TokenStream>; 2] = [vec![], vec![]];
-    let mut cur = quote!(x);
-    let mut last = quote!(*x);
-    for l in &net.layers {
-        let (f, li, lo) = (&l.name, l.inputs.tokens(), l.outputs.tokens());
-        let apply = match &l.kind {
-            LayerKind::Op(o) if o.params => quote! {
-                ::nn_core::embed::Infer::<T, #li, #lo>::infer(&self.#f, #cur, __y);
-            },
-            LayerKind::Op(o) => {
-                let ty = &o.ty;
-                quote! {
-                    let mut __cache = <#ty as ::nn_core::layer::Op<T, #li, #lo>>::empty_cache();
-                    ::nn_core::layer::Op::<T, #li, #lo>::op_forward(
-                        &<#ty as ::nn_core::layer::Layer<T>>::zeros(), #cur, __y, &mut __cache,
-                    );
-                }
-            }
-            _ => continue,
-        };
-        let which = steps.len() % 2;
-        let buf = [format_ident!("__a"), format_ident!("__b")][which].clone();
-        sizes[which].push(quote!(#lo));
-        let act = act_value(l.act).map(|a| {
-            quote!(::nn_core::activation::Activation::<T>::forward_in_place(&#a, #lo, __y.as_mut_slice());)
-        });
-        steps.push(quote! {{
-            let __y = ::nn_core::embed::vector_mut::<T, #lo, _>(&mut #buf);
-            #apply
-            #act
-        }});
-        cur = quote!(::nn_core::embed::vector::<T, #lo, _>(&#buf));
-        last = quote!(*#cur);
-    }
-    let [even, odd] = &sizes;
-    let buffers = quote! {
-        #[allow(unused_mut, unused_variables)]
-        let mut __a = [<T as ::core::default::Default>::default(); ::nn_core::embed::max_of(&[#(#even),*])];
-        #[allow(unused_mut, unused_variables)]
-        let mut __b = [<T as ::core::default::Default>::default(); ::nn_core::embed::max_of(&[#(#odd),*])];
-    };
     let file = Literal::string(&attr.path);
     let len = Literal::usize_unsuffixed(header.file_len);
     let checks = &layout.checks;
@@ -458,10 +400,14 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
         }
 
         impl #name {
-            /// Number of inputs.
+            /// The number of input values (of the first input).
             #vis const INPUTS: usize = #in_t;
-            /// Number of outputs.
+            /// The number of output values (of the first output).
             #vis const OUTPUTS: usize = #out_t;
+            /// The number of values of each input, in declaration order.
+            #vis const INPUT_SIZES: &'static [usize] = &[#(#in_sizes),*];
+            /// The number of values of each output, in `output` order.
+            #vis const OUTPUT_SIZES: &'static [usize] = &[#(#out_sizes),*];
             /// Number of scalar parameters (all in `static` data).
             #vis const PARAMETERS: usize = 0 #(+ #params)*;
             const __EMBEDDED: Self = {
@@ -477,18 +423,14 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
                 Self::__EMBEDDED
             }
 
-            /// `f(x)` for one sample; allocates nothing.
+            /// The network's outputs for one sample (one argument per input); allocates
+            /// nothing.
             #[allow(clippy::let_and_return)]
-            #vis fn forward(
-                &self,
-                x: &::nn_core::nalgebra::SVector<#t, #in_t>,
-            ) -> ::nn_core::nalgebra::SVector<#t, #out_t> {
+            #vis fn forward(&self, #(#inputs),*) -> #output {
                 // The scalar of the weights file, under the name the layer types use.
                 #[allow(non_camel_case_types, dead_code)]
                 type T = #t;
-                #buffers
-                #(#steps)*
-                #last
+                #body
             }
         }
 

@@ -11,6 +11,7 @@
 
 mod backward;
 pub mod embedded;
+mod embedded_forward;
 mod forward;
 mod join;
 mod params;

@@ -287,12 +287,38 @@ network! {
     }
 }
 
+network! {
+    /// An embedded graph: two inputs, two outputs, `add`, `mul`, `concat` and `dueling`.
+    #[weights = "tests/fixtures/graph_two_heads.safetensors"]
+    struct EmbeddedGraph {
+        img: input(6),
+        feat: input(2),
+        h: dense(5, tanh)(img),
+        g: dense(5, sigmoid)(h),
+        f: dense(5)(feat),
+        s: add(h, g, f),
+        m: mul(s, h),
+        d: dropout(0.3)(m),
+        c: concat(d, feat, tanh),
+        v: dense(1)(c),
+        a: dense(3)(c),
+        q: dueling(v, a),
+        r: dense(2, softmax)(c),
+        output: (q, r),
+    }
+}
+
 #[test]
 fn embedded_and_quantized_inference_allocate_nothing() {
     let mut rng = StdRng::seed_from_u64(9);
     let x = SVector::<f32, 784>::from_fn(|_, _| rng.random_range(-1.0..1.0));
     let (float, int8) = (Embedded::new(), EmbeddedQ8::new());
     let (cnn, cnn_q8) = (EmbeddedCnn::new(), EmbeddedCnnQ8::new());
+    let graph = EmbeddedGraph::new();
+    let (img, feat) = (
+        x.fixed_rows::<6>(0).into_owned(),
+        x.fixed_rows::<2>(6).into_owned(),
+    );
     let q =
         nn_core::quant::QDense::quantize(&nn_core::layer::Dense::<f32, 784, 128>::zeros(), 0.02);
     let conv = nn_core::layer::Conv2d::<f32, 1, 28, 28, 8, 3, 3, 1, 1, 1, 1, 9, true>::new(
@@ -308,6 +334,7 @@ fn embedded_and_quantized_inference_allocate_nothing() {
             black_box(q.forward(black_box(&x)));
             black_box(cnn.forward(black_box(&x)));
             black_box(cnn_q8.forward(black_box(&x)));
+            black_box(graph.forward(black_box(&img), black_box(&feat)));
             qconv.forward(black_box(&x), &mut y);
             black_box(&y);
         }

@@ -82,8 +82,9 @@ pub const fn view<M: bytemuck::Pod, const N: usize>(
 }
 
 /// The first `N` values of `buf` as a vector, with no copy (`N <= M`, checked at compile
-/// time): a layer's output inside the two buffers an embedded network's forward alternates
-/// between, so that only two layers' outputs take stack at once.
+/// time): a node's output inside the stack buffers an embedded network's forward reuses
+/// once their previous node's readers have run (for a chain, two buffers in turn), so that
+/// only the live outputs take stack.
 ///
 /// ```
 /// let mut buf = [0.0f32; 4];

@@ -176,3 +176,70 @@ pub fn generate(net: &Network, t: &TokenStream) -> Forward {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::allocate;
+    use crate::ast::NetworkDecl;
+    use crate::validate::validate;
+
+    /// Each node's buffer, and the largest size each buffer holds.
+    fn buffers(decl: NetworkDecl) -> (Vec<Option<usize>>, Vec<usize>) {
+        let net = validate(decl).unwrap_or_else(|_| panic!("valid declaration rejected"));
+        let (slot, sizes) = allocate(&net);
+        let max = sizes
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(|n| n.to_string().parse().unwrap())
+                    .max()
+                    .unwrap()
+            })
+            .collect();
+        (slot, max)
+    }
+
+    #[test]
+    fn a_chain_alternates_between_two_buffers_and_dropout_takes_none() {
+        let (slot, max) = buffers(syn::parse_quote! {
+            struct N { input: 4, a: dense(8), d: dropout(0.5), b: dense(6), c: dense(2) }
+        });
+        assert_eq!(slot, [Some(0), None, Some(1), Some(0)]);
+        assert_eq!(max, [8, 6]);
+    }
+
+    #[test]
+    fn a_buffer_is_reused_once_its_readers_have_run() {
+        // `x1` is read by `h` and by `sum`, so `h` and `sum` take new buffers; `out` reuses
+        // `x1`'s.
+        let (slot, _) = buffers(syn::parse_quote! {
+            struct N { input: 4, x1: dense(8), h: dense(8), sum: add(x1, h), out: dense(3)(sum) }
+        });
+        assert_eq!(slot, [Some(0), Some(1), Some(2), Some(0)]);
+        // A residual conv block: the shortcut keeps `stem` live across `c1` and `c2`; 7
+        // outputs (779 values) fit in 3 buffers (512 values).
+        let (slot, max) = buffers(syn::parse_quote! {
+            struct N {
+                input: [2, 8, 8],
+                stem: conv2d(4, 3, pad = 1, relu),
+                c1: conv2d(8, 3, stride = 2, pad = 1, floor = true, relu),
+                c2: conv2d(8, 3, pad = 1),
+                proj: conv2d(8, 1, stride = 2, bias = false, floor = true)(stem),
+                block: add(c2, proj, relu),
+                gap: global_avg_pool,
+                out: dense(3),
+            }
+        });
+        assert_eq!(slot, [0, 1, 2, 1, 0, 1, 0].map(Some));
+        assert_eq!(max, [256, 128, 128]);
+    }
+
+    #[test]
+    fn outputs_stay_live_to_the_end() {
+        // `a` is an output read by `b`: `c` may not take its buffer.
+        let (slot, _) = buffers(syn::parse_quote! {
+            struct N { input: 4, a: dense(8), b: dense(8), c: dense(2), output: (a, c) }
+        });
+        assert_eq!(slot, [Some(0), Some(1), Some(2)]);
+    }
+}

@@ -8,6 +8,9 @@
 //! - `join`: the per-join code the three passes share.
 //! - `params`: the parameter visitor, the `Network` impls, constants and `summary()`.
 //! - `stub`: what is emitted beside the errors when a declaration is wrong.
+//! - `embedded`, `embedded_forward`: a network declared with `#[weights = "..."]` instead:
+//!   the file's tensors checked, `static` layers, and a forward over reused stack buffers
+//!   (joins from `join`).
 
 mod backward;
 pub mod embedded;

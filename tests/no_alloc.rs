@@ -308,6 +308,19 @@ network! {
     }
 }
 
+network! {
+    /// Embedded recurrent layers (`StaticLstm`, `StaticGru`, `StaticRnn`) and a dense head.
+    #[weights = "tests/fixtures/recurrent_stack_f32.safetensors"]
+    struct EmbeddedRecurrent {
+        input: [6, 3],
+        lstm1: lstm(8),
+        lstm2: lstm(6),
+        gru1: gru(5),
+        rnn1: rnn(4, seq = last),
+        head: dense(2),
+    }
+}
+
 #[test]
 fn embedded_and_quantized_inference_allocate_nothing() {
     let mut rng = StdRng::seed_from_u64(9);
@@ -327,6 +340,8 @@ fn embedded_and_quantized_inference_allocate_nothing() {
     );
     let qconv = nn_core::quant::QConv2d::quantize(&conv, 0.02);
     let mut y = SVector::<f32, 6272>::zeros();
+    let recurrent = EmbeddedRecurrent::new();
+    let seq = SVector::<f32, 18>::from_fn(|_, _| rng.random_range(-1.0..1.0));
     let (allocs, deallocs, ()) = heap_use(|| {
         for _ in 0..CALLS {
             black_box(float.forward(black_box(&x)));
@@ -335,6 +350,7 @@ fn embedded_and_quantized_inference_allocate_nothing() {
             black_box(cnn.forward(black_box(&x)));
             black_box(cnn_q8.forward(black_box(&x)));
             black_box(graph.forward(black_box(&img), black_box(&feat)));
+            black_box(recurrent.forward(black_box(&seq)));
             qconv.forward(black_box(&x), &mut y);
             black_box(&y);
         }

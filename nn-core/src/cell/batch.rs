@@ -129,7 +129,7 @@ pub(crate) fn forward<
         let (before, after) = cache.states.split_at_mut((t + 1) * n);
         for b in 0..n {
             let next = &mut after[b];
-            cell.gates(
+            C::gates(
                 col(&xp, b * seq + t),
                 col(&hp, b),
                 &before[t * n + b],

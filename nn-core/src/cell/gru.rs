@@ -48,6 +48,7 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
     type State = SVector<T, H>;
     /// `r, z, n` after their non-linearities, then `ĥ_n` (the hidden projection of n).
     type StepCache = (SVector<T, G>, SVector<T, H>);
+    const GATES_PER_UNIT: usize = 3;
 
     fn empty_step_cache() -> Self::StepCache {
         (SVector::zeros(), SVector::zeros())
@@ -55,7 +56,6 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
 
     #[inline]
     fn gates(
-        &self,
         xp: &SVector<T, G>,
         hp: &SVector<T, G>,
         prev: &Self::State,

@@ -59,6 +59,7 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
 {
     type State = SMatrix<T, H, 2>;
     type StepCache = LstmStep<T, H, G>;
+    const GATES_PER_UNIT: usize = 4;
 
     fn empty_step_cache() -> Self::StepCache {
         LstmStep {
@@ -69,7 +70,6 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
 
     #[inline]
     fn gates(
-        &self,
         xp: &SVector<T, G>,
         hp: &SVector<T, G>,
         prev: &Self::State,

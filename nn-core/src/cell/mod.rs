@@ -50,6 +50,7 @@ pub use batch::{BatchSeqCache, SeqGrads, SeqRun};
 pub use gru::GruCell;
 pub use lstm::{LstmCell, LstmStep};
 pub use rnn::RnnCell;
+pub(crate) use sequence::Fits;
 pub use sequence::{Gru, Lstm, Recurrent, Rnn, SeqCache};
 pub use weights::CellWeights;
 
@@ -74,9 +75,14 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
     /// A step cache to pass to the first step.
     fn empty_step_cache() -> Self::StepCache;
 
+    /// Gate rows per hidden unit: `G = GATES_PER_UNIT · H` (4 for an LSTM, 3 for a GRU).
+    const GATES_PER_UNIT: usize;
+
     /// The element-wise part of a step: the next state from `x̂`, `ĥ` and the previous state.
+    /// It reads no weights, so it takes no cell: a static (embedded) layer over weights in
+    /// `static` bytes ([`StaticRecurrent`](crate::embed::StaticRecurrent)) runs the same
+    /// arithmetic.
     fn gates(
-        &self,
         xp: &SVector<T, G>,
         hp: &SVector<T, G>,
         prev: &Self::State,
@@ -139,7 +145,7 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
         let (mut xp, mut hp) = (SVector::zeros(), SVector::zeros());
         self.project_input(x, &mut xp);
         self.project_hidden(Self::hidden(prev), &mut hp);
-        self.gates(&xp, &hp, prev, next, cache);
+        Self::gates(&xp, &hp, prev, next, cache);
     }
 
     /// Backward of one whole step: adds the step's weight gradients to `grad` (accumulates:

@@ -36,12 +36,12 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
     type State = SVector<T, H>;
     /// Nothing: `h_t` is the next state.
     type StepCache = ();
+    const GATES_PER_UNIT: usize = 1;
 
     fn empty_step_cache() {}
 
     #[inline]
     fn gates(
-        &self,
         xp: &SVector<T, G>,
         hp: &SVector<T, G>,
         _prev: &Self::State,

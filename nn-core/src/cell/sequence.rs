@@ -199,7 +199,7 @@ pub(crate) fn forward<
         let xp = &bytemuck::cast_slice::<T, SVector<T, G>>(cache.proj.as_slice())[t];
         let (done, rest) = cache.states.split_at_mut(t);
         let prev = if t == 0 { &cache.init } else { &done[t - 1] };
-        cell.gates(xp, &hp, prev, &mut rest[0], &mut cache.steps[t]);
+        C::gates(xp, &hp, prev, &mut rest[0], &mut cache.steps[t]);
         if OUT == SEQ * H {
             y.as_mut_slice()[t * H..(t + 1) * H].copy_from_slice(C::hidden(&rest[0]));
         }

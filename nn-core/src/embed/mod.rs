@@ -9,7 +9,10 @@
 //! microcontroller the parameters stay in flash; nothing is copied to RAM. A convolution
 //! weight `(F, C/G, kh, kw)` is likewise viewed in place as `SMatrix<T, K, F>`, one filter
 //! per column ([`StaticConv2d`]). int8 layers from [`crate::quant`] are embedded the same way
-//! ([`StaticQDense`], [`StaticQConv2d`]).
+//! ([`StaticQDense`], [`StaticQConv2d`]). A recurrent layer's `weight_ih_l0` `(G, I)` and
+//! `weight_hh_l0` `(G, H)` are viewed as `SMatrix<T, I, G>` and `SMatrix<T, H, G>`, the two
+//! products of every step, and the cell's own gate arithmetic runs between them
+//! ([`StaticLstm`], [`StaticGru`], [`StaticRnn`]).
 //!
 //! Every static layer implements [`Infer`] (one sample, no heap), which generated code
 //! drives. Shapes: one sample is `SVector<T, IN> -> SVector<T, OUT>`.
@@ -29,11 +32,13 @@ mod conv2d;
 mod dense;
 mod qconv2d;
 mod qdense;
+mod recurrent;
 
 pub use conv2d::StaticConv2d;
 pub use dense::StaticDense;
 pub use qconv2d::StaticQConv2d;
 pub use qdense::StaticQDense;
+pub use recurrent::{StaticGru, StaticLstm, StaticRecurrent, StaticRnn};
 
 use crate::Scalar;
 use nalgebra::SVector;

@@ -1,5 +1,6 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
-//! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8).
+//! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8; `lstm`,
+//! `gru` and `rnn` layers, float).
 //!
 //! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
 //! tensor of the file is checked against them (name, dtype, shape, alignment) and each
@@ -78,6 +79,36 @@ fn conv_args(ty: &TokenStream) -> Option<([usize; 11], bool)> {
     Some((out, bias.value))
 }
 
+/// Gate rows per hidden unit of a recurrent kind (`G = k·H`: 4 for `lstm`, 3 for `gru`, 1
+/// for `rnn`), `None` for other kinds.
+fn gates_per_unit(l: &Layer) -> Option<usize> {
+    match l.kind_name() {
+        "lstm" => Some(4),
+        "gru" => Some(3),
+        "rnn" => Some(1),
+        _ => None,
+    }
+}
+
+/// A recurrent layer's sizes: steps `SEQ`, inputs per step `I` (its input is `[SEQ, I]`),
+/// hidden units `H` (the last of its output's dimensions) and gate rows `G`.
+fn recurrent_sizes(l: &Layer) -> Option<[Size; 4]> {
+    let k = gates_per_unit(l)?;
+    let [seq, i] = &l.in_dims.0[..] else {
+        return None;
+    };
+    let h = l.out_dims.0.last()?;
+    let g = match h.known() {
+        Some(n) => Size::Lit(k * n, h.span()),
+        None if k == 1 => h.clone(),
+        None => {
+            let (k, t) = (Literal::usize_unsuffixed(k), h.tokens());
+            Size::Expr(quote!(#k * #t), format!("{k}*{}", h.display()), h.span())
+        }
+    };
+    Some([seq.clone(), i.clone(), h.clone(), g])
+}
+
 /// The tensors of layer `l`, or `None` when its kind cannot be embedded yet.
 fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
     let (i, o, one) = (&l.inputs, &l.outputs, &Size::Lit(1, l.name.span()));
@@ -112,6 +143,16 @@ fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
             tensor("weight", &[o, i], None),
             tensor("bias", &[o], None),
         ]),
+        LayerKind::Op(_) if gates_per_unit(l).is_some() => {
+            // PyTorch's names for layer 0 of `nn.LSTM`/`nn.GRU`/`nn.RNN`, as `CellWeights` saves them.
+            let [_, i, h, g] = recurrent_sizes(l)?;
+            Some(vec![
+                tensor("weight_ih_l0", &[&g, &i], None),
+                tensor("weight_hh_l0", &[&g, &h], None),
+                tensor("bias_ih_l0", &[&g], None),
+                tensor("bias_hh_l0", &[&g], None),
+            ])
+        }
         LayerKind::Op(o) if !o.params => Some(vec![]),
         LayerKind::Dropout(_) | LayerKind::Join(_) => Some(vec![]),
         LayerKind::Op(_) => None,
@@ -132,6 +173,18 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
             Some((sizes, _)) => {
                 let sizes = sizes.map(Literal::usize_unsuffixed);
                 quote!(::nn_core::embed::StaticConv2d<#t, #(#sizes),*>)
+            }
+            None => quote!(()),
+        },
+        kind @ ("lstm" | "gru" | "rnn") => match recurrent_sizes(l) {
+            Some(sizes) => {
+                let [s, i, h, g] = sizes.map(|s| s.tokens());
+                let ty = match kind {
+                    "lstm" => quote!(StaticLstm),
+                    "gru" => quote!(StaticGru),
+                    _ => quote!(StaticRnn),
+                };
+                quote!(::nn_core::embed::#ty<#t, #i, #h, #g, #s>)
             }
             None => quote!(()),
         },
@@ -165,6 +218,8 @@ fn layer_value(l: &Layer, offsets: &[usize], quantized: bool) -> TokenStream {
                 quote!(::nn_core::embed::StaticConv2d::new(#(#views,)* #b))
             }
         }
+        // `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, in `expected`'s order.
+        "lstm" | "gru" | "rnn" => quote!(::nn_core::embed::StaticRecurrent::new(#(#views),*)),
         _ => quote!(()),
     }
 }
@@ -235,6 +290,15 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                     ("weight", [f, c, kh, kw]) if l.kind_name() == "conv2d" => format!(
                         "\n\nhelp: the file's `{}` has {f} filters of {kh}x{kw} over {c} input channels (per group)",
                         l.name
+                    ),
+                    ("weight_ih_l0", [g, i]) if gates_per_unit(l).is_some_and(|k| g % k == 0) => {
+                        let k = gates_per_unit(l).unwrap_or(1);
+                        format!("\n\nhelp: the file's `{}` is `{}({i} -> {})`", l.name, l.kind_name(), g / k)
+                    }
+                    ("weight_hh_l0", [_, h]) if gates_per_unit(l).is_some() => format!(
+                        "\n\nhelp: the file's `{}` has {h} hidden units: `{}({h})`",
+                        l.name,
+                        l.kind_name()
                     ),
                     _ => String::new(),
                 };
@@ -377,6 +441,10 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
         });
     let params = with_params.iter().map(|l| {
         let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+        if let Some(sizes) = recurrent_sizes(l) {
+            let [_, i, h, g] = sizes.map(|s| s.tokens());
+            return quote!((#g) * ((#i) + (#h) + 2));
+        }
         match l.op().and_then(|k| conv_args(&k.ty)) {
             Some((g, bias)) => Literal::usize_unsuffixed(g[3] * g[10] + usize::from(bias) * g[3])
                 .into_token_stream(),

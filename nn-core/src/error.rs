@@ -371,7 +371,7 @@ impl core::error::Error for Error {}
 
 /// `Ok` when a file of `found` bytes has exactly the `expected` length its header implies;
 /// [`Error::Truncated`] or [`Error::TrailingBytes`] otherwise.
-#[cfg(feature = "alloc")]
+#[cfg(feature = "std")]
 pub(crate) fn check_file_length(path: &str, expected: u64, found: u64) -> Result<(), Error> {
     use alloc::string::ToString;
     if found < expected {

@@ -66,6 +66,18 @@ network! {
     }
 }
 
+network! {
+    #[weights = "tests/fixtures/recurrent_stack_f32.safetensors"]
+    struct Recurrent {
+        input: [6, 3],
+        lstm1: lstm(8),
+        lstm2: lstm(6),
+        gru1: gru(5),
+        rnn1: rnn(4, seq = last),
+        head: dense(2),
+    }
+}
+
 fn firmware(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("firmware/mnist-m4")
@@ -170,4 +182,17 @@ fn sine_outputs_are_the_hosts() {
         .unwrap();
     }
     check("expected-sine.txt", &text);
+}
+
+#[test]
+fn recurrent_outputs_are_the_hosts() {
+    let net = Recurrent::new();
+    let mut text = String::new();
+    for s in 0..8 {
+        // The firmware's sequences: integer arithmetic and one exact division.
+        let x = SVector::<f32, 18>::from_fn(|j, _| ((18 * s + j) * 37 % 41) as f32 / 20.0 - 1.0);
+        let y = net.forward(&x);
+        writeln!(text, "recurrent {s}: y {}", bits(y.as_slice())).unwrap();
+    }
+    check("expected-recurrent.txt", &text);
 }

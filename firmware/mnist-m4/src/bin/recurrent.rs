@@ -30,8 +30,8 @@ static NET: Recurrent = Recurrent::new();
 const N: usize = 8;
 
 /// Sequence `s`: its value `j` is `((18 s + j) · 37 mod 41) / 20 - 1`, in `[-1, 1]`, by
-/// integer arithmetic and one exact division, so the host (`tests/firmware.rs`) computes the
-/// same bits.
+/// integer arithmetic and one IEEE division (correctly rounded on every target), so the host
+/// (`tests/firmware.rs`) computes the same bits.
 fn sequence(s: usize) -> SVector<f32, 18> {
     SVector::from_fn(|j, _| ((18 * s + j) * 37 % 41) as f32 / 20.0 - 1.0)
 }

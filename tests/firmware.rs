@@ -66,6 +66,18 @@ network! {
     }
 }
 
+network! {
+    #[weights = "tests/fixtures/recurrent_stack_f32.safetensors"]
+    struct Recurrent {
+        input: [6, 3],
+        lstm1: lstm(8),
+        lstm2: lstm(6),
+        gru1: gru(5),
+        rnn1: rnn(4, seq = last),
+        head: dense(2),
+    }
+}
+
 fn firmware(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("firmware/mnist-m4")
@@ -170,4 +182,24 @@ fn sine_outputs_are_the_hosts() {
         .unwrap();
     }
     check("expected-sine.txt", &text);
+}
+
+#[test]
+fn recurrent_outputs_are_the_hosts() {
+    let net = Recurrent::new();
+    let (mut text, mut outputs) = (String::new(), Vec::new());
+    for s in 0..8 {
+        // The firmware's sequences: integer arithmetic and one division (IEEE, rounded alike on every target).
+        let x = SVector::<f32, 18>::from_fn(|j, _| ((18 * s + j) * 37 % 41) as f32 / 20.0 - 1.0);
+        let y = net.forward(&x);
+        writeln!(text, "recurrent {s}: y {}", bits(y.as_slice())).unwrap();
+        outputs.push(y);
+    }
+    // The sequences lead to different outputs, so the lines check the whole recurrence.
+    let spread = outputs
+        .iter()
+        .map(|y| (y - outputs[0]).amax())
+        .fold(0.0, f32::max);
+    assert!(spread > 1e-3, "outputs within {spread} of each other");
+    check("expected-recurrent.txt", &text);
 }

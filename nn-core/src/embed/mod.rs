@@ -12,7 +12,8 @@
 //! ([`StaticQDense`], [`StaticQConv2d`]). A recurrent layer's `weight_ih_l0` `(G, I)` and
 //! `weight_hh_l0` `(G, H)` are viewed as `SMatrix<T, I, G>` and `SMatrix<T, H, G>`, the two
 //! products of every step, and the cell's own gate arithmetic runs between them
-//! ([`StaticLstm`], [`StaticGru`], [`StaticRnn`]).
+//! ([`StaticLstm`], [`StaticGru`], [`StaticRnn`]). Batch norm's four `(C,)` tensors are viewed
+//! as vectors and applied as its running affine ([`StaticBatchNorm2d`]).
 //!
 //! Every static layer implements [`Infer`] (one sample, no heap), which generated code
 //! drives. Shapes: one sample is `SVector<T, IN> -> SVector<T, OUT>`.
@@ -28,12 +29,14 @@
 //! assert_eq!(y, SVector::from([6.5, 14.5]));
 //! ```
 
+mod batch_norm2d;
 mod conv2d;
 mod dense;
 mod qconv2d;
 mod qdense;
 mod recurrent;
 
+pub use batch_norm2d::StaticBatchNorm2d;
 pub use conv2d::StaticConv2d;
 pub use dense::StaticDense;
 pub use qconv2d::StaticQConv2d;

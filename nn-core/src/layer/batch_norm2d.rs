@@ -111,9 +111,13 @@ impl<T: Scalar, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
 
     /// Per channel `(scale, shift)` of the inference affine `y = scale·x + shift`.
     fn affine(&self, c: usize) -> (T, T) {
-        let inv = T::one() / (self.running_var[c] + T::of(self.eps)).sqrt();
-        let scale = self.weight[c] * inv;
-        (scale, self.bias[c] - self.running_mean[c] * scale)
+        inference_affine(
+            self.weight[c],
+            self.bias[c],
+            self.running_mean[c],
+            self.running_var[c],
+            T::of(self.eps),
+        )
     }
 
     /// The convolution that computes `conv` followed by this layer at inference: each
@@ -166,12 +170,7 @@ impl<T: Scalar, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
 
     /// Inference forward of one sample.
     fn forward_one(&self, x: &[T], y: &mut [T]) {
-        for (c, (x, y)) in x.chunks_exact(HW).zip(y.chunks_exact_mut(HW)).enumerate() {
-            let (scale, shift) = self.affine(c);
-            for (y, &x) in y.iter_mut().zip(x) {
-                *y = scale * x + shift;
-            }
-        }
+        inference_forward::<T, HW>(x, y, |c| self.affine(c));
     }
 
     /// Inference backward of one sample: `dx` overwritten, `dγ`, `dβ` added onto `grad`.
@@ -192,6 +191,32 @@ impl<T: Scalar, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
                 let scale = self.affine(c).0;
                 dx.iter_mut().zip(dy).for_each(|(d, &g)| *d = g * scale);
             }
+        }
+    }
+}
+
+/// Channel `c`'s inference affine from `γ`, `β`, `μ̄`, `σ̄²` and `ε`: `scale = γ/√(σ̄² + ε)`,
+/// `shift = β - μ̄·scale`. The trainable layer and
+/// [`StaticBatchNorm2d`](crate::embed::StaticBatchNorm2d) both call it, so they round alike.
+#[inline]
+pub(crate) fn inference_affine<T: Scalar>(gamma: T, beta: T, mean: T, var: T, eps: T) -> (T, T) {
+    let inv = T::one() / (var + eps).sqrt();
+    let scale = gamma * inv;
+    (scale, beta - mean * scale)
+}
+
+/// `y = scale_c·x + shift_c` over one sample's channels of `HW` values each, with
+/// `affine(c) = (scale_c, shift_c)`.
+#[inline]
+pub(crate) fn inference_forward<T: Scalar, const HW: usize>(
+    x: &[T],
+    y: &mut [T],
+    affine: impl Fn(usize) -> (T, T),
+) {
+    for (c, (x, y)) in x.chunks_exact(HW).zip(y.chunks_exact_mut(HW)).enumerate() {
+        let (scale, shift) = affine(c);
+        for (y, &x) in y.iter_mut().zip(x) {
+            *y = scale * x + shift;
         }
     }
 }

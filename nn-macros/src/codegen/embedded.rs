@@ -1,6 +1,6 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
 //! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8; `lstm`,
-//! `gru` and `rnn` layers, float).
+//! `gru`, `rnn` and `batch_norm` layers, float).
 //!
 //! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
 //! tensor of the file is checked against them (name, dtype, shape, alignment) and each
@@ -109,6 +109,14 @@ fn recurrent_sizes(l: &Layer) -> Option<[Size; 4]> {
     Some([seq.clone(), i.clone(), h.clone(), g])
 }
 
+/// A `batch_norm` layer's channels `C` (the first of its input's dimensions) and positions
+/// per channel `HW` (the product of the others, 1 for a flat input), as its type has them.
+fn batch_norm_sizes(l: &Layer) -> Option<(Size, TokenStream)> {
+    let (c, rest) = l.in_dims.0.split_first()?;
+    let rest = rest.iter().map(Size::tokens);
+    Some((c.clone(), quote!({ 1 #(* #rest)* })))
+}
+
 /// The tensors of layer `l`, or `None` when its kind cannot be embedded yet.
 fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
     let (i, o, one) = (&l.inputs, &l.outputs, &Size::Lit(1, l.name.span()));
@@ -143,6 +151,17 @@ fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
             tensor("weight", &[o, i], None),
             tensor("bias", &[o], None),
         ]),
+        LayerKind::Op(k) if k.kind == "batch_norm" => {
+            // As `BatchNorm2d` saves them (PyTorch's names): γ, β, then the two buffers.
+            let (c, _) = batch_norm_sizes(l)?;
+            let t = |s| tensor(s, &[&c], None);
+            Some(vec![
+                t("weight"),
+                t("bias"),
+                t("running_mean"),
+                t("running_var"),
+            ])
+        }
         LayerKind::Op(_) if gates_per_unit(l).is_some() => {
             // PyTorch's names for layer 0 of `nn.LSTM`/`nn.GRU`/`nn.RNN`, as `CellWeights` saves them.
             let [_, i, h, g] = recurrent_sizes(l)?;
@@ -173,6 +192,13 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
             Some((sizes, _)) => {
                 let sizes = sizes.map(Literal::usize_unsuffixed);
                 quote!(::nn_core::embed::StaticConv2d<#t, #(#sizes),*>)
+            }
+            None => quote!(()),
+        },
+        "batch_norm" => match batch_norm_sizes(l) {
+            Some((c, hw)) => {
+                let c = c.tokens();
+                quote!(::nn_core::embed::StaticBatchNorm2d<#t, #c, #hw>)
             }
             None => quote!(()),
         },
@@ -220,6 +246,8 @@ fn layer_value(l: &Layer, offsets: &[usize], quantized: bool) -> TokenStream {
         }
         // `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, in `expected`'s order.
         "lstm" | "gru" | "rnn" => quote!(::nn_core::embed::StaticRecurrent::new(#(#views),*)),
+        // `weight`, `bias`, `running_mean`, `running_var`, in `expected`'s order.
+        "batch_norm" => quote!(::nn_core::embed::StaticBatchNorm2d::new(#(#views),*)),
         _ => quote!(()),
     }
 }
@@ -295,6 +323,10 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                         let k = gates_per_unit(l).unwrap_or(1);
                         format!("\n\nhelp: the file's `{}` is `{}({i} -> {})`", l.name, l.kind_name(), g / k)
                     }
+                    ("weight", [c]) if l.kind_name() == "batch_norm" => format!(
+                        "\n\nhelp: the file's `{}` normalizes {c} channels",
+                        l.name
+                    ),
                     ("weight_hh_l0", [_, h]) if gates_per_unit(l).is_some() => format!(
                         "\n\nhelp: the file's `{}` has {h} hidden units: `{}({h})`",
                         l.name,
@@ -444,6 +476,11 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
         if let Some(sizes) = recurrent_sizes(l) {
             let [_, i, h, g] = sizes.map(|s| s.tokens());
             return quote!((#g) * ((#i) + (#h) + 2));
+        }
+        if let Some((c, _)) = batch_norm_sizes(l).filter(|_| l.kind_name() == "batch_norm") {
+            // γ, β and the two running statistics, as the trainable network counts them.
+            let c = c.tokens();
+            return quote!(4 * (#c));
         }
         match l.op().and_then(|k| conv_args(&k.ty)) {
             Some((g, bias)) => Literal::usize_unsuffixed(g[3] * g[10] + usize::from(bias) * g[3])

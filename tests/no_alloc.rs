@@ -321,6 +321,25 @@ network! {
     }
 }
 
+network! {
+    /// An embedded residual CNN with batch norm (`StaticBatchNorm2d`).
+    #[weights = "tests/fixtures/graph_bn_block.safetensors"]
+    struct EmbeddedBatchNorm {
+        input: [2, 8, 8],
+        stem: conv2d(4, 3, pad = 1, bias = false),
+        stem_bn: batch_norm(relu),
+        c1: conv2d(8, 3, stride = 2, pad = 1, bias = false, floor = true),
+        c1_bn: batch_norm(relu),
+        c2: conv2d(8, 3, pad = 1, bias = false),
+        c2_bn: batch_norm,
+        proj: conv2d(8, 1, stride = 2, bias = false, floor = true)(stem_bn),
+        proj_bn: batch_norm,
+        block: add(c2_bn, proj_bn, relu),
+        gap: global_avg_pool,
+        out: dense(3),
+    }
+}
+
 #[test]
 fn embedded_and_quantized_inference_allocate_nothing() {
     let mut rng = StdRng::seed_from_u64(9);
@@ -342,6 +361,8 @@ fn embedded_and_quantized_inference_allocate_nothing() {
     let mut y = SVector::<f32, 6272>::zeros();
     let recurrent = EmbeddedRecurrent::new();
     let seq = SVector::<f32, 18>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let bn = EmbeddedBatchNorm::new();
+    let img_bn = x.fixed_rows::<128>(0).into_owned();
     let (allocs, deallocs, ()) = heap_use(|| {
         for _ in 0..CALLS {
             black_box(float.forward(black_box(&x)));
@@ -351,6 +372,7 @@ fn embedded_and_quantized_inference_allocate_nothing() {
             black_box(cnn_q8.forward(black_box(&x)));
             black_box(graph.forward(black_box(&img), black_box(&feat)));
             black_box(recurrent.forward(black_box(&seq)));
+            black_box(bn.forward(black_box(&img_bn)));
             qconv.forward(black_box(&x), &mut y);
             black_box(&y);
         }

@@ -8,7 +8,7 @@
 //! embedded_batch_norm` rewrites it from its seed (the `#[weights]` declaration reads the
 //! committed file while compiling).
 //!
-//! Batch norm itself computes the trainable layer's bits (`nn_core::embed`'s unit test); the
+//! Each embedded batch norm layer computes its trainable layer's bits; the
 //! convolutions and the dense layer sum in another order than the host's AVX kernels, so
 //! outputs (of order 1) are compared within 1e-6, as `tests/embedded_graph.rs` does.
 
@@ -142,4 +142,31 @@ fn a_residual_cnn_with_batch_norm_embeds() {
     assert!(max <= TOL, "outputs differ by {max}");
     assert_eq!(BnBlockStatic::PARAMETERS, BnBlock::<f32>::PARAMETERS);
     assert_eq!((BnBlockStatic::INPUTS, BnBlockStatic::OUTPUTS), (128, 3));
+}
+
+#[test]
+fn each_embedded_batch_norm_gives_the_trainable_layers_bits() {
+    use nn_core::embed::Infer;
+    use nn_core::layer::Op;
+    let (net, embedded) = (trained(), BnBlockStatic::new());
+    let mut rng = StdRng::seed_from_u64(9);
+    for _ in 0..20 {
+        let x = SVector::<f32, 256>::from_fn(|_, _| rng.random_range(-3.0..3.0));
+        let (mut want, mut y) = (SVector::<f32, 256>::zeros(), SVector::<f32, 256>::zeros());
+        net.stem_bn.op_forward(&x, &mut want, &mut ());
+        embedded.stem_bn.infer(&x, &mut y);
+        assert_eq!(y, want);
+        let x = x.fixed_rows::<128>(0).into_owned();
+        for (bn, sbn) in [
+            (&net.c1_bn, &embedded.c1_bn),
+            (&net.c2_bn, &embedded.c2_bn),
+            (&net.proj_bn, &embedded.proj_bn),
+        ] {
+            let (mut want, mut y) = (SVector::<f32, 128>::zeros(), SVector::<f32, 128>::zeros());
+            bn.op_forward(&x, &mut want, &mut ());
+            sbn.infer(&x, &mut y);
+            assert_eq!(y, want);
+            assert!((want - x).amax() > 0.1, "the layer is the identity");
+        }
+    }
 }

@@ -5,7 +5,8 @@
 //! into the first 90% for training and the last 10% for validation. Training draws random
 //! windows of 65 characters (64 inputs, one-hot, and their next characters) in batches of 64,
 //! trains the LSTM by backpropagation through the 64 steps (Adam, global-norm clipping at 5,
-//! a cosine learning-rate decay over the time budget) until the budget is spent. Validation
+//! a cosine learning-rate decay over the time budget) until the budget is spent; two threads
+//! each run half of every batch, and their gradients are averaged. Validation
 //! runs the LSTM over the whole held-out text as one sequence (in chunks of 1,000 steps,
 //! each starting from the previous chunk's final state) and reports the mean cross-entropy
 //! in bits per character; then a sample is drawn from the model.
@@ -22,7 +23,7 @@ use nn_core::cell::Lstm;
 use nn_core::init::Init;
 use nn_core::layer::{BatchOp, Dense, Layer};
 use nn_core::optim::{clip_global_norm, Adam};
-use nn_core::Batch;
+use nn_core::{Batch, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::time::Instant;
 
@@ -51,19 +52,21 @@ struct Step {
 }
 
 impl Step {
-    fn new() -> Self {
+    /// Buffers for `n` windows a step.
+    fn new(n: usize) -> Self {
         Self {
-            x: Batch::zeros(BATCH),
-            hs: Batch::zeros(BATCH),
+            x: Batch::zeros(n),
+            hs: Batch::zeros(n),
             cache: Rec::empty_batch_cache(),
             gl: Rec::zeros(),
             gh: Dense::zeros(),
-            dhs: Batch::zeros(BATCH),
+            dhs: Batch::zeros(n),
         }
     }
 
     fn run(&mut self, m: &Model, text: &[u8], starts: &[usize]) -> f64 {
         let n = starts.len();
+        assert_eq!(n, self.x.ncols(), "one window per column");
         self.x.fill(0.0);
         for (j, &s) in starts.iter().enumerate() {
             for t in 0..SEQ {
@@ -225,7 +228,8 @@ fn main() {
     model.lstm.cell.bias_ih.as_mut_slice()[H..2 * H].fill(1.0);
     let lr = 5e-3;
     let (mut adam_l, mut adam_h) = (Adam::new(lr), Adam::new(lr));
-    let mut step = Step::new();
+    // Both cores: each thread runs half of every batch; their gradients are averaged.
+    let mut halves = [Step::new(BATCH / 2), Step::new(BATCH / 2)];
     let budget = minutes * 60.0;
     let start = Instant::now();
     let (mut steps, mut running) = (0usize, f64::NAN);
@@ -241,11 +245,22 @@ fn main() {
         let starts: Vec<usize> = (0..BATCH)
             .map(|_| rng.random_range(0..train.len() - SEQ - 1))
             .collect();
-        let loss = step.run(&model, train, &starts);
-        clip_global_norm(&mut step.gl, 5.0).expect("a valid norm");
-        clip_global_norm(&mut step.gh, 5.0).expect("a valid norm");
-        adam_l.step(&mut model.lstm, &step.gl).expect("same shapes");
-        adam_h.step(&mut model.head, &step.gh).expect("same shapes");
+        let (first, second) = starts.split_at(BATCH / 2);
+        let [a, b] = &mut halves;
+        let loss = std::thread::scope(|s| {
+            let other = s.spawn(|| b.run(&model, train, second));
+            let la = a.run(&model, train, first);
+            (la + other.join().expect("the second half's thread")) / 2.0
+        });
+        let mean = |x: &mut [f32], y: &[f32]| {
+            x.iter_mut().zip(y).for_each(|(x, &y)| *x = 0.5 * (*x + y));
+        };
+        a.gl.zip_mut(&b.gl, |_, x, y| mean(x, y));
+        a.gh.zip_mut(&b.gh, |_, x, y| mean(x, y));
+        clip_global_norm(&mut a.gl, 5.0).expect("a valid norm");
+        clip_global_norm(&mut a.gh, 5.0).expect("a valid norm");
+        adam_l.step(&mut model.lstm, &a.gl).expect("same shapes");
+        adam_h.step(&mut model.head, &a.gh).expect("same shapes");
         running = if running.is_nan() {
             loss
         } else {

@@ -111,6 +111,47 @@ impl ConvGeometry {
             && self.ow() > 0
     }
 
+    /// Output pixel `(r, col)`'s receptive field in group `g`, in PyTorch's tap order:
+    /// `patch[(c·kh + i)·kw + j] = x[g·C/G + c, r·S + i·D - P, col·S + j·D - P]`, `zero` in the
+    /// padding. `x` is one sample in (C, H, W) order; `patch` holds `K = (C/G)·kh·kw` values.
+    /// The int8 convolution gathers each pixel once and takes one dot product per filter of its
+    /// group over it.
+    ///
+    /// ```
+    /// use nn_core::kernels::ConvGeometry;
+    /// let g = ConvGeometry { c: 1, h: 2, w: 2, f: 1, kh: 2, kw: 2, stride: 1, pad: 1, dilation: 1, groups: 1 };
+    /// let mut patch = [9; 4];
+    /// g.gather_patch(&[1, 2, 3, 4], 0, 0, 0, 0, &mut patch); // top-left: three taps in the padding
+    /// assert_eq!(patch, [0, 0, 0, 1]);
+    /// ```
+    #[inline(always)]
+    pub fn gather_patch<T: Copy, const K: usize>(
+        &self,
+        x: &[T],
+        g: usize,
+        r: usize,
+        col: usize,
+        zero: T,
+        patch: &mut [T; K],
+    ) {
+        let (h, w, cg) = (self.h, self.w, self.cg());
+        let base = g * cg * h * w;
+        for c in 0..cg {
+            for i in 0..self.kh {
+                // Below 0 wraps to a huge index: both sides of the padding read `zero`.
+                let yy = (r * self.stride + i * self.dilation).wrapping_sub(self.pad);
+                for j in 0..self.kw {
+                    let xx = (col * self.stride + j * self.dilation).wrapping_sub(self.pad);
+                    patch[(c * self.kh + i) * self.kw + j] = if yy < h && xx < w {
+                        x[base + (c * h + yy) * w + xx]
+                    } else {
+                        zero
+                    };
+                }
+            }
+        }
+    }
+
     /// For output column range `ow0..ow0+n` and kernel column `j`: the first `t` whose input
     /// column lies inside the image, the end of that range, and the input column at `t = 0`.
     #[inline]

@@ -174,37 +174,23 @@ pub(crate) fn forward<
     x: &SVector<f32, IN>,
     y: &mut SVector<f32, OUT>,
 ) {
-    let (oh, ow) = const {
+    let (geometry, (oh, ow)) = const {
         let g = Conv2d::<f32, C, H, W, F, KH, KW, S, P, D, G, K, true>::GEOMETRY;
         assert!(g.is_valid() && K == g.k(), "qconv2d: inconsistent geometry");
         assert!(IN == C * H * W, "qconv2d: IN must be C·H·W");
         assert!(OUT == F * g.oh() * g.ow(), "qconv2d: OUT must be F·OH·OW");
-        (g.oh(), g.ow())
+        (g, (g.oh(), g.ow()))
     };
     let mut xq = [0i8; IN];
     for (q, &v) in xq.iter_mut().zip(x.iter()) {
         *q = quantize(v, input_scale);
     }
-    let (cg, fg) = (C / G, F / G);
+    let fg = F / G;
     let mut patch = [0i8; K];
     for g in 0..G {
-        let base = g * cg * H * W;
         for r in 0..oh {
             for col in 0..ow {
-                for c in 0..cg {
-                    for i in 0..KH {
-                        // Below 0 wraps to a huge index: both sides of the padding read 0.
-                        let yy = (r * S + i * D).wrapping_sub(P);
-                        for j in 0..KW {
-                            let xx = (col * S + j * D).wrapping_sub(P);
-                            patch[(c * KH + i) * KW + j] = if yy < H && xx < W {
-                                xq[base + (c * H + yy) * W + xx]
-                            } else {
-                                0
-                            };
-                        }
-                    }
-                }
+                geometry.gather_patch(&xq, g, r, col, 0, &mut patch);
                 for f in g * fg..(g + 1) * fg {
                     let acc = dot_i8(weight.column(f).as_slice(), &patch);
                     let b = bias.map_or(0.0, |b| b[f]);

@@ -67,9 +67,12 @@ pub fn generate(net: &Network) -> TokenStream {
     }
 }
 
-/// `tokens` with every span (also inside groups) set to `span`, so the compiler shows
+/// `tokens` with every span (also inside groups) located at `span`, so the compiler shows
 /// `span` for the whole item (`quote_spanned!` leaves interpolated tokens as they were).
+/// Only the location moves: names keep the macro's call-site hygiene, so `self` and the
+/// parameters still match the body's when `network!` is expanded inside a `macro_rules!`.
 fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    let span = Span::call_site().located_at(span);
     tokens
         .into_iter()
         .map(|mut tt| {
@@ -161,7 +164,9 @@ fn input_param(net: &Network, i: usize) -> Ident {
     if net.inputs.len() == 1 && name == "input" {
         format_ident!("x")
     } else {
-        name.clone()
+        // The macro's own hygiene at the name's location, as every generated name has:
+        // inside a `macro_rules!` the user's tokens carry another context.
+        Ident::new(&name.to_string(), Span::call_site().located_at(name.span()))
     }
 }
 

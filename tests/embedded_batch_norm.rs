@@ -14,35 +14,21 @@
 
 use nn_core::io::{load_safetensors, save_safetensors};
 use nn_core::nalgebra::SVector;
-use nn_core::{network, ParamKind, Parameters};
+use nn_core::{ParamKind, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 
 /// Largest accepted difference between an embedded and a trainable output.
 const TOL: f32 = 1e-6;
 
-network! {
+#[macro_use]
+#[path = "support/twins.rs"]
+mod twins;
+
+twins! {
     /// `ResNetMini`'s downsampling block in miniature: conv-BN-ReLU-conv-BN plus a strided 1x1
     /// projection with its own batch norm, 2x8x8 -> 8x4x4, then pooling and a classifier.
-    pub struct BnBlock {
-        input: [2, 8, 8],
-        stem: conv2d(4, 3, pad = 1, bias = false, init = he),
-        stem_bn: batch_norm(relu),
-        c1: conv2d(8, 3, stride = 2, pad = 1, bias = false, floor = true, init = he),
-        c1_bn: batch_norm(relu),
-        c2: conv2d(8, 3, pad = 1, bias = false, init = he),
-        c2_bn: batch_norm,
-        proj: conv2d(8, 1, stride = 2, bias = false, floor = true)(stem_bn),
-        proj_bn: batch_norm,
-        block: add(c2_bn, proj_bn, relu),
-        gap: global_avg_pool,
-        out: dense(3),
-    }
-}
-
-network! {
-    #[weights = "tests/fixtures/graph_bn_block.safetensors"]
-    pub struct BnBlockStatic {
+    pub struct BnBlock, BnBlockStatic = "tests/fixtures/graph_bn_block.safetensors" {
         input: [2, 8, 8],
         stem: conv2d(4, 3, pad = 1, bias = false, init = he),
         stem_bn: batch_norm(relu),

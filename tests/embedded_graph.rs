@@ -13,16 +13,20 @@
 
 use nn_core::io::{load_safetensors, save_safetensors};
 use nn_core::nalgebra::SVector;
-use nn_core::{network, Parameters};
+use nn_core::Parameters;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 
 /// Largest accepted difference between an embedded and a trainable output.
 const TOL: f32 = 1e-6;
 
-network! {
+#[macro_use]
+#[path = "support/twins.rs"]
+mod twins;
+
+twins! {
     /// A residual MLP: `out = W3 (x1 + relu(W2 x1))`, `x1 = tanh(W1 x)`.
-    pub struct Residual {
+    pub struct Residual, ResidualStatic = "tests/fixtures/graph_residual.safetensors" {
         input: 12,
         x1: dense(16, tanh),
         h: dense(16, relu),
@@ -31,20 +35,9 @@ network! {
     }
 }
 
-network! {
-    #[weights = "tests/fixtures/graph_residual.safetensors"]
-    pub struct ResidualStatic {
-        input: 12,
-        x1: dense(16, tanh),
-        h: dense(16, relu),
-        sum: add(x1, h),
-        out: dense(3)(sum),
-    }
-}
-
-network! {
+twins! {
     /// Two inputs, two outputs, fan-out, `concat`, `mul` and `dueling`.
-    pub struct TwoHeads {
+    pub struct TwoHeads, TwoHeadsStatic = "tests/fixtures/graph_two_heads.safetensors" {
         img: input(6),
         feat: input(2),
         h: dense(5, tanh)(img),
@@ -62,44 +55,10 @@ network! {
     }
 }
 
-network! {
-    #[weights = "tests/fixtures/graph_two_heads.safetensors"]
-    pub struct TwoHeadsStatic {
-        img: input(6),
-        feat: input(2),
-        h: dense(5, tanh)(img),
-        g: dense(5, sigmoid)(h),
-        f: dense(5)(feat),
-        s: add(h, g, f),
-        m: mul(s, h),
-        d: dropout(0.3)(m),
-        c: concat(d, feat, tanh),
-        v: dense(1)(c),
-        a: dense(3)(c),
-        q: dueling(v, a),
-        r: dense(2, softmax)(c),
-        output: (q, r),
-    }
-}
-
-network! {
+twins! {
     /// A residual conv block with a strided 1x1 projection shortcut (`ResNetMini`'s
     /// downsampling block without batch norm): 4x8x8 -> 8x4x4.
-    pub struct ConvBlock {
-        input: [2, 8, 8],
-        stem: conv2d(4, 3, pad = 1, relu),
-        c1: conv2d(8, 3, stride = 2, pad = 1, floor = true, relu),
-        c2: conv2d(8, 3, pad = 1),
-        proj: conv2d(8, 1, stride = 2, bias = false, floor = true)(stem),
-        block: add(c2, proj, relu),
-        gap: global_avg_pool,
-        out: dense(3),
-    }
-}
-
-network! {
-    #[weights = "tests/fixtures/graph_conv_block.safetensors"]
-    pub struct ConvBlockStatic {
+    pub struct ConvBlock, ConvBlockStatic = "tests/fixtures/graph_conv_block.safetensors" {
         input: [2, 8, 8],
         stem: conv2d(4, 3, pad = 1, relu),
         c1: conv2d(8, 3, stride = 2, pad = 1, floor = true, relu),

@@ -19,22 +19,13 @@ use nn_core::{network, Parameters, Scalar};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 
-network! {
-    /// Stacked recurrent layers (every state passed on), the last state into a dense head.
-    struct Stack {
-        input: [6, 3],
-        lstm1: lstm(8),
-        lstm2: lstm(6),
-        gru1: gru(5),
-        rnn1: rnn(4, seq = last),
-        head: dense(2),
-    }
-}
+#[macro_use]
+#[path = "support/twins.rs"]
+mod twins;
 
-network! {
-    /// The same network, its parameters embedded from the file `Stack<f32>` saved.
-    #[weights = "tests/fixtures/recurrent_stack_f32.safetensors"]
-    struct StackStatic {
+twins! {
+    /// Stacked recurrent layers (every state passed on), the last state into a dense head.
+    struct Stack, StackStatic = "tests/fixtures/recurrent_stack_f32.safetensors" {
         input: [6, 3],
         lstm1: lstm(8),
         lstm2: lstm(6),

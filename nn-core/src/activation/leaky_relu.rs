@@ -1,5 +1,9 @@
 //! Leaky ReLU: `σ(z) = max{αz, z}`, i.e. `αz` for `z < 0` and `z` for `z ≥ 0`.
 //!
+//! The derivative is `1` for `z > 0` and `α` for `z ≤ 0`: at the kink `z = 0` it takes the
+//! one-sided slope `α`, as PyTorch's `LeakyReLU` does (and as [`Relu`](super::Relu) takes 0
+//! there).
+//!
 //! The lecture uses `α = 0.01` ([`LeakyRelu::DEFAULT_SLOPE`]); `network!` accepts
 //! `leaky_relu` or `leaky_relu(0.2)`. The slope must lie in `[0, 1)` so that `max{αz, z}`
 //! is the two-piece function above.
@@ -9,6 +13,7 @@
 //! let a = LeakyRelu::default();
 //! assert_eq!(a.f(-2.0f64), -0.02);
 //! assert_eq!(a.df(-2.0f64, -0.02), 0.01);
+//! assert_eq!(a.df(0.0f64, 0.0), 0.01); // at the kink, the slope on the left, as PyTorch
 //! assert!(LeakyRelu::new(1.5).is_err());
 //! ```
 
@@ -70,7 +75,7 @@ impl<T: Scalar> Elementwise<T> for LeakyRelu {
     }
     #[inline(always)]
     fn df(&self, z: T, _x: T) -> T {
-        if z >= T::zero() {
+        if z > T::zero() {
             T::one()
         } else {
             T::of(self.slope)

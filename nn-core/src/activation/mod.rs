@@ -12,8 +12,8 @@
 //! | name | σ(z) | σ'(z) |
 //! |---|---|---|
 //! | [`Identity`] | z | 1 |
-//! | [`Relu`] | max(0, z) | [z ≥ 0] (taken as 0 at z = 0) |
-//! | [`LeakyRelu`] | max(αz, z), α = 0.01 by default | 1 or α |
+//! | [`Relu`] | max(0, z) | `[z > 0]` (0 at z = 0, as PyTorch) |
+//! | [`LeakyRelu`] | max(αz, z), α = 0.01 by default | 1 for z > 0, α for z ≤ 0 (α at z = 0, as PyTorch) |
 //! | [`Sigmoid`] | 1 / (1 + e^{-z}) | σ(z)(1 - σ(z)) |
 //! | [`Tanh`] | tanh z | 1 - tanh² z |
 //! | [`Softmax`] | e^{z_i} / Σ_j e^{z_j} (per column) | diag(p) - p pᵀ |

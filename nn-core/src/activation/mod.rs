@@ -18,6 +18,9 @@
 //! | [`Tanh`] | tanh z | 1 - tanh² z |
 //! | [`Softmax`] | e^{z_i} / Σ_j e^{z_j} (per column) | diag(p) - p pᵀ |
 //!
+//! [`log_softmax`] (and [`log_softmax_in_place`]) give `z_i - ln Σ_j e^{z_j}` per column,
+//! PyTorch's `log_softmax`, finite for logits of any magnitude.
+//!
 //! ```
 //! use nn_core::activation::{Activation, Relu, Sigmoid};
 //! let z = [-1.0f64, 2.0];
@@ -35,14 +38,14 @@ mod identity;
 mod leaky_relu;
 mod relu;
 mod sigmoid;
-mod softmax;
+pub(crate) mod softmax;
 mod tanh;
 
 pub use identity::Identity;
 pub use leaky_relu::LeakyRelu;
 pub use relu::Relu;
 pub use sigmoid::Sigmoid;
-pub use softmax::{softmax_in_place, Softmax};
+pub use softmax::{log_softmax, log_softmax_in_place, softmax_in_place, Softmax};
 pub use tanh::Tanh;
 
 use crate::Scalar;

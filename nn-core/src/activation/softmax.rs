@@ -24,6 +24,55 @@ use crate::Scalar;
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Softmax;
 
+/// The largest value of `column` and `ln Σ_j e^{z_j - max}`, so that
+/// `log softmax(z)_i = (z_i - max) - ln_sum`; `None` for an empty column.
+pub(crate) fn max_and_ln_sum<T: Scalar>(column: &[T]) -> Option<(T, T)> {
+    let max = column
+        .iter()
+        .copied()
+        .reduce(|a, b| if b > a { b } else { a })?;
+    let sum = column.iter().fold(T::zero(), |s, &v| s + (v - max).exp());
+    Some((max, sum.ln()))
+}
+
+/// Replaces one column of logits `z` with `log softmax(z)_i = z_i - ln Σ_j e^{z_j}`,
+/// PyTorch's `log_softmax`.
+///
+/// Computed as `(z_i - max) - ln Σ_j e^{z_j - max}`: every exponent is at most 0 and the sum
+/// at least 1, so logits of any magnitude give finite values (`[1000, -1000]` gives
+/// `[0, -2000]`, where `ln softmax` would give `ln 0 = -inf`), and `z_i - max` is not
+/// rounded against a large `ln Σ e^{z_j}`.
+///
+/// ```
+/// use nn_core::activation::log_softmax_in_place;
+/// let mut v = [1000.0f64, -1000.0, 1000.0];
+/// log_softmax_in_place(&mut v);
+/// assert_eq!(v, [-2f64.ln(), -2000.0 - 2f64.ln(), -2f64.ln()]);
+/// ```
+pub fn log_softmax_in_place<T: Scalar>(column: &mut [T]) {
+    if let Some((max, ln_sum)) = max_and_ln_sum(column) {
+        for v in column.iter_mut() {
+            *v = (*v - max) - ln_sum;
+        }
+    }
+}
+
+/// `log softmax(z)` of one column of logits (see [`log_softmax_in_place`]); allocates nothing.
+///
+/// ```
+/// use nn_core::{activation::log_softmax, nalgebra::SVector};
+/// let l = log_softmax(&SVector::<f32, 2>::new(-1000.0, 1000.0));
+/// assert_eq!(l, SVector::<f32, 2>::new(-2000.0, 0.0));
+/// assert!((log_softmax(&SVector::<f64, 2>::zeros())[0] + 2f64.ln()).abs() < 1e-15);
+/// ```
+pub fn log_softmax<T: Scalar, const R: usize>(
+    z: &nalgebra::SVector<T, R>,
+) -> nalgebra::SVector<T, R> {
+    let mut out = *z;
+    log_softmax_in_place(out.as_mut_slice());
+    out
+}
+
 /// Replaces one column of logits with its softmax probabilities.
 ///
 /// ```

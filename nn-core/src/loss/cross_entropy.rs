@@ -38,14 +38,12 @@ impl<T: Scalar> Loss<T> for CrossEntropy {
             }
             Target::Values(_) => {}
         }
-        let Some(max) = f.iter().copied().reduce(|a, b| if b > a { b } else { a }) else {
+        let Some((max, ln_sum)) = crate::activation::softmax::max_and_ln_sum(f) else {
             return Ok(T::zero());
         };
-        let sum = f.iter().fold(T::zero(), |s, &v| s + (v - max).exp());
-        // `log_z - f_i` is computed as `(max - f_i) + ln Σ e^{f - max}`: forming
-        // `log_z = max + ln Σ` first would round the small `ln Σ` against a large `max`
-        // (at logits of 1e4 in f32 that costs three decimal digits).
-        let ln_sum = sum.ln();
+        // `log_z - f_i` is computed as `(max - f_i) + ln Σ e^{f - max}` (the negated
+        // `log_softmax`): forming `log_z = max + ln Σ` first would round the small `ln Σ`
+        // against a large `max` (at logits of 1e4 in f32 that costs three decimal digits).
         let neg_log_p = |fi: T| (max - fi) + ln_sum;
         let loss = match y {
             Target::Class(c) => neg_log_p(f[c]),

@@ -3,6 +3,7 @@
 //! | loss | ℓ(f, y*) | ∂ℓ/∂f |
 //! |---|---|---|
 //! | [`SquaredError`] | Σ_i (f_i - y*_i)² | 2(f - y*) |
+//! | [`MeanSquaredError`] | (1/M) Σ_i (f_i - y*_i)² over the `M` outputs (PyTorch's `MSELoss`) | (2/M)(f - y*) |
 //! | [`CrossEntropy`] | -log p(y*\|x), p = softmax(f) | p(y\|x) - [y = y*] |
 //! | [`Hinge`] | Σ_{y≠y*} [1 - (f_{y*} - f_y)]_+ | [f_{y*} < f_y + 1] at y ≠ y*, minus their sum at y* |
 //! | [`Huber`] | Σ_i h_δ(f_i - y*_i), h_δ(r) = r²/2 for \|r\| ≤ δ, else δ(\|r\| - δ/2) | clamp(f - y*, -δ, δ) |
@@ -10,6 +11,8 @@
 //! A target is a class index (`usize`) or a vector of the output's length ([`Target`]).
 //! Over a batch (one column per sample) the loss is the [`Reduction::Sum`] of the per-sample
 //! losses, as the lecture's `L(β, D) = Σ_i ℓ(f(x_i), y_i)`, or their [`Reduction::Mean`].
+//! PyTorch's `MSELoss()` averages over every element (samples and outputs): that is
+//! [`MeanSquaredError`] with [`Reduction::Mean`]; the lecture's sum is [`SquaredError`].
 //!
 //! The typed entry points check sizes at compile time: an output of 10 values cannot be
 //! compared with a target vector of 5.
@@ -29,12 +32,14 @@
 mod cross_entropy;
 mod hinge;
 mod huber;
+mod mean_squared_error;
 mod squared_error;
 mod typed;
 
 pub use cross_entropy::CrossEntropy;
 pub use hinge::Hinge;
 pub use huber::Huber;
+pub use mean_squared_error::MeanSquaredError;
 pub use squared_error::SquaredError;
 pub use typed::{BatchTarget, LossExt, SampleTarget};
 

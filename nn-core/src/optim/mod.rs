@@ -12,10 +12,11 @@
 //! | [`Nesterov`] | `Δβ ← αΔβ - η∇L(β + αΔβ)`, `β ← β + Δβ` (gradient at the look-ahead point) |
 //! | [`Adam`] | `m ← β₁m + (1-β₁)g`, `v ← β₂v + (1-β₂)g²`, `θ ← θ - α m̂/(√v̂ + ε)` |
 //! | [`Nadam`] | as Adam, but `θ ← θ - α/(√v̂ + ε) · (β₁m̂ + (1-β₁)g/(1-β₁ᵗ))` |
+//! | [`Rmsprop`] | `v ← αv + (1-α)g²`, `θ ← θ - η g/(√v + ε)` (PyTorch's form and defaults; optional momentum, centered) |
 //! | [`Rprop`] | per-weight step `Δ` grown by `η⁺` while the gradient keeps its sign, shrunk by `η⁻` when it flips; `β ← β - sign(g)Δ` (iRprop⁻) |
 //! | [`Lbfgs`] | `β ← β + s d`, `d = -H∇L` from the last `m` steps (two-loop recursion), `s` by backtracking (Armijo) |
 //!
-//! The stochastic ones ([`Sgd`], [`Momentum`], [`Nesterov`], [`Adam`], [`Nadam`]) implement
+//! The stochastic ones ([`Sgd`], [`Momentum`], [`Nesterov`], [`Adam`], [`Nadam`], [`Rmsprop`]) implement
 //! [`Optimizer`]. [`Rprop`] does too but, using only gradient signs, it is meant for
 //! full-batch learning, as is [`Lbfgs`], which evaluates the loss itself through a closure
 //! (its line search needs several evaluations per step) and needs the `alloc` feature.
@@ -65,6 +66,7 @@ pub mod lbfgs;
 pub mod momentum;
 pub mod nadam;
 pub mod nesterov;
+pub mod rmsprop;
 pub mod rprop;
 pub mod schedule;
 pub mod sgd;
@@ -77,6 +79,7 @@ pub use lbfgs::Lbfgs;
 pub use momentum::Momentum;
 pub use nadam::Nadam;
 pub use nesterov::Nesterov;
+pub use rmsprop::Rmsprop;
 pub use rprop::Rprop;
 pub use schedule::Schedule;
 pub use sgd::Sgd;

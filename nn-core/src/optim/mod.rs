@@ -14,12 +14,14 @@
 //! | [`Nadam`] | as Adam, but `θ ← θ - α/(√v̂ + ε) · (β₁m̂ + (1-β₁)g/(1-β₁ᵗ))` |
 //! | [`Rmsprop`] | `v ← αv + (1-α)g²`, `θ ← θ - η g/(√v + ε)` (PyTorch's form and defaults; optional momentum, centered) |
 //! | [`Rprop`] | per-weight step `Δ` grown by `η⁺` while the gradient keeps its sign, shrunk by `η⁻` when it flips; `β ← β - sign(g)Δ` (iRprop⁻) |
-//! | [`Lbfgs`] | `β ← β + s d`, `d = -H∇L` from the last `m` steps (two-loop recursion), `s` by backtracking (Armijo) |
+//! | [`Lbfgs`] | `β ← β + s d`, `d = -H∇L` from the last `m` steps (two-loop recursion), `s` by backtracking (Armijo) or fixed (PyTorch's `line_search_fn=None`) |
 //!
 //! The stochastic ones ([`Sgd`], [`Momentum`], [`Nesterov`], [`Adam`], [`Nadam`], [`Rmsprop`]) implement
 //! [`Optimizer`]. [`Rprop`] does too but, using only gradient signs, it is meant for
 //! full-batch learning, as is [`Lbfgs`], which evaluates the loss itself through a closure
-//! (its line search needs several evaluations per step) and needs the `alloc` feature.
+//! (its line search needs several evaluations per step) and needs the `alloc` feature;
+//! without line search ([`Lbfgs::fixed_step`], PyTorch's `line_search_fn=None`) it also
+//! steps from gradients computed outside, through [`Optimizer`].
 //!
 //! Around the step: [`WeightDecay`] adds the lecture's `λW` (L2) or `λ sign W` (L1) to the
 //! gradient, and [`clip_global_norm`] rescales a gradient whose norm is too large.
@@ -75,7 +77,7 @@ pub use adam::{Adam, AdamLike};
 pub use clip::{clip_global_norm, global_norm};
 pub use decay::{Penalty, WeightDecay};
 #[cfg(feature = "alloc")]
-pub use lbfgs::Lbfgs;
+pub use lbfgs::{Lbfgs, LineSearch};
 pub use momentum::Momentum;
 pub use nadam::Nadam;
 pub use nesterov::Nesterov;

@@ -13,7 +13,15 @@
 //! ```
 //!
 //! integrated with explicit Euler over `τ = 0.02` s, positions first from the old
-//! velocities: `x ← x + τẋ`, `ẋ ← ẋ + τẍ`, `θ ← θ + τθ̇`, `θ̇ ← θ̇ + τθ̈`. Every step earns
+//! velocities: `x ← x + τẋ`, `ẋ ← ẋ + τẍ`, `θ ← θ + τθ̇`, `θ̇ ← θ̇ + τθ̈`.
+//!
+//! Every operation runs in gymnasium's order (`θ̇²` and `cos²θ` first, then left to right,
+//! the constants `M = 1.0 + 0.1` and `m_p l = 0.1 · 0.5` as it forms them), so with the same
+//! `sin` and `cos` the states are gymnasium's `env.unwrapped.state` bit for bit: a
+//! 500-step closed-loop rollout from gymnasium's `reset(seed)` state is checked to equal
+//! gymnasium's exactly (`tests/pytorch_conventions.rs`). With `std`, `sin` and `cos` are
+//! the platform's (glibc's on Linux, as numpy's scalars use); a `no_std` build with the
+//! `libm` feature uses the `libm` crate's, which may differ in the last bit. Every step earns
 //! reward 1, the terminating one included. The episode terminates when `|x| > 2.4` or
 //! `|θ| > 12°`, and is truncated after 500 steps. [`reset`](Environment::reset) draws each
 //! state value uniformly from `[-0.05, 0.05]` with the environment's seeded generator.
@@ -129,9 +137,14 @@ impl CartPole {
             nalgebra::ComplexField::sin(theta),
             nalgebra::ComplexField::cos(theta),
         );
-        let tmp = (force + pole_ml * theta_dot * theta_dot * sin) / total;
-        let theta_acc = (GRAVITY * sin - cos * tmp)
-            / (HALF_LENGTH * (4.0 / 3.0 - POLE_MASS * cos * cos / total));
+        // gymnasium's operation order: θ̇² and cos²θ are formed first (`np.square`), then
+        // the products left to right. `m_p l θ̇ θ̇ sin θ` would round differently, and the
+        // closed loop amplifies a one-ulp difference to a different trajectory.
+        let theta_dot_sq = theta_dot * theta_dot;
+        let cos_sq = cos * cos;
+        let tmp = (force + pole_ml * theta_dot_sq * sin) / total;
+        let theta_acc =
+            (GRAVITY * sin - cos * tmp) / (HALF_LENGTH * (4.0 / 3.0 - POLE_MASS * cos_sq / total));
         let x_acc = tmp - pole_ml * theta_acc * cos / total;
         [
             x + TAU * x_dot,

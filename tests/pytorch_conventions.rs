@@ -5,8 +5,8 @@
 //! - ReLU's and leaky ReLU's derivatives, at the kink included;
 //! - `log_softmax` at logits of ±1000;
 //! - `MSELoss` (mean over every element) and its sum;
-//! - RMSprop (plain, momentum, centered), SGD with momentum, Nesterov momentum and Adam:
-//!   60-step trajectories on a test problem, to 1e-12;
+//! - RMSprop (plain, momentum, centered, weight decay), SGD with momentum, Nesterov momentum,
+//!   Adam and Rprop: 60-step trajectories on a test problem, to 1e-12;
 //! - L-BFGS without line search: PyTorch's `LBFGS(line_search_fn=None)` points, to 1e-12,
 //!   from a loss closure and from gradients computed outside;
 //! - CartPole: gymnasium's states, exactly, over 500 closed-loop steps.
@@ -14,9 +14,9 @@
 use nn_core::activation::{log_softmax_in_place, Elementwise, LeakyRelu, Relu};
 use nn_core::layer::Dense;
 use nn_core::loss::{LossExt, MeanSquaredError, Reduction, SquaredError};
-use nn_core::optim::{Adam, Lbfgs, Momentum, Nesterov, Optimizer, Rmsprop};
+use nn_core::optim::{Adam, Lbfgs, Momentum, Nesterov, Optimizer, Rmsprop, Rprop, WeightDecay};
 use nn_core::rl::{CartPole, Environment};
-use nn_core::{Batch, Parameters};
+use nn_core::{Batch, ParamKind, Parameters};
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -241,6 +241,50 @@ fn momentum_and_adam_follow_pytorchs_sgd_and_adam() {
     let dev = trajectory_dev("adam", &mut Adam::new(0.01));
     println!("adam: {dev:.1e}");
     assert!(dev < 1e-12, "{dev:e}");
+}
+
+/// An optimizer that adds `decay`'s gradient before each step of `inner`.
+struct Decayed<O>(WeightDecay, O);
+
+impl<O: Optimizer<f64, P>> Optimizer<f64, P> for Decayed<O> {
+    fn step(&mut self, params: &mut P, grads: &P) -> Result<(), nn_core::Error> {
+        let mut g = grads.clone();
+        self.0.apply(&mut g, params)?;
+        self.1.step(params, &g)
+    }
+    fn steps(&self) -> u64 {
+        self.1.steps()
+    }
+    fn reset(&mut self) {
+        self.1.reset();
+    }
+}
+
+#[test]
+fn pytorchs_weight_decay_is_l2_decay_including_biases() {
+    // RMSprop(weight_decay=λ) adds λθ to every gradient, biases included.
+    let decay = WeightDecay::l2(0.1).including(ParamKind::Bias);
+    let dev = trajectory_dev(
+        "rmsprop_weight_decay",
+        &mut Decayed(decay, Rmsprop::new(0.01)),
+    );
+    println!("rmsprop_weight_decay: {dev:.1e}");
+    assert!(dev < 1e-12, "{dev:e}");
+    // the library's default leaves biases alone, which is not PyTorch's
+    let dev = trajectory_dev(
+        "rmsprop_weight_decay",
+        &mut Decayed(WeightDecay::l2(0.1), Rmsprop::new(0.01)),
+    );
+    assert!(dev > 1e-3);
+}
+
+#[test]
+fn rprop_with_an_initial_step_of_0_01_is_pytorchs_rprop() {
+    let dev = trajectory_dev("rprop", &mut Rprop::new(0.01));
+    println!("rprop: {dev:.1e}");
+    assert!(dev < 1e-12, "{dev:e}");
+    // the library's default first step is 0.1
+    assert!(trajectory_dev("rprop", &mut Rprop::default()) > 1e-3);
 }
 
 #[test]

@@ -11,7 +11,7 @@ tests/pytorch_conventions.rs, from PyTorch's and gymnasium's own code:
   Rust test evaluates itself;
 - "optimizers": trajectories on that problem (parameters after each step, the gradient at
   the current parameters from autograd) of torch.optim.RMSprop (default, momentum, centered,
-  both), SGD with momentum and with Nesterov momentum, and Adam;
+  both, weight decay), SGD with momentum and with Nesterov momentum, Adam and Rprop;
 - "lbfgs": torch.optim.LBFGS(line_search_fn=None) trajectories on that problem (every point
   the closure is evaluated at, in order), with the default max_iter = 20 per step() call;
 - "cartpole": gymnasium's CartPole-v1 (its unwrapped environment, float64 state) from
@@ -136,6 +136,11 @@ def optimizers():
             {"lr": 0.05, "momentum": 0.9},
         ),
         "adam": (lambda p: O.Adam(p, lr=0.01), {"lr": 0.01}),
+        "rmsprop_weight_decay": (
+            lambda p: O.RMSprop(p, lr=0.01, weight_decay=0.1),
+            {"lr": 0.01, "weight_decay": 0.1},
+        ),
+        "rprop": (lambda p: O.Rprop(p), {"lr": 0.01, "etas": [0.5, 1.2]}),
     }
     return {
         name: {"settings": settings, "steps": trajectory(make, 60)}

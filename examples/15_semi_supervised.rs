@@ -214,11 +214,12 @@ fn train(
         net.backward_batch_params(&x, &mut trace, &dl_demb, &dl_dout, &mut grads)?;
         opt.step(&mut net, &grads)?;
         if step % 500 == 0 {
-            println!(
-                "  step {step}: cross-entropy {:.4}, embedding loss {:.4}",
-                ce_sum / 500.0,
-                emb_sum / 500.0
-            );
+            let emb = if p > 0 {
+                format!(", embedding loss {:.4}", emb_sum / 500.0)
+            } else {
+                String::new()
+            };
+            println!("  step {step}: cross-entropy {:.4}{emb}", ce_sum / 500.0);
             (ce_sum, emb_sum) = (0.0, 0.0);
         }
     }

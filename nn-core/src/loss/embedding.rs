@@ -38,6 +38,7 @@
 //! assert_eq!((l, ga, gb), (1.0, [-2.0, 0.0], [2.0, 0.0]));
 //! ```
 
+#[cfg(feature = "alloc")]
 use super::Reduction;
 use crate::{Error, Scalar};
 use nalgebra::SVector;
@@ -68,7 +69,19 @@ impl From<bool> for Pair {
     }
 }
 
-/// The pairwise embedding loss with margin `m` (see the [module](self) for the formula).
+/// Semi-supervised embedding's pair loss with margin `m` (Weston, Ratle and Collobert 2008):
+///
+/// ```text
+/// d = h_i - h_j,  r = ‖d‖₂
+/// L(h_i, h_j) = r²                 neighbours
+///               max(0, m - r)²     non-neighbours
+/// ∂L/∂h_i = -∂L/∂h_j = 2d                    neighbours
+///                      -2 max(0, m - r) d/r  non-neighbours (0 at r = 0)
+/// ```
+///
+/// Add `λ L` over pairs of unlabelled inputs to the supervised loss, with `h` a hidden layer
+/// listed among the network's outputs (`output: (h, out)`), whose `backward` then takes
+/// `λ ∂L/∂h` as `h`'s upstream gradient.
 ///
 /// ```
 /// use nn_core::loss::{Pair, PairEmbedding};

@@ -60,8 +60,9 @@ impl Knn {
     }
 
     /// The `k` nearest references of every query (`queries` holds vectors of `dim` values one
-    /// after the other), nearest first. `skip(q, r)` excludes reference `r` for query `q`
-    /// (the query itself, when the references include the queries).
+    /// after the other), nearest first; fewer than `k` when there are fewer references.
+    /// `skip(q, r)` excludes reference `r` for query `q` (the query itself, when the
+    /// references include the queries).
     pub fn nearest(
         &self,
         queries: &[f32],
@@ -71,6 +72,9 @@ impl Knn {
         let dim = self.dim;
         let nq = queries.len() / dim;
         let mut best: Vec<Neighbours> = (0..nq).map(|_| Vec::with_capacity(k + 1)).collect();
+        if k == 0 {
+            return best;
+        }
         let mut dots = vec![0.0f32; BLOCK * QUERIES];
         for q0 in (0..nq).step_by(QUERIES) {
             let qn = (nq - q0).min(QUERIES);

@@ -10,6 +10,8 @@
 //! - `loss_formulas`: `∂ℓ/∂f` as the lecture writes it, against finite differences on the
 //!   loss alone; cross-entropy at logits of magnitude 1e4.
 //! - `batch`: `backward_batch` against per-sample `backward`, and `Reduction::Mean`.
+//! - `embedding`: semi-supervised embedding's pair loss, alone and through a network whose
+//!   hidden layer is an output beside the logits.
 //!
 //! One helper, [`check`], runs the whole single-sample check given a network, an input and a
 //! loss closure; [`check_batch`] runs the batch-versus-single-sample comparison. Networks take
@@ -130,6 +132,7 @@ mod batch;
 mod batch_norm;
 mod conv;
 mod dropout;
+mod embedding;
 mod layers;
 mod loss_formulas;
 mod losses;

@@ -8,6 +8,10 @@
 //! | [`Hinge`] | Σ_{y≠y*} [1 - (f_{y*} - f_y)]_+ | [f_{y*} < f_y + 1] at y ≠ y*, minus their sum at y* |
 //! | [`Huber`] | Σ_i h_δ(f_i - y*_i), h_δ(r) = r²/2 for \|r\| ≤ δ, else δ(\|r\| - δ/2) | clamp(f - y*, -δ, δ) |
 //!
+//! [`PairEmbedding`] is a loss on a pair of hidden-layer outputs rather than on an output and
+//! a target: semi-supervised embedding's `‖h_i - h_j‖²` for neighbours and
+//! `max(0, m - ‖h_i - h_j‖)²` for non-neighbours.
+//!
 //! A target is a class index (`usize`) or a vector of the output's length ([`Target`]).
 //! Over a batch (one column per sample) the loss is the [`Reduction::Sum`] of the per-sample
 //! losses, as the lecture's `L(β, D) = Σ_i ℓ(f(x_i), y_i)`, or their [`Reduction::Mean`].
@@ -30,6 +34,7 @@
 //! ```
 
 mod cross_entropy;
+mod embedding;
 mod hinge;
 mod huber;
 mod mean_squared_error;
@@ -37,6 +42,7 @@ mod squared_error;
 mod typed;
 
 pub use cross_entropy::CrossEntropy;
+pub use embedding::{Pair, PairEmbedding};
 pub use hinge::Hinge;
 pub use huber::Huber;
 pub use mean_squared_error::MeanSquaredError;

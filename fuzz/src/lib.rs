@@ -2,7 +2,8 @@
 //! stable smoke run in `cargo test` (`tests/fuzz_smoke.rs` includes this file).
 //!
 //! Each takes arbitrary bytes, must never panic, and checks what holds for every input:
-//! a failed load leaves the network as it was, a successful one round-trips.
+//! a failed load leaves the network as it was, a successful one round-trips. Each returns
+//! whether the input loaded (so the smoke run can check that mutations reach both paths).
 
 use nn_core::data::idx::{gunzip_with, is_gzip, IdxImages, IdxLabels, IMAGES_MAGIC, LABELS_MAGIC};
 use nn_core::io::{from_safetensors_bytes_with, to_safetensors_bytes, ReadLimits};
@@ -32,7 +33,7 @@ fn bits<T: Scalar, P: Parameters<T>>(net: &P) -> Vec<u64> {
     out
 }
 
-fn load_into<T: Scalar>(data: &[u8]) {
+fn load_into<T: Scalar>(data: &[u8]) -> bool {
     let mut net = Net::<T>::zeros();
     net.visit_mut(|_, v| v.iter_mut().for_each(|x| *x = T::of(0.25)));
     let before = bits(&net);
@@ -40,26 +41,31 @@ fn load_into<T: Scalar>(data: &[u8]) {
         Err(e) => {
             assert!(!e.to_string().is_empty());
             assert_eq!(bits(&net), before, "a failed load changed the network");
+            false
         }
         Ok(()) => {
             let again = to_safetensors_bytes(&net).expect("a loaded network saves");
             let mut copy = Net::<T>::zeros();
             from_safetensors_bytes_with(&mut copy, &again, &LIMITS).expect("and loads back");
             assert_eq!(bits(&copy), bits(&net));
+            true
         }
     }
 }
 
 /// `load_safetensors`'s parser on arbitrary bytes, into an `f32` and an `f64` network.
-pub fn safetensors_load(data: &[u8]) {
-    load_into::<f32>(data);
-    load_into::<f64>(data);
+pub fn safetensors_load(data: &[u8]) -> bool {
+    let a = load_into::<f32>(data);
+    let b = load_into::<f64>(data);
+    a || b
 }
 
 /// The IDX readers (images and labels) on arbitrary bytes, gzipped or not, and the plain
 /// gzip decoder.
-pub fn idx_gzip(data: &[u8]) {
+pub fn idx_gzip(data: &[u8]) -> bool {
+    let mut loaded = false;
     if let Ok(img) = IdxImages::decode(data, "", &LIMITS) {
+        loaded = true;
         let n = img.count * img.rows * img.cols;
         assert_eq!(img.pixels.len(), n);
         let mut plain = IMAGES_MAGIC.to_be_bytes().to_vec();
@@ -70,6 +76,7 @@ pub fn idx_gzip(data: &[u8]) {
         assert_eq!(IdxImages::decode(&plain, "", &LIMITS).ok(), Some(img));
     }
     if let Ok(l) = IdxLabels::decode(data, "", &LIMITS) {
+        loaded = true;
         let mut plain = LABELS_MAGIC.to_be_bytes().to_vec();
         plain.extend((l.labels.len() as u32).to_be_bytes());
         plain.extend(&l.labels);
@@ -80,6 +87,7 @@ pub fn idx_gzip(data: &[u8]) {
             assert!(out.len() as u64 <= LIMITS.max_bytes);
         }
     }
+    loaded
 }
 
 /// The seeds' convolution: 1 channel of 3x3, 2 filters of 2x2.
@@ -87,11 +95,13 @@ type Conv = QConv2d<1, 3, 3, 2, 2, 2, 1, 0, 1, 1, 4>;
 
 /// The quantized-file reader on arbitrary bytes, then its layers `fc1` (4 -> 3) and
 /// `conv1` as the seeds hold them.
-pub fn quantized_file(data: &[u8]) {
+pub fn quantized_file(data: &[u8]) -> bool {
     let Ok(file) = QuantizedFile::from_bytes_with(data, "", &LIMITS) else {
-        return;
+        return false;
     };
+    let mut loaded = false;
     if let Ok(q) = file.qdense::<4, 3>("fc1") {
+        loaded = true;
         let _ = q.forward(&nn_core::nalgebra::SVector::from([0.5, -0.5, 1.0, 0.0]));
         let bytes = QuantizedFile::new()
             .dense("fc1", &q)
@@ -104,6 +114,7 @@ pub fn quantized_file(data: &[u8]) {
         assert_eq!(back.input_scale.to_bits(), q.input_scale.to_bits());
     }
     if let Ok(q) = file.qconv2d::<1, 3, 3, 2, 2, 2, 1, 0, 1, 1, 4>("conv1") {
+        loaded = true;
         let bytes = QuantizedFile::new()
             .conv2d("conv1", &q)
             .to_bytes()
@@ -114,4 +125,5 @@ pub fn quantized_file(data: &[u8]) {
         assert_eq!(*back.weight, *q.weight);
         assert_eq!(back.has_bias, q.has_bias);
     }
+    loaded
 }

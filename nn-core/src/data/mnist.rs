@@ -8,6 +8,7 @@
 //! losses take as targets.
 
 use super::idx::{IdxImages, IdxLabels};
+use crate::io::ReadLimits;
 use crate::{Batch, Error};
 use std::format;
 use std::path::{Path, PathBuf};
@@ -81,9 +82,24 @@ impl Mnist {
     /// # Ok::<(), nn_core::Error>(())
     /// ```
     pub fn load(dir: &Path) -> Result<Self, Error> {
+        Self::load_with(dir, &ReadLimits::default())
+    }
+
+    /// [`load`](Self::load) within `limits` (see [`MnistSet::load_with`]).
+    ///
+    /// ```
+    /// use nn_core::{data::Mnist, io::ReadLimits};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist");
+    /// let small = ReadLimits { max_bytes: 10 << 20, ..ReadLimits::default() };
+    /// // The training images decompress to 47 MB.
+    /// assert!(Mnist::load_with(dir.as_ref(), &small).is_err());
+    /// ```
+    pub fn load_with(dir: &Path, limits: &ReadLimits) -> Result<Self, Error> {
+        let set =
+            |images, labels| MnistSet::load_with(&find(dir, images)?, &find(dir, labels)?, limits);
         Ok(Self {
-            train: MnistSet::load(&find(dir, TRAIN_IMAGES)?, &find(dir, TRAIN_LABELS)?)?,
-            test: MnistSet::load(&find(dir, TEST_IMAGES)?, &find(dir, TEST_LABELS)?)?,
+            train: set(TRAIN_IMAGES, TRAIN_LABELS)?,
+            test: set(TEST_IMAGES, TEST_LABELS)?,
         })
     }
 
@@ -187,7 +203,24 @@ impl MnistSet {
     /// # Ok::<(), nn_core::Error>(())
     /// ```
     pub fn load(images: &Path, labels: &Path) -> Result<Self, Error> {
-        let img = IdxImages::read(images)?;
+        Self::load_with(images, labels, &ReadLimits::default())
+    }
+
+    /// [`load`](Self::load) within `limits` (each file, and what it decompresses to).
+    ///
+    /// ```
+    /// use nn_core::{data::MnistSet, io::ReadLimits};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist");
+    /// let small = ReadLimits { max_bytes: 1 << 20, ..ReadLimits::default() };
+    /// let e = MnistSet::load_with(
+    ///     format!("{dir}/t10k-images-idx3-ubyte.gz").as_ref(),
+    ///     format!("{dir}/t10k-labels-idx1-ubyte.gz").as_ref(),
+    ///     &small,
+    /// );
+    /// assert!(e.unwrap_err().to_string().ends_with("(ReadLimits::max_bytes), found 1648877"));
+    /// ```
+    pub fn load_with(images: &Path, labels: &Path, limits: &ReadLimits) -> Result<Self, Error> {
+        let img = IdxImages::read_with(images, limits)?;
         if (img.rows, img.cols) != (ROWS, COLS) {
             return Err(Error::ImageSize {
                 path: images.display().to_string(),
@@ -195,7 +228,7 @@ impl MnistSet {
                 found: (img.rows, img.cols),
             });
         }
-        let lab = IdxLabels::read(labels)?;
+        let lab = IdxLabels::read_with(labels, limits)?;
         if lab.labels.len() != img.count {
             return Err(Error::CountMismatch {
                 path: labels.display().to_string(),

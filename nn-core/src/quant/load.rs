@@ -46,8 +46,8 @@ impl QuantizedFile {
     /// let e = QuantizedFile::from_bytes_with(&[1, 0, 0, 0, 0, 0, 0, 0, b'['], "q", &ReadLimits::default());
     /// assert_eq!(
     ///     e.err().unwrap().to_string(),
-    ///     "corrupt safetensors header in q: JSON (line 1, column 1): \
-    ///      expected a map from tensor names to their dtype, shape and data_offsets, found a sequence"
+    ///     "corrupt safetensors header in q: JSON (line 1, column 0): \
+    ///      expected a map from tensor names to their dtype, shape and data_offsets, found sequence"
     /// );
     /// ```
     pub fn from_bytes_with(bytes: &[u8], path: &str, limits: &ReadLimits) -> Result<Self, Error> {

@@ -20,5 +20,6 @@
 
 pub mod idx;
 mod mnist;
+mod source;
 
 pub use mnist::{Mnist, MnistSet, CLASSES, COLS, MEAN, PIXELS, ROWS, STD};

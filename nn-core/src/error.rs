@@ -124,15 +124,19 @@ pub enum Error {
         found: u32,
     },
     /// A file's content cannot be decoded (a broken gzip stream, an unparsable safetensors
-    /// header).
+    /// header): names the field or tensor at fault, what it should hold and what it holds.
     #[cfg(feature = "alloc")]
     Corrupt {
         /// What was being decoded (`"gzip stream"`, `"safetensors header"`).
         what: &'static str,
         /// The file; empty for bytes from memory.
         path: String,
-        /// The decoder's message.
-        message: String,
+        /// The field or tensor at fault (``tensor `fc1.weight` data_offsets``, `CRC-32`).
+        field: String,
+        /// What it should hold.
+        expected: String,
+        /// What it holds.
+        found: String,
     },
     /// An images file and its labels file hold different numbers of samples.
     #[cfg(feature = "alloc")]
@@ -195,6 +199,29 @@ pub enum Error {
     DuplicateTensor {
         /// The name.
         name: String,
+    },
+    /// A path to read is not a regular file: a directory, a device such as `/dev/zero`, a
+    /// FIFO or a socket. Checked before anything is read, so nothing blocks or runs forever.
+    #[cfg(feature = "alloc")]
+    NotAFile {
+        /// The path.
+        path: String,
+        /// What it is (`"a directory"`, `"a character device"`, `"a FIFO"`).
+        found: &'static str,
+    },
+    /// An input is larger than a reading limit allows (see `nn_core::io::ReadLimits`).
+    #[cfg(feature = "alloc")]
+    TooLarge {
+        /// What is too large (`"file"`, `"safetensors header"`, `"IDX data"`).
+        what: &'static str,
+        /// The file; empty for bytes from memory.
+        path: String,
+        /// The limit's name (`"ReadLimits::max_bytes"`).
+        limit_name: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The size found (or claimed by a header), in bytes.
+        found: u64,
     },
 }
 
@@ -306,8 +333,14 @@ impl fmt::Display for Error {
             Error::Corrupt {
                 what,
                 path,
-                message,
-            } => write!(f, "corrupt {what}{}: {message}", In(path)),
+                field,
+                expected,
+                found,
+            } => write!(
+                f,
+                "corrupt {what}{}: {field}: expected {expected}, found {found}",
+                In(path)
+            ),
             #[cfg(feature = "alloc")]
             Error::CountMismatch {
                 path,
@@ -362,6 +395,25 @@ impl fmt::Display for Error {
             Error::DuplicateTensor { name } => write!(
                 f,
                 "duplicate tensor name {name}: expected every name once, found it twice"
+            ),
+            #[cfg(feature = "alloc")]
+            Error::NotAFile { path, found } => {
+                write!(
+                    f,
+                    "cannot read {path}: expected a regular file, found {found}"
+                )
+            }
+            #[cfg(feature = "alloc")]
+            Error::TooLarge {
+                what,
+                path,
+                limit_name,
+                limit,
+                found,
+            } => write!(
+                f,
+                "{what}{} too large: expected at most {limit} bytes ({limit_name}), found {found}",
+                In(path)
             ),
         }
     }

@@ -23,8 +23,9 @@
 //! # Ok::<(), nn_core::Error>(())
 //! ```
 
+use super::source::{check_magic_argument, read_idx, read_up_to, total_len, word, Source};
+use crate::io::ReadLimits;
 use crate::Error;
-use std::io::Read;
 use std::path::Path;
 use std::string::ToString;
 use std::vec::Vec;
@@ -60,8 +61,10 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&GZIP_MAGIC)
 }
 
-/// Decompresses a gzip stream (one member or several concatenated) held in memory. `path`
-/// names the source in errors; it may be empty.
+/// Decompresses a gzip stream (one member or several concatenated) held in memory, up to
+/// [`ReadLimits::default`]'s `max_bytes` of output. `path` names the source in errors; it
+/// may be empty. The size in the gzip trailer is not trusted: the output grows with what
+/// is decompressed.
 ///
 /// ```
 /// use std::io::Write;
@@ -73,28 +76,31 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn gunzip(bytes: &[u8], path: &str) -> Result<Vec<u8>, Error> {
-    // The last four bytes (ISIZE) are the uncompressed size modulo 2^32: a capacity hint.
-    let hint = match bytes.len().checked_sub(4) {
-        Some(at) => {
-            let mut isize = [0; 4];
-            isize.copy_from_slice(&bytes[at..]);
-            (u32::from_le_bytes(isize) as usize).min(1 << 28)
-        }
-        None => 0,
-    };
-    let mut out = Vec::with_capacity(hint);
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::Corrupt {
-            what: "gzip stream",
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-    Ok(out)
+    gunzip_with(bytes, path, &ReadLimits::default())
 }
 
-/// Reads a whole file, decompressing it when its name ends in `.gz` or it starts with the
-/// gzip magic bytes.
+/// [`gunzip`] up to `limits.max_bytes` of output; more is [`Error::TooLarge`].
+///
+/// ```
+/// use nn_core::{data::idx::gunzip_with, io::ReadLimits};
+/// use std::io::Write;
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+/// gz.write_all(&[0; 100_000])?;
+/// let packed = gz.finish()?; // about 100 bytes
+/// let small = ReadLimits { max_bytes: 1000, ..ReadLimits::default() };
+/// let e = gunzip_with(&packed, "zeros.gz", &small).unwrap_err();
+/// assert_eq!(
+///     e.to_string(),
+///     "decompressed data in zeros.gz too large: expected at most 1000 bytes (ReadLimits::max_bytes), found 1001"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn gunzip_with(bytes: &[u8], path: &str, limits: &ReadLimits) -> Result<Vec<u8>, Error> {
+    read_up_to(&mut Source::gzip(bytes), path, limits)
+}
+
+/// Reads a whole file within [`ReadLimits::default`], decompressing it when its name ends
+/// in `.gz` or it starts with the gzip magic bytes.
 ///
 /// ```
 /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist");
@@ -103,21 +109,21 @@ pub fn gunzip(bytes: &[u8], path: &str) -> Result<Vec<u8>, Error> {
 /// # Ok::<(), nn_core::Error>(())
 /// ```
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| io_error(&name, &e))?;
-    if path.extension().is_some_and(|e| e == "gz") || is_gzip(&bytes) {
-        gunzip(&bytes, &name)
-    } else {
-        Ok(bytes)
-    }
+    read_file_with(path, &ReadLimits::default())
 }
 
-/// [`Error::Io`] for `path`.
-pub(crate) fn io_error(path: &str, e: &std::io::Error) -> Error {
-    Error::Io {
-        path: path.into(),
-        message: e.to_string(),
-    }
+/// [`read_file`] within `limits`: a file above `limits.max_bytes`, or one that decompresses
+/// to more, is [`Error::TooLarge`]; a directory, device or FIFO is [`Error::NotAFile`].
+///
+/// ```
+/// use nn_core::{data::idx::read_file_with, io::ReadLimits, Error};
+/// let e = read_file_with("/".as_ref(), &ReadLimits::default()).unwrap_err();
+/// assert_eq!(e, Error::NotAFile { path: "/".into(), found: "a directory" });
+/// ```
+pub fn read_file_with(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, Error> {
+    let name = path.display().to_string();
+    let (mut source, _) = Source::open(path, limits)?;
+    read_up_to(&mut source, &name, limits)
 }
 
 /// An IDX array of unsigned bytes: its dimensions and its values, last dimension fastest.
@@ -148,13 +154,7 @@ impl IdxArray {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn parse(mut bytes: Vec<u8>, path: &str, magic: u32) -> Result<Self, Error> {
-        if magic >> 8 != 0x08 {
-            return Err(Error::InvalidConfig {
-                what: "IDX magic number",
-                expected: "0x08NN (unsigned bytes, NN dimensions)",
-                found: f64::from(magic),
-            });
-        }
+        check_magic_argument(magic)?;
         let rank = (magic & 0xff) as usize;
         let header = 4 + 4 * rank;
         let found = bytes.len() as u64;
@@ -163,36 +163,52 @@ impl IdxArray {
             expected,
             found,
         };
-        let word = |i: usize| {
-            let mut w = [0; 4];
-            w.copy_from_slice(&bytes[4 * i..4 * i + 4]);
-            u32::from_be_bytes(w)
-        };
         if bytes.len() < 4 {
             return Err(truncated(header as u64));
         }
-        if word(0) != magic {
+        if word(&bytes, 0) != magic {
             return Err(Error::BadMagic {
                 path: path.into(),
                 expected: magic,
-                found: word(0),
+                found: word(&bytes, 0),
             });
         }
         if bytes.len() < header {
             return Err(truncated(header as u64));
         }
-        let dims: Vec<usize> = (1..=rank).map(|i| word(i) as usize).collect();
-        // header + the product of the dimensions; a product past u64 cannot be on disk.
-        let expected = dims
-            .iter()
-            .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
-            .map_or(u64::MAX, |payload| payload.saturating_add(header as u64));
-        crate::error::check_file_length(path, expected, found)?;
+        let dims: Vec<usize> = (1..=rank).map(|i| word(&bytes, i) as usize).collect();
+        crate::error::check_file_length(path, total_len(&dims, header as u64), found)?;
         bytes.drain(..header);
         Ok(Self { dims, data: bytes })
     }
 
-    /// Reads and parses an IDX file (gzipped or not, see [`read_file`]).
+    /// Decodes the bytes of an IDX file held in memory, gzipped (starting with
+    /// [`GZIP_MAGIC`]) or not, within `limits`: the header is read first, and the
+    /// decompressed size must be what its dimensions give, at most `limits.max_bytes`.
+    /// `path` names the source in errors.
+    ///
+    /// ```
+    /// use nn_core::{data::idx::{IdxArray, LABELS_MAGIC}, io::ReadLimits};
+    /// use std::io::Write;
+    /// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    /// gz.write_all(&[0, 0, 8, 1, 0, 0, 0, 2, 4, 9])?;
+    /// let a = IdxArray::decode(&gz.finish()?, "l.gz", LABELS_MAGIC, &ReadLimits::default())?;
+    /// assert_eq!((a.dims, a.data), (vec![2], vec![4, 9]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode(
+        bytes: &[u8],
+        path: &str,
+        magic: u32,
+        limits: &ReadLimits,
+    ) -> Result<Self, Error> {
+        let mut source = Source::detect(bytes);
+        let len = (!source.is_gzip()).then_some(bytes.len() as u64);
+        read_idx(&mut source, len, path, magic, limits)
+    }
+
+    /// Reads and parses an IDX file (gzipped or not, see [`read_file`]) within
+    /// [`ReadLimits::default`].
     ///
     /// ```
     /// use nn_core::data::idx::{IdxArray, IMAGES_MAGIC};
@@ -203,7 +219,27 @@ impl IdxArray {
     /// # Ok::<(), nn_core::Error>(())
     /// ```
     pub fn read(path: &Path, magic: u32) -> Result<Self, Error> {
-        Self::parse(read_file(path)?, &path.display().to_string(), magic)
+        Self::read_with(path, magic, &ReadLimits::default())
+    }
+
+    /// Reads an IDX file within `limits`: only a regular file, the header first, then
+    /// exactly the payload its dimensions give (checked against the file's length, or for a
+    /// gzipped file decompressed up to that and no further), at most `limits.max_bytes`.
+    ///
+    /// ```
+    /// use nn_core::{data::idx::{IdxArray, IMAGES_MAGIC}, io::ReadLimits};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist");
+    /// let path = format!("{dir}/t10k-images-idx3-ubyte.gz");
+    /// // The gzipped file (1.6 MB) is within 4 MiB; the 7.8 MB its header claims is not.
+    /// let small = ReadLimits { max_bytes: 4 << 20, ..ReadLimits::default() };
+    /// let e = IdxArray::read_with(path.as_ref(), IMAGES_MAGIC, &small).unwrap_err();
+    /// assert!(e.to_string().ends_with("expected at most 4194304 bytes (ReadLimits::max_bytes), found 7840016"));
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    pub fn read_with(path: &Path, magic: u32, limits: &ReadLimits) -> Result<Self, Error> {
+        let (mut source, len) = Source::open(path, limits)?;
+        let len = (!source.is_gzip()).then_some(len);
+        read_idx(&mut source, len, &path.display().to_string(), magic, limits)
     }
 }
 
@@ -240,13 +276,11 @@ impl IdxImages {
     /// # Ok::<(), nn_core::Error>(())
     /// ```
     pub fn parse(bytes: Vec<u8>, path: &str) -> Result<Self, Error> {
-        let a = IdxArray::parse(bytes, path, IMAGES_MAGIC)?;
-        Ok(Self {
-            count: a.dims[0],
-            rows: a.dims[1],
-            cols: a.dims[2],
-            pixels: a.data,
-        })
+        Ok(Self::from_array(IdxArray::parse(
+            bytes,
+            path,
+            IMAGES_MAGIC,
+        )?))
     }
 
     /// Reads and parses an images file (gzipped or not).
@@ -259,7 +293,55 @@ impl IdxImages {
     /// # Ok::<(), nn_core::Error>(())
     /// ```
     pub fn read(path: &Path) -> Result<Self, Error> {
-        Self::parse(read_file(path)?, &path.display().to_string())
+        Self::read_with(path, &ReadLimits::default())
+    }
+
+    /// Reads an images file within `limits` (see [`IdxArray::read_with`]).
+    ///
+    /// ```
+    /// use nn_core::{data::idx::IdxImages, io::ReadLimits};
+    /// let e = IdxImages::read_with("/dev/null".as_ref(), &ReadLimits::default()).unwrap_err();
+    /// # #[cfg(unix)]
+    /// assert_eq!(e.to_string(), "cannot read /dev/null: expected a regular file, found a character device");
+    /// ```
+    pub fn read_with(path: &Path, limits: &ReadLimits) -> Result<Self, Error> {
+        Ok(Self::from_array(IdxArray::read_with(
+            path,
+            IMAGES_MAGIC,
+            limits,
+        )?))
+    }
+
+    /// Decodes an images file held in memory, gzipped or not, within `limits` (see
+    /// [`IdxArray::decode`]).
+    ///
+    /// ```
+    /// use nn_core::{data::idx::{IdxImages, IMAGES_MAGIC}, io::ReadLimits};
+    /// let mut bytes = IMAGES_MAGIC.to_be_bytes().to_vec();
+    /// for d in [60_000u32, 28, 28] {
+    ///     bytes.extend(d.to_be_bytes());
+    /// }
+    /// let e = IdxImages::decode(&bytes, "img", &ReadLimits::default()).unwrap_err();
+    /// assert_eq!(e.to_string(), "truncated data in img: expected 47040016 bytes, found 16");
+    /// ```
+    pub fn decode(bytes: &[u8], path: &str, limits: &ReadLimits) -> Result<Self, Error> {
+        Ok(Self::from_array(IdxArray::decode(
+            bytes,
+            path,
+            IMAGES_MAGIC,
+            limits,
+        )?))
+    }
+
+    /// The fields of a three-dimensional array.
+    fn from_array(a: IdxArray) -> Self {
+        let dim = |i: usize| a.dims.get(i).copied().unwrap_or(0);
+        Self {
+            count: dim(0),
+            rows: dim(1),
+            cols: dim(2),
+            pixels: a.data,
+        }
     }
 }
 
@@ -298,7 +380,38 @@ impl IdxLabels {
     /// # Ok::<(), nn_core::Error>(())
     /// ```
     pub fn read(path: &Path) -> Result<Self, Error> {
-        Self::parse(read_file(path)?, &path.display().to_string())
+        Self::read_with(path, &ReadLimits::default())
+    }
+
+    /// Reads a labels file within `limits` (see [`IdxArray::read_with`]).
+    ///
+    /// ```
+    /// use nn_core::{data::idx::IdxLabels, io::ReadLimits};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist");
+    /// let path = format!("{dir}/t10k-labels-idx1-ubyte.gz");
+    /// let l = IdxLabels::read_with(path.as_ref(), &ReadLimits { max_bytes: 10_008, ..Default::default() })?;
+    /// assert_eq!(l.labels.len(), 10_000);
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    pub fn read_with(path: &Path, limits: &ReadLimits) -> Result<Self, Error> {
+        let a = IdxArray::read_with(path, LABELS_MAGIC, limits)?;
+        Ok(Self { labels: a.data })
+    }
+
+    /// Decodes a labels file held in memory, gzipped or not, within `limits` (see
+    /// [`IdxArray::decode`]).
+    ///
+    /// ```
+    /// use nn_core::{data::idx::{IdxLabels, LABELS_MAGIC}, io::ReadLimits};
+    /// let mut bytes = LABELS_MAGIC.to_be_bytes().to_vec();
+    /// bytes.extend(2u32.to_be_bytes());
+    /// bytes.extend([3, 1]);
+    /// assert_eq!(IdxLabels::decode(&bytes, "", &ReadLimits::default())?.labels, [3, 1]);
+    /// # Ok::<(), nn_core::Error>(())
+    /// ```
+    pub fn decode(bytes: &[u8], path: &str, limits: &ReadLimits) -> Result<Self, Error> {
+        let a = IdxArray::decode(bytes, path, LABELS_MAGIC, limits)?;
+        Ok(Self { labels: a.data })
     }
 }
 
@@ -354,7 +467,7 @@ pub(crate) mod tests {
         e.finish().unwrap()
     }
 
-    fn images() -> Vec<u8> {
+    pub(crate) fn images() -> Vec<u8> {
         idx(
             IMAGES_MAGIC,
             &[2, 2, 3],
@@ -456,51 +569,6 @@ pub(crate) mod tests {
                 ..
             })
         ));
-    }
-
-    #[test]
-    fn truncated_or_corrupt_gzip() {
-        let dir = TempDir::new("idx-gz");
-        let packed = gz(&images());
-        let cut = dir.write("cut.gz", &packed[..packed.len() / 2]);
-        let e = IdxImages::read(&cut).unwrap_err();
-        assert!(
-            matches!(&e, Error::Corrupt { what: "gzip stream", path, .. } if *path == cut.display().to_string()),
-            "{e:?}"
-        );
-        // Not gzip at all, though named .gz.
-        let fake = dir.write("fake.gz", b"definitely not gzip");
-        assert!(matches!(
-            IdxImages::read(&fake),
-            Err(Error::Corrupt {
-                what: "gzip stream",
-                ..
-            })
-        ));
-        // A flipped byte in the compressed data: a CRC or DEFLATE error, never a panic.
-        for i in 10..packed.len() {
-            let mut b = packed.clone();
-            b[i] ^= 0x55;
-            let _ = gunzip(&b, "");
-        }
-        let mut b = packed.clone();
-        let last = b.len() - 5; // inside the CRC-32
-        b[last] ^= 1;
-        assert!(gunzip(&b, "").is_err());
-    }
-
-    #[test]
-    fn missing_file() {
-        let dir = TempDir::new("idx-missing");
-        let p = dir.0.join("nothing.gz");
-        let e = IdxImages::read(&p).unwrap_err();
-        match e {
-            Error::Io { path, message } => {
-                assert_eq!(path, p.display().to_string());
-                assert!(!message.is_empty());
-            }
-            e => panic!("{e:?}"),
-        }
     }
 
     #[test]

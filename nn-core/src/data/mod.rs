@@ -1,9 +1,10 @@
 //! Data sets from files: the IDX format ([`idx`]) and the MNIST digits ([`Mnist`]).
 //!
-//! Files are read whole into memory and decompressed when gzipped (a name ending in `.gz`,
-//! or content starting with the gzip magic bytes `1f 8b`), with the pure-Rust DEFLATE of
-//! `flate2` (miniz_oxide). Every malformed input is a typed [`Error`](crate::Error) naming
-//! the file and what was expected and found: never a panic.
+//! Files are decompressed when gzipped (a name ending in `.gz`, or content starting with the
+//! gzip magic bytes `1f 8b`), with the pure-Rust DEFLATE of `flate2` (miniz_oxide). Reading
+//! is bounded: an IDX header is read first, and only the data its dimensions give, within
+//! [`ReadLimits`](crate::io::ReadLimits), is decompressed. Every malformed input is a typed
+//! [`Error`](crate::Error) naming the file and what was expected and found: never a panic.
 //!
 //! ```
 //! use nn_core::data::{Mnist, PIXELS};
@@ -19,5 +20,6 @@
 
 pub mod idx;
 mod mnist;
+mod source;
 
 pub use mnist::{Mnist, MnistSet, CLASSES, COLS, MEAN, PIXELS, ROWS, STD};

@@ -6,7 +6,8 @@
 //!   [`from_safetensors_bytes`] (with `std`): any [`Parameters`](crate::Parameters) value
 //!   (a layer, a `network!`, a [`Chain`](crate::Chain)) as a safetensors file whose keys are
 //!   PyTorch `state_dict` names (`fc1.weight`, shape `(out, in)`) and whose dtype is `F32`
-//!   for `f32`, `F64` for `f64`.
+//!   for `f32`, `F64` for `f64`. Their `_with` forms take [`ReadLimits`].
+//! - [`ReadLimits`] (with `std`): the bounds every loader of this crate reads within.
 //!
 //! ```
 //! use nn_core::{io::{from_safetensors_bytes, to_safetensors_bytes}, network, Parameters};
@@ -23,11 +24,18 @@
 //! # Ok::<(), nn_core::Error>(())
 //! ```
 
+#[cfg(feature = "std")]
+pub(crate) mod header;
 pub mod layout;
+#[cfg(feature = "std")]
+pub(crate) mod read;
 #[cfg(feature = "std")]
 mod safetensors;
 
 #[cfg(feature = "std")]
+pub use self::read::ReadLimits;
+#[cfg(feature = "std")]
 pub use self::safetensors::{
-    from_safetensors_bytes, load_safetensors, save_safetensors, to_safetensors_bytes,
+    from_safetensors_bytes, from_safetensors_bytes_with, load_safetensors, load_safetensors_with,
+    save_safetensors, to_safetensors_bytes,
 };

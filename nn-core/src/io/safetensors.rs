@@ -13,21 +13,19 @@
 //! Loading is all or nothing: the file must hold exactly the network's tensors, each with
 //! the network's shape and dtype; a missing, extra, misshapen or mistyped tensor, and a
 //! truncated or corrupted file, are typed [`Error`]s naming what was expected and found,
-//! and leave the parameters untouched.
+//! and leave the parameters untouched. Reading is bounded (see
+//! [`ReadLimits`]): the header is read first, then only the data it accounts for.
 
 use super::layout::RowMajorOffsets;
+use super::read::ReadLimits;
 use crate::{Error, Parameters, Scalar, Shape};
-use ::safetensors::tensor::Metadata;
-use ::safetensors::{Dtype, SafeTensors, View};
+use ::safetensors::{Dtype, View};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::format;
 use std::path::Path;
 use std::string::{String, ToString};
 use std::vec::Vec;
-
-/// The largest header the safetensors crate accepts.
-const MAX_HEADER: u64 = 100_000_000;
 
 /// The safetensors dtype of `T` and its name.
 fn dtype_of<T: Scalar>() -> Result<(Dtype, &'static str), Error> {
@@ -155,7 +153,9 @@ pub fn to_safetensors_bytes<T: Scalar, P: Parameters<T> + ?Sized>(
         |e| Error::Corrupt {
             what: "safetensors header",
             path: String::new(),
-            message: e.to_string(),
+            field: "header written".into(),
+            expected: "a header the safetensors writer accepts".into(),
+            found: e.to_string(),
         },
     )
 }
@@ -204,41 +204,6 @@ pub fn save_safetensors<T: Scalar, P: Parameters<T> + ?Sized>(
     Ok(())
 }
 
-/// Parses and checks a whole safetensors buffer: its length against its header.
-fn parse<'a>(bytes: &'a [u8], path: &str) -> Result<SafeTensors<'a>, Error> {
-    let found = bytes.len() as u64;
-    let truncated = |expected: u64| Error::Truncated {
-        path: path.into(),
-        expected,
-        found,
-    };
-    let corrupt = |message: String| Error::Corrupt {
-        what: "safetensors header",
-        path: path.into(),
-        message,
-    };
-    let Some(len) = bytes.get(..8) else {
-        return Err(truncated(8));
-    };
-    let mut n = [0; 8];
-    n.copy_from_slice(len);
-    let n = u64::from_le_bytes(n);
-    if n > MAX_HEADER {
-        return Err(corrupt(format!(
-            "expected a header length of at most {MAX_HEADER} bytes, found {n}"
-        )));
-    }
-    let header_end = 8 + n;
-    if found < header_end {
-        return Err(truncated(header_end));
-    }
-    let header = &bytes[8..header_end as usize];
-    let meta: Metadata = serde_json::from_slice(header).map_err(|e| corrupt(e.to_string()))?;
-    let expected = header_end.saturating_add(meta.data_len() as u64);
-    crate::error::check_file_length(path, expected, found)?;
-    SafeTensors::deserialize(bytes).map_err(|e| corrupt(e.to_string()))
-}
-
 /// Reads parameters from the bytes of a safetensors file. The file must hold exactly the
 /// tensors of `params`, with their shapes and dtype; otherwise, or when the bytes are
 /// truncated or corrupted, this returns the [`Error`] and `params` is unchanged.
@@ -262,37 +227,77 @@ pub fn from_safetensors_bytes<T: Scalar, P: Parameters<T> + ?Sized>(
     params: &mut P,
     bytes: &[u8],
 ) -> Result<(), Error> {
-    load(params, bytes, "")
+    load(params, bytes, "", &ReadLimits::default())
+}
+
+/// [`from_safetensors_bytes`] with a header limit other than the default one (the bytes
+/// are already in memory, so only [`ReadLimits::max_header_bytes`] applies).
+///
+/// ```
+/// use nn_core::{io::{from_safetensors_bytes_with, to_safetensors_bytes, ReadLimits}, layer::Dense};
+/// let bytes = to_safetensors_bytes(&Dense::<f32, 2, 2>::zeros())?;
+/// let tiny = ReadLimits { max_header_bytes: 16, ..ReadLimits::default() };
+/// let e = from_safetensors_bytes_with(&mut Dense::<f32, 2, 2>::zeros(), &bytes, &tiny).unwrap_err();
+/// assert!(e.to_string().starts_with("safetensors header too large: expected at most 16 bytes (ReadLimits::max_header_bytes), found "));
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+pub fn from_safetensors_bytes_with<T: Scalar, P: Parameters<T> + ?Sized>(
+    params: &mut P,
+    bytes: &[u8],
+    limits: &ReadLimits,
+) -> Result<(), Error> {
+    load(params, bytes, "", limits)
 }
 
 /// Reads parameters from a safetensors file, as [`from_safetensors_bytes`] does; the
-/// errors name the file.
+/// errors name the file. Reads within [`ReadLimits::default`]; a path that is not a
+/// regular file is [`Error::NotAFile`].
 ///
 /// ```
 /// use nn_core::{io::load_safetensors, layer::Dense};
 /// let mut d = Dense::<f32, 2, 2>::zeros();
 /// let e = load_safetensors(&mut d, "no/such/file.safetensors").unwrap_err();
 /// assert!(e.to_string().starts_with("i/o error on no/such/file.safetensors"));
+/// let e = load_safetensors(&mut d, std::env::temp_dir()).unwrap_err();
+/// assert!(e.to_string().ends_with("expected a regular file, found a directory"));
 /// ```
 pub fn load_safetensors<T: Scalar, P: Parameters<T> + ?Sized>(
     params: &mut P,
     path: impl AsRef<Path>,
 ) -> Result<(), Error> {
+    load_safetensors_with(params, path, &ReadLimits::default())
+}
+
+/// [`load_safetensors`] within `limits`: a file above `limits.max_bytes`, or whose header
+/// is above `limits.max_header_bytes`, is [`Error::TooLarge`] before its data is read.
+///
+/// ```
+/// use nn_core::{io::{load_safetensors_with, save_safetensors, ReadLimits}, layer::Dense};
+/// let path = std::env::temp_dir().join(format!("nn-doc-limits-{}.safetensors", std::process::id()));
+/// save_safetensors(&Dense::<f32, 16, 16>::zeros(), &path)?;
+/// let small = ReadLimits { max_bytes: 1024, ..ReadLimits::default() };
+/// let e = load_safetensors_with(&mut Dense::<f32, 16, 16>::zeros(), &path, &small).unwrap_err();
+/// assert!(e.to_string().contains("too large: expected at most 1024 bytes (ReadLimits::max_bytes), found 1"));
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+pub fn load_safetensors_with<T: Scalar, P: Parameters<T> + ?Sized>(
+    params: &mut P,
+    path: impl AsRef<Path>,
+    limits: &ReadLimits,
+) -> Result<(), Error> {
     let path = path.as_ref();
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: name.clone(),
-        message: e.to_string(),
-    })?;
-    load(params, &bytes, &name)
+    let bytes = super::header::read_file(path, limits)?;
+    load(params, &bytes, &path.display().to_string(), limits)
 }
 
 fn load<T: Scalar, P: Parameters<T> + ?Sized>(
     params: &mut P,
     bytes: &[u8],
     path: &str,
+    limits: &ReadLimits,
 ) -> Result<(), Error> {
-    let file = parse(bytes, path)?;
+    let file = super::header::parse(bytes, path, limits)?;
     let (dtype, dtype_name) = dtype_of::<T>()?;
 
     // Check everything before writing anything.
@@ -304,49 +309,34 @@ fn load<T: Scalar, P: Parameters<T> + ?Sized>(
         if !seen.insert(name.clone()) {
             return Err(Error::DuplicateTensor { name });
         }
-        let Ok(view) = file.tensor(&name) else {
+        let Some((found_dtype, found_shape, data)) = file.tensor(&name) else {
             return Err(Error::MissingTensor {
                 name,
                 expected: shape,
             });
         };
-        if view.dtype() != dtype {
+        if found_dtype != dtype {
             return Err(Error::TensorDtype {
                 name,
                 expected: dtype_name,
-                found: format!("{:?}", view.dtype()),
+                found: format!("{found_dtype:?}"),
             });
         }
-        if view.shape() != shape.dims() {
+        if found_shape != shape.dims() {
             return Err(Error::TensorShape {
                 name,
                 expected: shape,
-                found: view.shape().to_vec(),
+                found: found_shape.to_vec(),
             });
         }
-        let data = view.data();
-        if data.len() != shape.len() * core::mem::size_of::<T>() {
-            return Err(Error::Corrupt {
-                what: "safetensors data",
-                path: path.into(),
-                message: format!(
-                    "tensor {name}: expected {} bytes, found {}",
-                    shape.len() * core::mem::size_of::<T>(),
-                    data.len()
-                ),
-            });
-        }
+        // The header's check made `data` `product(shape) · size_of::<T>()` bytes long.
         sources.push((shape, data));
     }
-    let mut extra: Vec<(&str, _)> = file
-        .iter()
-        .filter(|(name, _)| !seen.contains(*name))
-        .collect();
-    extra.sort_by_key(|(name, _)| *name);
-    if let Some((name, view)) = extra.first() {
+    // By name, so the first extra tensor is the same whatever the file's order.
+    if let Some((name, _, found, _)) = file.iter().find(|(name, ..)| !seen.contains(*name)) {
         return Err(Error::UnexpectedTensor {
             name: name.to_string(),
-            found: view.shape().to_vec(),
+            found: found.to_vec(),
         });
     }
 
@@ -367,6 +357,7 @@ fn load<T: Scalar, P: Parameters<T> + ?Sized>(
 mod tests {
     use super::*;
     use crate::{layer::Dense, network};
+    use ::safetensors::SafeTensors;
     use rand::{rngs::StdRng, SeedableRng};
     use std::vec;
 
@@ -730,10 +721,14 @@ mod tests {
         // A header length beyond any sane header.
         let mut b = good.clone();
         b[..8].copy_from_slice(&u64::MAX.to_le_bytes());
-        let e = corrupt(&b);
-        assert!(e
-            .to_string()
-            .starts_with("corrupt safetensors header: expected a header"));
+        let mut net = lin();
+        assert_eq!(
+            from_safetensors_bytes(&mut net, &b)
+                .unwrap_err()
+                .to_string(),
+            "safetensors header too large: expected at most 4194304 bytes \
+             (ReadLimits::max_header_bytes), found 18446744073709551615"
+        );
         // Offsets that overlap or leave a gap.
         let bytes = hand_built(
             concat!(

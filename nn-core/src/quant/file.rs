@@ -27,7 +27,10 @@ use std::vec::Vec;
 /// ```
 #[derive(Default)]
 pub struct QuantizedFile {
-    tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)>,
+    /// Name, dtype, shape and little-endian row-major bytes of each tensor.
+    pub(super) tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)>,
+    /// The file read from (for errors); empty for one built in memory.
+    pub(super) path: String,
 }
 
 impl QuantizedFile {
@@ -112,16 +115,20 @@ impl QuantizedFile {
         for (name, dtype, shape, data) in &self.tensors {
             let view =
                 TensorView::new(*dtype, shape.clone(), data).map_err(|e| Error::Corrupt {
-                    what: "quantized tensor",
-                    path: name.clone(),
-                    message: e.to_string(),
+                    what: "quantized file",
+                    path: self.path.clone(),
+                    field: format!("tensor `{name}`"),
+                    expected: format!("the bytes of {dtype:?} {shape:?}"),
+                    found: format!("{} bytes ({e})", data.len()),
                 })?;
             views.push((name.as_str(), view));
         }
         ::safetensors::serialize(views, None).map_err(|e| Error::Corrupt {
-            what: "safetensors header",
-            path: String::new(),
-            message: e.to_string(),
+            what: "quantized file",
+            path: self.path.clone(),
+            field: "header written".into(),
+            expected: "a header the safetensors writer accepts".into(),
+            found: e.to_string(),
         })
     }
 

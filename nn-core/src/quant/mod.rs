@@ -20,7 +20,8 @@
 //! [`Conv2d`](crate::layer::Conv2d) (see [`conv2d`] for its formula;
 //! [`StaticQConv2d`](crate::embed::StaticQConv2d) is its embedded form). [`QuantizedFile`]
 //! writes quantized layers as a safetensors file that `network!`'s `#[weights = "..."]`
-//! embeds.
+//! embeds, and reads one back at run time ([`QuantizedFile::load`], then
+//! [`qdense`](QuantizedFile::qdense) or [`qconv2d`](QuantizedFile::qconv2d) per layer).
 //!
 //! ```
 //! use nn_core::{layer::Dense, nalgebra::SVector, quant::{Calibrator, QDense}};
@@ -37,6 +38,8 @@ pub mod conv2d;
 pub(crate) mod dense;
 #[cfg(feature = "std")]
 mod file;
+#[cfg(feature = "std")]
+mod load;
 
 pub use conv2d::QConv2d;
 pub use dense::QDense;

@@ -212,7 +212,8 @@ mod tests {
             ] {
                 let mut want = xs.clone();
                 portable(&mut want);
-                let copies: [(bool, unsafe fn(&mut [f32])); 2] = if name == "sigmoid" {
+                type Kernel = (bool, unsafe fn(&mut [f32]));
+                let copies: [Kernel; 2] = if name == "sigmoid" {
                     [(avx512, x86::sigmoid_avx512), (avx2, x86::sigmoid_avx2)]
                 } else {
                     [(avx512, x86::tanh_avx512), (avx2, x86::tanh_avx2)]

@@ -227,6 +227,15 @@ fn empty_data_is_a_typed_error() {
         }
     );
     assert_eq!(net.h.weight, before.h.weight);
+    // The mean loss over no samples does not exist either.
+    let err =
+        nn_core::train::evaluate(&net, &CrossEntropy, &Data::classes(&empty, &[]), 8).unwrap_err();
+    assert_eq!(
+        err,
+        Error::EmptyData {
+            what: "data to evaluate"
+        }
+    );
 }
 
 /// Defect: `batch_size(0)` silently became 1.

@@ -343,7 +343,10 @@ where
     Ok((l, correct))
 }
 
-/// Mean loss (and accuracy, for class targets) of `net` on `data`, in batches.
+/// Mean loss (and accuracy, for class targets) of `net` on `data`, in batches of at most
+/// `batch_size` (0 counts as 1; never more than the data). Fails on inconsistent data and
+/// on empty data ([`Error::EmptyData`](crate::Error::EmptyData): a mean over no samples
+/// does not exist).
 ///
 /// ```
 /// use nn_core::{network, Batch, loss::CrossEntropy, train::{evaluate, Data}};
@@ -351,6 +354,8 @@ where
 /// let x = Batch::<f64, 2>::zeros(4);
 /// let m = evaluate(&Net::<f64>::zeros(), &CrossEntropy, &Data::classes(&x, &[0, 1, 2, 0]), 3).unwrap();
 /// assert!((m.loss - 3f64.ln()).abs() < 1e-12);
+/// let none = Batch::<f64, 2>::zeros(0);
+/// assert!(evaluate(&Net::<f64>::zeros(), &CrossEntropy, &Data::classes(&none, &[]), 3).is_err());
 /// ```
 pub fn evaluate<T, const IN: usize, const OUT: usize, N, L>(
     net: &N,
@@ -364,6 +369,11 @@ where
     L: Loss<T>,
 {
     data.check()?;
+    if data.is_empty() {
+        return Err(crate::Error::EmptyData {
+            what: "data to evaluate",
+        });
+    }
     let (mut total, mut correct) = (0.0, 0usize);
     let mut x = Batch::<T, IN>::zeros(0);
     let mut y = Gathered::<T, OUT>::new();
@@ -380,7 +390,7 @@ where
         }
         .to_f64();
     }
-    let n = data.len().max(1) as f64;
+    let n = data.len() as f64;
     Ok(Metrics {
         loss: total / n,
         accuracy: matches!(data.y, Targets::Classes(_)).then(|| correct as f64 / n),

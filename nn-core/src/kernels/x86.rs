@@ -1,8 +1,9 @@
 //! x86-64 kernels for `f32`, chosen at run time (AVX-512F, else AVX2+FMA).
 //!
-//! Pointers are formed only at in-bounds positions (index arithmetic per column, never a
-//! pointer stepped past the end of a buffer); a masked load or store touches only the lanes
-//! its mask enables.
+//! A pointer that walks the columns of `W` steps with `wrapping_add` (its last step leaves
+//! the buffer, which `add` would make undefined behaviour even though nothing is read
+//! there); it is dereferenced only while it points into the buffer. A masked load or store
+//! touches only the lanes its mask enables.
 
 use core::arch::x86_64::*;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -67,10 +68,12 @@ pub(crate) unsafe fn gemv_avx512(y: &mut [f32], w: &[f32], x: &[f32]) {
         if r < rows {
             let mask: __mmask16 = (1u32 << (rows - r)).wrapping_sub(1) as __mmask16;
             let mut acc = _mm512_setzero_ps();
-            for (j, &xj) in x.iter().enumerate() {
-                // Row r of column j, inside `w` (r < rows); the mask enables rows r..rows.
-                let p = w.as_ptr().add(j * rows + r);
+            // Row r of column j: inside `w` while j < cols (r < rows); the mask enables
+            // rows r..rows.
+            let mut p = w.as_ptr().wrapping_add(r);
+            for &xj in x {
                 acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, p), _mm512_set1_ps(xj), acc);
+                p = p.wrapping_add(rows);
             }
             let yp = y.as_mut_ptr().add(r);
             _mm512_mask_storeu_ps(
@@ -93,12 +96,14 @@ unsafe fn block512<const NV: usize>(y: &mut [f32], w: &[f32], x: &[f32], r: usiz
     // SAFETY: the caller guarantees rows r..r+16*NV exist in `y` and in every column of `w`.
     unsafe {
         let mut acc = [_mm512_setzero_ps(); NV];
-        for (j, &xj) in x.iter().enumerate() {
-            let p = w.as_ptr().add(j * rows + r);
+        // Row r of column j: inside `w` while j < cols.
+        let mut p = w.as_ptr().wrapping_add(r);
+        for &xj in x {
             let xv = _mm512_set1_ps(xj);
             for (v, a) in acc.iter_mut().enumerate() {
                 *a = _mm512_fmadd_ps(_mm512_loadu_ps(p.add(16 * v)), xv, *a);
             }
+            p = p.wrapping_add(rows);
         }
         for (v, a) in acc.iter().enumerate() {
             let yp = y.as_mut_ptr().add(r + 16 * v);
@@ -153,12 +158,14 @@ unsafe fn block256<const NV: usize>(y: &mut [f32], w: &[f32], x: &[f32], r: usiz
     // SAFETY: the caller guarantees rows r..r+8*NV exist in `y` and in every column of `w`.
     unsafe {
         let mut acc = [_mm256_setzero_ps(); NV];
-        for (j, &xj) in x.iter().enumerate() {
-            let p = w.as_ptr().add(j * rows + r);
+        // Row r of column j: inside `w` while j < cols.
+        let mut p = w.as_ptr().wrapping_add(r);
+        for &xj in x {
             let xv = _mm256_set1_ps(xj);
             for (v, a) in acc.iter_mut().enumerate() {
                 *a = _mm256_fmadd_ps(_mm256_loadu_ps(p.add(8 * v)), xv, *a);
             }
+            p = p.wrapping_add(rows);
         }
         for (v, a) in acc.iter().enumerate() {
             let yp = y.as_mut_ptr().add(r + 8 * v);

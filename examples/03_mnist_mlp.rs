@@ -83,16 +83,16 @@ fn parse_args() -> Result<Args, String> {
         };
         match flag.as_str() {
             "--data" => a.data = PathBuf::from(value()?),
-            "--epochs" => a.epochs = num(value()?)? as usize,
-            "--seed" => a.seed = num(value()?)? as u64,
-            "--batch-size" => a.batch_size = num(value()?)? as usize,
+            "--epochs" => a.epochs = mnist_cli::count(&flag, &value()?, 0)?,
+            "--seed" => a.seed = mnist_cli::whole(&flag, &value()?, 0)?,
+            "--batch-size" => a.batch_size = mnist_cli::count(&flag, &value()?, 1)?,
             "--lr" => a.lr = Some(num(value()?)?),
             "--weight-decay" => a.weight_decay = num(value()?)?,
             "--optimizer" => a.optimizer = value()?,
             "--augment" => a.augment = true,
             "--plot" => a.plot = Some(PathBuf::from(value()?)),
             "--save" => a.save = Some(PathBuf::from(value()?)),
-            "--ensemble" => a.ensemble = num(value()?)? as usize,
+            "--ensemble" => a.ensemble = mnist_cli::count(&flag, &value()?, 0)?,
             "--help" | "-h" => return Err(String::from("see the header of examples/03_mnist_mlp.rs")),
             other => return Err(format!("unknown flag `{other}`; expected --data, --epochs, --seed, --batch-size, --lr, --weight-decay, --optimizer, --augment, --ensemble, --plot or --save")),
         }
@@ -126,6 +126,9 @@ impl<O: Optimizer<f32, Mlp>> Optimizer<f32, Mlp> for Decayed<O> {
     fn before_gradient(&mut self, params: &mut Mlp) -> Result<(), Error> {
         self.inner.before_gradient(params)
     }
+    fn abandon_step(&mut self, params: &mut Mlp) {
+        self.inner.abandon_step(params)
+    }
 }
 
 fn print_epoch(e: &EpochStats) {
@@ -155,6 +158,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut net: Mlp = Mlp::new(&mut StdRng::seed_from_u64(args.seed));
     println!("{}", Mlp::<f32>::summary());
+    if args.batch_size > y_train.len() {
+        println!(
+            "--batch-size {} is more than the {} training images: capped at {} (one batch per epoch)",
+            args.batch_size,
+            y_train.len(),
+            y_train.len()
+        );
+    }
     let train = Data::classes(&x_train, &y_train);
     let val = Data::classes(&x_val, &y_val);
     let fit = Fit::new(args.epochs)

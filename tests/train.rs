@@ -190,3 +190,106 @@ fn data_errors_are_typed() {
         .unwrap();
     assert!(h.last().unwrap().train.accuracy.is_none());
 }
+
+/// Defect: empty data trained "successfully" with loss 0 and accuracy 0.
+#[test]
+fn empty_data_is_a_typed_error() {
+    let (x, y) = blobs(10, 7);
+    let empty = Batch::<f64, 2>::zeros(0);
+    let mut net: Net<f64> = Net::new(&mut StdRng::seed_from_u64(1));
+    let before = net.clone();
+    let mut run = |train: Data<'_, f64, 2, 2>, val: Option<Data<'_, f64, 2, 2>>| {
+        Fit::new(2).run(
+            &mut net,
+            &mut Sgd::new(0.1),
+            &CrossEntropy,
+            train,
+            val,
+            &mut [],
+        )
+    };
+    let err = run(Data::classes(&empty, &[]), None).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::EmptyData {
+            what: "training data"
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the training data is empty: expected at least 1 sample, found 0"
+    );
+    let err = run(Data::classes(&x, &y), Some(Data::classes(&empty, &[]))).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::EmptyData {
+            what: "validation data"
+        }
+    );
+    assert_eq!(net.h.weight, before.h.weight);
+    // The mean loss over no samples does not exist either.
+    let err =
+        nn_core::train::evaluate(&net, &CrossEntropy, &Data::classes(&empty, &[]), 8).unwrap_err();
+    assert_eq!(
+        err,
+        Error::EmptyData {
+            what: "data to evaluate"
+        }
+    );
+}
+
+/// Defect: `batch_size(0)` silently became 1.
+#[test]
+fn a_zero_batch_size_is_a_typed_error() {
+    let (x, y) = blobs(10, 7);
+    let mut net: Net<f64> = Net::new(&mut StdRng::seed_from_u64(1));
+    let err = Fit::new(1)
+        .batch_size(0)
+        .run(
+            &mut net,
+            &mut Sgd::new(0.1),
+            &CrossEntropy,
+            Data::classes(&x, &y),
+            None,
+            &mut [],
+        )
+        .unwrap_err();
+    assert_eq!(err, TrainError::ZeroBatchSize);
+    assert_eq!(
+        err.to_string(),
+        "invalid batch size: expected at least 1 sample per batch, found 0"
+    );
+}
+
+/// Defect: a batch size above the data allocated buffers of that size (`usize::MAX`
+/// aborted the process). It is capped at the data: the run is the full-batch one, bit for
+/// bit.
+#[test]
+fn a_batch_size_above_the_data_is_capped_at_it() {
+    let (x, y) = blobs(30, 3);
+    let train = |batch: usize| {
+        let mut net: Net<f64> = Net::new(&mut StdRng::seed_from_u64(4));
+        let h = Fit::new(3)
+            .batch_size(batch)
+            .seed(1)
+            .run(
+                &mut net,
+                &mut Adam::new(0.05),
+                &CrossEntropy,
+                Data::classes(&x, &y),
+                Some(Data::classes(&x, &y)),
+                &mut [],
+            )
+            .unwrap();
+        (net, h.last().unwrap().train.loss)
+    };
+    let (full, loss) = train(30);
+    for batch in [31, 1 << 40, usize::MAX] {
+        let (net, l) = train(batch);
+        assert_eq!(
+            (net.h.weight, net.out.bias),
+            (full.h.weight.clone(), full.out.bias.clone())
+        );
+        assert_eq!(l.to_bits(), loss.to_bits(), "batch size {batch}");
+    }
+}

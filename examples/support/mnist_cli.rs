@@ -23,6 +23,26 @@ pub fn split(mnist: &Mnist) -> Result<[Labelled; 3], Error> {
     ])
 }
 
+/// A flag's value as a whole number of at least `min` (`128`, `1e3`), or a message that
+/// names the flag, what it expects and what it found. Values above the data (a batch size
+/// of `1e12`) pass here; `Fit` caps a batch size at the number of training samples.
+pub fn whole(flag: &str, v: &str, min: u64) -> Result<u64, String> {
+    match v.parse::<f64>() {
+        Ok(x) if x.is_finite() && x.fract() == 0.0 && x >= min as f64 && x < u64::MAX as f64 => {
+            Ok(x as u64)
+        }
+        _ => Err(format!(
+            "`{flag}` expects a whole number of at least {min}, found `{v}`"
+        )),
+    }
+}
+
+/// [`whole`] as a `usize` (saturating on 32-bit targets, where a count that large could not
+/// be used anyway).
+pub fn count(flag: &str, v: &str, min: u64) -> Result<usize, String> {
+    whole(flag, v, min).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
 /// The flags of a mini-batch training example.
 #[allow(dead_code)] // used by the examples that take only these flags
 pub struct TrainArgs {
@@ -60,9 +80,9 @@ impl TrainArgs {
             };
             match flag.as_str() {
                 "--data" => a.data = PathBuf::from(value()?),
-                "--epochs" => a.epochs = num(value()?)? as usize,
-                "--seed" => a.seed = num(value()?)? as u64,
-                "--batch-size" => a.batch_size = num(value()?)? as usize,
+                "--epochs" => a.epochs = count(&flag, &value()?, 0)?,
+                "--seed" => a.seed = whole(&flag, &value()?, 0)?,
+                "--batch-size" => a.batch_size = count(&flag, &value()?, 1)?,
                 "--lr" => a.lr = num(value()?)?,
                 "--help" | "-h" => return Err(format!("see the header of {file}")),
                 other => {

@@ -85,6 +85,11 @@ pub enum Error {
         /// The number of actions.
         actions: usize,
     },
+    /// A data set that must have samples has none (evaluating on nothing has no mean).
+    EmptyData {
+        /// Which data (`"data to evaluate"`).
+        what: &'static str,
+    },
     /// A file could not be opened, read or written.
     #[cfg(feature = "alloc")]
     Io {
@@ -296,6 +301,10 @@ impl fmt::Display for Error {
             Error::ActionOutOfRange { action, actions } => write!(
                 f,
                 "action {action} is out of range: expected an action below {actions}"
+            ),
+            Error::EmptyData { what } => write!(
+                f,
+                "the {what} is empty: expected at least 1 sample, found 0"
             ),
             #[cfg(feature = "alloc")]
             Error::Io { path, message } => write!(f, "i/o error on {path}: {message}"),

@@ -77,6 +77,8 @@ macro_rules! impl_scalar {
             fn gemv_acc(y: &mut [Self], w: &[Self], x: &[Self]) {
                 $gemv(y, w, x)
             }
+            /// # Safety
+            /// As [`Scalar::gemm_raw`].
             #[cfg(feature = "alloc")]
             unsafe fn gemm_raw(
                 m: usize,

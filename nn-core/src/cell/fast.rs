@@ -67,18 +67,25 @@ fn tanh_loop(v: &mut [f32]) {
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86 {
+    //! Safe `#[target_feature]` functions: calling one from code not compiled for its
+    //! features is `unsafe`, and the caller must make sure the CPU has them.
+
+    /// The sigmoid loop compiled for AVX-512F (the CPU must have it).
     #[target_feature(enable = "avx512f")]
     pub(super) fn sigmoid_avx512(v: &mut [f32]) {
         super::sigmoid_loop(v)
     }
+    /// The tanh loop compiled for AVX-512F (the CPU must have it).
     #[target_feature(enable = "avx512f")]
     pub(super) fn tanh_avx512(v: &mut [f32]) {
         super::tanh_loop(v)
     }
+    /// The sigmoid loop compiled for AVX2 and FMA (the CPU must have them).
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn sigmoid_avx2(v: &mut [f32]) {
         super::sigmoid_loop(v)
     }
+    /// The tanh loop compiled for AVX2 and FMA (the CPU must have them).
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn tanh_avx2(v: &mut [f32]) {
         super::tanh_loop(v)
@@ -185,5 +192,43 @@ mod tests {
         sigmoid_in_place(&mut ends);
         assert!(ends[0] < 1e-37 && ends[3] < 1e-37, "{ends:?}");
         assert_eq!((ends[1], ends[2]), (1.0, 1.0));
+    }
+
+    /// The AVX-512 and AVX2 copies of both loops against the portable ones, bit for bit, on
+    /// random lengths from 0 to 100 (every remainder of 16 and 8 lanes) and random values.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[test]
+    fn simd_copies_agree_with_the_portable_loops_on_random_lengths() {
+        use alloc::vec::Vec;
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let avx512 = std::is_x86_feature_detected!("avx512f");
+        let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        let mut rng = StdRng::seed_from_u64(6);
+        for n in 0..=100usize {
+            let xs: Vec<f32> = (0..n).map(|_| rng.random_range(-30.0..30.0)).collect();
+            for (name, portable) in [
+                ("sigmoid", sigmoid_portable as fn(&mut [f32])),
+                ("tanh", tanh_portable),
+            ] {
+                let mut want = xs.clone();
+                portable(&mut want);
+                type Kernel = (bool, unsafe fn(&mut [f32]));
+                let copies: [Kernel; 2] = if name == "sigmoid" {
+                    [(avx512, x86::sigmoid_avx512), (avx2, x86::sigmoid_avx2)]
+                } else {
+                    [(avx512, x86::tanh_avx512), (avx2, x86::tanh_avx2)]
+                };
+                for (level, (available, copy)) in copies.into_iter().enumerate() {
+                    if !available {
+                        continue;
+                    }
+                    let mut got = xs.clone();
+                    // SAFETY: the CPU has the copy's features (checked above).
+                    unsafe { copy(&mut got) };
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&want), "{name}, copy {level}, n = {n}");
+                }
+            }
+        }
     }
 }

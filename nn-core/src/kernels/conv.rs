@@ -512,6 +512,10 @@ unsafe fn product<T: Scalar>(p: Product<T>) {
     unsafe { product_portable(p) }
 }
 
+/// [`product_portable`] compiled for AVX2 and FMA.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA; `p` as [`product`] requires.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn product_avx2<T: Scalar>(p: Product<T>) {
@@ -521,6 +525,10 @@ unsafe fn product_avx2<T: Scalar>(p: Product<T>) {
 
 /// The portable product: for each column of `C`, a sum of scaled columns of `A`, which the
 /// compiler vectorizes (for AVX2 too when inlined into [`product_avx2`]).
+///
+/// # Safety
+/// As [`product`]: `A` (`m x k`, column stride `lda`), `B` (`k x n` through its strides)
+/// and `C` (`m x n`, column stride `ldc`) lie in valid memory, `C` overlapping neither.
 #[inline(always)]
 unsafe fn product_portable<T: Scalar>(p: Product<T>) {
     // SAFETY: the caller's contract covers every element touched.
@@ -573,61 +581,98 @@ mod tests {
                 dilation,
                 groups,
             };
-            let val = |i: usize, m: usize| ((i * m % 97) as f64 - 48.0) / 50.0;
-            let w64: Vec<f64> = (0..f * geo.k()).map(|i| val(i, 31)).collect();
-            let b64: Vec<f64> = (0..f).map(|i| val(i, 7)).collect();
-            let x64: Vec<f64> = (0..c * h * w).map(|i| val(i, 13)).collect();
-            let dy64: Vec<f64> = (0..f * geo.oh() * geo.ow()).map(|i| val(i, 17)).collect();
-            let to32 = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();
-            let (w32, b32, x32, dy32) = (to32(&w64), to32(&b64), to32(&x64), to32(&dy64));
+            compare(geo);
+        }
+    }
 
-            let mut y64 = alloc::vec![0.0; dy64.len()];
-            let mut y32 = alloc::vec![0.0f32; dy64.len()];
-            conv_forward(&geo, &w64, Some(&b64), &x64, &mut y64);
-            conv_forward(&geo, &w32, Some(&b32), &x32, &mut y32);
-            let (mut dw64, mut db64, mut dx64) = (
-                alloc::vec![0.0; w64.len()],
-                alloc::vec![0.0; f],
-                alloc::vec![0.0; x64.len()],
-            );
-            let (mut dw32, mut db32, mut dx32) = (
-                alloc::vec![f32::NAN; w64.len()],
-                alloc::vec![f32::NAN; f],
-                alloc::vec![f32::NAN; x64.len()],
-            );
-            conv_backward(
-                &geo,
-                &w64,
-                &x64,
-                &dy64,
-                &mut dw64,
-                Some(&mut db64),
-                Some(&mut dx64),
-                false,
-            );
-            conv_backward(
-                &geo,
-                &w32,
-                &x32,
-                &dy32,
-                &mut dw32,
-                Some(&mut db32),
-                Some(&mut dx32),
-                false,
-            );
-            for (what, a, b) in [
-                ("y", &y32, &y64),
-                ("dw", &dw32, &dw64),
-                ("db", &db32, &db64),
-                ("dx", &dx32, &dx64),
-            ] {
-                for (i, (&a, &b)) in a.iter().zip(b.iter()).enumerate() {
-                    assert!(
-                        (f64::from(a) - b).abs() <= 1e-4 * (1.0 + b.abs()),
-                        "{geo:?} {what}[{i}]: {a} vs {b}"
-                    );
-                }
+    /// The `f32` kernels against the `f64` portable loop on one geometry (forward, weight,
+    /// bias and input gradients).
+    fn compare(geo: ConvGeometry) {
+        let ConvGeometry { c, h, w, f, .. } = geo;
+        let val = |i: usize, m: usize| ((i * m % 97) as f64 - 48.0) / 50.0;
+        let w64: Vec<f64> = (0..f * geo.k()).map(|i| val(i, 31)).collect();
+        let b64: Vec<f64> = (0..f).map(|i| val(i, 7)).collect();
+        let x64: Vec<f64> = (0..c * h * w).map(|i| val(i, 13)).collect();
+        let dy64: Vec<f64> = (0..f * geo.oh() * geo.ow()).map(|i| val(i, 17)).collect();
+        let to32 = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();
+        let (w32, b32, x32, dy32) = (to32(&w64), to32(&b64), to32(&x64), to32(&dy64));
+
+        let mut y64 = alloc::vec![0.0; dy64.len()];
+        let mut y32 = alloc::vec![0.0f32; dy64.len()];
+        conv_forward(&geo, &w64, Some(&b64), &x64, &mut y64);
+        conv_forward(&geo, &w32, Some(&b32), &x32, &mut y32);
+        let (mut dw64, mut db64, mut dx64) = (
+            alloc::vec![0.0; w64.len()],
+            alloc::vec![0.0; f],
+            alloc::vec![0.0; x64.len()],
+        );
+        let (mut dw32, mut db32, mut dx32) = (
+            alloc::vec![f32::NAN; w64.len()],
+            alloc::vec![f32::NAN; f],
+            alloc::vec![f32::NAN; x64.len()],
+        );
+        conv_backward(
+            &geo,
+            &w64,
+            &x64,
+            &dy64,
+            &mut dw64,
+            Some(&mut db64),
+            Some(&mut dx64),
+            false,
+        );
+        conv_backward(
+            &geo,
+            &w32,
+            &x32,
+            &dy32,
+            &mut dw32,
+            Some(&mut db32),
+            Some(&mut dx32),
+            false,
+        );
+        for (what, a, b) in [
+            ("y", &y32, &y64),
+            ("dw", &dw32, &dw64),
+            ("db", &db32, &db64),
+            ("dx", &dx32, &dx64),
+        ] {
+            for (i, (&a, &b)) in a.iter().zip(b.iter()).enumerate() {
+                assert!(
+                    (f64::from(a) - b).abs() <= 1e-4 * (1.0 + b.abs()),
+                    "{geo:?} {what}[{i}]: {a} vs {b}"
+                );
             }
+        }
+    }
+
+    /// Random geometries: widths that leave every remainder of the direct kernel's
+    /// 16-lane rows, filter and channel counts around its blocks, strides (the im2col
+    /// product path), padding, dilation and groups.
+    #[test]
+    fn f32_kernels_agree_with_the_f64_loop_on_random_geometries() {
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(12);
+        let mut tried = 0;
+        while tried < 150 {
+            let groups = rng.random_range(1..=3usize);
+            let geo = ConvGeometry {
+                c: groups * rng.random_range(1..=3usize),
+                h: rng.random_range(1..=10usize),
+                w: rng.random_range(1..=40usize),
+                f: groups * rng.random_range(1..=20usize),
+                kh: rng.random_range(1..=3usize),
+                kw: rng.random_range(1..=3usize),
+                stride: rng.random_range(1..=2usize),
+                pad: rng.random_range(0..=2usize),
+                dilation: rng.random_range(1..=2usize),
+                groups,
+            };
+            if !geo.is_valid() || geo.oh() == 0 || geo.ow() == 0 {
+                continue;
+            }
+            tried += 1;
+            compare(geo);
         }
     }
 }

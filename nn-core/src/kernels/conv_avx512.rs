@@ -55,6 +55,9 @@ pub(crate) unsafe fn forward_stride1(
 }
 
 /// Filters `f0..f0+NF` of group `g` over the whole output; returns `NF`.
+///
+/// # Safety
+/// As [`forward_stride1`], and filters `f0..f0+NF` lie in group `g`.
 #[target_feature(enable = "avx512f")]
 #[inline]
 unsafe fn block<const NF: usize>(
@@ -184,6 +187,9 @@ pub(crate) unsafe fn backward_stride1(
 }
 
 /// `dW` for filters `f0..f0+NF` of group `g`; returns `NF`.
+///
+/// # Safety
+/// As [`backward_stride1`], and filters `f0..f0+NF` lie in group `g`.
 #[target_feature(enable = "avx512f")]
 #[inline]
 unsafe fn dw_block<const NF: usize>(
@@ -248,6 +254,9 @@ unsafe fn dw_block<const NF: usize>(
 }
 
 /// `dx` for channels `c0..c0+NC` of group `g` (overwritten); returns `NC`.
+///
+/// # Safety
+/// As [`backward_stride1`] (with `dx` given), and channels `c0..c0+NC` lie in group `g`.
 #[target_feature(enable = "avx512f")]
 #[inline]
 unsafe fn dx_block<const NC: usize>(

@@ -229,7 +229,8 @@ pub(crate) fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
         ) else {
             continue;
         };
-        crate::kernels::adam_update(p, g, m, v, k);
+        // The shapes were checked above, so this cannot fail (nor stop half-way).
+        crate::kernels::adam_update(p, g, m, v, k)?;
     }
     *t = step;
     Ok(())

@@ -327,8 +327,12 @@ impl<P> Lbfgs<P> {
     /// usually costs one evaluation (more when the line search backtracks); they are
     /// recomputed if `params` were changed in between.
     ///
-    /// Fails, changing nothing, on a setting out of range, parameters of another shape, or
-    /// a non-finite loss or gradient at the starting point ([`Error::NotFinite`]).
+    /// Fails, changing nothing (neither `params` nor the history, the current point or its
+    /// cached loss and gradient; only [`evaluations`](Self::evaluations) counts the call),
+    /// on a setting out of range, parameters of another shape, or a non-finite loss or
+    /// gradient at the starting point ([`Error::NotFinite`]). Trial points of the line
+    /// search with a non-finite loss or gradient are rejected like any other, so they are
+    /// not errors.
     ///
     /// ```
     /// use nn_core::{layer::Dense, optim::Lbfgs, Error};
@@ -351,20 +355,20 @@ impl<P> Lbfgs<P> {
         }
         self.enter_mode(LineSearch::Armijo);
         if !(self.cached && equal(params, &self.x)) {
-            let f0 = loss(params, &mut self.g);
+            // Into the scratch gradient, so that a failure leaves the state as it was.
+            let f0 = loss(params, &mut self.g_trial);
             self.evaluations += 1;
             if !f0.is_finite() {
-                self.cached = false;
                 return Err(Error::NotFinite {
                     what: "loss at the starting point",
                 });
             }
-            if !all_finite(&self.g) {
-                self.cached = false;
+            if !all_finite(&self.g_trial) {
                 return Err(Error::NotFinite {
                     what: "gradient at the starting point",
                 });
             }
+            core::mem::swap(&mut self.g, &mut self.g_trial);
             assign(&mut self.x, params);
             self.loss = f0;
             self.cached = true;

@@ -154,10 +154,38 @@ pub trait Optimizer<T: Scalar, P: Parameters<T> + Clone> {
 
     /// Called by training loops before each gradient is computed. Most optimizers need
     /// nothing here; [`Nesterov`] moves `params` to its look-ahead point, where the lecture
-    /// takes the gradient.
+    /// takes the gradient. Fails, changing nothing, on an invalid setting.
     fn before_gradient(&mut self, _params: &mut P) -> Result<(), Error> {
         Ok(())
     }
+
+    /// Called by training loops instead of [`step`](Optimizer::step) (or after a `step` that
+    /// failed) when a step is given up after [`before_gradient`](Optimizer::before_gradient)
+    /// succeeded: a non-finite loss or gradient, a loss or data error. Puts `params` and the
+    /// state back, bit for bit, to what they were before `before_gradient`, so training
+    /// keeps the last good state.
+    ///
+    /// The default does nothing, which is right for every optimizer whose
+    /// `before_gradient` changes nothing. An optimizer that overrides `before_gradient` must
+    /// override this too, and a wrapper around another optimizer must forward both. (Every
+    /// optimizer's `step` itself changes nothing when it returns an error.)
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{Nesterov, Optimizer}, Parameters};
+    /// let (mut w, mut g) = (Dense::<f32, 1, 1>::zeros(), Dense::<f32, 1, 1>::zeros());
+    /// g.fill(0.3);
+    /// let mut opt = Nesterov::new(0.1, 0.9);
+    /// for _ in 0..3 {
+    ///     opt.before_gradient(&mut w).unwrap();
+    ///     opt.step(&mut w, &g).unwrap();
+    /// }
+    /// let before = w.clone();
+    /// opt.before_gradient(&mut w).unwrap(); // now at the look-ahead point
+    /// assert_ne!(w.bias[0], before.bias[0]);
+    /// opt.abandon_step(&mut w);              // e.g. the loss there was NaN
+    /// assert_eq!(w.bias[0].to_bits(), before.bias[0].to_bits());
+    /// ```
+    fn abandon_step(&mut self, _params: &mut P) {}
 }
 
 /// Checks the settings Momentum and Nesterov share: the schedule, and `0 ≤ α < 1`.
@@ -427,6 +455,38 @@ pub(crate) mod testutil {
         total
     }
 
+    /// Parameters whose shape is chosen at run time (the networks' types fix theirs), to
+    /// give an optimizer a gradient of another shape.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Dyn(pub alloc::vec::Vec<alloc::vec::Vec<f64>>);
+
+    impl Parameters<f64> for Dyn {
+        fn tensor_count(&self) -> usize {
+            self.0.len()
+        }
+        fn tensor_info(&self, i: usize) -> Option<crate::ParamInfo> {
+            (i < self.0.len()).then(|| crate::ParamInfo {
+                layer: "dyn",
+                name: "weight",
+                shape: crate::Shape::new(&[self.0[i].len()]),
+                kind: crate::ParamKind::Weight,
+            })
+        }
+        fn tensor(&self, i: usize) -> Option<&[f64]> {
+            self.0.get(i).map(|v| &v[..])
+        }
+        fn tensor_mut(&mut self, i: usize) -> Option<&mut [f64]> {
+            self.0.get_mut(i).map(|v| &mut v[..])
+        }
+    }
+
+    /// Every value of `p`, as bits.
+    pub fn bits<P: Parameters<f64>>(p: &P) -> alloc::vec::Vec<u64> {
+        let mut out = alloc::vec::Vec::new();
+        p.visit(|_, v| out.extend(v.iter().map(|x| x.to_bits())));
+        out
+    }
+
     /// Asserts `‖got - want‖ / ‖want‖ < 1e-6` (absolute near zero).
     pub fn assert_close(got: &[f64; N], want: &[f64; N], ctx: &str) {
         let diff: f64 = got
@@ -441,5 +501,103 @@ pub(crate) mod testutil {
             "{ctx}: got {got:?}, want {want:?} (relative error {})",
             diff / scale
         );
+    }
+}
+
+/// Every optimizer, given a gradient or parameters of another shape after some good steps,
+/// fails with [`Error::LengthMismatch`] and leaves the parameters and its state (all of
+/// it, as `Debug` prints the full values of [`testutil::Dyn`]) as they were.
+#[cfg(test)]
+mod mismatch_tests {
+    use super::testutil::{bits, Dyn};
+    use super::*;
+    use alloc::{format, string::String, vec, vec::Vec};
+
+    fn good() -> (Dyn, Dyn) {
+        let p = Dyn(vec![vec![0.5, -0.25, 1.0], vec![2.0, -1.5]]);
+        let g = Dyn(vec![vec![0.3, -0.1, 0.7], vec![-0.2, 0.9]]);
+        (p, g)
+    }
+
+    fn wrong() -> [Dyn; 2] {
+        // a tensor of another length, and a missing tensor
+        [
+            Dyn(vec![vec![0.1, 0.2], vec![0.3, 0.4]]),
+            Dyn(vec![vec![0.1, 0.2, 0.3]]),
+        ]
+    }
+
+    /// Takes three good steps with `step`, then checks that each wrong gradient and each
+    /// wrong parameter set fails with a length mismatch, changing nothing.
+    fn check<O: core::fmt::Debug>(
+        name: &str,
+        mut opt: O,
+        takes_gradient: bool,
+        mut step: impl FnMut(&mut O, &mut Dyn, &Dyn) -> Result<(), Error>,
+    ) {
+        let (mut p, g) = good();
+        for _ in 0..3 {
+            step(&mut opt, &mut p, &g).unwrap();
+        }
+        let state: String = format!("{opt:?}");
+        let before = bits(&p);
+        for w in wrong() {
+            if takes_gradient {
+                let r = step(&mut opt, &mut p, &w);
+                assert!(
+                    matches!(r, Err(Error::LengthMismatch { .. })),
+                    "{name}: {r:?}"
+                );
+                assert_eq!(bits(&p), before, "{name}: parameters changed");
+                assert_eq!(format!("{opt:?}"), state, "{name}: state changed");
+            }
+            let mut q = w.clone();
+            let q_bits: Vec<u64> = bits(&q);
+            let r = step(&mut opt, &mut q, &g);
+            assert!(
+                matches!(r, Err(Error::LengthMismatch { .. })),
+                "{name}: {r:?}"
+            );
+            assert_eq!(bits(&q), q_bits, "{name}: mismatched parameters changed");
+            assert_eq!(format!("{opt:?}"), state, "{name}: state changed");
+        }
+    }
+
+    #[test]
+    fn every_optimizer_rejects_another_shape_changing_nothing() {
+        check("sgd", Sgd::new(0.1), true, |o, p, g| o.step(p, g));
+        check("momentum", Momentum::new(0.1, 0.9), true, |o, p, g| {
+            o.step(p, g)
+        });
+        check("adam", Adam::new(0.1), true, |o, p, g| o.step(p, g));
+        check("nadam", Nadam::new(0.1), true, |o, p, g| o.step(p, g));
+        check("rprop", Rprop::default(), true, |o, p, g| o.step(p, g));
+        // Nesterov: the look-ahead fails first, or the step, which the caller then abandons.
+        check("nesterov", Nesterov::new(0.1, 0.9), true, |o, p, g| {
+            o.before_gradient(p)?;
+            let r = o.step(p, g);
+            if r.is_err() {
+                o.abandon_step(p);
+            }
+            r
+        });
+        let (p, _) = good();
+        // L-BFGS computes its gradient itself: only parameters of another shape apply.
+        check("lbfgs", lbfgs::Lbfgs::new(&p), false, |o, p, g| {
+            let g = g.clone();
+            o.minimize_step(p, |x, out| {
+                // L = ½‖x - g‖², any smooth loss will do
+                let mut l = 0.0;
+                for (t, (o, x)) in out.0.iter_mut().zip(&x.0).enumerate() {
+                    for (k, (o, x)) in o.iter_mut().zip(x).enumerate() {
+                        let d = x - g.0.get(t).and_then(|v| v.get(k)).copied().unwrap_or(0.0);
+                        *o = d;
+                        l += 0.5 * d * d;
+                    }
+                }
+                l
+            })
+            .map(|_| ())
+        });
     }
 }

@@ -15,6 +15,10 @@
 //!    `β + Δβ` (equal to the look-ahead point minus `ηg`).
 //!
 //! Between `step` and the next `lookahead` the parameters hold the lecture's `β`.
+//! `lookahead` keeps a copy of `β` (one more clone of the parameters, made on the first
+//! call), so [`Nesterov::cancel_lookahead`] restores it bit for bit: a training step given
+//! up at the look-ahead point (a non-finite loss, a data error) leaves the parameters
+//! exactly as they were, which `β + αΔβ - αΔβ` in floating point would not.
 //! `step` without a `lookahead` first is an [`Error::OutOfOrder`], since its gradient would
 //! have been taken at the wrong point. [`Nesterov::step_with`] does the three parts with a
 //! closure that computes the gradient.
@@ -62,7 +66,7 @@ use crate::{Error, Parameters, Scalar};
 /// let opt = Nesterov::<Dense<f32, 3, 3>>::new(0.01, 0.9);
 /// assert!(!opt.at_lookahead());
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Nesterov<P> {
     /// The learning rate `η_t`.
     pub schedule: Schedule,
@@ -71,6 +75,22 @@ pub struct Nesterov<P> {
     t: u64,
     velocity: Option<P>,
     at_lookahead: bool,
+    /// `β`, copied by `lookahead` so that `cancel_lookahead` restores it exactly.
+    saved: Option<P>,
+}
+
+/// The settings and the state (`t`, `Δβ`, whether at the look-ahead point); the copy of `β`
+/// kept during a look-ahead is scratch and not shown.
+impl<P: core::fmt::Debug> core::fmt::Debug for Nesterov<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Nesterov")
+            .field("schedule", &self.schedule)
+            .field("alpha", &self.alpha)
+            .field("t", &self.t)
+            .field("velocity", &self.velocity)
+            .field("at_lookahead", &self.at_lookahead)
+            .finish()
+    }
 }
 
 impl<P> Nesterov<P> {
@@ -87,6 +107,7 @@ impl<P> Nesterov<P> {
             t: 0,
             velocity: None,
             at_lookahead: false,
+            saved: None,
         }
     }
 
@@ -134,7 +155,8 @@ impl<P> Nesterov<P> {
 
     /// Moves `params` from `β` to the look-ahead point `β + αΔβ`, where the caller then
     /// computes the gradient for [`step`](Self::step). The first call allocates `Δβ` (zero,
-    /// so the first look-ahead point is `β` itself).
+    /// so the first look-ahead point is `β` itself) and the copy of `β` that
+    /// [`cancel_lookahead`](Self::cancel_lookahead) restores.
     ///
     /// Fails, changing nothing, when already at the look-ahead point or on an invalid
     /// setting.
@@ -163,20 +185,21 @@ impl<P> Nesterov<P> {
         }
         let velocity = self.velocity.get_or_insert_with(|| zeros_like(params));
         check_same(params, velocity, "velocity values")?;
+        let saved = self.saved.get_or_insert_with(|| zeros_like(params));
+        check_same(params, saved, "saved parameter values")?;
         let alpha = T::of(self.alpha);
-        params.zip_mut(velocity, |info, p, v| {
-            if info.kind.is_trainable() {
-                for (p, &v) in p.iter_mut().zip(v) {
-                    *p += alpha * v;
-                }
-            }
+        // One pass: keep β, move to β + αΔβ.
+        zip_state(params, velocity, saved, |p, v, s| {
+            *s = *p;
+            *p += alpha * v;
         });
         self.at_lookahead = true;
         Ok(())
     }
 
-    /// Undoes a [`lookahead`](Self::lookahead): moves `params` back to `β` (e.g. to evaluate
-    /// the model between steps). Does nothing when not at the look-ahead point.
+    /// Undoes a [`lookahead`](Self::lookahead): moves `params` back to `β`, bit for bit (e.g.
+    /// to evaluate the model between steps, or when the gradient at the look-ahead point is
+    /// not usable). Does nothing when not at the look-ahead point.
     ///
     /// ```
     /// use nn_core::{layer::Dense, optim::Nesterov, Parameters};
@@ -196,13 +219,10 @@ impl<P> Nesterov<P> {
         if !self.at_lookahead {
             return;
         }
-        if let Some(velocity) = &self.velocity {
-            let alpha = T::of(self.alpha);
-            params.zip_mut(velocity, |info, p, v| {
+        if let Some(saved) = &self.saved {
+            params.zip_mut(saved, |info, p, s| {
                 if info.kind.is_trainable() {
-                    for (p, &v) in p.iter_mut().zip(v) {
-                        *p -= alpha * v;
-                    }
+                    p.iter_mut().zip(s).for_each(|(p, &s)| *p = s);
                 }
             });
         }
@@ -284,6 +304,10 @@ impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Nesterov<P> {
     }
     fn before_gradient(&mut self, params: &mut P) -> Result<(), Error> {
         self.lookahead(params)
+    }
+    /// [`Nesterov::cancel_lookahead`]: back to `β`, bit for bit.
+    fn abandon_step(&mut self, params: &mut P) {
+        self.cancel_lookahead(params)
     }
     fn steps(&self) -> u64 {
         self.t
@@ -425,5 +449,32 @@ mod tests {
         assert!(opt.lookahead(&mut p).is_err());
         opt.step(&mut p, &g).unwrap();
         assert!(opt.step(&mut p, &g).is_err());
+    }
+
+    /// Defect: `cancel_lookahead` subtracted `αΔβ` again, which rounds: the parameters
+    /// after a given-up step were not the ones before it.
+    #[test]
+    fn cancel_lookahead_restores_the_parameters_bit_for_bit() {
+        use crate::optim::testutil::bits;
+        let mut p = unflat(&X0);
+        let mut opt = Nesterov::<P>::new(0.05, 0.9);
+        for _ in 0..5 {
+            opt.step_with(&mut p, &mut P::zeros(), |p, g| {
+                loss_grad(p, g);
+            })
+            .unwrap();
+        }
+        let (before, velocity) = (bits(&p), bits(opt.velocity().unwrap()));
+        opt.lookahead(&mut p).unwrap();
+        assert_ne!(bits(&p), before);
+        opt.cancel_lookahead(&mut p);
+        assert_eq!(bits(&p), before);
+        assert_eq!(bits(opt.velocity().unwrap()), velocity);
+        assert!(!opt.at_lookahead());
+        // The same through the training-loop protocol.
+        Optimizer::before_gradient(&mut opt, &mut p).unwrap();
+        Optimizer::abandon_step(&mut opt, &mut p);
+        assert_eq!(bits(&p), before);
+        assert_eq!(opt.steps(), 5);
     }
 }

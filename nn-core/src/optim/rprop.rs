@@ -101,6 +101,21 @@ impl<P> Rprop<P> {
         self.state.as_ref().map(|(d, _)| d)
     }
 
+    /// The stored gradient `g⁻` (0 where the last step saw a sign flip), `None` before the
+    /// first step.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::Rprop, Parameters};
+    /// let (mut w, mut g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// g.fill(2.0);
+    /// let mut r = Rprop::default();
+    /// r.step(&mut w, &g).unwrap();
+    /// assert_eq!(r.stored_gradient().unwrap().bias[0], 2.0);
+    /// ```
+    pub fn stored_gradient(&self) -> Option<&P> {
+        self.state.as_ref().map(|(_, g)| g)
+    }
+
     /// The number of steps taken.
     ///
     /// ```

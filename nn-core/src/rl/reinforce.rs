@@ -219,12 +219,6 @@ where
         }
         self.value
             .backward_params(&x, &mut value_trace, &dv, &mut self.value_grads)?;
-        step(
-            &mut self.value,
-            &mut self.value_grads,
-            &mut self.value_adam,
-            self.config.max_grad_norm,
-        )?;
 
         if self.config.standardize && n > 1 {
             let mean = advantages.iter().sum::<f64>() * scale;
@@ -253,30 +247,95 @@ where
         }
         self.policy
             .backward_params(&x, &mut policy_trace, &df, &mut self.policy_grads)?;
-        step(
-            &mut self.policy,
-            &mut self.policy_grads,
-            &mut self.policy_adam,
-            self.config.max_grad_norm,
-        )
+
+        // Both gradients are checked, and both optimizers' settings, before either network
+        // moves: an update that fails leaves both networks and both optimizers as they were.
+        // (The policy's gradient does not read the value network, so stepping both at the
+        // end computes the same update as stepping the value network first.)
+        let max_norm = self.config.max_grad_norm;
+        clip_and_check(&mut self.value_grads, max_norm, "baseline update")?;
+        clip_and_check(&mut self.policy_grads, max_norm, "policy-gradient update")?;
+        let (v, p) = (&self.value_adam, &self.policy_adam);
+        crate::optim::adam::Config::new(v.alpha, v.beta1, v.beta2, v.eps)?;
+        crate::optim::adam::Config::new(p.alpha, p.beta1, p.beta2, p.eps)?;
+        self.value_adam.step(&mut self.value, &self.value_grads)?;
+        self.policy_adam.step(&mut self.policy, &self.policy_grads)
     }
 }
 
-/// Clips `grads` (if asked), checks them and takes one Adam step.
-fn step<T: Scalar, N: crate::Parameters<T> + Clone>(
-    net: &mut N,
+/// Clips `grads` (if asked) and checks that they are finite.
+fn clip_and_check<T: Scalar, N: crate::Parameters<T>>(
     grads: &mut N,
-    adam: &mut Adam<N>,
     max_norm: Option<f64>,
+    what: &'static str,
 ) -> Result<(), Error> {
     let norm = match max_norm {
         Some(max) => clip_global_norm(grads, max)?,
         None => crate::optim::global_norm(grads),
     };
     if !norm.is_finite() {
-        return Err(Error::NotFinite {
-            what: "policy-gradient update",
-        });
+        return Err(Error::NotFinite { what });
     }
-    adam.step(net, grads)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::testutil::bits;
+    use rand::SeedableRng;
+
+    crate::network! { struct Pi { input: 4, h: dense(8, tanh), logits: dense(2) } }
+    crate::network! { struct Baseline { input: 4, h: dense(8, tanh), v: dense(1) } }
+
+    fn agent() -> Reinforce<f64, Pi<f64>, Baseline<f64>, 4, 2> {
+        let mut rng = StdRng::seed_from_u64(1);
+        let mut a = Reinforce::new(
+            Pi::new(&mut rng),
+            Baseline::new(&mut rng),
+            ReinforceConfig::default(),
+            2,
+        )
+        .unwrap();
+        // Two updates, so both optimizers have state.
+        for _ in 0..2 {
+            a.run_episode(&mut super::super::CartPole::new(5)).unwrap();
+        }
+        a
+    }
+
+    /// Defect: the value network took its step before the policy's gradient was checked,
+    /// so an update whose policy part failed still moved the baseline.
+    #[test]
+    fn a_failed_update_moves_neither_network() {
+        for case in ["policy step size", "policy weights"] {
+            let mut a = agent();
+            match case {
+                "policy step size" => a.policy_adam.alpha = -1.0,
+                _ => a.policy.logits.bias[0] = f64::NAN,
+            }
+            let before = (bits(&a.value), bits(&a.policy));
+            let moments = |a: &Reinforce<f64, Pi<f64>, Baseline<f64>, 4, 2>| {
+                let (m, v) = a.value_adam.moments().unwrap();
+                (
+                    bits(m),
+                    bits(v),
+                    a.value_adam.steps(),
+                    a.policy_adam.steps(),
+                )
+            };
+            let state = moments(&a);
+            // an episode of the stored kind, then its update
+            a.states = alloc::vec![[0.01, -0.02, 0.03, 0.0]; 5];
+            a.actions = alloc::vec![0, 1, 0, 1, 1];
+            a.rewards = alloc::vec![1.0; 5];
+            assert!(a.update().is_err(), "{case}");
+            assert!(bits(&a.value) == before.0, "{case}: the baseline moved");
+            assert!(
+                bits(&a.policy).iter().zip(&before.1).all(|(x, y)| x == y),
+                "{case}: the policy moved"
+            );
+            assert!(moments(&a) == state, "{case}: an optimizer's state changed");
+        }
+    }
 }

@@ -54,9 +54,25 @@ impl Fit {
         }
     }
 
-    /// Samples per mini-batch (the last batch of an epoch may be smaller).
+    /// Samples per mini-batch (the last batch of an epoch may be smaller). [`run`](Fit::run)
+    /// caps it at the number of training samples and rejects 0
+    /// ([`TrainError::ZeroBatchSize`]).
+    ///
+    /// ```
+    /// use nn_core::{network, Batch, loss::CrossEntropy, optim::Sgd};
+    /// use nn_core::train::{Data, Fit, TrainError};
+    /// network! { struct Net { input: 2, out: dense(2) } }
+    /// let (x, y) = (Batch::<f32, 2>::zeros(10), vec![0usize; 10]);
+    /// let mut net = Net::<f32>::zeros();
+    /// let run = |fit: Fit, net: &mut Net| {
+    ///     fit.run(net, &mut Sgd::new(0.1), &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+    /// };
+    /// assert_eq!(run(Fit::new(1).batch_size(0), &mut net).unwrap_err(), TrainError::ZeroBatchSize);
+    /// // 10¹² is capped at the 10 samples: one full batch per epoch, no huge buffers.
+    /// assert!(run(Fit::new(1).batch_size(1_000_000_000_000), &mut net).is_ok());
+    /// ```
     pub fn batch_size(mut self, n: usize) -> Self {
-        self.batch_size = n.max(1);
+        self.batch_size = n;
         self
     }
 
@@ -74,6 +90,12 @@ impl Fit {
 
     /// Trains `net` with `opt` on the mean `loss` over mini-batches of `train`; measures
     /// `validation` after each epoch; calls `callbacks` after each epoch.
+    ///
+    /// Fails before training on empty data ([`TrainError::EmptyData`]), a batch size of 0
+    /// ([`TrainError::ZeroBatchSize`]) or inconsistent data ([`TrainError::Core`]). A step
+    /// that fails (a non-finite loss or gradient, a loss or optimizer error) stops training
+    /// with the weights, the optimizer's state and the running statistics exactly as they
+    /// were before that step.
     pub fn run<T, const IN: usize, const OUT: usize, N, O, L>(
         &self,
         net: &mut N,
@@ -112,19 +134,36 @@ impl Fit {
         L: Loss<T>,
     {
         train.check()?;
+        if train.is_empty() {
+            return Err(TrainError::EmptyData {
+                what: "training data",
+            });
+        }
         if let Some(v) = &validation {
             v.check()?;
+            if v.is_empty() {
+                return Err(TrainError::EmptyData {
+                    what: "validation data",
+                });
+            }
         }
+        if self.batch_size == 0 {
+            return Err(TrainError::ZeroBatchSize);
+        }
+        // Never more than the data: buffers are sized by the batch.
+        let batch_size = self.batch_size.min(train.len());
         let mut rng = StdRng::seed_from_u64(self.seed);
         let mut order: Vec<usize> = (0..train.len()).collect();
-        let mut x = Batch::<T, IN>::zeros(self.batch_size);
+        let mut x = Batch::<T, IN>::zeros(batch_size);
         let mut y = Gathered::<T, OUT>::new();
-        let mut trace = N::new_trace(self.batch_size);
-        N::seed_trace(&mut trace, self.seed ^ 0xD50F_D50F);
-        let mut grads = N::zeros();
-        let mut dl_df = Batch::<T, OUT>::zeros(self.batch_size);
+        let mut buffers = Buffers::<T, N, IN, OUT> {
+            trace: N::new_trace(batch_size),
+            grads: N::zeros(),
+            dl_df: Batch::zeros(batch_size),
+        };
+        N::seed_trace(&mut buffers.trace, self.seed ^ 0xD50F_D50F);
         let mut history = History::default();
-        let steps = train.len().div_ceil(self.batch_size);
+        let steps = train.len().div_ceil(batch_size);
 
         let mut stopped = false;
         for epoch in 1..=self.epochs {
@@ -132,42 +171,33 @@ impl Fit {
             let start = Instant::now();
             order.shuffle(&mut rng);
             let (mut total, mut correct) = (0.0, 0usize);
-            for (step, idx) in order.chunks(self.batch_size).enumerate() {
+            for (step, idx) in order.chunks(batch_size).enumerate() {
                 train.gather(idx, &mut x, &mut y);
                 augment(&mut x, &mut rng);
-                opt.before_gradient(net)?;
-                net.forward_train(&x, &mut trace);
-                net.update_state(&trace);
-                let out = N::trace_output(&trace);
-                let l = match train.y {
-                    Targets::Classes(_) => {
-                        correct += count_correct(out, &y.labels);
-                        loss.batch_grad_into(out, &y.labels[..], Reduction::Mean, &mut dl_df)?
+                let (l, c) = match train_step(net, opt, loss, &x, &train.y, &y, &mut buffers) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        if let Some(b) = &bar {
+                            b.abandon();
+                        }
+                        return Err(match e {
+                            StepError::NonFinite(loss) => TrainError::NonFinite {
+                                epoch,
+                                step: step + 1,
+                                loss,
+                            },
+                            StepError::Core(e) => TrainError::Core(e),
+                        });
                     }
-                    Targets::Values(_) => {
-                        loss.batch_grad_into(out, &y.values, Reduction::Mean, &mut dl_df)?
-                    }
-                }
-                .to_f64();
-                net.backward_params(&x, &mut trace, &dl_df, &mut grads)?;
-                if !l.is_finite() || !all_finite(&grads) {
-                    if let Some(b) = &bar {
-                        b.abandon();
-                    }
-                    return Err(TrainError::NonFinite {
-                        epoch,
-                        step: step + 1,
-                        loss: l,
-                    });
-                }
-                opt.step(net, &grads)?;
+                };
+                correct += c;
                 total += l * idx.len() as f64;
                 if let Some(b) = &bar {
                     b.inc(1);
                     if step % 50 == 0 {
                         b.set_message(format!(
                             "loss {:.4}",
-                            total / ((step + 1) * self.batch_size) as f64
+                            total / ((step + 1) * batch_size) as f64
                         ));
                     }
                 }
@@ -176,13 +206,13 @@ impl Fit {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            let n = train.len().max(1) as f64;
+            let n = train.len() as f64;
             let train_metrics = Metrics {
                 loss: total / n,
                 accuracy: matches!(train.y, Targets::Classes(_)).then(|| correct as f64 / n),
             };
             let validation = match &validation {
-                Some(v) => Some(evaluate(net, loss, v, self.batch_size.max(256))?),
+                Some(v) => Some(evaluate(net, loss, v, batch_size.max(256))?),
                 None => None,
             };
             let stats = EpochStats {
@@ -222,7 +252,101 @@ impl Fit {
     }
 }
 
-/// Mean loss (and accuracy, for class targets) of `net` on `data`, in batches.
+/// The buffers of a training step, allocated once per run.
+struct Buffers<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize> {
+    trace: N::Trace,
+    grads: N,
+    dl_df: Batch<T, OUT>,
+}
+
+/// Why a step failed (the caller adds the epoch and step).
+enum StepError {
+    NonFinite(f64),
+    Core(crate::Error),
+}
+
+impl From<crate::Error> for StepError {
+    fn from(e: crate::Error) -> Self {
+        StepError::Core(e)
+    }
+}
+
+/// One training step on the gathered batch `x`, `y`: the gradient at the optimizer's point,
+/// the finiteness check, the update, then the running statistics. Returns the mean loss and
+/// the number of correct predictions. On any error the weights, the optimizer's state and
+/// the running statistics are what they were before the call: nothing is written before
+/// the checks pass except by `before_gradient`, which `abandon_step` undoes.
+fn train_step<T, const IN: usize, const OUT: usize, N, O, L>(
+    net: &mut N,
+    opt: &mut O,
+    loss: &L,
+    x: &Batch<T, IN>,
+    targets: &Targets<'_, T, OUT>,
+    y: &Gathered<T, OUT>,
+    b: &mut Buffers<T, N, IN, OUT>,
+) -> Result<(f64, usize), StepError>
+where
+    T: Scalar,
+    N: BatchNetwork<T, IN, OUT>,
+    O: Optimizer<T, N>,
+    L: Loss<T>,
+{
+    opt.before_gradient(net)?;
+    let result = gradient(net, loss, x, targets, y, b).and_then(|(l, c)| {
+        opt.step(net, &b.grads)?;
+        Ok((l, c))
+    });
+    match result {
+        Ok(v) => {
+            net.update_state(&b.trace);
+            Ok(v)
+        }
+        Err(e) => {
+            opt.abandon_step(net);
+            Err(e)
+        }
+    }
+}
+
+/// The forward pass, the loss and the parameter gradient into `b.grads`, checked finite.
+/// Writes only the buffers.
+fn gradient<T, const IN: usize, const OUT: usize, N, L>(
+    net: &N,
+    loss: &L,
+    x: &Batch<T, IN>,
+    targets: &Targets<'_, T, OUT>,
+    y: &Gathered<T, OUT>,
+    b: &mut Buffers<T, N, IN, OUT>,
+) -> Result<(f64, usize), StepError>
+where
+    T: Scalar,
+    N: BatchNetwork<T, IN, OUT>,
+    L: Loss<T>,
+{
+    net.forward_train(x, &mut b.trace);
+    let out = N::trace_output(&b.trace);
+    let (l, correct) = match targets {
+        Targets::Classes(_) => (
+            loss.batch_grad_into(out, &y.labels[..], Reduction::Mean, &mut b.dl_df)?,
+            count_correct(out, &y.labels),
+        ),
+        Targets::Values(_) => (
+            loss.batch_grad_into(out, &y.values, Reduction::Mean, &mut b.dl_df)?,
+            0,
+        ),
+    };
+    let l = l.to_f64();
+    net.backward_params(x, &mut b.trace, &b.dl_df, &mut b.grads)?;
+    if !l.is_finite() || !all_finite(&b.grads) {
+        return Err(StepError::NonFinite(l));
+    }
+    Ok((l, correct))
+}
+
+/// Mean loss (and accuracy, for class targets) of `net` on `data`, in batches of at most
+/// `batch_size` (0 counts as 1; never more than the data). Fails on inconsistent data and
+/// on empty data ([`Error::EmptyData`](crate::Error::EmptyData): a mean over no samples
+/// does not exist).
 ///
 /// ```
 /// use nn_core::{network, Batch, loss::CrossEntropy, train::{evaluate, Data}};
@@ -230,6 +354,8 @@ impl Fit {
 /// let x = Batch::<f64, 2>::zeros(4);
 /// let m = evaluate(&Net::<f64>::zeros(), &CrossEntropy, &Data::classes(&x, &[0, 1, 2, 0]), 3).unwrap();
 /// assert!((m.loss - 3f64.ln()).abs() < 1e-12);
+/// let none = Batch::<f64, 2>::zeros(0);
+/// assert!(evaluate(&Net::<f64>::zeros(), &CrossEntropy, &Data::classes(&none, &[]), 3).is_err());
 /// ```
 pub fn evaluate<T, const IN: usize, const OUT: usize, N, L>(
     net: &N,
@@ -243,6 +369,11 @@ where
     L: Loss<T>,
 {
     data.check()?;
+    if data.is_empty() {
+        return Err(crate::Error::EmptyData {
+            what: "data to evaluate",
+        });
+    }
     let (mut total, mut correct) = (0.0, 0usize);
     let mut x = Batch::<T, IN>::zeros(0);
     let mut y = Gathered::<T, OUT>::new();
@@ -259,7 +390,7 @@ where
         }
         .to_f64();
     }
-    let n = data.len().max(1) as f64;
+    let n = data.len() as f64;
     Ok(Metrics {
         loss: total / n,
         accuracy: matches!(data.y, Targets::Classes(_)).then(|| correct as f64 / n),

@@ -8,8 +8,18 @@
 //! into the [`History`] and to every [`Callback`] (early stopping is one).
 //!
 //! A step whose loss or gradient is not finite stops training with
-//! [`TrainError::NonFinite`], naming the epoch and step, before the optimizer sees it: the
-//! network keeps its last good weights.
+//! [`TrainError::NonFinite`], naming the epoch and step, before the optimizer sees it. On
+//! that and on any other error of a step (a loss or data error, an optimizer that rejects
+//! its settings) training keeps the last good state: the weights, the optimizer's state
+//! (moments, velocity, step count; [`Nesterov`](crate::optim::Nesterov)'s look-ahead is
+//! undone) and the running statistics of batch norm are exactly, bit for bit, what they
+//! were before the step. Batch norm's running statistics move only once a step is
+//! accepted.
+//!
+//! Empty training or validation data and a batch size of 0 are errors
+//! ([`TrainError::EmptyData`], [`TrainError::ZeroBatchSize`]); a batch size above the
+//! number of training samples is capped at it (one full-batch step per epoch), so buffers
+//! are never larger than the data.
 //!
 //! ```
 //! use nn_core::{network, Batch, loss::CrossEntropy, optim::Adam};
@@ -57,7 +67,15 @@ pub enum TrainError {
         /// The loss of that step.
         loss: f64,
     },
-    /// A data, loss or optimizer error.
+    /// A data set has no samples.
+    EmptyData {
+        /// Which set (`"training data"`, `"validation data"`).
+        what: &'static str,
+    },
+    /// [`Fit::batch_size`] was given 0.
+    ZeroBatchSize,
+    /// A data, loss or optimizer error; the weights, the optimizer's state and the running
+    /// statistics are those before the step that failed.
     Core(crate::Error),
 }
 
@@ -67,6 +85,13 @@ impl fmt::Display for TrainError {
             TrainError::NonFinite { epoch, step, loss } => write!(
                 f,
                 "training diverged at epoch {epoch}, step {step}: expected a finite loss and gradient, found loss {loss}; the weights are those before this step (try a smaller learning rate)"
+            ),
+            TrainError::EmptyData { what } => write!(
+                f,
+                "the {what} is empty: expected at least 1 sample, found 0"
+            ),
+            TrainError::ZeroBatchSize => f.write_str(
+                "invalid batch size: expected at least 1 sample per batch, found 0",
             ),
             TrainError::Core(e) => fmt::Display::fmt(e, f),
         }

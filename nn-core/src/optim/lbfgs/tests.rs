@@ -182,3 +182,54 @@ fn reduces_a_full_batch_loss_monotonically() {
     assert!(last < 1e-4 * start, "{start} -> {last}");
     assert!(lbfgs.steps() >= 100);
 }
+
+/// Every value of the state that a step may change, as bits: the history, the current
+/// point with its loss and gradient, the counters (not the scratch buffers, nor the
+/// evaluation count).
+fn state_bits(l: &Lbfgs<P>) -> alloc::vec::Vec<u64> {
+    let mut out = alloc::vec::Vec::new();
+    for p in l.s.iter().chain(&l.y).chain([&l.x, &l.g]) {
+        out.extend(flat(p).map(f64::to_bits));
+    }
+    out.extend(l.rho.iter().map(|r| r.to_bits()));
+    out.extend([
+        l.loss.to_bits(),
+        l.len as u64,
+        l.head as u64,
+        l.t,
+        l.cached as u64,
+    ]);
+    out
+}
+
+/// Defect: a non-finite loss or gradient at the starting point overwrote the cached
+/// gradient and dropped the cache, so the failed step changed the optimizer's state.
+#[test]
+fn a_failed_step_changes_nothing_bit_for_bit() {
+    for bad in ["loss", "gradient"] {
+        let mut p = unflat(&X0);
+        let mut lbfgs = Lbfgs::new(&p);
+        for _ in 0..4 {
+            lbfgs.minimize_step(&mut p, loss_grad).unwrap();
+        }
+        // Moved by hand, so the next step evaluates its starting point.
+        p.bias[1] += 0.5;
+        let (params, state) = (flat(&p).map(f64::to_bits), state_bits(&lbfgs));
+        let err = lbfgs
+            .minimize_step(&mut p, |p, g| {
+                let l = loss_grad(p, g);
+                if bad == "loss" {
+                    f64::NAN
+                } else {
+                    g.bias[0] = f64::INFINITY;
+                    l
+                }
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFinite { .. }), "{bad}: {err:?}");
+        assert_eq!(flat(&p).map(f64::to_bits), params, "{bad}: parameters");
+        assert!(state_bits(&lbfgs) == state, "{bad}: state changed");
+        // and it goes on from there
+        assert!(lbfgs.minimize_step(&mut p, loss_grad).is_ok());
+    }
+}

@@ -8,7 +8,7 @@
 
 use nn_core::loss::{CrossEntropy, Loss, Target};
 use nn_core::optim::{
-    clip_global_norm, Adam, Momentum, Nadam, Nesterov, Optimizer, Rprop, Sgd, WeightDecay,
+    clip_global_norm, Adam, Momentum, Nadam, Nesterov, Optimizer, Rmsprop, Rprop, Sgd, WeightDecay,
 };
 use nn_core::train::{Data, Fit, TrainError};
 use nn_core::{network, Batch, Error, Parameters};
@@ -143,6 +143,13 @@ impl Probe for Rprop<BnNet<f64>> {
     fn state(&self) -> Vec<u64> {
         let (d, g) = (self.step_sizes(), self.stored_gradient());
         [vec![self.steps()], opt_bits(d), opt_bits(g)].concat()
+    }
+}
+
+impl Probe for Rmsprop<BnNet<f64>> {
+    fn state(&self) -> Vec<u64> {
+        let (v, g, b) = (self.square_avg(), self.grad_avg(), self.momentum_buffer());
+        [vec![self.steps()], opt_bits(v), opt_bits(g), opt_bits(b)].concat()
     }
 }
 
@@ -318,6 +325,13 @@ fn nadam_keeps_the_last_good_state() {
 #[test]
 fn rprop_keeps_the_last_good_state() {
     check("rprop", &Rprop::default);
+}
+
+#[test]
+fn rmsprop_keeps_the_last_good_state() {
+    check("rmsprop", &|| {
+        Rmsprop::new(0.01).with_momentum(0.9).centered()
+    });
 }
 
 #[test]

@@ -150,6 +150,36 @@ impl<P> Rmsprop<P> {
         self.square_avg.as_ref()
     }
 
+    /// The running mean of the gradient `ḡ`, kept only when [`centered`](Self::centered);
+    /// `None` before the first step.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::Rmsprop, Parameters};
+    /// let (mut w, mut g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// g.fill(2.0);
+    /// let mut opt = Rmsprop::default().centered();
+    /// opt.step(&mut w, &g).unwrap();
+    /// assert!((opt.grad_avg().unwrap().bias[0] - 0.02).abs() < 1e-15); // (1 - 0.99) · 2
+    /// ```
+    pub fn grad_avg(&self) -> Option<&P> {
+        self.grad_avg.as_ref()
+    }
+
+    /// The momentum buffer `b`, kept only with a momentum above 0; `None` before the first
+    /// step.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::Rmsprop, Parameters};
+    /// let (mut w, g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// let mut opt = Rmsprop::default().with_momentum(0.9);
+    /// assert!(opt.momentum_buffer().is_none());
+    /// opt.step(&mut w, &g).unwrap();
+    /// assert_eq!(opt.momentum_buffer().unwrap().bias[0], 0.0);
+    /// ```
+    pub fn momentum_buffer(&self) -> Option<&P> {
+        self.buffer.as_ref()
+    }
+
     fn validate(&self) -> Result<(), Error> {
         let finite = "a finite value >= 0";
         check_range("RMSprop lr", finite, self.lr, 0.0, f64::MAX, true)?;

@@ -387,17 +387,15 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                         ),
                         _ => {}
                     }
-                    let count: usize = t.shape.iter().product();
-                    if t.end - t.begin != count * size {
-                        errs.push(span, format!("`{file}` is corrupt: `{name}` of shape {found} and dtype {} needs {} bytes, but holds {}", t.dtype, count * size, t.end - t.begin));
-                    }
-                    let at = header.data_start + t.begin;
+                    // The reader checked that the tensor's bytes lie inside the file and
+                    // hold exactly `dtype × shape`, with checked arithmetic.
+                    let at = t.start;
                     if !at.is_multiple_of(size) {
                         errs.push(span, format!("`{name}` starts at byte {at} of `{file}`, not a multiple of {size}, so it cannot be viewed in place; save the file with nn_core::io::save_safetensors or the safetensors package, which align every tensor"));
                     }
                 }
             }
-            layer_offsets.push(header.data_start + t.begin);
+            layer_offsets.push(t.start);
         }
         offsets.push(layer_offsets);
     }

@@ -179,6 +179,13 @@ impl<
                 "a recurrent cell's G must be its gates per unit times H"
             )
         };
+        const {
+            assert!(
+                C::PLAIN_HIDDEN,
+                "a static recurrent layer computes the hidden product once per step; this cell \
+                 (the GRU with the reset gate before the product) reads it twice"
+            )
+        };
         let (mut s, mut next, mut cache) =
             (C::zero_state(), C::zero_state(), C::empty_step_cache());
         let (mut xp, mut hp) = (SVector::<T, G>::zeros(), SVector::<T, G>::zeros());

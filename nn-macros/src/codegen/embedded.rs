@@ -90,6 +90,18 @@ fn gates_per_unit(l: &Layer) -> Option<usize> {
     }
 }
 
+/// What keeps a recurrent layer from embedding, from its type's name: stacked or
+/// bidirectional layers (`RecurrentStack`) and the GRU with the reset gate before the product.
+fn recurrent_unsupported(l: &Layer) -> Option<&'static str> {
+    gates_per_unit(l)?;
+    let path: syn::TypePath = syn::parse2(l.op()?.ty.clone()).ok()?;
+    match path.path.segments.last()?.ident.to_string().as_str() {
+        "RecurrentStack" => Some("stacked (`layers`) or bidirectional"),
+        "GruResetBefore" => Some("a `gru` with `reset_after = false`"),
+        _ => None,
+    }
+}
+
 /// A recurrent layer's sizes: steps `SEQ`, inputs per step `I` (its input is `[SEQ, I]`),
 /// hidden units `H` (the last of its output's dimensions) and gate rows `G`.
 fn recurrent_sizes(l: &Layer) -> Option<[Size; 4]> {
@@ -273,6 +285,28 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
         let span = l.name.span();
         let q = quantized(l, header);
         quantized_layers.push(q);
+        if let Some(what) = recurrent_unsupported(l) {
+            errs.push(
+                span,
+                format!(
+                    "`{}` is {what}, which cannot be embedded from a weights file yet: an embedded `{}` layer is one layer in one direction{}",
+                    l.name,
+                    l.kind_name(),
+                    if l.kind_name() == "gru" { " with PyTorch's reset gate (`reset_after = true`)" } else { "" }
+                ),
+            );
+            // Its tensors in the file are accounted for: one mistake, one error.
+            let prefix = format!("{}.", l.name);
+            used.extend(
+                header
+                    .tensors
+                    .keys()
+                    .filter(|k| k.starts_with(&prefix))
+                    .cloned(),
+            );
+            offsets.push(vec![]);
+            continue;
+        }
         let Some(tensors) = expected(l, q) else {
             errs.push(
                 span,

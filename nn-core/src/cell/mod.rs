@@ -49,7 +49,7 @@ mod gru_reset_before;
 mod lstm;
 mod rnn;
 mod sequence;
-mod stack;
+pub mod stack;
 mod weights;
 
 #[cfg(feature = "alloc")]

@@ -76,7 +76,7 @@ macro_rules! names {
 const NAMES: [[[&str; 4]; 2]; MAX_LAYERS] = names!(0, 1, 2, 3, 4, 5, 6, 7);
 
 /// `L = UP + 1` stacked recurrent layers of `DIRS` directions each (see the
-/// [module](self)): cell `C0` for layer 0 (`I` inputs per step), `CU` for the layers above it
+/// [module](crate::cell::stack)): cell `C0` for layer 0 (`I` inputs per step), `CU` for the layers above it
 /// (`DIRS·H` inputs per step); `SEQ` steps, `IN = SEQ·I`, `SH = SEQ·H`, `MID = SEQ·DIRS·H`,
 /// `OUT = MID` or `DIRS·H`; dropout rate `f64::from_bits(DROP)` between layers.
 pub struct RecurrentStack<
@@ -121,8 +121,8 @@ impl<
         SEQ > 0
             && (DIRS == 1 || DIRS == 2)
             && UP < MAX_LAYERS
-            && IN % SEQ == 0
-            && SH % SEQ == 0
+            && IN.is_multiple_of(SEQ)
+            && SH.is_multiple_of(SEQ)
             && MID == DIRS * SH
             && (OUT == MID || OUT == DIRS * (SH / SEQ)),
         "a recurrent stack has 1 or 2 directions, at most 8 layers, SH = SEQ * H, \

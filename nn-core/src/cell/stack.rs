@@ -144,7 +144,7 @@ pub struct StackCache<K0, KU, T: Scalar, const DIRS: usize, const UP: usize, con
 }
 
 /// Copies `src` (steps of `w` values) into `dst` with the steps in reverse order.
-fn reverse_steps<T: Copy>(src: &[T], dst: &mut [T], w: usize) {
+pub(crate) fn reverse_steps<T: Copy>(src: &[T], dst: &mut [T], w: usize) {
     for (d, s) in dst.chunks_exact_mut(w).zip(src.chunks_exact(w).rev()) {
         d.copy_from_slice(s);
     }
@@ -164,7 +164,14 @@ fn add_steps<T: Scalar>(src: &[T], dst: &mut [T], w: usize, reverse: bool) {
 
 /// Direction `d`'s hidden states `y` (steps of `h` values; in reverse step order when
 /// `reverse`) into their place in a concatenated output `out` (steps of `dirs·h`).
-fn scatter<T: Copy>(y: &[T], out: &mut [T], h: usize, dirs: usize, d: usize, reverse: bool) {
+pub(crate) fn scatter<T: Copy>(
+    y: &[T],
+    out: &mut [T],
+    h: usize,
+    dirs: usize,
+    d: usize,
+    reverse: bool,
+) {
     let steps = y.len() / h;
     for (t, yt) in y.chunks_exact(h).enumerate() {
         let tt = if reverse { steps - 1 - t } else { t };
@@ -184,7 +191,7 @@ fn gather<T: Copy>(out: &[T], y: &mut [T], h: usize, dirs: usize, d: usize, reve
 }
 
 /// The stack's output from the last layer's: all of it, or `[h→_SEQ, h←_1]`.
-fn pick_out<T: Copy>(last: &[T], y: &mut [T], h: usize, dirs: usize) {
+pub(crate) fn pick_out<T: Copy>(last: &[T], y: &mut [T], h: usize, dirs: usize) {
     if y.len() == last.len() {
         y.copy_from_slice(last);
         return;

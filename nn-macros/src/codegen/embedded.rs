@@ -1,6 +1,6 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
 //! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8; `lstm`,
-//! `gru`, `rnn` and `batch_norm` layers, float).
+//! `gru`, `rnn` layers, stacked and bidirectional too, and `batch_norm` layers, float).
 //!
 //! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
 //! tensor of the file is checked against them (name, dtype, shape, alignment) and each
@@ -28,15 +28,15 @@ use quote::{quote, quote_spanned, ToTokens};
 /// One tensor a layer expects: its name suffix (`weight`), shape in PyTorch's order, and
 /// dtype (`None`: the network's float type, F32 or F64).
 struct Expected {
-    suffix: &'static str,
+    suffix: String,
     shape: Vec<Size>,
     dtype: Option<&'static str>,
 }
 
-fn tensor(suffix: &'static str, shape: &[&Size], dtype: Option<&'static str>) -> Expected {
+fn tensor(suffix: impl Into<String>, shape: &[&Size], dtype: Option<&'static str>) -> Expected {
     let shape = shape.iter().map(|s| (*s).clone()).collect();
     Expected {
-        suffix,
+        suffix: suffix.into(),
         shape,
         dtype,
     }
@@ -90,15 +90,70 @@ fn gates_per_unit(l: &Layer) -> Option<usize> {
     }
 }
 
-/// What keeps a recurrent layer from embedding, from its type's name: stacked or
-/// bidirectional layers (`RecurrentStack`) and the GRU with the reset gate before the product.
+/// What keeps a recurrent layer from embedding, from its type: the GRU with the reset gate
+/// before the product (alone or stacked).
 fn recurrent_unsupported(l: &Layer) -> Option<&'static str> {
     gates_per_unit(l)?;
+    let ty = l.op()?.ty.to_string();
+    ty.contains("GruResetBefore")
+        .then_some("a `gru` with `reset_after = false`")
+}
+
+/// A stacked or bidirectional recurrent layer (`RecurrentStack<C0, CU, DIRS, UP, ..>`, whose
+/// `C0` is `Cell<T, I, H, G>`): its directions, layers and hidden size `H`.
+fn stack_shape(l: &Layer) -> Option<(usize, usize, Size)> {
+    use syn::{GenericArgument as A, PathArguments};
+    gates_per_unit(l)?;
     let path: syn::TypePath = syn::parse2(l.op()?.ty.clone()).ok()?;
-    match path.path.segments.last()?.ident.to_string().as_str() {
-        "RecurrentStack" => Some("stacked (`layers`) or bidirectional"),
-        "GruResetBefore" => Some("a `gru` with `reset_after = false`"),
+    let seg = path.path.segments.last()?;
+    if seg.ident != "RecurrentStack" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    let args: Vec<&A> = args.args.iter().collect();
+    let int = |a: &A| match a {
+        A::Const(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        })) => n.base10_parse::<usize>().ok(),
         _ => None,
+    };
+    let (dirs, up) = (int(args.get(2)?)?, int(args.get(3)?)?);
+    let A::Type(syn::Type::Path(cell)) = args.first()? else {
+        return None;
+    };
+    let PathArguments::AngleBracketed(cargs) = &cell.path.segments.last()?.arguments else {
+        return None;
+    };
+    let h = cargs.args.iter().nth(2)?;
+    let span = l.name.span();
+    let h = match int(h) {
+        Some(n) => Size::Lit(n, span),
+        None => {
+            // As written in the declaration: `HIDDEN`, not the `{ HIDDEN }` block of the type.
+            let t = h.to_token_stream();
+            let text = t.to_string().replace(' ', "");
+            let text = text
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+                .to_string();
+            Size::Expr(t, text, span)
+        }
+    };
+    Some((dirs, up + 1, h))
+}
+
+/// `k · s` as a size.
+fn times(k: usize, s: &Size) -> Size {
+    match s.known() {
+        Some(n) => Size::Lit(k * n, s.span()),
+        None if k == 1 => s.clone(),
+        None => {
+            let (k, t) = (Literal::usize_unsuffixed(k), s.tokens());
+            Size::Expr(quote!(#k * #t), format!("{k}*{}", s.display()), s.span())
+        }
     }
 }
 
@@ -109,16 +164,12 @@ fn recurrent_sizes(l: &Layer) -> Option<[Size; 4]> {
     let [seq, i] = &l.in_dims.0[..] else {
         return None;
     };
-    let h = l.out_dims.0.last()?;
-    let g = match h.known() {
-        Some(n) => Size::Lit(k * n, h.span()),
-        None if k == 1 => h.clone(),
-        None => {
-            let (k, t) = (Literal::usize_unsuffixed(k), h.tokens());
-            Size::Expr(quote!(#k * #t), format!("{k}*{}", h.display()), h.span())
-        }
+    let h = match stack_shape(l) {
+        Some((_, _, h)) => h,
+        None => l.out_dims.0.last()?.clone(),
     };
-    Some([seq.clone(), i.clone(), h.clone(), g])
+    let g = times(k, &h);
+    Some([seq.clone(), i.clone(), h, g])
 }
 
 /// A `batch_norm` layer's channels `C` (the first of its input's dimensions) and positions
@@ -175,14 +226,23 @@ fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
             ])
         }
         LayerKind::Op(_) if gates_per_unit(l).is_some() => {
-            // PyTorch's names for layer 0 of `nn.LSTM`/`nn.GRU`/`nn.RNN`, as `CellWeights` saves them.
+            // PyTorch's names for `nn.LSTM`/`nn.GRU`/`nn.RNN`, as `CellWeights` and
+            // `RecurrentStack` save them: layer after layer, forward then reverse.
             let [_, i, h, g] = recurrent_sizes(l)?;
-            Some(vec![
-                tensor("weight_ih_l0", &[&g, &i], None),
-                tensor("weight_hh_l0", &[&g, &h], None),
-                tensor("bias_ih_l0", &[&g], None),
-                tensor("bias_hh_l0", &[&g], None),
-            ])
+            let (dirs, layers, _) = stack_shape(l).unwrap_or((1, 1, h.clone()));
+            let iu = times(dirs, &h);
+            let mut t = Vec::new();
+            for layer in 0..layers {
+                for d in 0..dirs {
+                    let tail = format!("_l{layer}{}", if d == 1 { "_reverse" } else { "" });
+                    let input = if layer == 0 { &i } else { &iu };
+                    t.push(tensor(format!("weight_ih{tail}"), &[&g, input], None));
+                    t.push(tensor(format!("weight_hh{tail}"), &[&g, &h], None));
+                    t.push(tensor(format!("bias_ih{tail}"), &[&g], None));
+                    t.push(tensor(format!("bias_hh{tail}"), &[&g], None));
+                }
+            }
+            Some(t)
         }
         LayerKind::Op(o) if !o.params => Some(vec![]),
         LayerKind::Dropout(_) | LayerKind::Join(_) => Some(vec![]),
@@ -214,6 +274,29 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
             }
             None => quote!(()),
         },
+        kind @ ("lstm" | "gru" | "rnn") if stack_shape(l).is_some() => {
+            let (Some([s, i, h, g]), Some((dirs, layers, _))) =
+                (recurrent_sizes(l), stack_shape(l))
+            else {
+                return quote!(());
+            };
+            let iu = times(dirs, &h).tokens();
+            let [s, i, h, g] = [s, i, h, g].map(|s| s.tokens());
+            let cell = match kind {
+                "lstm" => quote!(LstmCell),
+                "gru" => quote!(GruCell),
+                _ => quote!(RnnCell),
+            };
+            let (d, up) = (
+                Literal::usize_unsuffixed(dirs),
+                Literal::usize_unsuffixed(layers - 1),
+            );
+            quote!(::nn_core::embed::StaticRecurrentStack<
+                ::nn_core::cell::#cell<#t, #i, #h, #g>,
+                ::nn_core::cell::#cell<#t, #iu, #h, #g>,
+                #t, #i, #iu, #h, #g, #s, #d, #up, { (#s) * (#h) }, { (#s) * (#iu) }
+            >)
+        }
         kind @ ("lstm" | "gru" | "rnn") => match recurrent_sizes(l) {
             Some(sizes) => {
                 let [s, i, h, g] = sizes.map(|s| s.tokens());
@@ -256,8 +339,24 @@ fn layer_value(l: &Layer, offsets: &[usize], quantized: bool) -> TokenStream {
                 quote!(::nn_core::embed::StaticConv2d::new(#(#views,)* #b))
             }
         }
-        // `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, in `expected`'s order.
-        "lstm" | "gru" | "rnn" => quote!(::nn_core::embed::StaticRecurrent::new(#(#views),*)),
+        // `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, in `expected`'s order;
+        // a stack has four per direction per layer.
+        "lstm" | "gru" | "rnn" => match stack_shape(l) {
+            Some((dirs, _, _)) => {
+                let views: Vec<TokenStream> = views.collect();
+                let dirs_of: Vec<TokenStream> = views
+                    .chunks(4)
+                    .map(|v| quote!(::nn_core::embed::StaticRecurrent::new(#(#v),*)))
+                    .collect();
+                let layers: Vec<TokenStream> =
+                    dirs_of.chunks(dirs).map(|d| quote!([#(#d),*])).collect();
+                let (first, upper) = layers
+                    .split_first()
+                    .map_or((quote!([]), &[][..]), |(f, u)| (f.clone(), u));
+                quote!(::nn_core::embed::StaticRecurrentStack::new(#first, [#(#upper),*]))
+            }
+            None => quote!(::nn_core::embed::StaticRecurrent::new(#(#views),*)),
+        },
         // `weight`, `bias`, `running_mean`, `running_var`, in `expected`'s order.
         "batch_norm" => quote!(::nn_core::embed::StaticBatchNorm2d::new(#(#views),*)),
         _ => quote!(()),
@@ -289,10 +388,8 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
             errs.push(
                 span,
                 format!(
-                    "`{}` is {what}, which cannot be embedded from a weights file yet: an embedded `{}` layer is one layer in one direction{}",
+                    "`{}` is {what}, which cannot be embedded from a weights file yet: embedded `gru` layers apply the reset gate after the product, as PyTorch (`reset_after = true`)",
                     l.name,
-                    l.kind_name(),
-                    if l.kind_name() == "gru" { " with PyTorch's reset gate (`reset_after = true`)" } else { "" }
                 ),
             );
             // Its tensors in the file are accounted for: one mistake, one error.
@@ -345,7 +442,7 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                 });
             if !dims_ok {
                 // For a dense weight, the layer the file holds, as it would be declared.
-                let hint = match (e.suffix, &t.shape[..]) {
+                let hint = match (e.suffix.as_str(), &t.shape[..]) {
                     ("weight", [o, i]) if l.kind_name() == "dense" => {
                         format!("\n\nhelp: the file's `{}` is `dense({i} -> {o})`", l.name)
                     }
@@ -508,8 +605,20 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
     let params = with_params.iter().map(|l| {
         let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
         if let Some(sizes) = recurrent_sizes(l) {
+            let stack = stack_shape(l);
+            let iu = stack.as_ref().map(|(d, _, h)| times(*d, h).tokens());
             let [_, i, h, g] = sizes.map(|s| s.tokens());
-            return quote!((#g) * ((#i) + (#h) + 2));
+            let one = quote!((#g) * ((#i) + (#h) + 2));
+            return match (stack, iu) {
+                (Some((d, layers, _)), Some(iu)) => {
+                    let (d, up) = (
+                        Literal::usize_unsuffixed(d),
+                        Literal::usize_unsuffixed(layers - 1),
+                    );
+                    quote!(#d * (#one + #up * (#g) * ((#iu) + (#h) + 2)))
+                }
+                _ => one,
+            };
         }
         if let Some((c, _)) = batch_norm_sizes(l).filter(|_| l.kind_name() == "batch_norm") {
             // γ, β and the two running statistics, as the trainable network counts them.

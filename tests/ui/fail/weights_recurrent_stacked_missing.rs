@@ -1,4 +1,5 @@
-// Stacked, bidirectional and reset-before recurrent layers do not embed yet.
+// The file's `lstm1` is one layer; the declaration stacks two, whose second layer's tensors
+// the file does not hold.
 use nn_core::network;
 
 network! {
@@ -6,8 +7,8 @@ network! {
     struct Stack {
         input: [6, 3],
         lstm1: lstm(8, layers = 2),
-        lstm2: lstm(6, bidirectional = true),
-        gru1: gru(5, reset_after = false),
+        lstm2: lstm(6),
+        gru1: gru(5),
         rnn1: rnn(4, seq = last),
         head: dense(2),
     }

@@ -322,12 +322,15 @@ network! {
 }
 
 network! {
-    /// Embedded stacked and bidirectional recurrent layers (`StaticRecurrentStack`).
+    /// Embedded stacked and bidirectional recurrent layers (`StaticRecurrentStack`) and GRUs
+    /// with the reset gate before the product.
     #[weights = "tests/fixtures/recurrent_bi_f32.safetensors"]
     struct EmbeddedBi {
         input: [5, 3],
         lstm1: lstm(6, layers = 2, bidirectional = true, dropout = 0.25),
         gru1: gru(4, bidirectional = true),
+        gru2: gru(3, layers = 2, reset_after = false),
+        gru3: gru(3, reset_after = false),
         rnn1: rnn(3, layers = 3, bidirectional = true, seq = last),
         head: dense(2),
     }

@@ -108,6 +108,21 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
         }
     }
 
+    /// `r ∘ h`, read by the candidate rows `2H..3H`.
+    fn gated_hidden(
+        xp: &SVector<T, G>,
+        hp: &SVector<T, G>,
+        h: &[T],
+        gated: &mut [T],
+    ) -> core::ops::Range<usize> {
+        for k in 0..H {
+            let mut r = [xp[k] + hp[k]];
+            fast::sigmoid_in_place(&mut r);
+            gated[k] = r[0] * h[k];
+        }
+        2 * H..3 * H
+    }
+
     fn step_projected(
         &self,
         xp: &SVector<T, G>,
@@ -118,12 +133,8 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
         let mut hp = SVector::<T, G>::zeros();
         self.project_hidden(prev.as_slice(), &mut hp);
         let mut rh = SVector::<T, H>::zeros();
-        for k in 0..H {
-            let mut r = [xp[k] + hp[k]];
-            fast::sigmoid_in_place(&mut r);
-            rh[k] = r[0] * prev[k];
-        }
-        self.candidate_product(rh.as_slice(), true, &mut hp.as_mut_slice()[2 * H..]);
+        let rows = Self::gated_hidden(xp, &hp, prev.as_slice(), rh.as_mut_slice());
+        self.candidate_product(rh.as_slice(), true, &mut hp.as_mut_slice()[rows]);
         Self::gates(xp, &hp, prev, next, cache);
     }
 

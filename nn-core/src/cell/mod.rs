@@ -150,8 +150,23 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
     /// [`GruResetBeforeCell`], whose candidate rows read `W_hn (r ∘ h)`). When false, the
     /// batch path runs [`step_projected`](Self::step_projected) and
     /// [`step_projected_backward`](Self::step_projected_backward) per sample instead of one
-    /// hidden product over the batch, and static (embedded) layers refuse the cell.
+    /// hidden product over the batch, and static (embedded) layers compute the rows that
+    /// [`gated_hidden`](Self::gated_hidden) names a second time.
     const PLAIN_HIDDEN: bool = true;
+
+    /// For a cell whose candidate rows read a gated hidden state (`PLAIN_HIDDEN = false`):
+    /// given `x̂`, `ĥ = W_hh h + b_hh` (every row) and `h`, writes the vector those rows'
+    /// product reads (the GRU's `r ∘ h`) into `gated` (`H` values) and returns the rows whose
+    /// `ĥ` is to be recomputed from it. None for the other cells (the default).
+    fn gated_hidden(
+        xp: &SVector<T, G>,
+        hp: &SVector<T, G>,
+        h: &[T],
+        gated: &mut [T],
+    ) -> core::ops::Range<usize> {
+        let _ = (xp, hp, h, gated);
+        0..0
+    }
 
     /// One step given the input projection `x̂ = W_ih x + b_ih`: the hidden product and
     /// [`gates`](Self::gates).

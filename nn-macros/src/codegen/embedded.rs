@@ -1,6 +1,7 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
 //! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8; `lstm`,
-//! `gru`, `rnn` layers, stacked and bidirectional too, and `batch_norm` layers, float).
+//! `gru`, `rnn` layers, stacked, bidirectional and with `reset_after = false` too, and
+//! `batch_norm` layers, float).
 //!
 //! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
 //! tensor of the file is checked against them (name, dtype, shape, alignment) and each
@@ -90,13 +91,20 @@ fn gates_per_unit(l: &Layer) -> Option<usize> {
     }
 }
 
-/// What keeps a recurrent layer from embedding, from its type: the GRU with the reset gate
-/// before the product (alone or stacked).
-fn recurrent_unsupported(l: &Layer) -> Option<&'static str> {
-    gates_per_unit(l)?;
-    let ty = l.op()?.ty.to_string();
-    ty.contains("GruResetBefore")
-        .then_some("a `gru` with `reset_after = false`")
+/// The cell type of a recurrent layer (`LstmCell`, `GruCell`, `GruResetBeforeCell` for
+/// `reset_after = false`, `RnnCell`), read from its type.
+fn cell_name(l: &Layer) -> TokenStream {
+    match l.kind_name() {
+        "lstm" => quote!(LstmCell),
+        "gru"
+            if l.op()
+                .is_some_and(|o| o.ty.to_string().contains("GruResetBefore")) =>
+        {
+            quote!(GruResetBeforeCell)
+        }
+        "gru" => quote!(GruCell),
+        _ => quote!(RnnCell),
+    }
 }
 
 /// A stacked or bidirectional recurrent layer (`RecurrentStack<C0, CU, DIRS, UP, ..>`, whose
@@ -274,7 +282,7 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
             }
             None => quote!(()),
         },
-        kind @ ("lstm" | "gru" | "rnn") if stack_shape(l).is_some() => {
+        "lstm" | "gru" | "rnn" if stack_shape(l).is_some() => {
             let (Some([s, i, h, g]), Some((dirs, layers, _))) =
                 (recurrent_sizes(l), stack_shape(l))
             else {
@@ -282,11 +290,7 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
             };
             let iu = times(dirs, &h).tokens();
             let [s, i, h, g] = [s, i, h, g].map(|s| s.tokens());
-            let cell = match kind {
-                "lstm" => quote!(LstmCell),
-                "gru" => quote!(GruCell),
-                _ => quote!(RnnCell),
-            };
+            let cell = cell_name(l);
             let (d, up) = (
                 Literal::usize_unsuffixed(dirs),
                 Literal::usize_unsuffixed(layers - 1),
@@ -297,15 +301,11 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
                 #t, #i, #iu, #h, #g, #s, #d, #up, { (#s) * (#h) }, { (#s) * (#iu) }
             >)
         }
-        kind @ ("lstm" | "gru" | "rnn") => match recurrent_sizes(l) {
+        "lstm" | "gru" | "rnn" => match recurrent_sizes(l) {
             Some(sizes) => {
                 let [s, i, h, g] = sizes.map(|s| s.tokens());
-                let ty = match kind {
-                    "lstm" => quote!(StaticLstm),
-                    "gru" => quote!(StaticGru),
-                    _ => quote!(StaticRnn),
-                };
-                quote!(::nn_core::embed::#ty<#t, #i, #h, #g, #s>)
+                let cell = cell_name(l);
+                quote!(::nn_core::embed::StaticRecurrent<::nn_core::cell::#cell<#t, #i, #h, #g>, #t, #i, #h, #g, #s>)
             }
             None => quote!(()),
         },
@@ -384,26 +384,6 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
         let span = l.name.span();
         let q = quantized(l, header);
         quantized_layers.push(q);
-        if let Some(what) = recurrent_unsupported(l) {
-            errs.push(
-                span,
-                format!(
-                    "`{}` is {what}, which cannot be embedded from a weights file yet: embedded `gru` layers apply the reset gate after the product, as PyTorch (`reset_after = true`)",
-                    l.name,
-                ),
-            );
-            // Its tensors in the file are accounted for: one mistake, one error.
-            let prefix = format!("{}.", l.name);
-            used.extend(
-                header
-                    .tensors
-                    .keys()
-                    .filter(|k| k.starts_with(&prefix))
-                    .cloned(),
-            );
-            offsets.push(vec![]);
-            continue;
-        }
         let Some(tensors) = expected(l, q) else {
             errs.push(
                 span,

@@ -41,6 +41,7 @@
 //! assert!((C::hidden(&next)[0] - 0.5 * 0.5f64.tanh()).abs() < 1e-15);
 //! ```
 
+mod aliases;
 #[cfg(feature = "alloc")]
 mod batch;
 pub mod fast;
@@ -52,6 +53,7 @@ mod sequence;
 pub mod stack;
 mod weights;
 
+pub use aliases::{Gru, GruResetBefore, Lstm, Rnn};
 #[cfg(feature = "alloc")]
 pub use batch::{BatchSeqCache, SeqGrads, SeqRun};
 pub use gru::GruCell;
@@ -59,7 +61,7 @@ pub use gru_reset_before::GruResetBeforeCell;
 pub use lstm::{LstmCell, LstmStep};
 pub use rnn::RnnCell;
 pub(crate) use sequence::Fits;
-pub use sequence::{Gru, GruResetBefore, Lstm, Recurrent, Rnn, SeqCache};
+pub use sequence::{Recurrent, SeqCache};
 #[cfg(feature = "alloc")]
 pub use stack::StackBatchCache;
 pub use stack::{RecurrentStack, StackCache, MAX_LAYERS};

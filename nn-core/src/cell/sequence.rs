@@ -44,48 +44,6 @@ pub struct Recurrent<C, const SEQ: usize, const IN: usize, const OUT: usize> {
     pub clip: Option<f64>,
 }
 
-/// An LSTM layer: `I` inputs per step, `H` units, `G = 4H`, `SEQ` steps.
-pub type Lstm<
-    T,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const SEQ: usize,
-    const IN: usize,
-    const OUT: usize,
-> = Recurrent<LstmCell<T, I, H, G>, SEQ, IN, OUT>;
-/// A GRU layer: `I` inputs per step, `H` units, `G = 3H`, `SEQ` steps.
-pub type Gru<
-    T,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const SEQ: usize,
-    const IN: usize,
-    const OUT: usize,
-> = Recurrent<GruCell<T, I, H, G>, SEQ, IN, OUT>;
-/// A GRU layer with the reset gate before the hidden product ([`GruResetBeforeCell`],
-/// `network!`'s `gru(H, reset_after = false)`): `I` inputs per step, `H` units, `G = 3H`.
-pub type GruResetBefore<
-    T,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const SEQ: usize,
-    const IN: usize,
-    const OUT: usize,
-> = Recurrent<GruResetBeforeCell<T, I, H, G>, SEQ, IN, OUT>;
-/// A plain tanh RNN layer: `I` inputs per step, `H` units, `G = H`, `SEQ` steps.
-pub type Rnn<
-    T,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const SEQ: usize,
-    const IN: usize,
-    const OUT: usize,
-> = Recurrent<RnnCell<T, I, H, G>, SEQ, IN, OUT>;
-
 /// What one sample's forward keeps: the initial state, the state after every step, and every
 /// step's cache.
 #[derive(Clone, Copy, Debug)]
@@ -583,6 +541,7 @@ impl<C: core::fmt::Debug, const SEQ: usize, const IN: usize, const OUT: usize> c
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cell::Lstm;
     use rand::{rngs::StdRng, Rng, SeedableRng};
 
     /// The `f32` forward (all input projections as one product where that product needs no

@@ -19,6 +19,7 @@
 //! each node's output in a stack buffer reused once its last reader has run.
 
 use super::embedded_forward::Forward;
+use super::embedded_recurrent::{cell_name, gates_per_unit, recurrent_sizes, stack_shape, times};
 use super::src_size;
 use crate::ir::{Layer, LayerKind, Network, Size, Src};
 use crate::validate::Errors;
@@ -78,106 +79,6 @@ fn conv_args(ty: &TokenStream) -> Option<([usize; 11], bool)> {
         *o = n.base10_parse().ok()?;
     }
     Some((out, bias.value))
-}
-
-/// Gate rows per hidden unit of a recurrent kind (`G = k·H`: 4 for `lstm`, 3 for `gru`, 1
-/// for `rnn`), `None` for other kinds.
-fn gates_per_unit(l: &Layer) -> Option<usize> {
-    match l.kind_name() {
-        "lstm" => Some(4),
-        "gru" => Some(3),
-        "rnn" => Some(1),
-        _ => None,
-    }
-}
-
-/// The cell type of a recurrent layer (`LstmCell`, `GruCell`, `GruResetBeforeCell` for
-/// `reset_after = false`, `RnnCell`), read from its type.
-fn cell_name(l: &Layer) -> TokenStream {
-    match l.kind_name() {
-        "lstm" => quote!(LstmCell),
-        "gru"
-            if l.op()
-                .is_some_and(|o| o.ty.to_string().contains("GruResetBefore")) =>
-        {
-            quote!(GruResetBeforeCell)
-        }
-        "gru" => quote!(GruCell),
-        _ => quote!(RnnCell),
-    }
-}
-
-/// A stacked or bidirectional recurrent layer (`RecurrentStack<C0, CU, DIRS, UP, ..>`, whose
-/// `C0` is `Cell<T, I, H, G>`): its directions, layers and hidden size `H`.
-fn stack_shape(l: &Layer) -> Option<(usize, usize, Size)> {
-    use syn::{GenericArgument as A, PathArguments};
-    gates_per_unit(l)?;
-    let path: syn::TypePath = syn::parse2(l.op()?.ty.clone()).ok()?;
-    let seg = path.path.segments.last()?;
-    if seg.ident != "RecurrentStack" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &seg.arguments else {
-        return None;
-    };
-    let args: Vec<&A> = args.args.iter().collect();
-    let int = |a: &A| match a {
-        A::Const(syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(n),
-            ..
-        })) => n.base10_parse::<usize>().ok(),
-        _ => None,
-    };
-    let (dirs, up) = (int(args.get(2)?)?, int(args.get(3)?)?);
-    let A::Type(syn::Type::Path(cell)) = args.first()? else {
-        return None;
-    };
-    let PathArguments::AngleBracketed(cargs) = &cell.path.segments.last()?.arguments else {
-        return None;
-    };
-    let h = cargs.args.iter().nth(2)?;
-    let span = l.name.span();
-    let h = match int(h) {
-        Some(n) => Size::Lit(n, span),
-        None => {
-            // As written in the declaration: `HIDDEN`, not the `{ HIDDEN }` block of the type.
-            let t = h.to_token_stream();
-            let text = t.to_string().replace(' ', "");
-            let text = text
-                .trim_start_matches('{')
-                .trim_end_matches('}')
-                .to_string();
-            Size::Expr(t, text, span)
-        }
-    };
-    Some((dirs, up + 1, h))
-}
-
-/// `k · s` as a size.
-fn times(k: usize, s: &Size) -> Size {
-    match s.known() {
-        Some(n) => Size::Lit(k * n, s.span()),
-        None if k == 1 => s.clone(),
-        None => {
-            let (k, t) = (Literal::usize_unsuffixed(k), s.tokens());
-            Size::Expr(quote!(#k * #t), format!("{k}*{}", s.display()), s.span())
-        }
-    }
-}
-
-/// A recurrent layer's sizes: steps `SEQ`, inputs per step `I` (its input is `[SEQ, I]`),
-/// hidden units `H` (the last of its output's dimensions) and gate rows `G`.
-fn recurrent_sizes(l: &Layer) -> Option<[Size; 4]> {
-    let k = gates_per_unit(l)?;
-    let [seq, i] = &l.in_dims.0[..] else {
-        return None;
-    };
-    let h = match stack_shape(l) {
-        Some((_, _, h)) => h,
-        None => l.out_dims.0.last()?.clone(),
-    };
-    let g = times(k, &h);
-    Some([seq.clone(), i.clone(), h, g])
 }
 
 /// A `batch_norm` layer's channels `C` (the first of its input's dimensions) and positions

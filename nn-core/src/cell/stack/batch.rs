@@ -2,7 +2,8 @@
 //! batch path ([`Recurrent`]'s one product per step over the batch); in training, dropout is
 //! applied to every layer's output but the last's, as PyTorch does.
 
-use super::{add_steps, gather, pick_out, reverse_steps, scatter, spread_out, RecurrentStack};
+use super::steps::{add_steps, gather, pick_out, reverse_steps, scatter, spread_out};
+use super::RecurrentStack;
 use crate::cell::Recurrent;
 use crate::layer::{dropout_backward, dropout_forward, BatchOp, DropoutRng, Layer};
 use crate::{Batch, Scalar};

@@ -1,7 +1,8 @@
 //! Recurrent layers embedded from a weights file (`#[weights = "..."]`) compute what the
 //! trainable networks saved in those files compute.
 //!
-//! The two fixtures are the trainable networks below, drawn from fixed seeds (with random
+//! The three fixtures are the trainable networks below (one of them with stacked and
+//! bidirectional layers, whose every direction views its own tensors), drawn from fixed seeds (with random
 //! biases too, so every tensor matters) and saved with `nn_core::io`'s safetensors writer:
 //! `fixtures_are_what_the_trainable_networks_save` checks that they still are, and
 //! `NN_BLESS=1 cargo test --test embedded_recurrent` rewrites them.
@@ -10,8 +11,9 @@
 //! cells' one gate arithmetic, but sum the products `W_ih x_t` and `W_hh h_{t-1}` in different
 //! orders (the embedded layer as dot products over PyTorch's rows, the same on every target;
 //! the trainable one column by column, with fused multiply-adds where the CPU has them).
-//! Measured: at most 4.5e-7 in `f32` (outputs up to 0.6; the test allows 5e-6) and 1.1e-16 in
-//! `f64` (allowed: 1e-14).
+//! Measured: at most 4.5e-7 in `f32` (outputs up to 0.6; the test allows 5e-6), 6.6e-7 for the
+//! stacked, bidirectional and reset-before network (outputs up to 0.53; allowed: 5e-6), and 1.1e-16 in `f64`
+//! (allowed: 1e-14).
 
 use nn_core::io::{load_safetensors, to_safetensors_bytes};
 use nn_core::nalgebra::SVector;
@@ -31,6 +33,21 @@ twins! {
         lstm2: lstm(6),
         gru1: gru(5),
         rnn1: rnn(4, seq = last),
+        head: dense(2),
+    }
+}
+
+twins! {
+    /// Stacked and bidirectional layers: two bidirectional LSTM layers, a bidirectional GRU,
+    /// GRUs with the reset gate before the product (two stacked, then one) and three stacked
+    /// bidirectional RNN layers giving each direction's last state.
+    struct Bi, BiStatic = "tests/fixtures/recurrent_bi_f32.safetensors" {
+        input: [5, 3],
+        lstm1: lstm(6, layers = 2, bidirectional = true, dropout = 0.25),
+        gru1: gru(HIDDEN, bidirectional = true),
+        gru2: gru(3, layers = 2, reset_after = false),
+        gru3: gru(3, reset_after = false),
+        rnn1: rnn(3, layers = 3, bidirectional = true, seq = last),
         head: dense(2),
     }
 }
@@ -84,6 +101,13 @@ fn stack() -> Stack<f32> {
     net
 }
 
+fn bi() -> Bi<f32> {
+    let mut rng = StdRng::seed_from_u64(23);
+    let mut net = Bi::new(&mut rng);
+    randomize(&mut net, &mut rng);
+    net
+}
+
 fn seq() -> Seq<f64> {
     let mut rng = StdRng::seed_from_u64(22);
     let mut net = Seq::new(&mut rng);
@@ -108,6 +132,7 @@ fn check_fixture<T: Scalar>(name: &str, net: &impl Parameters<T>) {
 fn fixtures_are_what_the_trainable_networks_save() {
     check_fixture("recurrent_stack_f32.safetensors", &stack());
     check_fixture("recurrent_seq_f64.safetensors", &seq());
+    check_fixture("recurrent_bi_f32.safetensors", &bi());
 }
 
 /// The largest difference between the two forwards over 20 random sequences in `[-2, 2]`,
@@ -143,6 +168,28 @@ fn stacked_lstm_gru_rnn_and_dense_head_match_the_trainable_network() {
         (StackStatic::INPUTS, StackStatic::OUTPUTS),
         (Stack::<f32>::INPUTS, Stack::<f32>::OUTPUTS)
     );
+}
+
+/// Every direction of every layer views its own four tensors (`weight_ih_l1_reverse`, ...)
+/// and the stack computes what the trainable network computes at inference, the reset-before
+/// GRUs too.
+#[test]
+fn stacked_and_bidirectional_layers_match_the_trainable_network() {
+    static BI: BiStatic = BiStatic::new();
+    let mut trained = Bi::<f32>::zeros();
+    load_safetensors(&mut trained, fixture("recurrent_bi_f32.safetensors")).unwrap();
+    let (l, t) = (&BI.lstm1, &trained.lstm1);
+    assert_eq!(l.first[1].input.weight(), *t.first[1].cell.weight_ih);
+    assert_eq!(l.upper[0][1].hidden.weight(), *t.upper[0][1].cell.weight_hh);
+    assert_eq!(
+        *BI.rnn1.upper[1][0].input.bias,
+        *trained.rnn1.upper[1][0].cell.bias_ih
+    );
+    let (diff, size) = compare(|x| BI.forward(x), |x| trained.forward(x));
+    assert!(diff < 5e-6, "outputs differ by up to {diff}");
+    assert!(size > 0.1, "outputs up to {size} only: a trivial test");
+    assert_eq!(BiStatic::PARAMETERS, Bi::<f32>::PARAMETERS);
+    assert_eq!(BiStatic::OUTPUTS, 2);
 }
 
 #[test]

@@ -322,6 +322,21 @@ network! {
 }
 
 network! {
+    /// Embedded stacked and bidirectional recurrent layers (`StaticRecurrentStack`) and GRUs
+    /// with the reset gate before the product.
+    #[weights = "tests/fixtures/recurrent_bi_f32.safetensors"]
+    struct EmbeddedBi {
+        input: [5, 3],
+        lstm1: lstm(6, layers = 2, bidirectional = true, dropout = 0.25),
+        gru1: gru(4, bidirectional = true),
+        gru2: gru(3, layers = 2, reset_after = false),
+        gru3: gru(3, reset_after = false),
+        rnn1: rnn(3, layers = 3, bidirectional = true, seq = last),
+        head: dense(2),
+    }
+}
+
+network! {
     /// An embedded residual CNN with batch norm (`StaticBatchNorm2d`).
     #[weights = "tests/fixtures/graph_bn_block.safetensors"]
     struct EmbeddedBatchNorm {
@@ -361,6 +376,8 @@ fn embedded_and_quantized_inference_allocate_nothing() {
     let mut y = SVector::<f32, 6272>::zeros();
     let recurrent = EmbeddedRecurrent::new();
     let seq = SVector::<f32, 18>::from_fn(|_, _| rng.random_range(-1.0..1.0));
+    let bi = EmbeddedBi::new();
+    let seq_bi = SVector::<f32, 15>::from_fn(|_, _| rng.random_range(-1.0..1.0));
     let bn = EmbeddedBatchNorm::new();
     let img_bn = x.fixed_rows::<128>(0).into_owned();
     let (allocs, deallocs, ()) = heap_use(|| {
@@ -372,6 +389,7 @@ fn embedded_and_quantized_inference_allocate_nothing() {
             black_box(cnn_q8.forward(black_box(&x)));
             black_box(graph.forward(black_box(&img), black_box(&feat)));
             black_box(recurrent.forward(black_box(&seq)));
+            black_box(bi.forward(black_box(&seq_bi)));
             black_box(bn.forward(black_box(&img_bn)));
             qconv.forward(black_box(&x), &mut y);
             black_box(&y);
@@ -502,5 +520,28 @@ fn recurrent_layers_allocate_nothing_for_one_sample() {
         (lstm, gru, rnn),
         ((0, 0), (0, 0), (0, 0)),
         "(allocations, deallocations) per kind: lstm, gru, rnn"
+    );
+    // Two bidirectional LSTM layers (dropout is a training-batch matter) and a GRU with the
+    // reset gate before the product.
+    type Bi = nn_core::cell::RecurrentStack<
+        nn_core::cell::LstmCell<f32, 8, 16, 64>,
+        nn_core::cell::LstmCell<f32, 32, 16, 64>,
+        2,
+        1,
+        10,
+        80,
+        160,
+        320,
+        32,
+        0x3FC0_0000_0000_0000, // 0.125
+    >;
+    let stack = recurrent_heap_use::<Bi, 80, 32>(&mut rng);
+    use nn_core::cell::GruResetBefore;
+    let before =
+        recurrent_heap_use::<GruResetBefore<f32, 8, 16, 48, 10, 80, 160>, 80, 160>(&mut rng);
+    assert_eq!(
+        (stack, before),
+        ((0, 0), (0, 0)),
+        "(allocations, deallocations): stacked bidirectional lstm, reset-before gru"
     );
 }

@@ -2,6 +2,11 @@
 small random weights and inputs, so tests/pytorch_parity.rs can check that the same weights,
 loaded by name and shape, give the same hidden states.
 
+Then stacked and bidirectional nn.LSTM and nn.GRU (num_layers = 2, bidirectional = True, both,
+and both with dropout = 0.3 in eval mode): their whole state_dict, the output sequence, h_n,
+and the gradients of the loss sum(y * C) with respect to the input and every weight, from
+PyTorch's autograd.
+
     python3 tools/pytorch_recurrent_reference.py > tests/pytorch_parity/reference.rs
 """
 import torch
@@ -32,3 +37,33 @@ for name, cls in [("LSTM", torch.nn.LSTM), ("GRU", torch.nn.GRU), ("RNN", torch.
         y, hn = m(x, h0)
     print(f"pub const {name}_H0: [f64; {H}] = [{flat(h0)}];")
     print(f"pub const {name}_Y: [f64; {SEQ * H}] = [{flat(y)}];")
+
+
+def table(name, m):
+    rows = ", ".join(f'("{k}", &[{flat(t)}])' for k, t in m.state_dict().items())
+    print(f"pub const {name}: &[(&str, &[f64])] = &[{rows}];")
+
+
+# Stacked and bidirectional layers; the zero initial state.
+for name, cls in [("LSTM", torch.nn.LSTM), ("GRU", torch.nn.GRU)]:
+    for tag, layers, bi, p in [
+        ("L2", 2, False, 0.0),
+        ("BI", 1, True, 0.0),
+        ("L2_BI", 2, True, 0.3),
+    ]:
+        m = cls(I, H, num_layers=layers, bidirectional=bi, dropout=p).double().eval()
+        d = 2 if bi else 1
+        xg = x.clone().requires_grad_(True)
+        y, hn = m(xg)
+        hn = hn[0] if name == "LSTM" else hn
+        c = torch.randn(SEQ, 1, d * H, dtype=torch.float64)
+        (y * c).sum().backward()
+        pre = f"{name}_{tag}"
+        table(pre, m)
+        print(f"pub const {pre}_Y: [f64; {SEQ * d * H}] = [{flat(y)}];")
+        # h_n of the last layer: forward direction, then reverse.
+        print(f"pub const {pre}_HN: [f64; {d * H}] = [{flat(hn[-d:])}];")
+        print(f"pub const {pre}_C: [f64; {SEQ * d * H}] = [{flat(c)}];")
+        print(f"pub const {pre}_DX: [f64; {SEQ * I}] = [{flat(xg.grad)}];")
+        grads = ", ".join(f'("{k}", &[{flat(t.grad)}])' for k, t in m.named_parameters())
+        print(f"pub const {pre}_GRAD: &[(&str, &[f64])] = &[{grads}];")

@@ -136,9 +136,10 @@ impl Dims {
         if let [one] = self.0.as_slice() {
             return one.clone();
         }
+        // Parenthesized: a leading `{ N }` would otherwise parse as a block statement.
         let first = self.0[0].tokens();
         let rest = self.0[1..].iter().map(Size::tokens);
-        Size::Expr(quote!(#first #(* #rest)*), self.display(), span)
+        Size::Expr(quote!((#first) #(* (#rest))*), self.display(), span)
     }
     /// `784` or `16x7x7`.
     pub fn display(&self) -> String {

@@ -138,6 +138,7 @@ mod loss_formulas;
 mod losses;
 mod pool;
 mod recurrent;
+mod recurrent_full;
 
 /// A seeded RNG.
 pub fn rng(seed: u64) -> StdRng {

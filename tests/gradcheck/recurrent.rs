@@ -13,19 +13,19 @@ use nn_core::nalgebra::SVector;
 use nn_core::{Batch, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-const SEQ: usize = 6;
-const I: usize = 3;
-const H: usize = 4;
-const IN: usize = SEQ * I;
+pub(crate) const SEQ: usize = 6;
+pub(crate) const I: usize = 3;
+pub(crate) const H: usize = 4;
+pub(crate) const IN: usize = SEQ * I;
 
 /// A layer with every parameter drawn from U(-0.6, 0.6) (biases too, so none is trivially 0).
-fn random<L: Layer<f64>>(rng: &mut StdRng) -> L {
+pub(crate) fn random<L: Layer<f64>>(rng: &mut StdRng) -> L {
     let mut l = L::zeros();
     l.visit_mut(|_, v| v.iter_mut().for_each(|w| *w = rng.random_range(-0.6..0.6)));
     l
 }
 
-fn forward<L: Op<f64, IN, OUT>, const OUT: usize>(
+pub(crate) fn forward<L: Op<f64, IN, OUT>, const OUT: usize>(
     l: &L,
     x: &SVector<f64, IN>,
 ) -> (SVector<f64, OUT>, L::Cache) {
@@ -35,7 +35,7 @@ fn forward<L: Op<f64, IN, OUT>, const OUT: usize>(
 }
 
 /// Input, weights, tangent and batch checks of one layer type through `Op`/`BatchOp`.
-fn check_layer<L, const OUT: usize>(seed: u64)
+pub(crate) fn check_layer<L, const OUT: usize>(seed: u64)
 where
     L: BatchOp<f64, IN, OUT> + core::fmt::Debug,
 {
@@ -291,3 +291,9 @@ fn stacked_recurrent_network_backpropagates_through_time() {
         "GRU weight_ih: (3H, I)"
     );
 }
+check_state!(
+    gru_reset_before_initial_state_and_runtime_length,
+    GruResetBeforeCell,
+    12,
+    11
+);

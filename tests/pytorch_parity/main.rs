@@ -2,10 +2,14 @@
 //! by their `state_dict` names and shapes, give PyTorch's hidden states (and the LSTM's final
 //! memory) from the same input and initial state, to 1e-12 in `f64`.
 //!
+//! Stacked and bidirectional layers (`stacked.rs`) load PyTorch's whole `state_dict` and give
+//! its outputs and gradients.
+//!
 //! `reference.rs` is written by `tools/pytorch_recurrent_reference.py`.
 
 #[allow(clippy::excessive_precision, clippy::unreadable_literal)]
 mod reference;
+mod stacked;
 
 use nn_core::cell::{Gru, Lstm, Rnn};
 use nn_core::layer::Layer;

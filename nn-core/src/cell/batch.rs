@@ -113,6 +113,24 @@ pub(crate) fn forward<
             cache.hs[b * H..(b + 1) * H].copy_from_slice(C::hidden(s));
         }
     }
+    if !C::PLAIN_HIDDEN {
+        // The hidden product depends on the gates: one sample at a time.
+        for t in 0..seq {
+            let rest = &mut cache.hs[(t + 1) * n * H..];
+            let (before, after) = cache.states.split_at_mut((t + 1) * n);
+            for b in 0..n {
+                let next = &mut after[b];
+                cell.step_projected(
+                    col(&xp, b * seq + t),
+                    &before[t * n + b],
+                    next,
+                    &mut cache.steps[t * n + b],
+                );
+                rest[b * H..(b + 1) * H].copy_from_slice(C::hidden(next));
+            }
+        }
+        return;
+    }
     let mut hp = vec![T::zero(); G * n];
     for t in 0..seq {
         fill_columns(&mut hp, cell.bias_hh.as_slice());
@@ -142,8 +160,9 @@ pub(crate) fn forward<
 }
 
 /// Backward of [`forward`]: `dh(t, b)` gives the output gradient for `h_t` of sample `b`
-/// (`t` from 1), if any. Weight gradients into `grad` (overwritten); `dx` (`I x seq·n`) and
-/// `ds0` (`n` states) when given.
+/// (`t` from 1), if any, and `ds_last` the gradient on each sample's final state, if any.
+/// Weight gradients into `grad` (overwritten); `dx` (`I x seq·n`) and `ds0` (`n` states) when
+/// given.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn backward<
     'a,
@@ -160,6 +179,7 @@ pub(crate) fn backward<
     dh: impl Fn(usize, usize) -> Option<&'a [T]>,
     grad: &mut C,
     dx: Option<&mut [T]>,
+    ds_last: Option<&[C::State]>,
     ds0: Option<&mut [C::State]>,
 ) {
     let (n, seq) = (cache.n, cache.seq);
@@ -174,6 +194,13 @@ pub(crate) fn backward<
     let mut dxp = vec![T::zero(); G * seq * n];
     let mut dhp = vec![T::zero(); G * seq * n];
     let mut carry = vec![C::zero_state(); n];
+    if let Some(ds) = ds_last {
+        carry.iter_mut().zip(ds).for_each(|(c, d)| *c = *d);
+    }
+    let plain = C::PLAIN_HIDDEN;
+    if !plain {
+        grad.fill(T::zero());
+    }
     let mut dh_prev = vec![T::zero(); H * n];
     for t in (0..seq).rev() {
         for (b, carry) in carry.iter_mut().enumerate() {
@@ -191,19 +218,19 @@ pub(crate) fn backward<
             }
             let (mut gx, mut gh) = (SVector::<T, G>::zeros(), SVector::<T, G>::zeros());
             let (prev, next) = (&cache.states[t * n + b], &cache.states[(t + 1) * n + b]);
-            cell.gates_backward(
-                prev,
-                next,
-                &cache.steps[t * n + b],
-                &dnext,
-                &mut gx,
-                &mut gh,
-                carry,
-            );
+            let step = &cache.steps[t * n + b];
+            if plain {
+                cell.gates_backward(prev, next, step, &dnext, &mut gx, &mut gh, carry);
+            } else {
+                cell.step_projected_backward(prev, next, step, &dnext, grad, &mut gx, carry);
+            }
             let j = b * seq + t;
             dxp[j * G..(j + 1) * G].copy_from_slice(gx.as_slice());
             let j = t * n + b;
             dhp[j * G..(j + 1) * G].copy_from_slice(gh.as_slice());
+        }
+        if !plain {
+            continue;
         }
         let dhp_t = &dhp[t * n * G..(t + 1) * n * G];
         gemm(
@@ -222,16 +249,18 @@ pub(crate) fn backward<
                 .for_each(|(a, &v)| *a += v);
         }
     }
-    let h_prev = &cache.hs[..H * seq * n];
-    gemm(
-        T::one(),
-        Operand::n(&dhp, G),
-        Operand::t(h_prev, H),
-        T::zero(),
-        grad.weight_hh.as_mut_slice(),
-        G,
-    );
-    row_sums(&dhp, grad.bias_hh.as_mut_slice());
+    if plain {
+        let h_prev = &cache.hs[..H * seq * n];
+        gemm(
+            T::one(),
+            Operand::n(&dhp, G),
+            Operand::t(h_prev, H),
+            T::zero(),
+            grad.weight_hh.as_mut_slice(),
+            G,
+        );
+        row_sums(&dhp, grad.bias_hh.as_mut_slice());
+    }
     gemm(
         T::one(),
         Operand::n(&dxp, G),
@@ -343,7 +372,7 @@ macro_rules! batch_ops {
                     }
                 };
                 $crate::cell::batch::backward::<T, $cell<T, I, H, G>, I, H, G>(
-                    &self.cell, self.clip, x.as_slice(), cache, dh, &mut grad.cell, dx, None,
+                    &self.cell, self.clip, x.as_slice(), cache, dh, &mut grad.cell, dx, None, None,
                 );
             }
         }
@@ -408,6 +437,35 @@ macro_rules! batch_ops {
                 >,
                 $crate::Error,
             > {
+                self.backward_seq_through(xs, run, dh, None)
+            }
+
+            /// [`backward_seq`](Self::backward_seq) with a gradient on the final state as
+            /// well (`dℓ/dh_steps` and an LSTM's `dℓ/dc_steps`, the state
+            /// [`SeqRun::final_state`]($crate::cell::SeqRun::final_state) returns), for a
+            /// loss that reads it directly; `dh` may then be all zeros.
+            ///
+            /// # Errors
+            /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) when `xs` or `dh` do not fit the run.
+            #[allow(clippy::type_complexity)]
+            pub fn backward_seq_through(
+                &self,
+                xs: &[T],
+                run: &$crate::cell::batch::SeqRun<
+                    T,
+                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
+                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::StepCache,
+                >,
+                dh: &[T],
+                ds_last: Option<&<$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State>,
+            ) -> Result<
+                $crate::cell::batch::SeqGrads<
+                    T,
+                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
+                    Self,
+                >,
+                $crate::Error,
+            > {
                 let steps = run.cache.seq;
                 for (what, expected, found) in [("sequence values", steps * I, xs.len()), ("hidden-state gradients", steps * H, dh.len())] {
                     if expected != found {
@@ -422,7 +480,8 @@ macro_rules! batch_ops {
                 let dhf = |t: usize, _b: usize| Some(&dh[(t - 1) * H..t * H]);
                 $crate::cell::batch::backward::<T, $cell<T, I, H, G>, I, H, G>(
                     &self.cell, self.clip, xs, &run.cache, dhf, &mut out.grad.cell,
-                    Some(&mut out.dx), Some(core::slice::from_mut(&mut out.ds0)),
+                    Some(&mut out.dx), ds_last.map(core::slice::from_ref),
+                    Some(core::slice::from_mut(&mut out.ds0)),
                 );
                 Ok(out)
             }

@@ -13,13 +13,18 @@
 //! |---|---|---|---|
 //! | [`LstmCell`] | `4H` (i, f, g, o) | `(h, c)` | `c_t = f ∘ c_{t-1} + i ∘ g`, `h_t = o ∘ tanh c_t` |
 //! | [`GruCell`] | `3H` (r, z, n) | `h` | `n = tanh(x̂_n + r ∘ ĥ_n)`, `h_t = (1 - z) ∘ n + z ∘ h_{t-1}` |
+//! | [`GruResetBeforeCell`] | `3H` (r, z, n) | `h` | `n = tanh(x̂_n + W_hn (r ∘ h_{t-1}) + b_hn)`, `h_t` as above |
 //! | [`RnnCell`] | `H` | `h` | `h_t = tanh(x̂ + ĥ)` |
 //!
 //! Backpropagation through time: with `ds_t = dℓ/ds_t` (the gradient arriving from the
 //! output at step `t` plus the one carried back from step `t + 1`), each step's backward
 //! gives `dℓ/dx_t`, `dℓ/ds_{t-1}` and adds its share to the weight gradients, which are sums
 //! over the steps. The gradient with respect to the initial state `s_0` is what is left at
-//! the end.
+//! the end; a loss on the final state (an LSTM's `c_T`) enters as the gradient carried back
+//! from beyond the last step ([`Recurrent::backward_through`]).
+//!
+//! Several layers stacked, each direction of a bidirectional layer and dropout between them
+//! are one layer, [`RecurrentStack`], with PyTorch's names (`weight_ih_l1_reverse`).
 //!
 //! ```
 //! use nn_core::cell::{LstmCell, RecurrentCell};
@@ -36,22 +41,30 @@
 //! assert!((C::hidden(&next)[0] - 0.5 * 0.5f64.tanh()).abs() < 1e-15);
 //! ```
 
+mod aliases;
 #[cfg(feature = "alloc")]
 mod batch;
 pub mod fast;
 mod gru;
+mod gru_reset_before;
 mod lstm;
 mod rnn;
 mod sequence;
+pub mod stack;
 mod weights;
 
+pub use aliases::{Gru, GruResetBefore, Lstm, Rnn};
 #[cfg(feature = "alloc")]
 pub use batch::{BatchSeqCache, SeqGrads, SeqRun};
 pub use gru::GruCell;
+pub use gru_reset_before::GruResetBeforeCell;
 pub use lstm::{LstmCell, LstmStep};
 pub use rnn::RnnCell;
 pub(crate) use sequence::Fits;
-pub use sequence::{Gru, Lstm, Recurrent, Rnn, SeqCache};
+pub use sequence::{Recurrent, SeqCache};
+#[cfg(feature = "alloc")]
+pub use stack::StackBatchCache;
+pub use stack::{RecurrentStack, StackCache, MAX_LAYERS};
 pub use weights::CellWeights;
 
 use crate::Scalar;
@@ -134,6 +147,69 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
         &mut bytemuck::cast_slice_mut(core::slice::from_mut(s))[..H]
     }
 
+    /// Whether the gates read the hidden state only through the one product
+    /// `ĥ = W_hh h + b_hh` (every cell but the GRU with its reset gate before the product,
+    /// [`GruResetBeforeCell`], whose candidate rows read `W_hn (r ∘ h)`). When false, the
+    /// batch path runs [`step_projected`](Self::step_projected) and
+    /// [`step_projected_backward`](Self::step_projected_backward) per sample instead of one
+    /// hidden product over the batch, and static (embedded) layers compute the rows that
+    /// [`gated_hidden`](Self::gated_hidden) names a second time.
+    const PLAIN_HIDDEN: bool = true;
+
+    /// For a cell whose candidate rows read a gated hidden state (`PLAIN_HIDDEN = false`):
+    /// given `x̂`, `ĥ = W_hh h + b_hh` (every row) and `h`, writes the vector those rows'
+    /// product reads (the GRU's `r ∘ h`) into `gated` (`H` values) and returns the rows whose
+    /// `ĥ` is to be recomputed from it. None for the other cells (the default).
+    fn gated_hidden(
+        xp: &SVector<T, G>,
+        hp: &SVector<T, G>,
+        h: &[T],
+        gated: &mut [T],
+    ) -> core::ops::Range<usize> {
+        let _ = (xp, hp, h, gated);
+        0..0
+    }
+
+    /// One step given the input projection `x̂ = W_ih x + b_ih`: the hidden product and
+    /// [`gates`](Self::gates).
+    fn step_projected(
+        &self,
+        xp: &SVector<T, G>,
+        prev: &Self::State,
+        next: &mut Self::State,
+        cache: &mut Self::StepCache,
+    ) {
+        let mut hp = SVector::zeros();
+        self.project_hidden(Self::hidden(prev), &mut hp);
+        Self::gates(xp, &hp, prev, next, cache);
+    }
+
+    /// Backward of [`step_projected`](Self::step_projected): writes `dℓ/dx̂` into `dxp` and
+    /// the whole `dℓ/ds_{t-1}` into `dprev`, and adds the step's `dℓ/dW_hh`, `dℓ/db_hh` to
+    /// `grad` (the input-side gradients follow from `dxp`).
+    #[allow(clippy::too_many_arguments)]
+    fn step_projected_backward(
+        &self,
+        prev: &Self::State,
+        next: &Self::State,
+        cache: &Self::StepCache,
+        dnext: &Self::State,
+        grad: &mut Self,
+        dxp: &mut SVector<T, G>,
+        dprev: &mut Self::State,
+    ) {
+        let mut dhp = SVector::<T, G>::zeros();
+        self.gates_backward(prev, next, cache, dnext, dxp, &mut dhp, dprev);
+        let h = SVector::<T, H>::from_column_slice(Self::hidden(prev));
+        grad.weight_hh.ger(T::one(), &dhp, &h, T::one());
+        *grad.bias_hh += dhp;
+        let dh = self.weight_hh.tr_mul(&dhp);
+        Self::hidden_mut(dprev)
+            .iter_mut()
+            .zip(dh.as_slice())
+            .for_each(|(a, &b)| *a += b);
+    }
+
     /// One whole step: `x̂`, `ĥ` and [`gates`](Self::gates). `x` holds `I` values.
     fn step(
         &self,
@@ -142,10 +218,9 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
         next: &mut Self::State,
         cache: &mut Self::StepCache,
     ) {
-        let (mut xp, mut hp) = (SVector::zeros(), SVector::zeros());
+        let mut xp = SVector::zeros();
         self.project_input(x, &mut xp);
-        self.project_hidden(Self::hidden(prev), &mut hp);
-        Self::gates(&xp, &hp, prev, next, cache);
+        self.step_projected(&xp, prev, next, cache);
     }
 
     /// Backward of one whole step: adds the step's weight gradients to `grad` (accumulates:
@@ -163,20 +238,12 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
         dx: &mut [T],
         dprev: &mut Self::State,
     ) {
-        let (mut dxp, mut dhp) = (SVector::<T, G>::zeros(), SVector::<T, G>::zeros());
-        self.gates_backward(prev, next, cache, dnext, &mut dxp, &mut dhp, dprev);
+        let mut dxp = SVector::<T, G>::zeros();
+        self.step_projected_backward(prev, next, cache, dnext, grad, &mut dxp, dprev);
         let x = SVector::<T, I>::from_column_slice(x);
-        let h = SVector::<T, H>::from_column_slice(Self::hidden(prev));
         grad.weight_ih.ger(T::one(), &dxp, &x, T::one());
         *grad.bias_ih += dxp;
-        grad.weight_hh.ger(T::one(), &dhp, &h, T::one());
-        *grad.bias_hh += dhp;
         dx.copy_from_slice(self.weight_ih.tr_mul(&dxp).as_slice());
-        let dh = self.weight_hh.tr_mul(&dhp);
-        Self::hidden_mut(dprev)
-            .iter_mut()
-            .zip(dh.as_slice())
-            .for_each(|(a, &b)| *a += b);
     }
 
     /// Forward-mode derivative of one whole step (weights held fixed): `dnext` from the

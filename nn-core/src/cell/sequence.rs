@@ -29,7 +29,7 @@
 //!
 //! [`BatchOp`]: crate::layer::BatchOp
 
-use super::{GruCell, LstmCell, RecurrentCell, RnnCell};
+use super::{GruCell, GruResetBeforeCell, LstmCell, RecurrentCell, RnnCell};
 use crate::layer::{Layer, Op};
 use crate::{init::Init, ParamInfo, Parameters, Scalar};
 use nalgebra::{SMatrix, SVector};
@@ -43,37 +43,6 @@ pub struct Recurrent<C, const SEQ: usize, const IN: usize, const OUT: usize> {
     /// respect to the state is clipped element-wise to `[-clip, clip]` at every step.
     pub clip: Option<f64>,
 }
-
-/// An LSTM layer: `I` inputs per step, `H` units, `G = 4H`, `SEQ` steps.
-pub type Lstm<
-    T,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const SEQ: usize,
-    const IN: usize,
-    const OUT: usize,
-> = Recurrent<LstmCell<T, I, H, G>, SEQ, IN, OUT>;
-/// A GRU layer: `I` inputs per step, `H` units, `G = 3H`, `SEQ` steps.
-pub type Gru<
-    T,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const SEQ: usize,
-    const IN: usize,
-    const OUT: usize,
-> = Recurrent<GruCell<T, I, H, G>, SEQ, IN, OUT>;
-/// A plain tanh RNN layer: `I` inputs per step, `H` units, `G = H`, `SEQ` steps.
-pub type Rnn<
-    T,
-    const I: usize,
-    const H: usize,
-    const G: usize,
-    const SEQ: usize,
-    const IN: usize,
-    const OUT: usize,
-> = Recurrent<RnnCell<T, I, H, G>, SEQ, IN, OUT>;
 
 /// What one sample's forward keeps: the initial state, the state after every step, and every
 /// step's cache.
@@ -188,18 +157,11 @@ pub(crate) fn forward<
         }
     }
     cache.init = *s0;
-    let mut hp = SVector::<T, G>::zeros();
     for t in 0..SEQ {
-        let prev = if t == 0 {
-            &cache.init
-        } else {
-            &cache.states[t - 1]
-        };
-        cell.project_hidden(C::hidden(prev), &mut hp);
         let xp = &bytemuck::cast_slice::<T, SVector<T, G>>(cache.proj.as_slice())[t];
         let (done, rest) = cache.states.split_at_mut(t);
         let prev = if t == 0 { &cache.init } else { &done[t - 1] };
-        C::gates(xp, &hp, prev, &mut rest[0], &mut cache.steps[t]);
+        cell.step_projected(xp, prev, &mut rest[0], &mut cache.steps[t]);
         if OUT == SEQ * H {
             y.as_mut_slice()[t * H..(t + 1) * H].copy_from_slice(C::hidden(&rest[0]));
         }
@@ -228,6 +190,7 @@ pub(crate) fn backward<
     dy: &SVector<T, OUT>,
     grad: &mut C,
     dx: &mut SVector<T, IN>,
+    ds_last: Option<&C::State>,
     ds0: &mut C::State,
 ) where
     T: Scalar,
@@ -235,7 +198,8 @@ pub(crate) fn backward<
 {
     let () = Fits::<I, H, SEQ, IN, OUT>::OK;
     grad.fill(T::zero());
-    let mut carry = C::zero_state();
+    // What reaches the last state from beyond the sequence (a loss on `c_T`), if anything.
+    let mut carry = ds_last.copied().unwrap_or_else(C::zero_state);
     for t in (0..SEQ).rev() {
         let mut dnext = carry;
         let dh = C::hidden_mut(&mut dnext);
@@ -363,6 +327,62 @@ macro_rules! recurrent_ops {
                     dy,
                     &mut grad.cell,
                     dx,
+                    None,
+                    ds0,
+                )
+            }
+
+            /// [`backward_to`](Self::backward_to) with a gradient on the final state as well:
+            /// `ds_last = dℓ/ds_SEQ` (`dℓ/dh_SEQ` in its first `H` values, then an LSTM's
+            /// `dℓ/dc_SEQ`), for a loss that reads the last state directly (a memory `c_T`
+            /// passed on to another network, a penalty on it). It adds to what `dy` gives
+            /// `h_SEQ`; the final state itself is `cache.states[SEQ - 1]`.
+            ///
+            /// ```
+            /// use nn_core::cell::{Lstm, LstmCell, RecurrentCell};
+            /// use nn_core::layer::{Layer, Op};
+            /// use nn_core::nalgebra::SVector;
+            /// type L = Lstm<f64, 1, 2, 8, 3, 3, 2>; // 3 steps, the last h out
+            /// let layer = L::new(Default::default(), &mut rand::rngs::StdRng::seed_from_u64(0));
+            /// # use rand::SeedableRng;
+            /// let x = SVector::from([0.5, -1.0, 0.25]);
+            /// let (mut y, mut cache) = (SVector::zeros(), L::empty_cache());
+            /// layer.op_forward(&x, &mut y, &mut cache);
+            /// // ℓ = c_T[0]: no gradient on the outputs, one on the final memory.
+            /// let mut ds = LstmCell::<f64, 1, 2, 8>::zero_state();
+            /// ds[(0, 1)] = 1.0;
+            /// let (mut grad, mut dx, mut ds0) = (L::zeros(), SVector::zeros(), ds);
+            /// layer.backward_through(&x, &cache, &SVector::zeros(), &ds, &mut grad, &mut dx, &mut ds0);
+            /// // Check dℓ/dx_1 against a central difference.
+            /// let c_t = |x: &SVector<f64, 3>| {
+            ///     let (mut y, mut k) = (SVector::zeros(), L::empty_cache());
+            ///     layer.op_forward(x, &mut y, &mut k);
+            ///     k.states[2][(0, 1)]
+            /// };
+            /// let e = SVector::from([1e-6, 0.0, 0.0]);
+            /// let fd = (c_t(&(x + e)) - c_t(&(x - e))) / 2e-6;
+            /// assert!((dx[0] - fd).abs() < 1e-8);
+            /// ```
+            #[allow(clippy::too_many_arguments)]
+            pub fn backward_through(
+                &self,
+                x: &SVector<T, IN>,
+                cache: &<Self as Op<T, IN, OUT>>::Cache,
+                dy: &SVector<T, OUT>,
+                ds_last: &<$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
+                grad: &mut Self,
+                dx: &mut SVector<T, IN>,
+                ds0: &mut <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
+            ) {
+                backward::<T, $cell<T, I, H, G>, I, H, G, SEQ, IN, OUT>(
+                    &self.cell,
+                    self.clip,
+                    x,
+                    cache,
+                    dy,
+                    &mut grad.cell,
+                    dx,
+                    Some(ds_last),
                     ds0,
                 )
             }
@@ -452,6 +472,7 @@ macro_rules! recurrent_ops {
 
 recurrent_ops!(LstmCell);
 recurrent_ops!(GruCell);
+recurrent_ops!(GruResetBeforeCell);
 recurrent_ops!(RnnCell);
 
 impl<T: Scalar, C: Layer<T>, const SEQ: usize, const IN: usize, const OUT: usize> Layer<T>
@@ -520,6 +541,7 @@ impl<C: core::fmt::Debug, const SEQ: usize, const IN: usize, const OUT: usize> c
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cell::Lstm;
     use rand::{rngs::StdRng, Rng, SeedableRng};
 
     /// The `f32` forward (all input projections as one product where that product needs no

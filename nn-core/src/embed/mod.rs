@@ -35,6 +35,7 @@ mod dense;
 mod qconv2d;
 mod qdense;
 mod recurrent;
+mod recurrent_stack;
 
 pub use batch_norm2d::StaticBatchNorm2d;
 pub use conv2d::StaticConv2d;
@@ -42,6 +43,7 @@ pub use dense::StaticDense;
 pub use qconv2d::StaticQConv2d;
 pub use qdense::StaticQDense;
 pub use recurrent::{StaticGru, StaticLstm, StaticRecurrent, StaticRnn};
+pub use recurrent_stack::StaticRecurrentStack;
 
 use crate::Scalar;
 use nalgebra::SVector;

@@ -10,7 +10,9 @@
 //!
 //! where `gates` is the cell's own [`RecurrentCell::gates`] (LSTM: `G = 4H`, state `(h, c)`;
 //! GRU: `G = 3H`; plain RNN: `G = H`; formulas in [`crate::cell`]), so the embedded and the
-//! trainable layers share one copy of the arithmetic. A safetensors file holds PyTorch's
+//! trainable layers share one copy of the arithmetic. The GRU with the reset gate before the
+//! product ([`GruResetBeforeCell`](crate::cell::GruResetBeforeCell)) computes its candidate
+//! rows a second time from `r ∘ h` ([`RecurrentCell::gated_hidden`]). A safetensors file holds PyTorch's
 //! `weight_ih_l0` `(G, I)` and `weight_hh_l0` `(G, H)` row-major: those bytes are the
 //! column-major `SMatrix<T, I, G>` and `SMatrix<T, H, G>`, one contiguous column per gate row,
 //! which each product reads as a [`StaticDense`] (dot products in a fixed order, the same bits
@@ -179,12 +181,20 @@ impl<
                 "a recurrent cell's G must be its gates per unit times H"
             )
         };
+
         let (mut s, mut next, mut cache) =
             (C::zero_state(), C::zero_state(), C::empty_step_cache());
         let (mut xp, mut hp) = (SVector::<T, G>::zeros(), SVector::<T, G>::zeros());
         for (t, xt) in x.as_slice().chunks_exact(I).enumerate() {
             self.input.infer(as_vector(xt), &mut xp);
             self.hidden.infer(as_vector(C::hidden(&s)), &mut hp);
+            if !C::PLAIN_HIDDEN {
+                // The candidate rows read the gated state (the GRU's `W_hn (r ∘ h) + b_hn`).
+                let (mut gated, mut again) = (SVector::<T, H>::zeros(), SVector::<T, G>::zeros());
+                let rows = C::gated_hidden(&xp, &hp, C::hidden(&s), gated.as_mut_slice());
+                self.hidden.infer(&gated, &mut again);
+                hp.as_mut_slice()[rows.clone()].copy_from_slice(&again.as_slice()[rows]);
+            }
             C::gates(&xp, &hp, &s, &mut next, &mut cache);
             s = next;
             if OUT == SEQ * H {

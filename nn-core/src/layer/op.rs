@@ -105,4 +105,16 @@ pub trait BatchOp<T: Scalar, const IN: usize, const OUT: usize>: Op<T, IN, OUT> 
     fn op_update_state(&mut self, cache: &Self::BatchCache) {
         let _ = cache;
     }
+
+    /// Restarts the random numbers the layer draws in training (dropout inside it, as
+    /// between stacked recurrent layers) from `seed`. Nothing by default.
+    fn op_seed(cache: &mut Self::BatchCache, seed: u64) {
+        let _ = (cache, seed);
+    }
+
+    /// While frozen, training forward passes reuse the layer's last random draws (for
+    /// gradient checks of a fixed dropout mask). Nothing by default.
+    fn op_freeze(cache: &mut Self::BatchCache, frozen: bool) {
+        let _ = (cache, frozen);
+    }
 }

@@ -1,6 +1,7 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
 //! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8; `lstm`,
-//! `gru`, `rnn` and `batch_norm` layers, float).
+//! `gru`, `rnn` layers, stacked, bidirectional and with `reset_after = false` too, and
+//! `batch_norm` layers, float).
 //!
 //! Each layer kind that can be embedded says which tensors it expects ([`expected`]); every
 //! tensor of the file is checked against them (name, dtype, shape, alignment) and each
@@ -18,6 +19,7 @@
 //! each node's output in a stack buffer reused once its last reader has run.
 
 use super::embedded_forward::Forward;
+use super::embedded_recurrent::{cell_name, gates_per_unit, recurrent_sizes, stack_shape, times};
 use super::src_size;
 use crate::ir::{Layer, LayerKind, Network, Size, Src};
 use crate::validate::Errors;
@@ -28,15 +30,15 @@ use quote::{quote, quote_spanned, ToTokens};
 /// One tensor a layer expects: its name suffix (`weight`), shape in PyTorch's order, and
 /// dtype (`None`: the network's float type, F32 or F64).
 struct Expected {
-    suffix: &'static str,
+    suffix: String,
     shape: Vec<Size>,
     dtype: Option<&'static str>,
 }
 
-fn tensor(suffix: &'static str, shape: &[&Size], dtype: Option<&'static str>) -> Expected {
+fn tensor(suffix: impl Into<String>, shape: &[&Size], dtype: Option<&'static str>) -> Expected {
     let shape = shape.iter().map(|s| (*s).clone()).collect();
     Expected {
-        suffix,
+        suffix: suffix.into(),
         shape,
         dtype,
     }
@@ -77,36 +79,6 @@ fn conv_args(ty: &TokenStream) -> Option<([usize; 11], bool)> {
         *o = n.base10_parse().ok()?;
     }
     Some((out, bias.value))
-}
-
-/// Gate rows per hidden unit of a recurrent kind (`G = k·H`: 4 for `lstm`, 3 for `gru`, 1
-/// for `rnn`), `None` for other kinds.
-fn gates_per_unit(l: &Layer) -> Option<usize> {
-    match l.kind_name() {
-        "lstm" => Some(4),
-        "gru" => Some(3),
-        "rnn" => Some(1),
-        _ => None,
-    }
-}
-
-/// A recurrent layer's sizes: steps `SEQ`, inputs per step `I` (its input is `[SEQ, I]`),
-/// hidden units `H` (the last of its output's dimensions) and gate rows `G`.
-fn recurrent_sizes(l: &Layer) -> Option<[Size; 4]> {
-    let k = gates_per_unit(l)?;
-    let [seq, i] = &l.in_dims.0[..] else {
-        return None;
-    };
-    let h = l.out_dims.0.last()?;
-    let g = match h.known() {
-        Some(n) => Size::Lit(k * n, h.span()),
-        None if k == 1 => h.clone(),
-        None => {
-            let (k, t) = (Literal::usize_unsuffixed(k), h.tokens());
-            Size::Expr(quote!(#k * #t), format!("{k}*{}", h.display()), h.span())
-        }
-    };
-    Some([seq.clone(), i.clone(), h.clone(), g])
 }
 
 /// A `batch_norm` layer's channels `C` (the first of its input's dimensions) and positions
@@ -163,14 +135,23 @@ fn expected(l: &Layer, quantized: bool) -> Option<Vec<Expected>> {
             ])
         }
         LayerKind::Op(_) if gates_per_unit(l).is_some() => {
-            // PyTorch's names for layer 0 of `nn.LSTM`/`nn.GRU`/`nn.RNN`, as `CellWeights` saves them.
+            // PyTorch's names for `nn.LSTM`/`nn.GRU`/`nn.RNN`, as `CellWeights` and
+            // `RecurrentStack` save them: layer after layer, forward then reverse.
             let [_, i, h, g] = recurrent_sizes(l)?;
-            Some(vec![
-                tensor("weight_ih_l0", &[&g, &i], None),
-                tensor("weight_hh_l0", &[&g, &h], None),
-                tensor("bias_ih_l0", &[&g], None),
-                tensor("bias_hh_l0", &[&g], None),
-            ])
+            let (dirs, layers, _) = stack_shape(l).unwrap_or((1, 1, h.clone()));
+            let iu = times(dirs, &h);
+            let mut t = Vec::new();
+            for layer in 0..layers {
+                for d in 0..dirs {
+                    let tail = format!("_l{layer}{}", if d == 1 { "_reverse" } else { "" });
+                    let input = if layer == 0 { &i } else { &iu };
+                    t.push(tensor(format!("weight_ih{tail}"), &[&g, input], None));
+                    t.push(tensor(format!("weight_hh{tail}"), &[&g, &h], None));
+                    t.push(tensor(format!("bias_ih{tail}"), &[&g], None));
+                    t.push(tensor(format!("bias_hh{tail}"), &[&g], None));
+                }
+            }
+            Some(t)
         }
         LayerKind::Op(o) if !o.params => Some(vec![]),
         LayerKind::Dropout(_) | LayerKind::Join(_) => Some(vec![]),
@@ -202,15 +183,30 @@ fn layer_type(l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
             }
             None => quote!(()),
         },
-        kind @ ("lstm" | "gru" | "rnn") => match recurrent_sizes(l) {
+        "lstm" | "gru" | "rnn" if stack_shape(l).is_some() => {
+            let (Some([s, i, h, g]), Some((dirs, layers, _))) =
+                (recurrent_sizes(l), stack_shape(l))
+            else {
+                return quote!(());
+            };
+            let iu = times(dirs, &h).tokens();
+            let [s, i, h, g] = [s, i, h, g].map(|s| s.tokens());
+            let cell = cell_name(l);
+            let (d, up) = (
+                Literal::usize_unsuffixed(dirs),
+                Literal::usize_unsuffixed(layers - 1),
+            );
+            quote!(::nn_core::embed::StaticRecurrentStack<
+                ::nn_core::cell::#cell<#t, #i, #h, #g>,
+                ::nn_core::cell::#cell<#t, #iu, #h, #g>,
+                #t, #i, #iu, #h, #g, #s, #d, #up, { (#s) * (#h) }, { (#s) * (#iu) }
+            >)
+        }
+        "lstm" | "gru" | "rnn" => match recurrent_sizes(l) {
             Some(sizes) => {
                 let [s, i, h, g] = sizes.map(|s| s.tokens());
-                let ty = match kind {
-                    "lstm" => quote!(StaticLstm),
-                    "gru" => quote!(StaticGru),
-                    _ => quote!(StaticRnn),
-                };
-                quote!(::nn_core::embed::#ty<#t, #i, #h, #g, #s>)
+                let cell = cell_name(l);
+                quote!(::nn_core::embed::StaticRecurrent<::nn_core::cell::#cell<#t, #i, #h, #g>, #t, #i, #h, #g, #s>)
             }
             None => quote!(()),
         },
@@ -244,8 +240,24 @@ fn layer_value(l: &Layer, offsets: &[usize], quantized: bool) -> TokenStream {
                 quote!(::nn_core::embed::StaticConv2d::new(#(#views,)* #b))
             }
         }
-        // `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, in `expected`'s order.
-        "lstm" | "gru" | "rnn" => quote!(::nn_core::embed::StaticRecurrent::new(#(#views),*)),
+        // `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, in `expected`'s order;
+        // a stack has four per direction per layer.
+        "lstm" | "gru" | "rnn" => match stack_shape(l) {
+            Some((dirs, _, _)) => {
+                let views: Vec<TokenStream> = views.collect();
+                let dirs_of: Vec<TokenStream> = views
+                    .chunks(4)
+                    .map(|v| quote!(::nn_core::embed::StaticRecurrent::new(#(#v),*)))
+                    .collect();
+                let layers: Vec<TokenStream> =
+                    dirs_of.chunks(dirs).map(|d| quote!([#(#d),*])).collect();
+                let (first, upper) = layers
+                    .split_first()
+                    .map_or((quote!([]), &[][..]), |(f, u)| (f.clone(), u));
+                quote!(::nn_core::embed::StaticRecurrentStack::new(#first, [#(#upper),*]))
+            }
+            None => quote!(::nn_core::embed::StaticRecurrent::new(#(#views),*)),
+        },
         // `weight`, `bias`, `running_mean`, `running_var`, in `expected`'s order.
         "batch_norm" => quote!(::nn_core::embed::StaticBatchNorm2d::new(#(#views),*)),
         _ => quote!(()),
@@ -311,7 +323,7 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
                 });
             if !dims_ok {
                 // For a dense weight, the layer the file holds, as it would be declared.
-                let hint = match (e.suffix, &t.shape[..]) {
+                let hint = match (e.suffix.as_str(), &t.shape[..]) {
                     ("weight", [o, i]) if l.kind_name() == "dense" => {
                         format!("\n\nhelp: the file's `{}` is `dense({i} -> {o})`", l.name)
                     }
@@ -472,8 +484,20 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
     let params = with_params.iter().map(|l| {
         let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
         if let Some(sizes) = recurrent_sizes(l) {
+            let stack = stack_shape(l);
+            let iu = stack.as_ref().map(|(d, _, h)| times(*d, h).tokens());
             let [_, i, h, g] = sizes.map(|s| s.tokens());
-            return quote!((#g) * ((#i) + (#h) + 2));
+            let one = quote!((#g) * ((#i) + (#h) + 2));
+            return match (stack, iu) {
+                (Some((d, layers, _)), Some(iu)) => {
+                    let (d, up) = (
+                        Literal::usize_unsuffixed(d),
+                        Literal::usize_unsuffixed(layers - 1),
+                    );
+                    quote!(#d * (#one + #up * (#g) * ((#iu) + (#h) + 2)))
+                }
+                _ => one,
+            };
         }
         if let Some((c, _)) = batch_norm_sizes(l).filter(|_| l.kind_name() == "batch_norm") {
             // γ, β and the two running statistics, as the trainable network counts them.

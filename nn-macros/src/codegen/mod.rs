@@ -15,6 +15,7 @@
 mod backward;
 pub mod embedded;
 mod embedded_forward;
+mod embedded_recurrent;
 mod forward;
 mod join;
 mod params;

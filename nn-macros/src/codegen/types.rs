@@ -119,6 +119,22 @@ pub fn generate(net: &Network) -> TokenStream {
         });
         quote!(#first: ::nn_core::Batch::<T, #o>::zeros(n), #x: ::nn_core::Batch::<T, #o>::zeros(n), #d: ::nn_core::Batch::<T, #o>::zeros(n), #cache)
     });
+    // Layers that draw random numbers inside them (dropout between stacked recurrent
+    // layers) are seeded and frozen with the trace's own dropout.
+    let (op_seeds, op_freezes): (Vec<_>, Vec<_>) = net
+        .layers
+        .iter()
+        .filter(|l| l.op().is_some())
+        .enumerate()
+        .map(|(j, l)| {
+            let (c, op) = (field(l, "cache"), op_trait(l, true));
+            let k = (j as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            (
+                quote!(#op::op_seed(&mut self.#c, seed ^ #k);),
+                quote!(#op::op_freeze(&mut self.#c, frozen);),
+            )
+        })
+        .unzip();
     // Input gradients, and scratch for sources that several children read.
     let mut extra_fields = Vec::new();
     let mut extra_new = Vec::new();
@@ -211,11 +227,13 @@ pub fn generate(net: &Network) -> TokenStream {
                 /// seed is used otherwise, so runs are reproducible).
                 pub fn seed_dropout(&mut self, seed: u64) {
                     self.dropout_rng.reseed(seed);
+                    #(#op_seeds)*
                 }
                 /// While frozen, training forward passes reuse the last dropout masks (for
                 /// gradient checks of a fixed mask).
                 pub fn freeze_dropout(&mut self, frozen: bool) {
                     self.dropout_rng.freeze(frozen);
+                    #(#op_freezes)*
                 }
                 /// The number of samples.
                 pub fn batch_size(&self) -> usize {

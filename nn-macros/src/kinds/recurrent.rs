@@ -1,39 +1,83 @@
-//! `lstm(H)`, `gru(H)`, `rnn(H)` (or `I -> H`), with `seq = full` (every hidden state, the
-//! default) or `seq = last` (the last one) and `init = ...`: a recurrent layer over a sequence
-//! input `[SEQ, I]` (declared `input: [SEQ, I]`, or a `seq = full` layer before it).
+//! `lstm(H)`, `gru(H)`, `rnn(H)` (or `I -> H`): a recurrent layer over a sequence input
+//! `[SEQ, I]` (declared `input: [SEQ, I]`, or a `seq = full` layer before it). Named options:
 //!
-//! Output: `[SEQ, H]` for `seq = full`, so recurrent layers stack; `[H]` for `seq = last`, so
-//! a dense head follows.
+//! - `seq = full` (every hidden state, the default) or `seq = last` (each direction's last);
+//! - `layers = L` (1 to 8): `L` stacked layers in one declaration, PyTorch's `num_layers`;
+//! - `bidirectional = true`: each layer also runs over the reversed sequence, its output at
+//!   a step both directions' hidden states concatenated (`2H` values);
+//! - `dropout = p`: inverted dropout on each layer's output but the last, in training
+//!   (needs `layers` ≥ 2, as PyTorch's `dropout`);
+//! - `reset_after = false` (`gru` only): the reset gate before the hidden product (Cho et
+//!   al. 2014) instead of PyTorch's after it;
+//! - `init = ...`.
+//!
+//! Output: `[SEQ, D·H]` for `seq = full` (`D` = 2 when bidirectional, else 1), so recurrent
+//! layers stack; `[D·H]` for `seq = last`, so a dense head follows. One layer in one
+//! direction is `nn_core::cell::Recurrent`; anything more, `nn_core::cell::RecurrentStack`.
 
+use super::image::flag;
 use super::{Ctx, Lowered};
 use crate::args;
 use crate::ast::Arg;
 use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, OpKind, Size};
+use crate::parse::span_of;
 use crate::suggest;
-use crate::validate::{named, options, positive};
+use crate::validate::{named, options, positive, Errors};
 use quote::quote;
 
-/// `lstm(...)`: `::nn_core::cell::Lstm`, 4H gate rows.
+/// `lstm(...)`: `::nn_core::cell::LstmCell`, 4H gate rows.
 pub fn lstm(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
-    lower(cx, "lstm", 4, quote!(::nn_core::cell::Lstm))
+    lower(cx, "lstm", 4)
 }
 
-/// `gru(...)`: `::nn_core::cell::Gru`, 3H gate rows.
+/// `gru(...)`: `::nn_core::cell::GruCell` (or `GruResetBeforeCell`), 3H gate rows.
 pub fn gru(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
-    lower(cx, "gru", 3, quote!(::nn_core::cell::Gru))
+    lower(cx, "gru", 3)
 }
 
-/// `rnn(...)`: `::nn_core::cell::Rnn`, H rows.
+/// `rnn(...)`: `::nn_core::cell::RnnCell`, H rows.
 pub fn rnn(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
-    lower(cx, "rnn", 1, quote!(::nn_core::cell::Rnn))
+    lower(cx, "rnn", 1)
 }
 
-fn lower(
-    cx: &mut Ctx,
-    kind: &'static str,
-    gates: usize,
-    ty: proc_macro2::TokenStream,
-) -> (Option<Lowered>, Option<Dims>) {
+/// The most stacked layers (`nn_core::cell::MAX_LAYERS`).
+const MAX_LAYERS: usize = 8;
+
+/// The named options of a recurrent layer.
+const OPTIONS: &[&str] = &[
+    "seq",
+    "layers",
+    "bidirectional",
+    "dropout",
+    "reset_after",
+    "init",
+];
+
+/// Other libraries' names for them.
+const ALIASES: &[(&str, &str)] = &[
+    ("num_layers", "layers"),
+    ("return_sequences", "seq"),
+    ("bidirectional_", "bidirectional"),
+];
+
+/// `layers = L`: an integer literal from 1 to [`MAX_LAYERS`].
+fn layer_count(a: &Arg, name: &str, errs: &mut Errors) -> Option<usize> {
+    let text = a.value.to_string();
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_LAYERS).contains(&n) => Some(n),
+        _ => {
+            errs.push(
+                span_of(&a.value),
+                format!(
+                    "`layers` of `{name}` is a whole number from 1 to {MAX_LAYERS}, found `{text}`"
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn lower(cx: &mut Ctx, kind: &'static str, gates: usize) -> (Option<Lowered>, Option<Dims>) {
     let (layer, name) = (cx.decl, cx.name.clone());
     let mut ok = true;
     // The input: a sequence `[SEQ, I]`.
@@ -74,6 +118,8 @@ fn lower(
     }
     let mut full = true;
     let mut init = Some(InitKind::LeCun);
+    let (mut layers, mut dirs, mut reset_after) = (1, 1, true);
+    let mut dropout: Option<(f64, proc_macro2::Span)> = None;
     for a in layer.args.iter().filter(|a| a.key.is_some()) {
         let key = a.key.as_ref().map(|k| k.to_string()).unwrap_or_default();
         let key_span = a.key.as_ref().map_or(a.span, |k| k.span());
@@ -90,16 +136,56 @@ fn lower(
                 }
             },
             "init" => init = options::init_kind(a, errs),
+            "layers" => match layer_count(a, &name, errs) {
+                Some(n) => layers = n,
+                None => ok = false,
+            },
+            "bidirectional" => match flag(a, &format!("`bidirectional` of `{name}`"), errs) {
+                Some(b) => dirs = if b { 2 } else { 1 },
+                None => ok = false,
+            },
+            "dropout" => match errs.ok(args::number(&a.value)) {
+                Some(p) if (0.0..1.0).contains(&p) => dropout = Some((p, a.span)),
+                Some(p) => {
+                    errs.push(
+                        span_of(&a.value),
+                        format!("the dropout rate of `{name}` must lie in [0, 1), found {p}"),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            },
+            "reset_after" if kind != "gru" => {
+                errs.push(
+                    key_span,
+                    format!("`reset_after` is an option of `gru` layers, but `{name}` is an `{kind}` layer, which has no reset gate"),
+                );
+                ok = false;
+            }
+            "reset_after" => match flag(a, &format!("`reset_after` of `{name}`"), errs) {
+                Some(b) => reset_after = b,
+                None => ok = false,
+            },
             other => {
                 errs.push(
                     key_span,
-                    suggest::unknown("named argument", other, &["seq", "init"], &[]),
+                    suggest::unknown("named argument", other, OPTIONS, ALIASES),
                 );
                 ok = false;
             }
         }
     }
 
+    if let (Some((p, span)), 1) = (dropout, layers) {
+        if p > 0.0 {
+            errs.push(
+                span,
+                format!("`dropout = {p}` of `{name}` applies between stacked layers, but `{name}` has one layer\n\nhelp: add `layers = 2`, or put a `dropout({p})` layer after `{name}`"),
+            );
+            ok = false;
+        }
+    }
+    let drop = dropout.map_or(0.0, |(p, _)| p);
     let Some((explicit_in, hidden)) = sizes else {
         return (None, None);
     };
@@ -118,10 +204,23 @@ fn lower(
             ),
         ));
     }
+    // Each step's output: both directions' hidden states when bidirectional.
+    let width = match (dirs, hidden.known()) {
+        (1, _) => hidden.clone(),
+        (_, Some(n)) => Size::Lit(2 * n, hidden.span()),
+        (_, None) => {
+            let h = hidden.tokens();
+            Size::Expr(
+                quote!(2 * #h),
+                format!("2*{}", hidden.display()),
+                hidden.span(),
+            )
+        }
+    };
     let out = |seq: Option<&Size>| match (full, seq) {
-        (true, Some(s)) => Some(Dims(vec![s.clone(), hidden.clone()])),
+        (true, Some(s)) => Some(Dims(vec![s.clone(), width.clone()])),
         (true, None) => None,
-        (false, _) => Some(Dims::flat_of(hidden.clone())),
+        (false, _) => Some(Dims::flat_of(width.clone())),
     };
     let Some((seq, inputs)) = seq_in else {
         return (None, out(None));
@@ -161,15 +260,36 @@ fn lower(
     };
     let (s, i, h) = (seq.tokens(), inputs.tokens(), hidden.tokens());
     let g = proc_macro2::Literal::usize_unsuffixed(gates);
-    let o = if full {
-        quote!({ (#s) * (#h) })
+    // The cell, and its one-layer alias (`Lstm<T, I, H, G, SEQ, IN, OUT>`).
+    let (cell, alias) = match (kind, reset_after) {
+        ("lstm", _) => (quote!(LstmCell), quote!(Lstm)),
+        ("gru", true) => (quote!(GruCell), quote!(Gru)),
+        ("gru", false) => (quote!(GruResetBeforeCell), quote!(GruResetBefore)),
+        _ => (quote!(RnnCell), quote!(Rnn)),
+    };
+    let cell = quote!(::nn_core::cell::#cell);
+    let d = proc_macro2::Literal::usize_unsuffixed(dirs);
+    let o = match (full, dirs) {
+        (true, 1) => quote!({ (#s) * (#h) }),
+        (true, _) => quote!({ (#s) * #d * (#h) }),
+        (false, 1) => h.clone(),
+        (false, _) => quote!({ #d * (#h) }),
+    };
+    let ty = if layers == 1 && dirs == 1 {
+        quote!(::nn_core::cell::#alias<T, #i, #h, { #g * (#h) }, #s, { (#s) * (#i) }, #o>)
     } else {
-        h.clone()
+        let up = proc_macro2::Literal::usize_unsuffixed(layers - 1);
+        let bits = proc_macro2::Literal::u64_suffixed(drop.to_bits());
+        quote!(::nn_core::cell::RecurrentStack<
+            #cell<T, #i, #h, { #g * (#h) }>,
+            #cell<T, { #d * (#h) }, #h, { #g * (#h) }>,
+            #d, #up, #s, { (#s) * (#i) }, { (#s) * (#h) }, { (#s) * #d * (#h) }, #o, #bits
+        >)
     };
     let lowered = Lowered {
         kind: LayerKind::Op(OpKind {
             kind,
-            ty: quote!(#ty<T, #i, #h, { #g * (#h) }, #s, { (#s) * (#i) }, #o>),
+            ty,
             params: true,
         }),
         out: out_dims,

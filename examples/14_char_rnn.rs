@@ -14,7 +14,11 @@
 //! ```sh
 //! cargo run --release --example char_rnn
 //! cargo run --release --example char_rnn -- --minutes 2 --seed 3
+//! cargo run --release --example char_rnn -- --seconds 60 --lr 0.003
 //! ```
+//!
+//! `tools/char_rnn_pytorch.py` trains the same model in PyTorch, and
+//! `benches/char_rnn_vs_pytorch.sh` runs both for one budget, one after the other.
 //!
 //! Ends with `result: val_bpc=... train_seconds=...`.
 
@@ -174,15 +178,20 @@ fn sample(m: &Model, vocab: &[u8], prompt: &[u8], len: usize, rng: &mut StdRng) 
 }
 
 fn main() {
-    let (mut minutes, mut seed) = (9.0f64, 1u64);
+    // The budget in seconds (`--minutes` and `--seconds` set the same thing) and Adam's
+    // peak step size; the sizes are the constants above, part of the model's type.
+    let (mut budget, mut seed, mut lr) = (540.0f64, 1u64, 5e-3f64);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let v = args.next().and_then(|v| v.parse::<f64>().ok());
         match (a.as_str(), v) {
-            ("--minutes", Some(v)) => minutes = v,
-            ("--seed", Some(v)) => seed = v as u64,
+            ("--minutes", Some(v)) if v > 0.0 => budget = v * 60.0,
+            ("--seconds", Some(v)) if v > 0.0 => budget = v,
+            ("--seed", Some(v)) if v >= 0.0 && v.fract() == 0.0 => seed = v as u64,
+            ("--lr", Some(v)) if v > 0.0 && v.is_finite() => lr = v,
             _ => {
-                eprintln!("usage: char_rnn [--minutes X] [--seed N]");
+                eprintln!("usage: char_rnn [--minutes X | --seconds S] [--seed N] [--lr A]");
+                eprintln!("  (X, S, A > 0; N a whole number >= 0)");
                 std::process::exit(2);
             }
         }
@@ -226,11 +235,9 @@ fn main() {
     };
     // Forget-gate biases at 1 (rows H..2H).
     model.lstm.cell.bias_ih.as_mut_slice()[H..2 * H].fill(1.0);
-    let lr = 5e-3;
     let (mut adam_l, mut adam_h) = (Adam::new(lr), Adam::new(lr));
     // Both cores: each thread runs half of every batch; their gradients are averaged.
     let mut halves = [Step::new(BATCH / 2), Step::new(BATCH / 2)];
-    let budget = minutes * 60.0;
     let start = Instant::now();
     let (mut steps, mut running) = (0usize, f64::NAN);
     loop {

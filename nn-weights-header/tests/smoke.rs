@@ -11,50 +11,12 @@ mod support;
 use nn_weights_header::{dtype_bits, parse, Error, Header};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-thread_local! {
-    /// This thread's bytes in use (negative when it frees what another thread allocated)
-    /// and the most since [`reset_peak`]: other tests' threads do not count.
-    static NOW: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-/// The system allocator, counting each thread's bytes.
-struct Counting;
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = NOW.try_with(|now| {
-            now.set(now.get() + layout.size() as isize);
-            let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now.get())));
-        });
-        // SAFETY: the caller's contract for `GlobalAlloc::alloc`, passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = NOW.try_with(|now| now.set(now.get() - layout.size() as isize));
-        // SAFETY: `ptr` came from `alloc` above with this `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+// The workspace's per-thread counting allocator, shared with the loaders' smoke test.
+#[path = "../../tests/support/heap.rs"]
+mod heap;
 
 #[global_allocator]
-static HEAP: Counting = Counting;
-
-/// Makes this thread's peak its current use.
-fn reset_peak() {
-    PEAK.with(|p| p.set(NOW.with(Cell::get)));
-}
-
-/// The most heap `f` had in use at once, in bytes, with its result.
-fn heap_of<R>(f: impl FnOnce() -> R) -> (usize, R) {
-    reset_peak();
-    let base = NOW.with(Cell::get);
-    let r = f();
-    (PEAK.with(Cell::get).saturating_sub(base) as usize, r)
-}
+static HEAP: heap::Counting = heap::Counting;
 
 /// The most heap a parse of `len` bytes may use: the parsed JSON (a `serde_json::Value` of
 /// 32 bytes per value, in vectors that may double, so at most 64 bytes per input byte for a
@@ -195,7 +157,7 @@ fn thousands_of_mutated_headers_parse_without_panic_in_bounded_heap() {
         for _ in 0..rng.random_range(1..4) {
             mutate(&mut input, &mut rng);
         }
-        let (used, result) = heap_of(|| std::panic::catch_unwind(|| parse(&input)));
+        let (used, result) = heap::peak_heap(|| std::panic::catch_unwind(|| parse(&input)));
         let Ok(result) = result else {
             panic!("case {case} panicked on {input:?}");
         };
@@ -241,7 +203,7 @@ fn a_list_of_many_small_numbers_stays_within_the_heap_bound() {
         "1,".repeat(200_000)
     );
     let input = support::file(&json, 1);
-    let (used, h) = heap_of(|| parse(&input).unwrap());
+    let (used, h) = heap::peak_heap(|| parse(&input).unwrap());
     assert_eq!(h.tensors["w"].shape.len(), 200_001);
     assert!(
         used <= heap_bound(input.len()),

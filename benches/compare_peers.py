@@ -9,13 +9,22 @@ with one thread; then `cargo bench --bench mlp`, `--bench cnn` and `--bench lstm
 the table gives every
 figure and each peer's time divided by ours (above 1: we are faster).
 
+Above the table: the host's CPU model and SIMD flags (from /proc/cpuinfo), the load average,
+and the peak the peers' `peak` binary measures. Every workload runs twice, ours and the
+peers' in turn (pass 1: ours, then every peer; pass 2: the same), so a host effect shows in
+both rows alike: each cell gives the faster pass and the spread between the two passes, the
+ratio compares the faster passes. Below it: the W3 products (`cargo bench --bench
+gemm_shapes`) under each pinned kernel and under the tuner, shape by shape.
+
     python3 benches/compare_peers.py                      # all peers
     python3 benches/compare_peers.py --peers candle dfdx  # a subset
+    python3 benches/compare_peers.py --passes 1           # one pass (no spread)
 """
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,12 +84,56 @@ def median_ns(bench, name):
     return json.loads(est.read_text())["median"]["point_estimate"]
 
 
-def run_ours():
-    for bench in sorted({b for b, *_ in WORKLOADS.values()}):
+def run_ours(extra=()):
+    for bench in sorted({b for b, *_ in WORKLOADS.values()} | set(extra)):
         subprocess.run(["cargo", "bench", "--bench", bench, "--", "--noplot"], cwd=ROOT, check=True)
     found = {w: median_ns(bench, name) for w, (bench, name, _, _) in WORKLOADS.items()}
     own = {k: (median_ns(bench, name), n) for k, (bench, name, n) in OWN_ONLY.items()}
     return found, own
+
+
+def host():
+    """CPU model, its SIMD flags, core count and load average, from /proc."""
+    model, flags = "unknown", []
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, val = line.partition(":")
+            if key.strip() == "model name" and model == "unknown":
+                model = val.strip()
+            if key.strip() == "flags" and not flags:
+                flags = [f for f in val.split() if re.match(r"^(sse4_2|avx|avx2|fma|avx512\w*|amx\w*)$", f)]
+    except OSError:
+        pass
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return model, flags, os.cpu_count(), load
+
+
+def peak(peers_dir):
+    """The peers' `peak` measurement (one JSON line), built as their run.sh builds it."""
+    target = ROOT / "target" / "peers" / "peak"
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target), RUSTFLAGS="")
+    subprocess.run(["cargo", "build", "--release", "--locked", "-q", "-p", "peak"], cwd=peers_dir, env=env, check=True)
+    out = subprocess.run([str(target / "release" / "peak")], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def gemm_shapes():
+    """Per W3 product shape: each pinned kernel's median time and the tuner's."""
+    base = ROOT / "target" / "criterion" / "gemm"
+    shapes = {}
+    for est in base.glob("*/*/new/estimates.json"):
+        shape, label = est.parent.parent.parent.name, est.parent.parent.name
+        shapes.setdefault(shape, {})[label] = json.loads(est.read_text())["median"]["point_estimate"]
+    return shapes
+
+
+def spread(values):
+    """The faster pass and the spread of the passes, in percent of the faster."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return None, None
+    lo = min(vals)
+    return lo, 100 * (max(vals) - lo) / lo
 
 
 def fmt(w, ns):
@@ -96,37 +149,86 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--peers-dir", type=Path, default=ROOT.parent / "shared" / "peers")
     ap.add_argument("--peers", nargs="*", default=ALL_PEERS)
+    ap.add_argument("--passes", type=int, default=2, help="passes over every workload (default 2)")
     args = ap.parse_args()
     if not (args.peers_dir / "Cargo.toml").exists():
         sys.exit(f"error: no peers workspace at {args.peers_dir}: expected the shared peers folder (use --peers-dir)")
+    if args.passes < 1:
+        sys.exit(f"error: --passes expects at least 1, found {args.passes}")
 
     binaries = {}
     for p in args.peers:
         print(f"== building {p}", flush=True)
         binaries[p] = build_peer(args.peers_dir, p)
-    print("== this project: cargo bench --bench mlp, --bench cnn, --bench lstm", flush=True)
-    ours, own = run_ours()
-    rows = {}
-    for p, b in binaries.items():
-        print(f"== running {p}", flush=True)
-        rows[p] = {w: run_peer(b, w) for w in WORKLOADS}
+    print("== peak (../shared/peers/peak)", flush=True)
+    pk = peak(args.peers_dir)
+    load_before = host()[3]
+    ours_passes, own_passes, peer_passes = [], [], {p: [] for p in binaries}
+    for i in range(args.passes):
+        print(f"== pass {i + 1}: this project: cargo bench --bench mlp, --bench cnn, --bench lstm", flush=True)
+        found, own = run_ours(extra=("gemm_shapes",) if i == args.passes - 1 else ())
+        ours_passes.append(found)
+        own_passes.append(own)
+        for p, b in binaries.items():
+            print(f"== pass {i + 1}: running {p}", flush=True)
+            peer_passes[p].append({w: run_peer(b, w) for w in WORKLOADS})
 
+    model, flags, cpus, load_after = host()
     print()
+    print(f"host: {model}, {cpus} logical CPUs; flags: {' '.join(flags)}")
+    print(f"peak (../shared/peers/peak): clock {pk.get('clock_ghz')} GHz, FMA GFLOP/s on one core: "
+          f"AVX2 {pk.get('avx2_fma_gflops_1core')}, AVX-512 {pk.get('avx512_fma_gflops_1core')}; "
+          f"L1 read {pk.get('l1_read_gbs_32k')} GB/s, L2 read {pk.get('l2_read_gbs_448k')} GB/s")
+    print(f"load average (1, 5, 15 min): {load_before} before, {load_after} after; {args.passes} passes")
+    print(f"command: python3 benches/compare_peers.py --peers {' '.join(args.peers)}")
+    print()
+    ours = {}
+    ours_cell = {}
+    for w in WORKLOADS:
+        lo, sp = spread([p[w] for p in ours_passes])
+        ours[w] = lo
+        ours_cell[w] = f"**{fmt(w, lo)}**" + (f" ±{sp:.0f}%" if args.passes > 1 else "")
     print("| | " + " | ".join(f"{w} {WORKLOADS[w][2]} ({WORKLOADS[w][3]})" for w in WORKLOADS) + " |")
     print("|---|" + "---|" * len(WORKLOADS))
-    print("| **nn (this project)** | " + " | ".join(f"**{fmt(w, ours[w])}**" for w in WORKLOADS) + " |")
-    for p, res in rows.items():
+    print("| **nn (this project)** | " + " | ".join(ours_cell[w] for w in WORKLOADS) + " |")
+    best = {w: (None, None) for w in WORKLOADS}
+    for p, passes in peer_passes.items():
         cells = []
         for w in WORKLOADS:
-            ns, why = res[w]
-            cells.append(f"{fmt(w, ns)} (×{ns / ours[w]:.2f})" if ns else f"n/a ({why})")
+            ns, sp = spread([r[w][0] for r in passes])
+            why = passes[0][w][1]
+            if ns:
+                cells.append(f"{fmt(w, ns)}" + (f" ±{sp:.0f}%" if args.passes > 1 else "") + f" (×{ns / ours[w]:.2f})")
+                if best[w][1] is None or ns < best[w][1]:
+                    best[w] = (p, ns)
+            else:
+                cells.append(f"n/a ({why})")
         print(f"| {p} | " + " | ".join(cells) + " |")
-    print("\n×N: the peer's time per unit of work divided by ours (above 1: this project is faster).")
+    print("| best peer / ours | " + " | ".join(
+        f"{best[w][0]} ×{best[w][1] / ours[w]:.2f}" if best[w][1] else "n/a" for w in WORKLOADS) + " |")
+    print("\n×N: the peer's time per unit of work divided by ours (above 1: this project is faster);"
+          " ±: spread between the passes, in percent of the faster, which the cell shows.")
     print(f"W4 batch 1: {W4_FLOP / ours['W4']:.1f} GFLOP/s")
-    for k, (ns, n) in own.items():
+    for k in OWN_ONLY:
+        ns, _ = spread([o[k][0] for o in own_passes])
+        n = own_passes[0][k][1]
         flop = W4_FLOP * n * (3 if "training" in k else 1) * (64 if "training" in k else 1)
         rate = f"{n * 1e9 / ns / 1000:.1f}k samples/s" if n > 1 else f"{1e9 / ns:.0f} steps/s"
         print(f"{k}: {ns / 1e6:.2f} ms, {rate}, {flop / ns:.1f} GFLOP/s")
+
+    shapes = gemm_shapes()
+    if shapes:
+        kernels = [k for k in ("avx512", "avx2", "matrixmultiply") if any(k in v for v in shapes.values())]
+        print("\nW3's products (`cargo bench --bench gemm_shapes`, last pass): median µs per product")
+        print("| m x k x n | " + " | ".join(kernels) + " | tuned | tuned / fastest of ours and matrixmultiply |")
+        print("|---|" + "---|" * (len(kernels) + 2))
+        for shape in sorted(shapes, key=lambda s: [int(x) for x in s.split("_")[0].split("x")], reverse=True):
+            t = shapes[shape]
+            fastest = min(v for k, v in t.items() if k != "tuned")
+            cells = [f"{t[k] / 1000:.2f}" if k in t else "n/a" for k in kernels]
+            tuned = t.get("tuned")
+            ratio = f"{tuned / fastest:.2f}" if tuned else "n/a"
+            print(f"| {shape.replace('_', ' ')} | " + " | ".join(cells) + f" | {tuned / 1000:.2f} | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -105,15 +105,15 @@ fn clip_slice<T: Scalar>(v: &mut [T], clip: Option<f64>) {
 /// when the product kernel needs no heap; returns whether it ran.
 #[cfg(feature = "alloc")]
 fn project_all<T: Scalar>(w: &[T], b: &[T], x: &[T], inputs: usize, proj: &mut [T]) -> bool {
-    use crate::kernels::{gemm, Operand};
-    if !crate::kernels::gemm_is_heap_free::<T>() || b.is_empty() || inputs == 0 {
+    use crate::kernels::{gemm_heap_free, Operand};
+    if b.is_empty() || inputs == 0 {
         return false;
     }
+    let (a, xs) = (Operand::n(w, b.len()), Operand::n(x, inputs));
+    // The bias first (the kernel accumulates); overwritten again if no kernel runs.
     proj.chunks_exact_mut(b.len())
         .for_each(|c| c.copy_from_slice(b));
-    let (a, xs) = (Operand::n(w, b.len()), Operand::n(x, inputs));
-    gemm(T::one(), a, xs, T::one(), proj, b.len());
-    true
+    gemm_heap_free(T::one(), a, xs, T::one(), proj, b.len())
 }
 
 /// Without `alloc` every product is a per-step `gemv`.

@@ -6,6 +6,10 @@
 //! so no transpose is ever materialized.
 //!
 //! Shapes: `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n`.
+//!
+//! With `std`, `f32` products pick their kernel per host and per shape by timing the
+//! candidates at first use; [`pin`] (or `NN_GEMM_KERNEL`) fixes one for bit-reproducible
+//! runs. What a seeded run guarantees is in [`select`]'s documentation.
 
 #[cfg(feature = "alloc")]
 use crate::Scalar;
@@ -15,14 +19,20 @@ mod conv;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod conv_avx512;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod gemm_avx2;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod gemm_avx512;
 mod gemv;
+#[cfg(feature = "std")]
+pub mod select;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub(crate) mod x86;
 
 pub use adam::{adam_update, AdamCoefficients};
 pub use conv::{conv_backward, conv_forward, out_size, ConvGeometry};
 pub use gemv::{gemv_f32, gemv_portable};
+#[cfg(feature = "std")]
+pub use select::{choices, pin, pinned, Choice, Kernel, KernelError};
 
 /// Whether an operand is used as stored or transposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,17 +116,7 @@ pub fn gemm<T: Scalar>(
     c: &mut [T],
     c_rows: usize,
 ) {
-    let (m, k) = a.shape();
-    let (k2, n) = b.shape();
-    assert!(
-        k == k2
-            && m == c_rows
-            && c.len() == m * n
-            && a.data.len() == m * k
-            && b.data.len() == k * n,
-        "gemm: inner shapes disagree ({m}x{k} times {k2}x{n} into {} values)",
-        c.len()
-    );
+    let (m, k, n) = check(&a, &b, c.len(), c_rows);
     if m == 0 || n == 0 {
         return;
     }
@@ -144,19 +144,82 @@ pub fn gemm<T: Scalar>(
     }
 }
 
-/// Whether [`gemm`] on `T` runs without touching the heap (the `f32` AVX-512 kernel packs
-/// nothing; matrixmultiply allocates packing buffers), so single-sample code may use it.
+/// [`gemm`] through a kernel that never touches the heap, for single-sample code: the
+/// pinned kernel if it is one of this crate's, else the widest of them the CPU has, never
+/// the tuner (which allocates). Returns `false`, computing nothing, when no such kernel
+/// runs `T` or these operands (`f64`, a transposed `A`, `alpha` not 1, `beta` not 0 or 1,
+/// no AVX2, or no `std`).
 #[cfg(feature = "alloc")]
-pub(crate) fn gemm_is_heap_free<T: Scalar>() -> bool {
+pub(crate) fn gemm_heap_free<T: Scalar>(
+    alpha: T,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    beta: T,
+    c: &mut [T],
+    c_rows: usize,
+) -> bool {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f32>() {
-        return x86::level() == x86::Level::Avx512;
+    if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f32>() && a.op == Op::N {
+        let kernel = match pinned() {
+            Some(k @ (Kernel::Avx512 | Kernel::Avx2)) => k,
+            _ if Kernel::Avx512.is_available() => Kernel::Avx512,
+            _ if Kernel::Avx2.is_available() => Kernel::Avx2,
+            _ => return false,
+        };
+        let (alpha, beta) = (alpha.to_f64() as f32, beta.to_f64() as f32);
+        if alpha != 1.0 || (beta != 0.0 && beta != 1.0) {
+            return false;
+        }
+        let (m, k, n) = check(&a, &b, c.len(), c_rows);
+        if m == 0 || n == 0 {
+            return true;
+        }
+        let (rsb, csb) = b.strides();
+        let p = select::Product {
+            m,
+            k,
+            n,
+            alpha,
+            a: a.data.as_ptr().cast(),
+            rsa: 1,
+            csa: m as isize,
+            b: b.data.as_ptr().cast(),
+            rsb,
+            csb,
+            beta,
+            c: c.as_mut_ptr().cast(),
+            rsc: 1,
+            csc: m as isize,
+        };
+        // SAFETY: `T` is `f32`; `check` verified that every operand holds exactly the values
+        // its shape and strides address; the kernel is available and fits (`A` as stored,
+        // `alpha` 1, `beta` 0 or 1).
+        unsafe { p.run(kernel) };
+        return true;
     }
+    let _ = (alpha, a, b, beta, c, c_rows);
     false
 }
 
-/// `f32` products: the AVX-512 kernel where it applies (AVX-512F present, `A` and `C` with
-/// unit row stride, `alpha = 1`, `beta` 0 or 1), matrixmultiply otherwise.
+/// `op(A)`'s and `op(B)`'s shapes against each other and `C`'s length: `(m, k, n)`.
+#[cfg(feature = "alloc")]
+fn check<T>(
+    a: &Operand<'_, T>,
+    b: &Operand<'_, T>,
+    c_len: usize,
+    c_rows: usize,
+) -> (usize, usize, usize) {
+    let (m, k) = a.shape();
+    let (k2, n) = b.shape();
+    assert!(
+        k == k2 && m == c_rows && c_len == m * n && a.data.len() == m * k && b.data.len() == k * n,
+        "gemm: inner shapes disagree ({m}x{k} times {k2}x{n} into {c_len} values)"
+    );
+    (m, k, n)
+}
+
+/// `f32` products: with `std`, the pinned or tuned kernel (see [`select`]); without,
+/// matrixmultiply.
 ///
 /// # Safety
 /// As [`Scalar::gemm_raw`].
@@ -179,33 +242,33 @@ pub unsafe fn sgemm(
     rsc: isize,
     csc: isize,
 ) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if x86::level() == x86::Level::Avx512
-        && rsa == 1
-        && rsc == 1
-        && csa >= 0
-        && csc >= 0
-        && alpha == 1.0
-        && (beta == 0.0 || beta == 1.0)
+    #[cfg(feature = "std")]
     {
-        let g = gemm_avx512::Gemm {
+        let p = select::Product {
             m,
-            n,
             k,
+            n,
+            alpha,
             a,
-            lda: csa as usize,
+            rsa,
+            csa,
             b,
             rsb,
             csb,
+            beta,
             c,
-            ldc: csc as usize,
-            accumulate: beta == 1.0,
+            rsc,
+            csc,
         };
-        // SAFETY: AVX-512F was detected; the caller's contract covers the memory.
-        return unsafe { gemm_avx512::gemm(g) };
+        // SAFETY: `kernel_for` returns an available kernel that fits `p`; the memory is
+        // the caller's contract.
+        unsafe { p.run(select::kernel_for(&p)) }
     }
+    #[cfg(not(feature = "std"))]
     // SAFETY: forwarded from the caller's contract.
-    unsafe { matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+    unsafe {
+        matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+    }
 }
 
 #[cfg(test)]

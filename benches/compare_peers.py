@@ -180,7 +180,7 @@ def main():
           f"AVX2 {pk.get('avx2_fma_gflops_1core')}, AVX-512 {pk.get('avx512_fma_gflops_1core')}; "
           f"L1 read {pk.get('l1_read_gbs_32k')} GB/s, L2 read {pk.get('l2_read_gbs_448k')} GB/s")
     print(f"load average (1, 5, 15 min): {load_before} before, {load_after} after; {args.passes} passes")
-    print(f"command: python3 benches/compare_peers.py --peers {' '.join(args.peers)}")
+    print(f"command: python3 benches/compare_peers.py {' '.join(sys.argv[1:])}")
     print()
     ours = {}
     ours_cell = {}
@@ -219,7 +219,8 @@ def main():
     shapes = gemm_shapes()
     if shapes:
         kernels = [k for k in ("avx512", "avx2", "matrixmultiply") if any(k in v for v in shapes.values())]
-        print("\nW3's products (`cargo bench --bench gemm_shapes`, last pass): median µs per product")
+        print("\nW3's products (`cargo bench --bench gemm_shapes`, last pass): median µs per product"
+              " (n/a: the kernel cannot run a transposed `A`)")
         print("| m x k x n | " + " | ".join(kernels) + " | tuned | tuned / fastest of ours and matrixmultiply |")
         print("|---|" + "---|" * (len(kernels) + 2))
         for shape in sorted(shapes, key=lambda s: [int(x) for x in s.split("_")[0].split("x")], reverse=True):

@@ -145,8 +145,8 @@ pub fn gemm<T: Scalar>(
 }
 
 /// [`gemm`] through a kernel that never touches the heap, for single-sample code: the
-/// pinned kernel if it is one of this crate's, else the widest of them the CPU has, never
-/// the tuner (which allocates). Returns `false`, computing nothing, when no such kernel
+/// widest of this crate's kernels the CPU has, always the same (so reproducible without a
+/// pin), never the tuner (which allocates). Returns `false`, computing nothing, when no such kernel
 /// runs `T` or these operands (`f64`, a transposed `A`, `alpha` not 1, `beta` not 0 or 1,
 /// no AVX2, or no `std`).
 #[cfg(feature = "alloc")]
@@ -160,11 +160,13 @@ pub(crate) fn gemm_heap_free<T: Scalar>(
 ) -> bool {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if core::any::TypeId::of::<T>() == core::any::TypeId::of::<f32>() && a.op == Op::N {
-        let kernel = match pinned() {
-            Some(k @ (Kernel::Avx512 | Kernel::Avx2)) => k,
-            _ if Kernel::Avx512.is_available() => Kernel::Avx512,
-            _ if Kernel::Avx2.is_available() => Kernel::Avx2,
-            _ => return false,
+        // Not the pin: reading `NN_GEMM_KERNEL` the first time allocates.
+        let kernel = if Kernel::Avx512.is_available() {
+            Kernel::Avx512
+        } else if Kernel::Avx2.is_available() {
+            Kernel::Avx2
+        } else {
+            return false;
         };
         let (alpha, beta) = (alpha.to_f64() as f32, beta.to_f64() as f32);
         if alpha != 1.0 || (beta != 0.0 && beta != 1.0) {

@@ -34,8 +34,9 @@
 //! `f64` products always run matrixmultiply, and without `std` the choice is fixed (the
 //! `f32` products too run matrixmultiply): there is no timer and no table. Single-sample
 //! code that must not touch the heap (the recurrent layers' projection of a whole
-//! sequence) runs the pinned kernel if it is `avx512` or `avx2`, else the widest of the two
-//! the CPU has, never the tuner (which allocates).
+//! sequence) always runs the widest of this crate's kernels the CPU has (AVX-512, else
+//! AVX2), never the tuner (which allocates) and not the pin (reading `NN_GEMM_KERNEL`
+//! allocates), so it is reproducible on a host with or without a pin.
 //!
 //! ```
 //! use nn_core::kernels::{pin, pinned, Kernel};

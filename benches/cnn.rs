@@ -107,7 +107,11 @@ fn bench_step<N: BatchNetwork<f32, 784, 10>>(c: &mut Criterion, name: &str, mut 
     // Forward, then the backward's two products per layer (weights and inputs): 3x.
     g.throughput(Throughput::Elements(3 * 64 * flop));
     g.bench_function(name, |b| {
-        b.iter(|| step(&mut net, &x, &labels, &mut trace, &mut dl_df, &mut grads, &mut adam))
+        b.iter(|| {
+            step(
+                &mut net, &x, &labels, &mut trace, &mut dl_df, &mut grads, &mut adam,
+            )
+        })
     });
     g.finish();
 }
@@ -115,9 +119,19 @@ fn bench_step<N: BatchNetwork<f32, 784, 10>>(c: &mut Criterion, name: &str, mut 
 fn training_step(c: &mut Criterion) {
     let mut rng = StdRng::seed_from_u64(0);
     let w4: W4 = W4::new(&mut rng);
-    bench_step(c, "W4 training step, batch 64 (FLOP/s)", w4, FLOP_PER_SAMPLE);
+    bench_step(
+        c,
+        "W4 training step, batch 64 (FLOP/s)",
+        w4,
+        FLOP_PER_SAMPLE,
+    );
     let cnn: MnistCnn = MnistCnn::new(&mut rng);
-    bench_step(c, "mnist_cnn training step, batch 64 (FLOP/s)", cnn, MNIST_CNN_FLOP);
+    bench_step(
+        c,
+        "mnist_cnn training step, batch 64 (FLOP/s)",
+        cnn,
+        MNIST_CNN_FLOP,
+    );
 }
 
 criterion_group!(benches, forward, training_step);

@@ -86,9 +86,22 @@ fn a_bias_free_convolution_ignores_its_bias_storage() {
     let y = output::<L, 16, 32>(&conv, &x);
     conv.bias.fill(100.0);
     assert_eq!(output::<L, 16, 32>(&conv, &x), y);
-    let mut yb = nn_core::Batch::zeros(0);
-    let xb = nn_core::Batch::<f64, 16>::from_columns(&[x]);
-    BatchOp::<f64, 16, 32>::op_forward_batch(&conv, &xb, &mut yb, &mut (), true);
-    assert_eq!(yb.column(0), y.column(0));
+    let xb = nn_core::Batch::<f64, 16>::from_columns(&[x, x]);
+    let mut ws = <L as BatchOp<f64, 16, 32>>::empty_batch_cache();
+    let batch = |conv: &L, ws: &mut _| {
+        let mut yb = nn_core::Batch::zeros(0);
+        BatchOp::<f64, 16, 32>::op_forward_batch(conv, &xb, &mut yb, ws, true);
+        yb
+    };
+    let yb = batch(&conv, &mut ws);
+    conv.bias.fill(0.0);
+    assert_eq!(batch(&conv, &mut ws), yb);
+    for s in 0..2 {
+        let e = nn_core::gradcheck::relative_error(yb.column(s).as_slice(), y.as_slice());
+        assert!(
+            e < 1e-14,
+            "batch sample {s} differs from one sample by {e:e}"
+        );
+    }
     let _: SVector<f64, 32> = y;
 }

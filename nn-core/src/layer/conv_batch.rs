@@ -1,0 +1,297 @@
+//! The batch path of [`Conv2d`](super::Conv2d): a whole batch as matrix products.
+//!
+//! Stack the im2col matrices of the `n` samples of a batch on top of each other: `A` is
+//! `(n·OH·OW) x K`, row `s·OH·OW + p` holding the receptive field of output pixel `p` of
+//! sample `s` (group `g`'s channels), `K = (C/G)·kh·kw`. Then, for each group `g` with its
+//! filters' weights `W_g` (`F/G x K`) and the matching columns `Y_g`, `dY_g` of the outputs
+//! (`n·OH·OW x F/G`, pixels of all samples down each column):
+//!
+//! ```text
+//! Y_g   = A_g W_gᵀ (+ b)          forward
+//! dW_g  = dY_gᵀ A_g               backward, summed over the batch by the product itself
+//! dA_g  = dY_g W_g,  dx = col2im(dA_g)
+//! db    = Σ_{s, p} dY[s, ·, p]
+//! ```
+//!
+//! Each is one [`gemm`] over every sample of the batch. So that a big image does not make
+//! `A` big, the rows are taken in chunks of at most [`CHUNK_BYTES`] of buffers (whole
+//! samples or parts of one), each chunk one product; the buffers live in a
+//! [`ConvWorkspace`] in the layer's trace, so after the first step of a given batch size
+//! nothing is allocated. The products run on whatever kernel [`gemm`] picks for the shape.
+//!
+//! Shapes: `x` is `C·H·W x n`, `y` and `dy` `F·OH·OW x n` (one sample per column, C,H,W
+//! order), the weight the column-major `F x K` matrix of [`Conv2d`](super::Conv2d).
+
+use crate::kernels::{col2im_column, gemm, im2col_column, ConvGeometry, Operand};
+use crate::Scalar;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+/// The most bytes a chunk's buffers (`A`, and `dY` twice in the backward) take; the rows
+/// of a chunk follow from it (at least one).
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// Scratch buffers of a convolution's batch path, kept in the trace between steps.
+///
+/// They grow on first use to what the batch needs (bounded by [`CHUNK_BYTES`] plus one
+/// group's weights) and are reused afterwards.
+///
+/// ```
+/// use nn_core::layer::{BatchOp, Conv2d, ConvWorkspace};
+/// use nn_core::Batch;
+/// type Conv = Conv2d<f64, 1, 4, 4, 2, 3, 3, 1, 1, 1, 1, 9, true>;
+/// let conv = Conv::zeros();
+/// let mut ws: ConvWorkspace<f64> = <Conv as BatchOp<f64, 16, 32>>::empty_batch_cache();
+/// let mut y = Batch::<f64, 32>::zeros(0);
+/// conv.op_forward_batch(&Batch::<f64, 16>::zeros(3), &mut y, &mut ws, true);
+/// assert_eq!(y.ncols(), 3);
+/// ```
+#[derive(Debug, Default)]
+pub struct ConvWorkspace<T> {
+    bufs: RefCell<Buffers<T>>,
+}
+
+impl<T> ConvWorkspace<T> {
+    /// Empty buffers.
+    pub fn new() -> Self {
+        Self {
+            bufs: RefCell::new(Buffers {
+                a: Vec::new(),
+                y: Vec::new(),
+                yt: Vec::new(),
+                w: Vec::new(),
+                dw: Vec::new(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Buffers<T> {
+    /// A chunk of `A` (`rows x K`), or of `dA` in the backward.
+    a: Vec<T>,
+    /// A chunk of `Y_g` or `dY_g` (`rows x F/G`).
+    y: Vec<T>,
+    /// `dY_gᵀ` (`F/G x rows`), the product kernels' preferred left operand for `dW_g`.
+    yt: Vec<T>,
+    /// `W_g` as its own `F/G x K` matrix (groups > 1).
+    w: Vec<T>,
+    /// `dW_g` (groups > 1).
+    dw: Vec<T>,
+}
+
+/// Resizes `v` to `len` values (growing only the first time a size is seen).
+fn fit<T: Scalar>(v: &mut Vec<T>, len: usize) -> &mut [T] {
+    if v.len() < len {
+        v.resize(len, T::zero());
+    }
+    &mut v[..len]
+}
+
+/// The rows of one chunk, given `K` and `F/G`: `A` plus `dY` twice within the budget.
+fn chunk_rows<T>(geo: &ConvGeometry, total: usize) -> usize {
+    let per_row = (geo.k() + 2 * geo.fg()) * core::mem::size_of::<T>();
+    let rows = (CHUNK_BYTES / per_row.max(1)).clamp(1, total.max(1));
+    // Whole samples where at least one fits, so most pieces are whole planes.
+    let ohw = geo.oh() * geo.ow();
+    if rows >= ohw {
+        rows / ohw * ohw
+    } else {
+        rows
+    }
+}
+
+/// Calls `f(s, p0, len, off)` for each sample's part of rows `r0..r0 + m` of the batch's
+/// stacked matrices: sample `s`, its pixels `p0..p0 + len`, at row `off` of the chunk.
+fn pieces(ohw: usize, r0: usize, m: usize, mut f: impl FnMut(usize, usize, usize, usize)) {
+    let mut off = 0;
+    while off < m {
+        let r = r0 + off;
+        let (s, p0) = (r / ohw, r % ohw);
+        let len = (ohw - p0).min(m - off);
+        f(s, p0, len, off);
+        off += len;
+    }
+}
+
+/// `Σ v`, in 16 interleaved partial sums (so the compiler vectorizes it).
+fn sum<T: Scalar>(v: &[T]) -> T {
+    let mut acc = [T::zero(); 16];
+    let mut chunks = v.chunks_exact(16);
+    for c in &mut chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    let tail = chunks.remainder().iter().fold(T::zero(), |a, &x| a + x);
+    acc.iter().fold(tail, |a, &x| a + x)
+}
+
+/// Group `g`'s weights `W_g` (`F/G x K`): `weight` itself with one group, else copied.
+fn group_weights<'a, T: Scalar>(
+    geo: &ConvGeometry,
+    weight: &'a [T],
+    g: usize,
+    buf: &'a mut Vec<T>,
+) -> &'a [T] {
+    if geo.groups == 1 {
+        return weight;
+    }
+    let (f, fg, k) = (geo.f, geo.fg(), geo.k());
+    let w = fit(buf, fg * k);
+    for (dst, src) in w.chunks_exact_mut(fg).zip(weight.chunks_exact(f)) {
+        dst.copy_from_slice(&src[g * fg..(g + 1) * fg]);
+    }
+    w
+}
+
+/// Gathers rows `r0..r0 + m` of group `g`'s stacked im2col matrix into `a` (`m x K`).
+fn gather<T: Scalar>(geo: &ConvGeometry, x: &[T], g: usize, r0: usize, m: usize, a: &mut [T]) {
+    let (ohw, inn) = (geo.oh() * geo.ow(), geo.c * geo.h * geo.w);
+    pieces(ohw, r0, m, |s, p0, len, off| {
+        let xs = &x[s * inn..(s + 1) * inn];
+        for (k, col) in a.chunks_exact_mut(m).enumerate() {
+            im2col_column(geo, xs, g, k, p0, &mut col[off..off + len]);
+        }
+    });
+}
+
+/// `Y = conv(X)` for a batch of `n = x.len() / (C·H·W)` samples; `y` is overwritten.
+pub(crate) fn forward<T: Scalar>(
+    geo: &ConvGeometry,
+    weight: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    y: &mut [T],
+    ws: &mut ConvWorkspace<T>,
+) {
+    let (ohw, k, fg) = (geo.oh() * geo.ow(), geo.k(), geo.fg());
+    let out = geo.f * ohw;
+    let total = y.len() / out * ohw;
+    let rows = chunk_rows::<T>(geo, total);
+    let Buffers { a, y: yb, w, .. } = ws.bufs.get_mut();
+    for g in 0..geo.groups {
+        let wg = group_weights(geo, weight, g, w);
+        let f0 = g * fg;
+        for r0 in (0..total).step_by(rows) {
+            let m = rows.min(total - r0);
+            let a = fit(a, m * k);
+            gather(geo, x, g, r0, m, a);
+            let yg = fit(yb, m * fg);
+            gemm(
+                T::one(),
+                Operand::n(a, m),
+                Operand::t(wg, fg),
+                T::zero(),
+                yg,
+                m,
+            );
+            // Column f of Y_g holds filter f0 + f of every pixel in the chunk.
+            pieces(ohw, r0, m, |s, p0, len, off| {
+                for (f, col) in yg.chunks_exact(m).enumerate() {
+                    let b = bias.map_or(T::zero(), |b| b[f0 + f]);
+                    let dst = &mut y[s * out + (f0 + f) * ohw + p0..][..len];
+                    for (d, &v) in dst.iter_mut().zip(&col[off..off + len]) {
+                        *d = v + b;
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// The backward of [`forward`] given `dy`: overwrites `dweight` with `dℓ/dW` and `dbias`
+/// with `dℓ/db` (both summed over the batch), and `dx` with `dℓ/dx` when given.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backward<T: Scalar>(
+    geo: &ConvGeometry,
+    weight: &[T],
+    x: &[T],
+    dy: &[T],
+    dweight: &mut [T],
+    dbias: Option<&mut [T]>,
+    mut dx: Option<&mut [T]>,
+    ws: &ConvWorkspace<T>,
+) {
+    let (ohw, k, f, fg) = (geo.oh() * geo.ow(), geo.k(), geo.f, geo.fg());
+    let (out, inn) = (f * ohw, geo.c * geo.h * geo.w);
+    let total = dy.len() / out * ohw;
+    let rows = chunk_rows::<T>(geo, total);
+    if let Some(db) = dbias {
+        db.fill(T::zero());
+        for (plane, d) in dy.chunks_exact(ohw).enumerate() {
+            db[plane % f] += sum(d);
+        }
+    }
+    if let Some(dx) = dx.as_deref_mut() {
+        dx.fill(T::zero());
+    }
+    let mut bufs = ws.bufs.borrow_mut();
+    let Buffers {
+        a,
+        y: yb,
+        yt,
+        w,
+        dw,
+    } = &mut *bufs;
+    for g in 0..geo.groups {
+        let wg = group_weights(geo, weight, g, w);
+        let f0 = g * fg;
+        let dwg = if geo.groups == 1 {
+            &mut *dweight
+        } else {
+            fit(dw, fg * k)
+        };
+        dwg.fill(T::zero());
+        for r0 in (0..total).step_by(rows) {
+            let m = rows.min(total - r0);
+            let a = fit(a, m * k);
+            gather(geo, x, g, r0, m, a);
+            // dY_g (m x F/G) and its transpose.
+            let dyg = fit(yb, m * fg);
+            pieces(ohw, r0, m, |s, p0, len, off| {
+                for (fl, col) in dyg.chunks_exact_mut(m).enumerate() {
+                    let src = &dy[s * out + (f0 + fl) * ohw + p0..][..len];
+                    col[off..off + len].copy_from_slice(src);
+                }
+            });
+            let dyt = fit(yt, fg * m);
+            for (r, dst) in dyt.chunks_exact_mut(fg).enumerate() {
+                for (fl, d) in dst.iter_mut().enumerate() {
+                    *d = dyg[fl * m + r];
+                }
+            }
+            // dW_g += dY_gᵀ A_g
+            gemm(
+                T::one(),
+                Operand::n(dyt, fg),
+                Operand::n(a, m),
+                T::one(),
+                dwg,
+                fg,
+            );
+            if let Some(dx) = dx.as_deref_mut() {
+                // dA_g = dY_g W_g, written over A_g (no longer needed).
+                gemm(
+                    T::one(),
+                    Operand::n(dyg, m),
+                    Operand::n(wg, fg),
+                    T::zero(),
+                    a,
+                    m,
+                );
+                pieces(ohw, r0, m, |s, p0, len, off| {
+                    let dxs = &mut dx[s * inn..(s + 1) * inn];
+                    for (kk, col) in a.chunks_exact(m).enumerate() {
+                        col2im_column(geo, dxs, g, kk, p0, &col[off..off + len]);
+                    }
+                });
+            }
+        }
+        if geo.groups > 1 {
+            for (dst, src) in dweight.chunks_exact_mut(f).zip(dw.chunks_exact(fg).take(k)) {
+                dst[f0..f0 + fg].copy_from_slice(src);
+            }
+        }
+    }
+}

@@ -165,10 +165,23 @@ pub(crate) fn forward<T: Scalar>(
     y: &mut [T],
     ws: &mut ConvWorkspace<T>,
 ) {
+    let total = y.len() / (geo.f * geo.oh() * geo.ow()) * geo.oh() * geo.ow();
+    forward_in_chunks(geo, weight, bias, x, y, ws, chunk_rows::<T>(geo, total));
+}
+
+/// [`forward`] in chunks of `rows` rows of the stacked matrices.
+fn forward_in_chunks<T: Scalar>(
+    geo: &ConvGeometry,
+    weight: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    y: &mut [T],
+    ws: &mut ConvWorkspace<T>,
+    rows: usize,
+) {
     let (ohw, k, fg) = (geo.oh() * geo.ow(), geo.k(), geo.fg());
     let out = geo.f * ohw;
     let total = y.len() / out * ohw;
-    let rows = chunk_rows::<T>(geo, total);
     let Buffers { a, y: yb, w, .. } = ws.bufs.get_mut();
     for g in 0..geo.groups {
         let wg = group_weights(geo, weight, g, w);
@@ -210,13 +223,30 @@ pub(crate) fn backward<T: Scalar>(
     dy: &[T],
     dweight: &mut [T],
     dbias: Option<&mut [T]>,
+    dx: Option<&mut [T]>,
+    ws: &ConvWorkspace<T>,
+) {
+    let total = dy.len() / (geo.f * geo.oh() * geo.ow()) * geo.oh() * geo.ow();
+    let rows = chunk_rows::<T>(geo, total);
+    backward_in_chunks(geo, weight, x, dy, dweight, dbias, dx, ws, rows);
+}
+
+/// [`backward`] in chunks of `rows` rows of the stacked matrices.
+#[allow(clippy::too_many_arguments)]
+fn backward_in_chunks<T: Scalar>(
+    geo: &ConvGeometry,
+    weight: &[T],
+    x: &[T],
+    dy: &[T],
+    dweight: &mut [T],
+    dbias: Option<&mut [T]>,
     mut dx: Option<&mut [T]>,
     ws: &ConvWorkspace<T>,
+    rows: usize,
 ) {
     let (ohw, k, f, fg) = (geo.oh() * geo.ow(), geo.k(), geo.f, geo.fg());
     let (out, inn) = (f * ohw, geo.c * geo.h * geo.w);
     let total = dy.len() / out * ohw;
-    let rows = chunk_rows::<T>(geo, total);
     if let Some(db) = dbias {
         db.fill(T::zero());
         for (plane, d) in dy.chunks_exact(ohw).enumerate() {
@@ -247,20 +277,19 @@ pub(crate) fn backward<T: Scalar>(
             let m = rows.min(total - r0);
             let a = fit(a, m * k);
             gather(geo, x, g, r0, m, a);
-            // dY_g (m x F/G) and its transpose.
-            let dyg = fit(yb, m * fg);
+            // dY_gᵀ (F/G x m), straight from `dy`.
+            let dyt = fit(yt, fg * m);
             pieces(ohw, r0, m, |s, p0, len, off| {
-                for (fl, col) in dyg.chunks_exact_mut(m).enumerate() {
-                    let src = &dy[s * out + (f0 + fl) * ohw + p0..][..len];
-                    col[off..off + len].copy_from_slice(src);
+                let planes = &dy[s * out + f0 * ohw..s * out + (f0 + fg) * ohw];
+                for (pp, dst) in dyt[off * fg..(off + len) * fg]
+                    .chunks_exact_mut(fg)
+                    .enumerate()
+                {
+                    for (d, plane) in dst.iter_mut().zip(planes.chunks_exact(ohw)) {
+                        *d = plane[p0 + pp];
+                    }
                 }
             });
-            let dyt = fit(yt, fg * m);
-            for (r, dst) in dyt.chunks_exact_mut(fg).enumerate() {
-                for (fl, d) in dst.iter_mut().enumerate() {
-                    *d = dyg[fl * m + r];
-                }
-            }
             // dW_g += dY_gᵀ A_g
             gemm(
                 T::one(),
@@ -271,7 +300,14 @@ pub(crate) fn backward<T: Scalar>(
                 fg,
             );
             if let Some(dx) = dx.as_deref_mut() {
-                // dA_g = dY_g W_g, written over A_g (no longer needed).
+                // dY_g (m x F/G), then dA_g = dY_g W_g written over A_g (no longer needed).
+                let dyg = fit(yb, m * fg);
+                pieces(ohw, r0, m, |s, p0, len, off| {
+                    for (fl, col) in dyg.chunks_exact_mut(m).enumerate() {
+                        let src = &dy[s * out + (f0 + fl) * ohw + p0..][..len];
+                        col[off..off + len].copy_from_slice(src);
+                    }
+                });
                 gemm(
                     T::one(),
                     Operand::n(dyg, m),
@@ -293,5 +329,123 @@ pub(crate) fn backward<T: Scalar>(
                 dst[f0..f0 + fg].copy_from_slice(src);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::{conv_backward, conv_forward};
+    use alloc::vec;
+
+    /// Chunks of every size (parts of a sample, a sample and a half, the whole batch) give
+    /// what the one-sample kernels give sample by sample, forward and backward.
+    #[test]
+    fn chunks_of_any_size_agree_with_the_one_sample_kernels() {
+        let geos = [
+            ConvGeometry {
+                c: 2,
+                h: 5,
+                w: 6,
+                f: 3,
+                kh: 3,
+                kw: 3,
+                stride: 1,
+                pad: 1,
+                dilation: 1,
+                groups: 1,
+            },
+            ConvGeometry {
+                c: 4,
+                h: 7,
+                w: 6,
+                f: 6,
+                kh: 3,
+                kw: 2,
+                stride: 2,
+                pad: 1,
+                dilation: 2,
+                groups: 2,
+            },
+        ];
+        for geo in geos {
+            let (n, inn, ohw) = (3, geo.c * geo.h * geo.w, geo.oh() * geo.ow());
+            let out = geo.f * ohw;
+            let val = |i: usize, m: usize| ((i * m % 97) as f64 - 48.0) / 50.0;
+            let w: Vec<f64> = (0..geo.f * geo.k()).map(|i| val(i, 31)).collect();
+            let b: Vec<f64> = (0..geo.f).map(|i| val(i, 7)).collect();
+            let x: Vec<f64> = (0..n * inn).map(|i| val(i, 13)).collect();
+            let dy: Vec<f64> = (0..n * out).map(|i| val(i, 17)).collect();
+            let (mut y1, mut dw1, mut db1, mut dx1) = (
+                vec![0.0; n * out],
+                vec![0.0; w.len()],
+                vec![0.0; geo.f],
+                vec![0.0; n * inn],
+            );
+            for s in 0..n {
+                let (xs, dys) = (&x[s * inn..][..inn], &dy[s * out..][..out]);
+                conv_forward(&geo, &w, Some(&b), xs, &mut y1[s * out..][..out]);
+                let dxs = Some(&mut dx1[s * inn..][..inn]);
+                conv_backward(&geo, &w, xs, dys, &mut dw1, Some(&mut db1), dxs, true);
+            }
+            for rows in [1, 5, ohw, ohw + ohw / 2, n * ohw] {
+                let mut ws = ConvWorkspace::new();
+                let mut y = vec![f64::NAN; n * out];
+                forward_in_chunks(&geo, &w, Some(&b), &x, &mut y, &mut ws, rows);
+                let (mut dw, mut db, mut dx) = (
+                    vec![f64::NAN; w.len()],
+                    vec![f64::NAN; geo.f],
+                    vec![f64::NAN; n * inn],
+                );
+                let (dbs, dxs) = (Some(&mut db[..]), Some(&mut dx[..]));
+                backward_in_chunks(&geo, &w, &x, &dy, &mut dw, dbs, dxs, &ws, rows);
+                for (what, a, b) in [
+                    ("y", &y, &y1),
+                    ("dw", &dw, &dw1),
+                    ("db", &db, &db1),
+                    ("dx", &dx, &dx1),
+                ] {
+                    for (i, (a, b)) in a.iter().zip(b.iter()).enumerate() {
+                        assert!(
+                            (a - b).abs() < 1e-12,
+                            "{geo:?}, {rows} rows: {what}[{i}] {a} vs {b}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The buffers stay within the chunk budget however large the image.
+    #[test]
+    fn chunks_are_bounded() {
+        let geo = ConvGeometry {
+            c: 64,
+            h: 224,
+            w: 224,
+            f: 64,
+            kh: 3,
+            kw: 3,
+            stride: 1,
+            pad: 1,
+            dilation: 1,
+            groups: 1,
+        };
+        let rows = chunk_rows::<f32>(&geo, 64 * 224 * 224);
+        assert!(rows >= 1 && rows * (geo.k() + 2 * geo.fg()) * 4 <= CHUNK_BYTES);
+        let small = ConvGeometry {
+            c: 1,
+            h: 28,
+            w: 28,
+            f: 8,
+            kh: 3,
+            kw: 3,
+            stride: 1,
+            pad: 1,
+            dilation: 1,
+            groups: 1,
+        };
+        let rows = chunk_rows::<f32>(&small, 64 * 784);
+        assert_eq!(rows % 784, 0, "whole samples when they fit");
     }
 }

@@ -378,6 +378,53 @@ pub fn conv_forward<T: Scalar>(
     }
 }
 
+/// The direct AVX-512 kernel over a batch of `n` samples (one after another in `x` and
+/// `y`), where it applies (`f32`, stride 1, AVX-512F): returns whether it ran. The batch
+/// path of the convolution layer takes it in place of im2col and a product, which it beats
+/// for the forward (it copies nothing).
+#[cfg(feature = "alloc")]
+pub(crate) fn direct_forward_batch<T: Scalar>(
+    geo: &ConvGeometry,
+    weight: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    y: &mut [T],
+    n: usize,
+) -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if geo.stride == 1
+        && TypeId::of::<T>() == TypeId::of::<f32>()
+        && super::x86::level() == super::x86::Level::Avx512
+    {
+        let (f, k, ohw) = (geo.f, geo.k(), geo.oh() * geo.ow());
+        assert!(
+            geo.is_valid()
+                && weight.len() == f * k
+                && bias.is_none_or(|b| b.len() == f)
+                && x.len() == n * geo.c * geo.h * geo.w
+                && y.len() == n * f * ohw,
+            "direct_forward_batch: sizes disagree with {geo:?}"
+        );
+        fn f32s<T: Scalar>(v: &[T]) -> &[f32] {
+            bytemuck::cast_slice(v)
+        }
+        // SAFETY: AVX-512F detected, stride 1, lengths checked above; `T` is `f32`.
+        unsafe {
+            super::conv_avx512::forward_stride1_batch(
+                geo,
+                f32s(weight),
+                bias.map(f32s::<T>),
+                f32s(x),
+                bytemuck::cast_slice_mut(y),
+                n,
+            )
+        };
+        return true;
+    }
+    let _ = (geo, weight, bias, x, y, n);
+    false
+}
+
 /// Backward of [`conv_forward`] for one sample, given `dy = dℓ/dy`: adds `dℓ/dW` onto
 /// `dweight` and `dℓ/db` onto `dbias` when `accumulate`, else overwrites them; writes
 /// `dℓ/dx` into `dx` when given. Allocates nothing.

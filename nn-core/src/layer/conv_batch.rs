@@ -13,7 +13,9 @@
 //! db    = Σ_{s, p} dY[s, ·, p]
 //! ```
 //!
-//! Each is one [`gemm`] over every sample of the batch. So that a big image does not make
+//! Each is one [`gemm`] over every sample of the batch. (The forward in `f32` at stride 1
+//! on a CPU with AVX-512 takes the direct convolution kernel instead, run over the whole
+//! batch filter block by filter block: it copies nothing and is faster there.) So that a big image does not make
 //! `A` big, the rows are taken in chunks of at most [`CHUNK_BYTES`] of buffers (whole
 //! samples or parts of one), each chunk one product; the buffers live in a
 //! [`ConvWorkspace`] in the layer's trace, so after the first step of a given batch size
@@ -22,7 +24,9 @@
 //! Shapes: `x` is `C·H·W x n`, `y` and `dy` `F·OH·OW x n` (one sample per column, C,H,W
 //! order), the weight the column-major `F x K` matrix of [`Conv2d`](super::Conv2d).
 
-use crate::kernels::{col2im_column, gemm, im2col_column, ConvGeometry, Operand};
+use crate::kernels::{
+    col2im_column, direct_forward_batch, gemm, im2col_column, ConvGeometry, Operand,
+};
 use crate::Scalar;
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -165,7 +169,11 @@ pub(crate) fn forward<T: Scalar>(
     y: &mut [T],
     ws: &mut ConvWorkspace<T>,
 ) {
-    let total = y.len() / (geo.f * geo.oh() * geo.ow()) * geo.oh() * geo.ow();
+    let n = y.len() / (geo.f * geo.oh() * geo.ow());
+    if direct_forward_batch(geo, weight, bias, x, y, n) {
+        return;
+    }
+    let total = n * geo.oh() * geo.ow();
     forward_in_chunks(geo, weight, bias, x, y, ws, chunk_rows::<T>(geo, total));
 }
 
@@ -412,6 +420,49 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// In `f32` (the direct kernel over the batch at stride 1 where the CPU has AVX-512,
+    /// the products otherwise) the batch forward agrees with the `f64` one.
+    #[test]
+    fn the_f32_batch_forward_agrees_with_f64() {
+        for (stride, groups, f) in [(1, 1, 20), (1, 2, 6), (2, 1, 3)] {
+            let geo = ConvGeometry {
+                c: 2,
+                h: 7,
+                w: 19,
+                f,
+                kh: 3,
+                kw: 3,
+                stride,
+                pad: 1,
+                dilation: 1,
+                groups,
+            };
+            let (n, inn, out) = (3, 2 * 7 * 19, f * geo.oh() * geo.ow());
+            let val = |i: usize, m: usize| ((i * m % 97) as f64 - 48.0) / 50.0;
+            let w: Vec<f64> = (0..f * geo.k()).map(|i| val(i, 31)).collect();
+            let b: Vec<f64> = (0..f).map(|i| val(i, 7)).collect();
+            let x: Vec<f64> = (0..n * inn).map(|i| val(i, 13)).collect();
+            let to32 = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();
+            let (mut y64, mut y32) = (vec![0.0; n * out], vec![f32::NAN; n * out]);
+            forward(&geo, &w, Some(&b), &x, &mut y64, &mut ConvWorkspace::new());
+            let (w32, b32, x32) = (to32(&w), to32(&b), to32(&x));
+            forward(
+                &geo,
+                &w32,
+                Some(&b32),
+                &x32,
+                &mut y32,
+                &mut ConvWorkspace::new(),
+            );
+            for (i, (&a, &b)) in y32.iter().zip(&y64).enumerate() {
+                assert!(
+                    (f64::from(a) - b).abs() < 1e-4 * (1.0 + b.abs()),
+                    "{geo:?} y[{i}]: {a} vs {b}"
+                );
             }
         }
     }

@@ -91,7 +91,7 @@ impl<
         }
     }
 
-    /// One sample's forward.
+    /// One sample's forward, or a batch's (all its planes in one pass).
     fn forward_one(x: &[T], y: &mut [T]) {
         let (oh_n, ow_n) = (Self::OH, Self::OW);
         if P == 0 {
@@ -114,13 +114,12 @@ impl<
             }
             return;
         }
-        for c in 0..C {
-            let plane = &x[c * H * W..(c + 1) * H * W];
+        // Plane by plane: any number of them (a batch's samples follow one another).
+        for (plane, out) in x.chunks_exact(H * W).zip(y.chunks_exact_mut(oh_n * ow_n)) {
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
                     let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
-                    let at = argmax::<T, W>(plane, rows, cols);
-                    y[(c * oh_n + oh) * ow_n + ow] = plane[at];
+                    out[oh * ow_n + ow] = plane[argmax::<T, W>(plane, rows, cols)];
                 }
             }
         }
@@ -273,18 +272,24 @@ impl<
         alloc::vec::Vec::new()
     }
 
-    /// The whole batch as `n·C` planes: one pass, the winners kept for the backward.
+    /// The whole batch as `n·C` planes in one pass; in training the winners are kept for
+    /// the backward (at inference they are not, and a backward finds them again).
     fn op_forward_batch(
         &self,
         x: &crate::Batch<T, IN>,
         y: &mut crate::Batch<T, OUT>,
         at: &mut Self::BatchCache,
-        _: bool,
+        train: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
         crate::__private::resize(y, x.ncols());
-        at.resize(y.len(), 0);
-        Self::forward_planes(x.as_slice(), y.as_mut_slice(), at);
+        if train {
+            at.resize(y.len(), 0);
+            Self::forward_planes(x.as_slice(), y.as_mut_slice(), at);
+        } else {
+            at.clear();
+            Self::forward_one(x.as_slice(), y.as_mut_slice());
+        }
     }
 
     /// `dℓ/dy` of each output goes to the winner the forward kept.

@@ -6,13 +6,19 @@
 //!   for the two convolutions and the dense layer; criterion's throughput is FLOP/s).
 //! - W4 forward, batch 64 (samples/s).
 //! - W4 training step, batch 64: forward, softmax cross-entropy, backward, Adam (steps/s).
+//! - `mnist_cnn`'s network (1x28x28 -> conv3x3(16, pad 1) -> pool -> conv3x3(32, pad 1) ->
+//!   pool -> dense(128) -> dropout -> dense(10)): the same training step, batch 64.
+//!
+//! The training steps call what `Fit` calls for one step ([`BatchNetwork::forward_train`],
+//! the loss gradient, [`BatchNetwork::backward_params`], the optimizer,
+//! [`BatchNetwork::update_state`]), on buffers made once, as `Fit` keeps them.
 //!
 //! Run: `cargo bench --bench cnn` (one thread).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nn_core::loss::{CrossEntropy, LossExt, Reduction};
 use nn_core::optim::Adam;
-use nn_core::{nalgebra::SVector, network, Batch};
+use nn_core::{nalgebra::SVector, network, Batch, BatchNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::hint::black_box;
 
@@ -29,8 +35,26 @@ network! {
     }
 }
 
+network! {
+    /// `examples/10_mnist_cnn.rs`'s network.
+    pub struct MnistCnn {
+        input: [1, 28, 28],
+        conv1: conv2d(16, 3, relu, pad = 1, init = he),
+        pool1: max_pool2d(2),
+        conv2: conv2d(32, 3, relu, pad = 1, init = he),
+        pool2: max_pool2d(2),
+        flat: flatten,
+        fc: dense(128, relu, init = he),
+        drop: dropout(0.3),
+        out: dense(10),
+    }
+}
+
 /// Multiply-adds times two of the convolutions and the dense layer, for one sample.
 const FLOP_PER_SAMPLE: u64 = 2 * (784 * 8 * 9 + 196 * 16 * 72 + 784 * 10);
+
+/// The same for `mnist_cnn`'s network: two convolutions and two dense layers.
+const MNIST_CNN_FLOP: u64 = 2 * (784 * 16 * 9 + 196 * 32 * 144 + 1568 * 128 + 128 * 10);
 
 fn forward(c: &mut Criterion) {
     let mut rng = StdRng::seed_from_u64(0);
@@ -50,30 +74,64 @@ fn forward(c: &mut Criterion) {
     g.finish();
 }
 
-fn training_step(c: &mut Criterion) {
-    let mut rng = StdRng::seed_from_u64(0);
-    let mut net: W4 = W4::new(&mut rng);
+/// One training step as `Fit` runs it: forward with intermediates, softmax cross-entropy's
+/// gradient, backward to the parameter gradients, the optimizer, the untrained state.
+fn step<N: BatchNetwork<f32, 784, 10>>(
+    net: &mut N,
+    x: &Batch<f32, 784>,
+    labels: &[usize],
+    trace: &mut N::Trace,
+    dl_df: &mut Batch<f32, 10>,
+    grads: &mut N,
+    adam: &mut Adam<N>,
+) {
+    net.forward_train(x, trace);
+    CrossEntropy
+        .batch_grad_into(N::trace_output(trace), labels, Reduction::Mean, dl_df)
+        .unwrap();
+    net.backward_params(x, trace, dl_df, grads).unwrap();
+    adam.step(net, grads).unwrap();
+    net.update_state(trace);
+}
+
+/// Benchmarks [`step`] on `N` at batch 64; `flop` is one sample's forward FLOP.
+fn bench_step<N: BatchNetwork<f32, 784, 10>>(c: &mut Criterion, name: &str, mut net: N, flop: u64) {
+    let mut rng = StdRng::seed_from_u64(1);
     let x = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
     let labels: Vec<usize> = (0..64).map(|_| rng.random_range(0..10)).collect();
-    let mut trace = net.forward_batch_trace(&x);
-    let mut grads = W4::zeros();
+    let mut trace = N::new_trace(64);
+    let mut grads = N::zeros();
     let mut dl_df = Batch::<f32, 10>::zeros(64);
     let mut adam = Adam::new(1e-3);
     let mut g = c.benchmark_group("cnn");
     // Forward, then the backward's two products per layer (weights and inputs): 3x.
-    g.throughput(Throughput::Elements(3 * 64 * FLOP_PER_SAMPLE));
-    g.bench_function("W4 training step, batch 64 (FLOP/s)", |b| {
+    g.throughput(Throughput::Elements(3 * 64 * flop));
+    g.bench_function(name, |b| {
         b.iter(|| {
-            net.forward_batch_trace_into(&x, &mut trace);
-            CrossEntropy
-                .batch_grad_into(trace.output(), &labels[..], Reduction::Mean, &mut dl_df)
-                .unwrap();
-            net.backward_batch_params(&x, &mut trace, &dl_df, &mut grads)
-                .unwrap();
-            adam.step(&mut net, &grads).unwrap();
+            step(
+                &mut net, &x, &labels, &mut trace, &mut dl_df, &mut grads, &mut adam,
+            )
         })
     });
     g.finish();
+}
+
+fn training_step(c: &mut Criterion) {
+    let mut rng = StdRng::seed_from_u64(0);
+    let w4: W4 = W4::new(&mut rng);
+    bench_step(
+        c,
+        "W4 training step, batch 64 (FLOP/s)",
+        w4,
+        FLOP_PER_SAMPLE,
+    );
+    let cnn: MnistCnn = MnistCnn::new(&mut rng);
+    bench_step(
+        c,
+        "mnist_cnn training step, batch 64 (FLOP/s)",
+        cnn,
+        MNIST_CNN_FLOP,
+    );
 }
 
 criterion_group!(benches, forward, training_step);

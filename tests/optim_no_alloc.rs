@@ -190,3 +190,52 @@ fn a_network_training_step_allocates_nothing_after_the_first() {
     assert_eq!(n, 0, "{n} allocations in 20 training steps");
     assert!(last < first);
 }
+
+network! {
+    /// Every image layer's batch path: convolutions (strided, grouped, dilated), batch
+    /// norm, max and average pooling, global average pooling.
+    struct ImageNet {
+        input: [2, 14, 14],
+        c1: conv2d(4, 3, relu, pad = 1, init = he),
+        bn: batch_norm(relu),
+        p1: max_pool2d(2),
+        c2: conv2d(6, 3, stride = 2, pad = 2, dilation = 2, groups = 2, init = he),
+        p2: avg_pool2d(2),
+        c3: conv2d(3, 1),
+        gap: global_avg_pool,
+    }
+}
+
+#[test]
+fn a_cnn_batch_training_step_allocates_nothing_after_the_first() {
+    use nn_core::loss::{CrossEntropy, Reduction};
+    use nn_core::{Batch, BatchNetwork};
+    let mut rng = StdRng::seed_from_u64(6);
+    let mut net: ImageNet<f32> = ImageNet::new(&mut rng);
+    let x = Batch::<f32, 392>::from_fn(16, |i, j| ((i * 7 + j * 13) % 17) as f32 / 17.0);
+    let labels: Vec<usize> = (0..16).map(|i| i % 3).collect();
+    let mut trace = <ImageNet<f32> as BatchNetwork<f32, 392, 3>>::new_trace(16);
+    let (mut grads, mut adam, mut dl_df) = (ImageNet::zeros(), Adam::new(1e-2), Batch::zeros(16));
+    let mut train = || {
+        net.forward_train(&x, &mut trace);
+        let out = <ImageNet<f32> as BatchNetwork<f32, 392, 3>>::trace_output(&trace);
+        let loss = CrossEntropy
+            .batch_grad_into(out, &labels[..], Reduction::Mean, &mut dl_df)
+            .unwrap();
+        net.backward_params(&x, &mut trace, &dl_df, &mut grads)
+            .unwrap();
+        adam.step(&mut net, &grads).unwrap();
+        net.update_state(&trace);
+        loss
+    };
+    let first = train();
+    let (n, last) = allocations(|| {
+        let mut l = first;
+        for _ in 0..20 {
+            l = train();
+        }
+        l
+    });
+    assert_eq!(n, 0, "{n} allocations in 20 batch training steps");
+    assert!(last < first, "the loss went from {first} to {last}");
+}

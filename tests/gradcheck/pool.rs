@@ -88,3 +88,86 @@ fn global_avg_pool() {
     assert!((y - SVector::from([0.45, 1.45, 2.45])).norm() < 1e-14);
     check_op::<_, 30, 3>("global avg", &mut pool, &mut rng(24), random_vector);
 }
+
+/// The training batch path (winners kept by the forward) against central differences of
+/// the batch forward, at batch 3, with and without padding; ties go to the first value as
+/// in the single-sample path.
+fn max_pool_training_batch<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    const I: usize,
+    const O: usize,
+>(
+    seed: u64,
+) {
+    use nn_core::gradcheck::{numeric_gradient_of, relative_error};
+    use nn_core::layer::BatchOp;
+    use nn_core::Batch;
+    use rand::Rng;
+    let pool = MaxPool2d::<f64, C, H, W, K, S, P>::new();
+    let mut rng = rng(seed);
+    let cols = [
+        distinct::<I>(&mut rng),
+        distinct(&mut rng),
+        distinct(&mut rng),
+    ];
+    let x = Batch::<f64, I>::from_columns(&cols);
+    let r = Batch::<f64, O>::from_fn(3, |_, _| rng.random_range(-1.0..=1.0));
+    let forward = |x: &Batch<f64, I>, at: &mut Vec<usize>| {
+        let mut y = Batch::<f64, O>::zeros(0);
+        BatchOp::<f64, I, O>::op_forward_batch(&pool, x, &mut y, at, true);
+        y
+    };
+    let mut at = Vec::new();
+    let y = forward(&x, &mut at);
+    let mut dx = Batch::<f64, I>::from_element(3, f64::NAN);
+    BatchOp::<f64, I, O>::op_backward_batch(
+        &pool,
+        &x,
+        &y,
+        &at,
+        &r,
+        &mut MaxPool2d::new(),
+        Some(&mut dx),
+    );
+    let num = numeric_gradient_of(x.as_slice(), crate::EPS, |v| {
+        r.dot(&forward(&Batch::from_column_slice(v), &mut Vec::new()))
+    });
+    let e = relative_error(dx.as_slice(), &num);
+    assert!(
+        e < crate::TOL,
+        "max pool training batch: dℓ/dX relative error {e:e}"
+    );
+    // Ties: a constant input sends each window's gradient to its first value, as one sample does.
+    let ones = Batch::<f64, I>::from_element(3, 1.0);
+    let y = forward(&ones, &mut at);
+    BatchOp::<f64, I, O>::op_backward_batch(
+        &pool,
+        &ones,
+        &y,
+        &at,
+        &r,
+        &mut MaxPool2d::new(),
+        Some(&mut dx),
+    );
+    for s in 0..3 {
+        let (mut d1, rs) = (
+            SVector::<f64, I>::zeros(),
+            SVector::<f64, O>::from(r.column(s)),
+        );
+        let one = SVector::<f64, I>::from_element(1.0);
+        let y1 = output::<_, I, O>(&pool, &one);
+        pool.op_backward(&one, &y1, &(), &rs, &mut MaxPool2d::new(), &mut d1);
+        assert_eq!(dx.column(s), d1.column(0), "ties, sample {s}");
+    }
+}
+
+#[test]
+fn max_pool_training_batch_path() {
+    max_pool_training_batch::<2, 6, 6, 2, 2, 0, 72, 18>(30);
+    max_pool_training_batch::<2, 5, 5, 3, 2, 1, 50, 18>(31);
+}

@@ -185,13 +185,15 @@ impl ConvGeometry {
     ) {
         let ow_n = self.ow();
         let (mut oh, mut ow) = (p0 / ow_n, p0 % ow_n);
+        // Every whole output row meets the same input columns: computed once.
+        let full = self.cols(0, ow_n, j);
         let mut t = 0;
         while t < len {
             let n = (len - t).min(ow_n - ow);
             let ih = (oh * self.stride + i * self.dilation) as isize - self.pad as isize;
             let row =
                 (ih >= 0 && (ih as usize) < self.h).then(|| (c * self.h + ih as usize) * self.w);
-            let (lo, hi, iw0) = self.cols(ow, n, j);
+            let (lo, hi, iw0) = if n == ow_n { full } else { self.cols(ow, n, j) };
             f(t, n, row, lo, hi, iw0);
             t += n;
             oh += 1;
@@ -213,55 +215,88 @@ struct Block {
 /// Gathers the im2col block `b` into `buf` (column `k - k0` at `buf[k - k0]`).
 fn im2col<T: Scalar>(geo: &ConvGeometry, x: &[T], b: Block, buf: &mut [[T; PIX]; KB]) {
     let Block { g, p0, len, k0, kn } = b;
+    for (kk, col) in buf.iter_mut().enumerate().take(kn) {
+        im2col_column(geo, x, g, k0 + kk, p0, &mut col[..len]);
+    }
+}
+
+/// Column `k` of group `g`'s im2col matrix of one sample `x`, rows (output pixels)
+/// `p0..p0 + dst.len()`, into `dst`: the input value tap `k` of each pixel meets, zero in the
+/// padding. The batch path of the convolution layer gathers its matrices with it.
+#[inline]
+pub(crate) fn im2col_column<T: Scalar>(
+    geo: &ConvGeometry,
+    x: &[T],
+    g: usize,
+    k: usize,
+    p0: usize,
+    dst: &mut [T],
+) {
     let cg = geo.cg();
     let s = geo.stride;
-    for (kk, col) in buf.iter_mut().enumerate().take(kn) {
-        let k = k0 + kk;
-        let (c, tap) = (k % cg, k / cg);
-        let (i, j) = (tap % geo.kh, tap / geo.kh);
-        geo.segments(p0, len, g * cg + c, i, j, |t, n, row, lo, hi, iw0| {
-            let dst = &mut col[t..t + n];
-            match row {
-                None => dst.fill(T::zero()),
-                Some(base) => {
-                    dst[..lo].fill(T::zero());
-                    dst[hi..].fill(T::zero());
-                    if lo == hi {
-                        return;
-                    }
-                    let start = (base as isize + iw0 + (lo * s) as isize) as usize;
-                    if s == 1 {
-                        dst[lo..hi].copy_from_slice(&x[start..start + (hi - lo)]);
-                    } else {
-                        for (d, v) in dst[lo..hi].iter_mut().zip(x[start..].iter().step_by(s)) {
-                            *d = *v;
-                        }
+    let (c, tap) = (k % cg, k / cg);
+    let (i, j) = (tap % geo.kh, tap / geo.kh);
+    geo.segments(p0, dst.len(), g * cg + c, i, j, |t, n, row, lo, hi, iw0| {
+        let dst = &mut dst[t..t + n];
+        match row {
+            None => dst.fill(T::zero()),
+            Some(base) => {
+                dst[..lo].fill(T::zero());
+                dst[hi..].fill(T::zero());
+                if lo == hi {
+                    return;
+                }
+                let start = (base as isize + iw0 + (lo * s) as isize) as usize;
+                if s == 1 {
+                    dst[lo..hi].copy_from_slice(&x[start..start + (hi - lo)]);
+                } else {
+                    for (d, v) in dst[lo..hi].iter_mut().zip(x[start..].iter().step_by(s)) {
+                        *d = *v;
                     }
                 }
             }
-        });
-    }
+        }
+    });
 }
 
 /// Adds block `b` of `dA`, held in `buf`, onto `dx`.
 fn col2im<T: Scalar>(geo: &ConvGeometry, dx: &mut [T], b: Block, buf: &[[T; PIX]; KB]) {
     let Block { g, p0, len, k0, kn } = b;
+    for (kk, col) in buf.iter().enumerate().take(kn) {
+        col2im_column(geo, dx, g, k0 + kk, p0, &col[..len]);
+    }
+}
+
+/// The adjoint of [`im2col_column`]: adds `src` (column `k` of group `g`'s `dA`, rows
+/// `p0..p0 + src.len()`) onto the inputs of one sample's `dx` that the taps met.
+#[inline]
+pub(crate) fn col2im_column<T: Scalar>(
+    geo: &ConvGeometry,
+    dx: &mut [T],
+    g: usize,
+    k: usize,
+    p0: usize,
+    src: &[T],
+) {
     let cg = geo.cg();
     let s = geo.stride;
-    for (kk, col) in buf.iter().enumerate().take(kn) {
-        let k = k0 + kk;
-        let (c, tap) = (k % cg, k / cg);
-        let (i, j) = (tap % geo.kh, tap / geo.kh);
-        geo.segments(p0, len, g * cg + c, i, j, |t, _, row, lo, hi, iw0| {
-            if let (Some(base), true) = (row, lo < hi) {
-                let start = (base as isize + iw0 + (lo * s) as isize) as usize;
-                let src = &col[t + lo..t + hi];
+    let (c, tap) = (k % cg, k / cg);
+    let (i, j) = (tap % geo.kh, tap / geo.kh);
+    geo.segments(p0, src.len(), g * cg + c, i, j, |t, _, row, lo, hi, iw0| {
+        if let (Some(base), true) = (row, lo < hi) {
+            let start = (base as isize + iw0 + (lo * s) as isize) as usize;
+            let src = &src[t + lo..t + hi];
+            if s == 1 {
+                for (d, v) in dx[start..start + src.len()].iter_mut().zip(src) {
+                    *d += *v;
+                }
+            } else {
                 for (d, v) in dx[start..].iter_mut().step_by(s).zip(src) {
                     *d += *v;
                 }
             }
-        });
-    }
+        }
+    });
 }
 
 /// `y = conv(x)`; `bias` of `F` values or none. Allocates nothing.
@@ -341,6 +376,53 @@ pub fn conv_forward<T: Scalar>(
             }
         }
     }
+}
+
+/// The direct AVX-512 kernel over a batch of `n` samples (one after another in `x` and
+/// `y`), where it applies (`f32`, stride 1, AVX-512F): returns whether it ran. The batch
+/// path of the convolution layer takes it in place of im2col and a product, which it beats
+/// for the forward (it copies nothing).
+#[cfg(feature = "alloc")]
+pub(crate) fn direct_forward_batch<T: Scalar>(
+    geo: &ConvGeometry,
+    weight: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    y: &mut [T],
+    n: usize,
+) -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if geo.stride == 1
+        && TypeId::of::<T>() == TypeId::of::<f32>()
+        && super::x86::level() == super::x86::Level::Avx512
+    {
+        let (f, k, ohw) = (geo.f, geo.k(), geo.oh() * geo.ow());
+        assert!(
+            geo.is_valid()
+                && weight.len() == f * k
+                && bias.is_none_or(|b| b.len() == f)
+                && x.len() == n * geo.c * geo.h * geo.w
+                && y.len() == n * f * ohw,
+            "direct_forward_batch: sizes disagree with {geo:?}"
+        );
+        fn f32s<T: Scalar>(v: &[T]) -> &[f32] {
+            bytemuck::cast_slice(v)
+        }
+        // SAFETY: AVX-512F detected, stride 1, lengths checked above; `T` is `f32`.
+        unsafe {
+            super::conv_avx512::forward_stride1_batch(
+                geo,
+                f32s(weight),
+                bias.map(f32s::<T>),
+                f32s(x),
+                bytemuck::cast_slice_mut(y),
+                n,
+            )
+        };
+        return true;
+    }
+    let _ = (geo, weight, bias, x, y, n);
+    false
 }
 
 /// Backward of [`conv_forward`] for one sample, given `dy = dℓ/dy`: adds `dℓ/dW` onto

@@ -54,6 +54,44 @@ pub(crate) unsafe fn forward_stride1(
     }
 }
 
+/// [`forward_stride1`] over a batch of `n` samples (`x` and `y` hold them one after
+/// another): each block of filters runs over every sample while its weights stay in cache.
+///
+/// # Safety
+/// As [`forward_stride1`], with `x` of `n·C·H·W` and `y` of `n·F·OH·OW` values.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn forward_stride1_batch(
+    geo: &ConvGeometry,
+    w: &[f32],
+    bias: Option<&[f32]>,
+    x: &[f32],
+    y: &mut [f32],
+    n: usize,
+) {
+    let (fg, inn, out) = (geo.fg(), geo.c * geo.h * geo.w, geo.f * geo.oh() * geo.ow());
+    for g in 0..geo.groups {
+        let (mut f0, end) = (g * fg, (g + 1) * fg);
+        while f0 < end {
+            let nf = end - f0;
+            let mut step = 0;
+            for s in 0..n {
+                let (x, y) = (&x[s * inn..(s + 1) * inn], &mut y[s * out..(s + 1) * out]);
+                // SAFETY: as in `forward_stride1`, on sample `s`'s slices.
+                step = unsafe {
+                    match nf {
+                        16.. => block::<16>(geo, w, bias, x, y, g, f0),
+                        8.. => block::<8>(geo, w, bias, x, y, g, f0),
+                        4.. => block::<4>(geo, w, bias, x, y, g, f0),
+                        2.. => block::<2>(geo, w, bias, x, y, g, f0),
+                        _ => block::<1>(geo, w, bias, x, y, g, f0),
+                    }
+                };
+            }
+            f0 += step.max(1);
+        }
+    }
+}
+
 /// Filters `f0..f0+NF` of group `g` over the whole output; returns `NF`.
 ///
 /// # Safety

@@ -29,6 +29,8 @@ pub mod select;
 pub(crate) mod x86;
 
 pub use adam::{adam_update, AdamCoefficients};
+#[cfg(feature = "alloc")]
+pub(crate) use conv::{col2im_column, direct_forward_batch, im2col_column};
 pub use conv::{conv_backward, conv_forward, out_size, ConvGeometry};
 pub use gemv::{gemv_f32, gemv_portable};
 #[cfg(feature = "std")]

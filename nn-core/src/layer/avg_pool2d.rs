@@ -47,8 +47,8 @@ impl<
     /// One sample's forward.
     fn forward_one(x: &[T], y: &mut [T]) {
         let (oh_n, ow_n) = (Self::OH, Self::OW);
-        for c in 0..C {
-            let plane = &x[c * H * W..(c + 1) * H * W];
+        // Plane by plane: any number of them (a batch's samples follow one another).
+        for (plane, out) in x.chunks_exact(H * W).zip(y.chunks_exact_mut(oh_n * ow_n)) {
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
                     let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
@@ -58,25 +58,21 @@ impl<
                             .iter()
                             .fold(T::zero(), |a, &v| a + v);
                     }
-                    y[(c * oh_n + oh) * ow_n + ow] = sum * T::of(1.0 / (K * K) as f64);
+                    out[oh * ow_n + ow] = sum * T::of(1.0 / (K * K) as f64);
                 }
             }
         }
     }
 
-    /// One sample's backward: `dx` overwritten.
-    fn backward_one(x: &[T], dy: &[T], dx: &mut [T]) {
+    /// One sample's backward (or a batch's, as for the forward): `dx` overwritten.
+    fn backward_one(dy: &[T], dx: &mut [T]) {
         dx.fill(T::zero());
         let (oh_n, ow_n) = (Self::OH, Self::OW);
-        for c in 0..C {
-            let plane = &x[c * H * W..(c + 1) * H * W];
-            let dplane = &mut dx[c * H * W..(c + 1) * H * W];
+        for (dplane, dy) in dx.chunks_exact_mut(H * W).zip(dy.chunks_exact(oh_n * ow_n)) {
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
                     let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
-                    let g = dy[(c * oh_n + oh) * ow_n + ow];
-                    let _ = plane;
-                    let g = g * T::of(1.0 / (K * K) as f64);
+                    let g = dy[oh * ow_n + ow] * T::of(1.0 / (K * K) as f64);
                     for r in rows {
                         dplane[r * W + cols.start..r * W + cols.end]
                             .iter_mut()
@@ -142,7 +138,7 @@ impl<
 
     fn op_backward(
         &self,
-        x: &SVector<T, IN>,
+        _: &SVector<T, IN>,
         _: &SVector<T, OUT>,
         _: &(),
         dy: &SVector<T, OUT>,
@@ -150,7 +146,7 @@ impl<
         dx: &mut SVector<T, IN>,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        Self::backward_one(x.as_slice(), dy.as_slice(), dx.as_mut_slice());
+        Self::backward_one(dy.as_slice(), dx.as_mut_slice());
     }
 
     fn op_tangent(
@@ -193,7 +189,9 @@ impl<
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        super::per_sample::forward_columns(x, y, Self::forward_one);
+        // The batch's samples follow one another: one pass over all their planes.
+        crate::__private::resize(y, x.ncols());
+        Self::forward_one(x.as_slice(), y.as_mut_slice());
     }
 
     fn op_backward_batch(
@@ -207,7 +205,8 @@ impl<
     ) {
         const { Self::sizes::<IN, OUT>() };
         if let Some(dx) = dx {
-            super::per_sample::backward_columns(x, dy, dx, Self::backward_one);
+            crate::__private::resize(dx, x.ncols());
+            Self::backward_one(dy.as_slice(), dx.as_mut_slice());
         }
     }
 }

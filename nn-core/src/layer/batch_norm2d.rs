@@ -173,11 +173,13 @@ impl<T: Scalar, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
         inference_forward::<T, HW>(x, y, |c| self.affine(c));
     }
 
-    /// Inference backward of one sample: `dx` overwritten, `dγ`, `dβ` added onto `grad`.
+    /// Inference backward of one sample, or of a batch (its samples' planes one after
+    /// another, plane `p` of channel `p mod C`): `dx` overwritten, `dγ`, `dβ` added onto
+    /// `grad`.
     fn backward_one(&self, x: &[T], dy: &[T], dx: Option<&mut [T]>, grad: &mut Self) {
-        for c in 0..C {
+        for (p, (x, dy)) in x.chunks_exact(HW).zip(dy.chunks_exact(HW)).enumerate() {
+            let c = p % C;
             let inv = T::one() / (self.running_var[c] + T::of(self.eps)).sqrt();
-            let (x, dy) = (&x[c * HW..(c + 1) * HW], &dy[c * HW..(c + 1) * HW]);
             let (mut sg, mut sgx) = (T::zero(), T::zero());
             for (&x, &g) in x.iter().zip(dy) {
                 sg += g;
@@ -187,8 +189,8 @@ impl<T: Scalar, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
             grad.bias[c] += sg;
         }
         if let Some(dx) = dx {
-            for (c, (dx, dy)) in dx.chunks_exact_mut(HW).zip(dy.chunks_exact(HW)).enumerate() {
-                let scale = self.affine(c).0;
+            for (p, (dx, dy)) in dx.chunks_exact_mut(HW).zip(dy.chunks_exact(HW)).enumerate() {
+                let scale = self.affine(p % C).0;
                 dx.iter_mut().zip(dy).for_each(|(d, &g)| *d = g * scale);
             }
         }
@@ -398,7 +400,8 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
         if !train || n == 0 {
             cache.mean.copy_from_slice(self.running_mean.as_slice());
             cache.var.copy_from_slice(self.running_var.as_slice());
-            super::per_sample::forward_columns(x, y, |x, y| self.forward_one(x, y));
+            // All the samples' planes in one pass, plane `p` of channel `p mod C`.
+            inference_forward::<T, HW>(x.as_slice(), y.as_mut_slice(), |p| self.affine(p % C));
             return;
         }
         let count = T::of(cache.count as f64);
@@ -440,14 +443,8 @@ impl<T: Scalar, const C: usize, const HW: usize, const IN: usize, const OUT: usi
             crate::__private::resize(dx, n);
         }
         if !cache.train || n == 0 {
-            let (xs, dys) = (x.as_slice(), dy.as_slice());
-            for s in 0..n {
-                let d = dx
-                    .as_deref_mut()
-                    .map(|d| &mut d.as_mut_slice()[s * IN..(s + 1) * IN]);
-                let r = s * IN..(s + 1) * IN;
-                self.backward_one(&xs[r.clone()], &dys[r], d, grad);
-            }
+            let d = dx.map(|d| d.as_mut_slice());
+            self.backward_one(x.as_slice(), dy.as_slice(), d, grad);
             return;
         }
         let count = T::of(cache.count as f64);

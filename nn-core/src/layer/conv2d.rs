@@ -18,8 +18,9 @@
 //!
 //! Backward: `dℓ/dW = dYᵀ A` and `dℓ/dx = col2im(dY W)` with `A` the sample's im2col matrix,
 //! computed in blocks by the crate's `kernels::conv_forward` and `kernels::conv_backward`,
-//! with no heap. A batch runs
-//! sample by sample on the same blocked matrix products.
+//! with no heap. A batch runs as one: the im2col matrices of all its samples stacked feed
+//! one matrix product per group (per chunk of a bounded size), forward and backward, on
+//! buffers kept in the trace (see [`conv_batch`](super::conv_batch)).
 //!
 //! ```
 //! use nn_core::layer::{Conv2d, Op};
@@ -322,52 +323,54 @@ impl<
         const OUT: usize,
     > super::BatchOp<T, IN, OUT> for Conv2d<T, C, H, W, F, KH, KW, S, P, D, G, K, BIAS>
 {
-    type BatchCache = ();
+    type BatchCache = super::ConvWorkspace<T>;
 
-    fn empty_batch_cache() {}
+    fn empty_batch_cache() -> Self::BatchCache {
+        super::ConvWorkspace::new()
+    }
 
     fn op_forward_batch(
         &self,
         x: &crate::Batch<T, IN>,
         y: &mut crate::Batch<T, OUT>,
-        _: &mut (),
+        ws: &mut Self::BatchCache,
         _: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        let (w, b) = (self.weight.as_slice(), self.bias_slice());
-        super::per_sample::forward_columns(x, y, |x, y| conv_forward(&Self::GEOMETRY, w, b, x, y));
+        crate::__private::resize(y, x.ncols());
+        super::conv_batch::forward(
+            &Self::GEOMETRY,
+            self.weight.as_slice(),
+            self.bias_slice(),
+            x.as_slice(),
+            y.as_mut_slice(),
+            ws,
+        );
     }
 
     fn op_backward_batch(
         &self,
         x: &crate::Batch<T, IN>,
         _: &crate::Batch<T, OUT>,
-        _: &(),
+        ws: &Self::BatchCache,
         dy: &crate::Batch<T, OUT>,
         grad: &mut Self,
         mut dx: Option<&mut crate::Batch<T, IN>>,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        let n = x.ncols();
         if let Some(dx) = dx.as_deref_mut() {
-            crate::__private::resize(dx, n);
+            crate::__private::resize(dx, x.ncols());
         }
-        grad.weight.fill(T::zero());
         grad.bias.fill(T::zero());
-        for s in 0..n {
-            let dxs = dx
-                .as_deref_mut()
-                .map(|d| &mut d.as_mut_slice()[s * IN..(s + 1) * IN]);
-            conv_backward(
-                &Self::GEOMETRY,
-                self.weight.as_slice(),
-                &x.as_slice()[s * IN..(s + 1) * IN],
-                &dy.as_slice()[s * OUT..(s + 1) * OUT],
-                grad.weight.as_mut_slice(),
-                BIAS.then(|| grad.bias.as_mut_slice()),
-                dxs,
-                true,
-            );
-        }
+        super::conv_batch::backward(
+            &Self::GEOMETRY,
+            self.weight.as_slice(),
+            x.as_slice(),
+            dy.as_slice(),
+            grad.weight.as_mut_slice(),
+            BIAS.then(|| grad.bias.as_mut_slice()),
+            dx.map(|d| d.as_mut_slice()),
+            ws,
+        );
     }
 }

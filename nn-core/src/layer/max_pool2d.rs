@@ -54,7 +54,44 @@ impl<
         const P: usize,
     > MaxPool2d<T, C, H, W, K, S, P>
 {
-    /// One sample's forward.
+    /// Every `H x W` plane of `x` (any number: the channels of all the samples of a batch)
+    /// pooled into the matching plane of `y`, with each output's winner (its offset in its
+    /// plane) in `at`, for the backward.
+    #[cfg(feature = "alloc")]
+    fn forward_planes(x: &[T], y: &mut [T], at: &mut [usize]) {
+        let (oh_n, ow_n) = (Self::OH, Self::OW);
+        let outs = y
+            .chunks_exact_mut(oh_n * ow_n)
+            .zip(at.chunks_exact_mut(oh_n * ow_n));
+        for (plane, (out, at)) in x.chunks_exact(H * W).zip(outs) {
+            for oh in 0..oh_n {
+                for ow in 0..ow_n {
+                    let o = oh * ow_n + ow;
+                    let best = if P == 0 {
+                        // Every window inside the image: fixed-size loops.
+                        let mut best = oh * S * W + ow * S;
+                        let mut m = plane[best];
+                        for i in 0..K {
+                            let start = (oh * S + i) * W + ow * S;
+                            for (j, &v) in plane[start..][..K].iter().enumerate() {
+                                if v > m {
+                                    (m, best) = (v, start + j);
+                                }
+                            }
+                        }
+                        best
+                    } else {
+                        let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
+                        argmax::<T, W>(plane, rows, cols)
+                    };
+                    out[o] = plane[best];
+                    at[o] = best;
+                }
+            }
+        }
+    }
+
+    /// One sample's forward, or a batch's (all its planes in one pass).
     fn forward_one(x: &[T], y: &mut [T]) {
         let (oh_n, ow_n) = (Self::OH, Self::OW);
         if P == 0 {
@@ -77,13 +114,12 @@ impl<
             }
             return;
         }
-        for c in 0..C {
-            let plane = &x[c * H * W..(c + 1) * H * W];
+        // Plane by plane: any number of them (a batch's samples follow one another).
+        for (plane, out) in x.chunks_exact(H * W).zip(y.chunks_exact_mut(oh_n * ow_n)) {
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
                     let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
-                    let at = argmax::<T, W>(plane, rows, cols);
-                    y[(c * oh_n + oh) * ow_n + ow] = plane[at];
+                    out[oh * ow_n + ow] = plane[argmax::<T, W>(plane, rows, cols)];
                 }
             }
         }
@@ -229,33 +265,59 @@ impl<
         const OUT: usize,
     > super::BatchOp<T, IN, OUT> for MaxPool2d<T, C, H, W, K, S, P>
 {
-    type BatchCache = ();
+    /// Each output's winner, its offset in its input plane (kept between steps).
+    type BatchCache = alloc::vec::Vec<usize>;
 
-    fn empty_batch_cache() {}
+    fn empty_batch_cache() -> Self::BatchCache {
+        alloc::vec::Vec::new()
+    }
 
+    /// The whole batch as `n·C` planes in one pass; in training the winners are kept for
+    /// the backward (at inference they are not, and a backward finds them again).
     fn op_forward_batch(
         &self,
         x: &crate::Batch<T, IN>,
         y: &mut crate::Batch<T, OUT>,
-        _: &mut (),
-        _: bool,
+        at: &mut Self::BatchCache,
+        train: bool,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        super::per_sample::forward_columns(x, y, Self::forward_one);
+        crate::__private::resize(y, x.ncols());
+        if train {
+            at.resize(y.len(), 0);
+            Self::forward_planes(x.as_slice(), y.as_mut_slice(), at);
+        } else {
+            at.clear();
+            Self::forward_one(x.as_slice(), y.as_mut_slice());
+        }
     }
 
+    /// `dℓ/dy` of each output goes to the winner the forward kept.
     fn op_backward_batch(
         &self,
         x: &crate::Batch<T, IN>,
         _: &crate::Batch<T, OUT>,
-        _: &(),
+        at: &Self::BatchCache,
         dy: &crate::Batch<T, OUT>,
         _: &mut Self,
         dx: Option<&mut crate::Batch<T, IN>>,
     ) {
         const { Self::sizes::<IN, OUT>() };
-        if let Some(dx) = dx {
+        let Some(dx) = dx else { return };
+        if at.len() != dy.len() {
+            // No forward kept the winners for this batch: find them again, per sample.
             super::per_sample::backward_columns(x, dy, dx, Self::backward_one);
+            return;
+        }
+        crate::__private::resize(dx, x.ncols());
+        let dx = dx.as_mut_slice();
+        dx.fill(T::zero());
+        let ohw = Self::OH * Self::OW;
+        let outs = dy.as_slice().chunks_exact(ohw).zip(at.chunks_exact(ohw));
+        for (dplane, (dy, at)) in dx.chunks_exact_mut(H * W).zip(outs) {
+            for (&g, &a) in dy.iter().zip(at) {
+                dplane[a] += g;
+            }
         }
     }
 }

@@ -13,6 +13,8 @@
 pub mod avg_pool2d;
 pub mod batch_norm2d;
 pub mod conv2d;
+#[cfg(feature = "alloc")]
+pub mod conv_batch;
 mod dense;
 mod dropout;
 mod flatten;
@@ -30,6 +32,8 @@ pub use batch_norm2d::BatchNorm2d;
 #[cfg(feature = "alloc")]
 pub use batch_norm2d::BatchNormCache;
 pub use conv2d::Conv2d;
+#[cfg(feature = "alloc")]
+pub use conv_batch::ConvWorkspace;
 pub use dense::Dense;
 #[cfg(feature = "alloc")]
 pub use dropout::{dropout_backward, dropout_forward};

@@ -40,6 +40,7 @@ pub(crate) mod dense;
 mod file;
 #[cfg(feature = "std")]
 mod load;
+pub mod tflite;
 
 pub use conv2d::QConv2d;
 pub use dense::QDense;

@@ -11,7 +11,7 @@ Each fixture holds, for one model:
   single int8, also every one of the 256 possible inputs;
 - "random": [{"seed", "input_fnv1a64", "output"}]: seeded random inputs, stored by seed
   rather than by value (person_detect's input has 9,216 values). The input of seed `s` is
-  the generator below, which tests/support/tflm.rs implements identically:
+  the generator below, which nn-import/tests/bitexact.rs implements identically:
 
       state = s; for each input value: state += 0x9E3779B97F4A7C15 (mod 2^64),
       z = splitmix64 finalizer of state, value = (z >> 56) reinterpreted as int8
@@ -95,8 +95,9 @@ def main():
 
     samples = json.loads((MODELS / "samples.json").read_text())
     OUT.mkdir(parents=True, exist_ok=True)
-    for name in NAMES:
-        path = MODELS / f"{name}.tflite"
+    jobs = [(name, MODELS / f"{name}.tflite", OUT) for name in NAMES]
+    jobs += [(p.stem, p, OUT / "ops") for p in sorted((ROOT / "models" / "ops").glob("*.tflite"))]
+    for name, path, out_dir in jobs:
         it = runtime.Interpreter.from_file(str(path))
         detail = it.get_input_details(0)
         shape = [int(v) for v in detail["shape"]]
@@ -132,7 +133,8 @@ def main():
         text = json.dumps(fixture, separators=(",", ":"))
         # one case per line: readable diffs
         text = text.replace("},{", "},\n{")
-        (OUT / f"{name}.json").write_text(text + "\n")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"{name}.json").write_text(text + "\n")
         print(name, len(fixture["samples"]), "samples,", len(fixture["random"]), "random cases")
 
 

@@ -47,6 +47,8 @@ pub struct Tensor {
     pub scales: Vec<f32>,
     /// Its zero points, as `scales`.
     pub zero_points: Vec<i64>,
+    /// The axis of per-channel scales.
+    pub quantized_dimension: i32,
     /// Its constant data (little-endian), empty for activations.
     pub data: Vec<u8>,
 }
@@ -128,12 +130,13 @@ impl Model {
                 })?;
                 shape.push(d);
             }
-            let (scales, zero_points) = match t.quantization {
+            let (scales, zero_points, quantized_dimension) = match t.quantization {
                 Some(q) => (
                     q.scale.unwrap_or_default(),
                     q.zero_point.unwrap_or_default(),
+                    q.quantized_dimension,
                 ),
-                None => (Vec::new(), Vec::new()),
+                None => (Vec::new(), Vec::new(), 0),
             };
             let data = buffers
                 .get(t.buffer as usize)
@@ -146,6 +149,7 @@ impl Model {
                 type_name: type_name(t.type_),
                 scales,
                 zero_points,
+                quantized_dimension,
                 data,
             };
             if !tensor.data.is_empty() {

@@ -193,11 +193,19 @@ impl<'a> Ctx<'a> {
     fn per_channel(
         &self,
         filter: &Tensor,
+        axis: i32,
         channels: usize,
         s_in: f32,
         s_out: f32,
     ) -> Result<(Vec<i32>, Vec<i32>), ImportError> {
         self.symmetric(filter, channels)?;
+        if filter.scales.len() > 1 && filter.quantized_dimension != axis {
+            return Err(self.err(
+                Some(filter),
+                format!("per-channel scales along axis {axis}"),
+                format!("axis {}", filter.quantized_dimension),
+            ));
+        }
         let mut m = Vec::with_capacity(channels);
         let mut s = Vec::with_capacity(channels);
         for c in 0..channels {
@@ -406,7 +414,7 @@ pub(crate) fn prepare(
             }
             cx.symmetric(filter, out_depth)?;
             let (multipliers, shifts) = if filter.scales.len() > 1 {
-                cx.per_channel(filter, out_depth, qi.scale, qo.scale)?
+                cx.per_channel(filter, 0, out_depth, qi.scale, qo.scale)?
             } else {
                 // TFLite's GetQuantizedConvolutionMultipler: the scale product in f32.
                 let (m, s) = k::quantize_multiplier(
@@ -472,7 +480,8 @@ pub(crate) fn prepare(
                     cx.pad(output, p, is[2], fs[2], stride.1, dilation.1, os[2])?,
                 ),
             };
-            let (multipliers, shifts) = cx.per_channel(filter, channels, qi.scale, qo.scale)?;
+            let axis = if builtin == fb::BuiltinOperator::Conv2d { 0 } else { 3 };
+            let (multipliers, shifts) = cx.per_channel(filter, axis, channels, qi.scale, qo.scale)?;
             let layer = Layer {
                 filter: cx.constant_i8(filter)?,
                 bias: cx.bias(cx.optional(ins, 2)?, channels)?,

@@ -45,10 +45,15 @@ fn ints(v: &Value) -> Vec<i8> {
 
 /// Runs every case of one model's fixture; returns (equal, total, random cases).
 fn check(name: &str) -> (usize, usize, usize) {
-    let bytes = std::fs::read(root().join(format!("models/tinyml/{name}.tflite"))).unwrap();
-    let text =
-        std::fs::read_to_string(root().join(format!("tests/fixtures/tflm/{name}.json"))).unwrap();
+    check_files(name, "models/tinyml", "tests/fixtures/tflm")
+}
+
+/// Runs every case of the fixture `{fixtures}/{name}.json` on `{models}/{name}.tflite`.
+fn check_files(name: &str, models: &str, fixtures: &str) -> (usize, usize, usize) {
+    let bytes = std::fs::read(root().join(format!("{models}/{name}.tflite"))).unwrap();
+    let text = std::fs::read_to_string(root().join(format!("{fixtures}/{name}.json"))).unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(fixture["model"], name);
     let model = Model::from_bytes(&bytes).unwrap();
     let n = model.input().len().unwrap();
     let mut cases: Vec<(String, Vec<i8>, Vec<i8>)> = Vec::new();
@@ -103,4 +108,23 @@ fn person_detect_equals_tflm() {
     let (p, n, random) = check("person_detect");
     assert!(random >= 100 && n >= 102);
     assert_eq!(p, n);
+}
+
+/// The one- and two-operator models of models/ops (written by `examples/op_models.rs`):
+/// MAX_POOL_2D, SAME average pooling, ADD, QUANTIZE, DEQUANTIZE, RELU6 and RELU_N1_TO_1,
+/// VALID and dilated convolutions, per-tensor filter scales, depth multiplier 2, batched
+/// per-channel FULLY_CONNECTED, SOFTMAX with beta 0.7.
+#[test]
+fn operator_models_equal_tflm() {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/tflm/ops"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 8, "{names:?}");
+    for name in &names {
+        let (p, n, random) = check_files(name, "models/ops", "tests/fixtures/tflm/ops");
+        assert!(random >= 100);
+        assert_eq!(p, n, "{name}");
+    }
 }

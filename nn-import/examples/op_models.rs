@@ -48,19 +48,39 @@ struct Graph {
 
 impl Graph {
     fn new() -> Self {
-        Graph { tensors: vec![], buffers: vec![fb::Buffer::default()], codes: vec![], ops: vec![] }
+        Graph {
+            tensors: vec![],
+            buffers: vec![fb::Buffer::default()],
+            codes: vec![],
+            ops: vec![],
+        }
     }
 
-    fn tensor(&mut self, name: &str, shape: &[i32], ty: fb::TensorType, scales: Vec<f32>, zero_points: Vec<i64>, data: Option<Vec<u8>>) -> i32 {
+    fn tensor(
+        &mut self,
+        name: &str,
+        shape: &[i32],
+        ty: fb::TensorType,
+        scales: Vec<f32>,
+        zero_points: Vec<i64>,
+        data: Option<Vec<u8>>,
+    ) -> i32 {
         let buffer = match data {
             Some(d) => {
-                self.buffers.push(fb::Buffer { data: Some(d), ..Default::default() });
+                self.buffers.push(fb::Buffer {
+                    data: Some(d),
+                    ..Default::default()
+                });
                 self.buffers.len() as u32 - 1
             }
             None => 0,
         };
         let quantization = (!scales.is_empty()).then(|| {
-            Box::new(fb::QuantizationParameters { scale: Some(scales), zero_point: Some(zero_points), ..Default::default() })
+            Box::new(fb::QuantizationParameters {
+                scale: Some(scales),
+                zero_point: Some(zero_points),
+                ..Default::default()
+            })
         });
         self.tensors.push(fb::Tensor {
             shape: Some(shape.to_vec()),
@@ -74,11 +94,25 @@ impl Graph {
     }
 
     fn act(&mut self, name: &str, shape: &[i32], scale: f32, zero_point: i64) -> i32 {
-        self.tensor(name, shape, fb::TensorType::Int8, vec![scale], vec![zero_point], None)
+        self.tensor(
+            name,
+            shape,
+            fb::TensorType::Int8,
+            vec![scale],
+            vec![zero_point],
+            None,
+        )
     }
 
     /// Symmetric int8 weights, per-channel along `axis` when `scales` has several values.
-    fn weights(&mut self, rng: &mut Rng, name: &str, shape: &[i32], scales: Vec<f32>, axis: i32) -> i32 {
+    fn weights(
+        &mut self,
+        rng: &mut Rng,
+        name: &str,
+        shape: &[i32],
+        scales: Vec<f32>,
+        axis: i32,
+    ) -> i32 {
         let n: i32 = shape.iter().product();
         let data = (0..n).map(|_| rng.i8().max(-127) as u8).collect();
         let zeros = vec![0; scales.len()];
@@ -90,21 +124,40 @@ impl Graph {
     }
 
     fn bias(&mut self, rng: &mut Rng, name: &str, n: usize, scales: Vec<f32>) -> i32 {
-        let data = (0..n).flat_map(|_| (rng.range(-3000, 3000) as i32).to_le_bytes()).collect();
+        let data = (0..n)
+            .flat_map(|_| (rng.range(-3000, 3000) as i32).to_le_bytes())
+            .collect();
         let zeros = vec![0; scales.len()];
-        self.tensor(name, &[n as i32], fb::TensorType::Int32, scales, zeros, Some(data))
+        self.tensor(
+            name,
+            &[n as i32],
+            fb::TensorType::Int32,
+            scales,
+            zeros,
+            Some(data),
+        )
     }
 
-    fn op(&mut self, code: fb::BuiltinOperator, inputs: &[i32], output: i32, options: Option<fb::BuiltinOptions>) {
-        let index = self.codes.iter().position(|c| c.builtin_code == code).unwrap_or_else(|| {
-            self.codes.push(fb::OperatorCode {
-                deprecated_builtin_code: (code as i32).min(127) as i8,
-                builtin_code: code,
-                version: 1,
-                ..Default::default()
+    fn op(
+        &mut self,
+        code: fb::BuiltinOperator,
+        inputs: &[i32],
+        output: i32,
+        options: Option<fb::BuiltinOptions>,
+    ) {
+        let index = self
+            .codes
+            .iter()
+            .position(|c| c.builtin_code == code)
+            .unwrap_or_else(|| {
+                self.codes.push(fb::OperatorCode {
+                    deprecated_builtin_code: (code as i32).min(127) as i8,
+                    builtin_code: code,
+                    version: 1,
+                    ..Default::default()
+                });
+                self.codes.len() - 1
             });
-            self.codes.len() - 1
-        });
         self.ops.push(fb::Operator {
             opcode_index: index as u32,
             inputs: Some(inputs.to_vec()),
@@ -149,12 +202,27 @@ fn channel_scales(rng: &mut Rng, n: usize) -> Vec<f32> {
 
 type Act = fb::ActivationFunctionType;
 
-fn conv(name: &str, rng: &mut Rng, input: [i32; 4], filter: [i32; 4], stride: (i32, i32), dilation: (i32, i32), padding: fb::Padding, act: Act, out: [i32; 4], per_channel: bool) -> Vec<u8> {
+fn conv(
+    name: &str,
+    rng: &mut Rng,
+    input: [i32; 4],
+    filter: [i32; 4],
+    stride: (i32, i32),
+    dilation: (i32, i32),
+    padding: fb::Padding,
+    act: Act,
+    out: [i32; 4],
+    per_channel: bool,
+) -> Vec<u8> {
     let mut g = Graph::new();
     let s_in = 0.02 + 0.05 * rng.unit();
     let x = g.act("input", &input, s_in, rng.range(-20, 20));
     let n = filter[0] as usize;
-    let scales = if per_channel { channel_scales(rng, n) } else { channel_scales(rng, 1) };
+    let scales = if per_channel {
+        channel_scales(rng, n)
+    } else {
+        channel_scales(rng, 1)
+    };
     let bias_scales: Vec<f32> = scales.iter().map(|s| s * s_in).collect();
     let w = g.weights(rng, &format!("{name}/filter"), &filter, scales, 0);
     let b = g.bias(rng, &format!("{name}/bias"), n, bias_scales);
@@ -168,7 +236,12 @@ fn conv(name: &str, rng: &mut Rng, input: [i32; 4], filter: [i32; 4], stride: (i
         fused_activation_function: act,
         ..Default::default()
     };
-    g.op(fb::BuiltinOperator::Conv2d, &[x, w, b], y, Some(fb::BuiltinOptions::Conv2DOptions(Box::new(options))));
+    g.op(
+        fb::BuiltinOperator::Conv2d,
+        &[x, w, b],
+        y,
+        Some(fb::BuiltinOptions::Conv2DOptions(Box::new(options))),
+    );
     g.finish(x, y)
 }
 
@@ -178,8 +251,36 @@ fn main() {
     let mut rng = Rng(14);
     let mut models: Vec<(&str, Vec<u8>)> = Vec::new();
 
-    models.push(("conv_same_relu6", conv("conv", &mut rng, [1, 9, 11, 3], [4, 3, 3, 3], (2, 2), (1, 1), fb::Padding::Same, Act::Relu6, [1, 5, 6, 4], true)));
-    models.push(("conv_valid_dilated_per_tensor", conv("conv", &mut rng, [1, 10, 10, 4], [5, 3, 2, 4], (1, 2), (2, 1), fb::Padding::Valid, Act::None, [1, 6, 5, 5], false)));
+    models.push((
+        "conv_same_relu6",
+        conv(
+            "conv",
+            &mut rng,
+            [1, 9, 11, 3],
+            [4, 3, 3, 3],
+            (2, 2),
+            (1, 1),
+            fb::Padding::Same,
+            Act::Relu6,
+            [1, 5, 6, 4],
+            true,
+        ),
+    ));
+    models.push((
+        "conv_valid_dilated_per_tensor",
+        conv(
+            "conv",
+            &mut rng,
+            [1, 10, 10, 4],
+            [5, 3, 2, 4],
+            (1, 2),
+            (2, 1),
+            fb::Padding::Valid,
+            Act::None,
+            [1, 6, 5, 5],
+            false,
+        ),
+    ));
 
     {
         let mut g = Graph::new();
@@ -200,7 +301,12 @@ fn main() {
             fused_activation_function: Act::Relu,
             ..Default::default()
         };
-        g.op(fb::BuiltinOperator::DepthwiseConv2d, &[x, w, b], y, Some(fb::BuiltinOptions::DepthwiseConv2DOptions(Box::new(o))));
+        g.op(
+            fb::BuiltinOperator::DepthwiseConv2d,
+            &[x, w, b],
+            y,
+            Some(fb::BuiltinOptions::DepthwiseConv2DOptions(Box::new(o))),
+        );
         models.push(("depthwise_multiplier2_relu", g.finish(x, y)));
     }
 
@@ -216,32 +322,94 @@ fn main() {
             filter_width: filter.1,
             fused_activation_function: act,
         };
-        g.op(code, &[x], y, Some(fb::BuiltinOptions::Pool2DOptions(Box::new(o))));
+        g.op(
+            code,
+            &[x],
+            y,
+            Some(fb::BuiltinOptions::Pool2DOptions(Box::new(o))),
+        );
         g.finish(x, y)
     };
-    models.push(("max_pool_valid_relu6", pool(fb::BuiltinOperator::MaxPool2d, fb::Padding::Valid, (3, 2), (2, 3), Act::Relu6, [1, 4, 3, 5])));
-    models.push(("avg_pool_same_relu_n1_to_1", pool(fb::BuiltinOperator::AveragePool2d, fb::Padding::Same, (3, 3), (2, 2), Act::ReluN1To1, [1, 5, 5, 5])));
+    models.push((
+        "max_pool_valid_relu6",
+        pool(
+            fb::BuiltinOperator::MaxPool2d,
+            fb::Padding::Valid,
+            (3, 2),
+            (2, 3),
+            Act::Relu6,
+            [1, 4, 3, 5],
+        ),
+    ));
+    models.push((
+        "avg_pool_same_relu_n1_to_1",
+        pool(
+            fb::BuiltinOperator::AveragePool2d,
+            fb::Padding::Same,
+            (3, 3),
+            (2, 2),
+            Act::ReluN1To1,
+            [1, 5, 5, 5],
+        ),
+    ));
 
     {
         let mut g = Graph::new();
         let x = g.act("input", &[1, 4, 4, 3], 0.07, 10);
         let c: Vec<u8> = (0..48).map(|_| rng.i8() as u8).collect();
-        let k = g.tensor("constant", &[1, 4, 4, 3], fb::TensorType::Int8, vec![0.03], vec![-5], Some(c));
+        let k = g.tensor(
+            "constant",
+            &[1, 4, 4, 3],
+            fb::TensorType::Int8,
+            vec![0.03],
+            vec![-5],
+            Some(c),
+        );
         let y = g.act("output", &[1, 4, 4, 3], 0.06, -20);
-        let o = fb::AddOptions { fused_activation_function: Act::Relu, ..Default::default() };
-        g.op(fb::BuiltinOperator::Add, &[x, k], y, Some(fb::BuiltinOptions::AddOptions(Box::new(o))));
+        let o = fb::AddOptions {
+            fused_activation_function: Act::Relu,
+            ..Default::default()
+        };
+        g.op(
+            fb::BuiltinOperator::Add,
+            &[x, k],
+            y,
+            Some(fb::BuiltinOptions::AddOptions(Box::new(o))),
+        );
         models.push(("add_relu", g.finish(x, y)));
     }
 
     {
         let mut g = Graph::new();
         let x = g.act("input", &[1, 64], 0.05, 3);
-        let f = g.tensor("float", &[1, 64], fb::TensorType::Float32, vec![], vec![], None);
+        let f = g.tensor(
+            "float",
+            &[1, 64],
+            fb::TensorType::Float32,
+            vec![],
+            vec![],
+            None,
+        );
         let q = g.act("requantized", &[1, 64], 0.037, -9);
         let y = g.act("output", &[1, 64], 0.1, 17);
-        g.op(fb::BuiltinOperator::Dequantize, &[x], f, Some(fb::BuiltinOptions::DequantizeOptions(Box::default())));
-        g.op(fb::BuiltinOperator::Quantize, &[f], q, Some(fb::BuiltinOptions::QuantizeOptions(Box::default())));
-        g.op(fb::BuiltinOperator::Quantize, &[q], y, Some(fb::BuiltinOptions::QuantizeOptions(Box::default())));
+        g.op(
+            fb::BuiltinOperator::Dequantize,
+            &[x],
+            f,
+            Some(fb::BuiltinOptions::DequantizeOptions(Box::default())),
+        );
+        g.op(
+            fb::BuiltinOperator::Quantize,
+            &[f],
+            q,
+            Some(fb::BuiltinOptions::QuantizeOptions(Box::default())),
+        );
+        g.op(
+            fb::BuiltinOperator::Quantize,
+            &[q],
+            y,
+            Some(fb::BuiltinOptions::QuantizeOptions(Box::default())),
+        );
         models.push(("dequantize_quantize_requantize", g.finish(x, y)));
     }
 
@@ -254,10 +422,32 @@ fn main() {
         let w = g.weights(&mut rng, "fc/weights", &[6, 12], scales, 0);
         let b = g.bias(&mut rng, "fc/bias", 6, bias_scales);
         let h = g.act("logits", &[3, 6], 0.08, 5);
-        let y = g.tensor("probabilities", &[3, 6], fb::TensorType::Int8, vec![1.0 / 256.0], vec![-128], None);
-        let o = fb::FullyConnectedOptions { fused_activation_function: Act::None, ..Default::default() };
-        g.op(fb::BuiltinOperator::FullyConnected, &[x, w, b], h, Some(fb::BuiltinOptions::FullyConnectedOptions(Box::new(o))));
-        g.op(fb::BuiltinOperator::Softmax, &[h], y, Some(fb::BuiltinOptions::SoftmaxOptions(Box::new(fb::SoftmaxOptions { beta: 0.7 }))));
+        let y = g.tensor(
+            "probabilities",
+            &[3, 6],
+            fb::TensorType::Int8,
+            vec![1.0 / 256.0],
+            vec![-128],
+            None,
+        );
+        let o = fb::FullyConnectedOptions {
+            fused_activation_function: Act::None,
+            ..Default::default()
+        };
+        g.op(
+            fb::BuiltinOperator::FullyConnected,
+            &[x, w, b],
+            h,
+            Some(fb::BuiltinOptions::FullyConnectedOptions(Box::new(o))),
+        );
+        g.op(
+            fb::BuiltinOperator::Softmax,
+            &[h],
+            y,
+            Some(fb::BuiltinOptions::SoftmaxOptions(Box::new(
+                fb::SoftmaxOptions { beta: 0.7 },
+            ))),
+        );
         models.push(("fc_per_channel_batch_softmax", g.finish(x, y)));
     }
 

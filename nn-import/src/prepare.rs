@@ -480,8 +480,13 @@ pub(crate) fn prepare(
                     cx.pad(output, p, is[2], fs[2], stride.1, dilation.1, os[2])?,
                 ),
             };
-            let axis = if builtin == fb::BuiltinOperator::Conv2d { 0 } else { 3 };
-            let (multipliers, shifts) = cx.per_channel(filter, axis, channels, qi.scale, qo.scale)?;
+            let axis = if builtin == fb::BuiltinOperator::Conv2d {
+                0
+            } else {
+                3
+            };
+            let (multipliers, shifts) =
+                cx.per_channel(filter, axis, channels, qi.scale, qo.scale)?;
             let layer = Layer {
                 filter: cx.constant_i8(filter)?,
                 bias: cx.bias(cx.optional(ins, 2)?, channels)?,

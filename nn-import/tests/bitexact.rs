@@ -118,7 +118,14 @@ fn person_detect_equals_tflm() {
 fn operator_models_equal_tflm() {
     let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/tflm/ops"))
         .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned())
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     names.sort();
     assert_eq!(names.len(), 8, "{names:?}");

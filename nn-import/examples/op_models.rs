@@ -202,6 +202,7 @@ fn channel_scales(rng: &mut Rng, n: usize) -> Vec<f32> {
 
 type Act = fb::ActivationFunctionType;
 
+#[allow(clippy::too_many_arguments)]
 fn conv(
     name: &str,
     rng: &mut Rng,
@@ -299,7 +300,6 @@ fn main() {
             dilation_h_factor: 1,
             dilation_w_factor: 1,
             fused_activation_function: Act::Relu,
-            ..Default::default()
         };
         g.op(
             fb::BuiltinOperator::DepthwiseConv2d,

@@ -21,6 +21,11 @@ const SCALED_DIFF_INTEGER_BITS: i32 = 5;
 /// Integer bits of the sum of exponentials (Q12.19), as TFLite.
 const ACCUMULATION_INTEGER_BITS: i32 = 12;
 
+/// `2^e`, exactly (no `powi` without std).
+fn pow2(e: i32) -> f64 {
+    f64::from_bits(((e.clamp(-1022, 1023) + 1023) as u64) << 52)
+}
+
 /// The precomputed parameters of an int8 softmax (TFLite's `SoftmaxParams`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SoftmaxParams {
@@ -51,7 +56,7 @@ impl SoftmaxParams {
         // CalculateInputRadius(5, shift, 31): floor((2^5 - 1) · 2^26 / 2^shift).
         let radius = f64::from((1 << SCALED_DIFF_INTEGER_BITS) - 1)
             * (1u64 << (31 - SCALED_DIFF_INTEGER_BITS)) as f64
-            / 2f64.powi(input_left_shift);
+            / pow2(input_left_shift);
         // A non-negative value: `as` truncates, which is floor here.
         let diff_min = -(radius as i32);
         SoftmaxParams {
@@ -79,7 +84,7 @@ pub fn softmax_i8(
     output: &mut [i8],
 ) -> Result<(), Error> {
     check_len("softmax outputs", input.len(), output.len())?;
-    if depth == 0 || input.len() % depth != 0 {
+    if depth == 0 || !input.len().is_multiple_of(depth) {
         return Err(Error::LengthMismatch {
             what: "softmax inputs (a multiple of the depth)",
             expected: depth.max(1) * (input.len() / depth.max(1) + 1),

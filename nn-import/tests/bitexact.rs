@@ -1,49 +1,20 @@
 //! Our interpreter against TFLM's own (the `tflite-micro` package), bit for bit, on the three
 //! TinyML models: the shipped samples and 100 seeded random inputs each (plus, for `sine`,
-//! all 256 possible inputs). Fixtures: tests/fixtures/tflm/*.json, made by
-//! tools/tflm_fixtures.py.
+//! all 256 possible inputs); and on the small operator models of models/ops. Fixtures:
+//! tests/fixtures/tflm/, made by tools/tflm_fixtures.py.
 
 use nn_import::Model;
 use serde_json::Value;
 use std::path::PathBuf;
 
+mod support;
+use support::tflm::fixture_cases;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The fixture script's random input: splitmix64 from the seed, the top byte of each output
-/// as an int8.
-fn random_input(seed: u64, n: usize) -> Vec<i8> {
-    let mut state = seed;
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            (z >> 56) as u8 as i8
-        })
-        .collect()
-}
-
-fn fnv1a64(values: &[i8]) -> String {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    for &v in values {
-        h = (h ^ u64::from(v as u8)).wrapping_mul(0x100_0000_01B3);
-    }
-    format!("{h:016x}")
-}
-
-fn ints(v: &Value) -> Vec<i8> {
-    v.as_array()
-        .expect("an array")
-        .iter()
-        .map(|x| i8::try_from(x.as_i64().expect("an integer")).expect("an int8"))
-        .collect()
-}
-
-/// Runs every case of one model's fixture; returns (equal, total, random cases).
+/// Runs every case of one TinyML model's fixture; returns (equal, total, random cases).
 fn check(name: &str) -> (usize, usize, usize) {
     check_files(name, "models/tinyml", "tests/fixtures/tflm")
 }
@@ -56,37 +27,19 @@ fn check_files(name: &str, models: &str, fixtures: &str) -> (usize, usize, usize
     assert_eq!(fixture["model"], name);
     let model = Model::from_bytes(&bytes).unwrap();
     let n = model.input().len().unwrap();
-    let mut cases: Vec<(String, Vec<i8>, Vec<i8>)> = Vec::new();
-    for c in fixture["samples"].as_array().unwrap() {
-        cases.push((
-            c["name"].as_str().unwrap().into(),
-            ints(&c["input"]),
-            ints(&c["output"]),
-        ));
-    }
-    let random = fixture["random"].as_array().unwrap();
-    for c in random {
-        let seed = c["seed"].as_u64().unwrap();
-        let x = random_input(seed, n);
-        // A drifting generator is a test bug, not a kernel mismatch: say so.
-        assert_eq!(
-            fnv1a64(&x),
-            c["input_fnv1a64"].as_str().unwrap(),
-            "{name}: input of seed {seed}"
-        );
-        cases.push((format!("seed {seed}"), x, ints(&c["output"])));
-    }
+    // A drifting input generator is a test bug, not a kernel mismatch: it fails here.
+    let (cases, random) = fixture_cases(&fixture, n).unwrap();
     let mut equal = 0;
-    for (case, x, expected) in &cases {
-        let y = model.run(x).unwrap();
-        if &y == expected {
+    for case in &cases {
+        let y = model.run(&case.input).unwrap();
+        if y == case.output {
             equal += 1;
         } else {
-            eprintln!("{name} {case}: ours {y:?}, TFLM {expected:?}");
+            eprintln!("{name} {}: ours {y:?}, TFLM {:?}", case.name, case.output);
         }
     }
     println!("{name}={equal}/{}", cases.len());
-    (equal, cases.len(), random.len())
+    (equal, cases.len(), random)
 }
 
 #[test]

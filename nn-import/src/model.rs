@@ -2,7 +2,8 @@
 //! that runs them in order with nn-core's TFLite kernels.
 
 use crate::error::ImportError;
-use crate::prepare::{prepare, Op};
+use crate::ops::Op;
+use crate::prepare::prepare;
 use crate::schema::tflite as fb;
 use planus::ReadAsRoot;
 

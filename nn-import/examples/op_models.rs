@@ -1,7 +1,7 @@
 //! Writes small int8 `.tflite` models, one or two operators each, that exercise what the
 //! three TinyML models do not: MAX_POOL_2D, SAME average pooling with partial windows, ADD,
 //! QUANTIZE (from float and int8 to int8), DEQUANTIZE, RELU6 and RELU_N1_TO_1 clamps, VALID
-//! and dilated convolutions, a per-tensor filter scale, a depth multiplier of 2, batched
+//! and dilated convolutions, a grouped convolution, a per-tensor filter scale, a depth multiplier of 2, batched
 //! per-channel FULLY_CONNECTED and SOFTMAX with β ≠ 1. Weights, biases and scales come from a
 //! fixed seed, so the files are the same on every run.
 //!
@@ -450,6 +450,23 @@ fn main() {
         );
         models.push(("fc_per_channel_batch_softmax", g.finish(x, y)));
     }
+
+    // Appended last, so the models above keep their weights.
+    models.push((
+        "conv_grouped_relu",
+        conv(
+            "conv",
+            &mut rng,
+            [1, 7, 6, 4],
+            [6, 3, 3, 2],
+            (1, 1),
+            (1, 1),
+            fb::Padding::Same,
+            Act::Relu,
+            [1, 7, 6, 6],
+            true,
+        ),
+    ));
 
     for (name, bytes) in models {
         let path = dir.join(format!("{name}.tflite"));

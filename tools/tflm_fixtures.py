@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Runs TensorFlow Lite for Microcontrollers' own interpreter (the `tflite-micro` package)
-on the three models of models/tinyml/ and writes the bit-exactness fixtures of
-tests/tflite_bitexact.rs: tests/fixtures/tflm/{sine,speech,person_detect}.json.
+on the three models of models/tinyml/ and on the small operator models of models/ops/
+(written by `cargo run -p nn-import --example op_models`), and writes the bit-exactness
+fixtures of nn-import/tests/bitexact.rs: tests/fixtures/tflm/{sine,speech,person_detect}.json
+and tests/fixtures/tflm/ops/*.json. The committed fixtures were made with tflite-micro
+0.dev20261023182759 (recorded in each file's "made_by").
 
 Each fixture holds, for one model:
 
-- "sha256": the model file's checksum (the test refuses a fixture made from another file);
+- "sha256": the checksum of the model file it was made from;
 - "samples": [{"name", "input", "output"}]: the shipped sample inputs
   (models/tinyml/samples.json) with TFLM's int8 outputs; for `sine`, whose input is a
   single int8, also every one of the 256 possible inputs;
 - "random": [{"seed", "input_fnv1a64", "output"}]: seeded random inputs, stored by seed
   rather than by value (person_detect's input has 9,216 values). The input of seed `s` is
-  the generator below, which nn-import/tests/bitexact.rs implements identically:
+  the generator below, which nn-import/tests/support/tflm.rs implements identically:
 
       state = s; for each input value: state += 0x9E3779B97F4A7C15 (mod 2^64),
       z = splitmix64 finalizer of state, value = (z >> 56) reinterpreted as int8

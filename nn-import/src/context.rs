@@ -113,12 +113,12 @@ impl<'a> Ctx<'a> {
             .collect())
     }
 
-    pub(crate) fn activation(
+    /// The fused activation as a clamp, or an error for one TFLite does not fuse as a clamp.
+    pub(crate) fn fused(
         &self,
         a: fb::ActivationFunctionType,
-        output: k::QuantParams,
-    ) -> Result<(i32, i32), ImportError> {
-        let a = match a {
+    ) -> Result<k::FusedActivation, ImportError> {
+        Ok(match a {
             fb::ActivationFunctionType::None => k::FusedActivation::None,
             fb::ActivationFunctionType::Relu => k::FusedActivation::Relu,
             fb::ActivationFunctionType::ReluN1To1 => k::FusedActivation::ReluN1To1,
@@ -130,8 +130,28 @@ impl<'a> Ctx<'a> {
                     format!("{other:?}"),
                 ))
             }
-        };
-        Ok(k::activation_range_i8(a, output))
+        })
+    }
+
+    /// The fused activation's int8 clamp for an output quantized as `output`.
+    pub(crate) fn activation(
+        &self,
+        a: fb::ActivationFunctionType,
+        output: k::QuantParams,
+    ) -> Result<(i32, i32), ImportError> {
+        Ok(k::activation_range_i8(self.fused(a)?, output))
+    }
+
+    /// A constant float32 tensor's values.
+    pub(crate) fn constant_f32(&self, t: &Tensor) -> Result<Vec<f32>, ImportError> {
+        self.dtype(t, DType::F32)?;
+        if t.data.is_empty() && !t.is_empty() {
+            return Err(self.err(Some(t), "constant weights", "a tensor without data"));
+        }
+        Ok(t.data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 
     /// Per-channel multipliers `s_in s_w[c] / s_out` (in `f64`, as TFLite's

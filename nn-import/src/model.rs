@@ -232,32 +232,76 @@ impl Model {
     /// NHWC for images) and returns the int8 output, computed with TFLM's integer
     /// arithmetic.
     pub fn run(&self, input: &[i8]) -> Result<Vec<i8>, ImportError> {
+        match self.execute(Value::I8(input.to_vec()), input.len(), DType::I8, "run")? {
+            Value::I8(v) => Ok(v),
+            Value::F32(_) => Err(self.output_type_err("run")),
+        }
+    }
+
+    /// Runs a model with a FLOAT32 input and output (float32 weights, or int8 inside
+    /// QUANTIZE / DEQUANTIZE), with TFLite's float reference kernels.
+    ///
+    /// ```
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/tinyml/sine.tflite");
+    /// let model = nn_import::Model::from_bytes(&std::fs::read(path).unwrap()).unwrap();
+    /// assert!(model.run_f32(&[0.5]).is_err()); // an int8 model: use `run`
+    /// ```
+    pub fn run_f32(&self, input: &[f32]) -> Result<Vec<f32>, ImportError> {
+        match self.execute(
+            Value::F32(input.to_vec()),
+            input.len(),
+            DType::F32,
+            "run_f32",
+        )? {
+            Value::F32(v) => Ok(v),
+            Value::I8(_) => Err(self.output_type_err("run_f32")),
+        }
+    }
+
+    fn output_type_err(&self, method: &str) -> ImportError {
+        model_err(
+            &format!("an output of the type `{method}` returns"),
+            format!("type {}", self.output().type_name),
+        )
+    }
+
+    fn execute(
+        &self,
+        input: Value,
+        len: usize,
+        dtype: DType,
+        method: &str,
+    ) -> Result<Value, ImportError> {
         let t = self.input();
         let expected = t.len().unwrap_or(usize::MAX);
-        if input.len() != expected {
+        if len != expected {
             return Err(ImportError::Input {
                 expected,
-                found: input.len(),
+                found: len,
             });
         }
-        if t.dtype != Some(DType::I8) || self.output().dtype != Some(DType::I8) {
+        if t.dtype != Some(dtype) || self.output().dtype != Some(dtype) {
+            let name = if dtype == DType::I8 {
+                "INT8"
+            } else {
+                "FLOAT32"
+            };
             return Err(model_err(
-                "an INT8 input and output for `run`",
+                &format!("an {name} input and output for `{method}`"),
                 format!("{} -> {}", t.type_name, self.output().type_name),
             ));
         }
         let mut values: Vec<Option<Value>> = vec![None; self.tensors.len()];
-        values[self.input] = Some(Value::I8(input.to_vec()));
+        values[self.input] = Some(input);
         for op in &self.ops {
             let v = op.run(&values, &self.tensors)?;
             values[op.output] = Some(v);
         }
-        match values[self.output].take() {
-            Some(Value::I8(v)) => Ok(v),
-            _ => Err(model_err(
+        values[self.output].take().ok_or_else(|| {
+            model_err(
                 "an output computed by an operator",
                 format!("tensor `{}` never written", self.output().name),
-            )),
-        }
+            )
+        })
     }
 }

@@ -25,8 +25,39 @@ pub(crate) struct Layer {
     pub range: (i32, i32),
 }
 
+/// A float32 layer's constants and clamp.
+#[derive(Debug)]
+pub(crate) struct FloatLayer {
+    pub filter: Vec<f32>,
+    pub bias: Option<Vec<f32>>,
+    pub range: (f32, f32),
+}
+
 #[derive(Debug)]
 pub(crate) enum Kernel {
+    FullyConnectedF32 {
+        layer: FloatLayer,
+        depth: usize,
+    },
+    ConvF32 {
+        layer: FloatLayer,
+        geometry: k::ConvGeometry,
+        shapes: [[usize; 4]; 3],
+        depth_multiplier: Option<usize>,
+    },
+    PoolF32 {
+        kind: k::PoolKind,
+        geometry: k::PoolGeometry,
+        range: (f32, f32),
+        shapes: [[usize; 4]; 2],
+    },
+    SoftmaxF32 {
+        beta: f32,
+        depth: usize,
+    },
+    AddF32 {
+        range: (f32, f32),
+    },
     FullyConnected {
         layer: Layer,
         depth: usize,

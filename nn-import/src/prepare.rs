@@ -5,6 +5,7 @@ use crate::context::{op_name, Ctx};
 use crate::error::ImportError;
 use crate::model::{DType, Tensor};
 use crate::ops::{Kernel, Layer, Op};
+use crate::prepare_f32::prepare_f32;
 use crate::schema::tflite as fb;
 use nn_core::quant::tflite as k;
 
@@ -66,6 +67,20 @@ pub(crate) fn prepare(
             "none or another operator's",
         )
     };
+    if input.dtype == Some(DType::F32) {
+        if let Some(kernel) = prepare_f32(&cx, builtin, ins, input, output, opts)? {
+            if builtin == fb::BuiltinOperator::Add {
+                inputs.push(ins[1] as usize);
+            }
+            return Ok(Op {
+                index,
+                name,
+                inputs,
+                output: output_id,
+                kernel,
+            });
+        }
+    }
     let kernel = match builtin {
         fb::BuiltinOperator::FullyConnected => {
             let Some(fb::BuiltinOptions::FullyConnectedOptions(o)) = opts else {
@@ -90,7 +105,7 @@ pub(crate) fn prepare(
                 )
             })?;
             let n_in = input.len().unwrap_or(0);
-            if depth == 0 || n_in % depth != 0 {
+            if depth == 0 || !n_in.is_multiple_of(depth) {
                 return Err(cx.err(
                     Some(input),
                     format!("a multiple of {depth} values"),

@@ -35,12 +35,98 @@ impl Op {
         }
     }
 
+    fn f32_input<'v>(
+        &self,
+        values: &'v [Option<Value>],
+        tensors: &'v [Tensor],
+        i: usize,
+    ) -> Result<std::borrow::Cow<'v, [f32]>, ImportError> {
+        let id = self.inputs[i];
+        match &values[id] {
+            Some(Value::F32(v)) => Ok(std::borrow::Cow::Borrowed(v)),
+            Some(Value::I8(_)) => {
+                Err(self.err(tensors, id, "an INT8 value where FLOAT32 is needed"))
+            }
+            None if !tensors[id].data.is_empty() => Ok(tensors[id]
+                .data
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()),
+            None => Err(self.err(tensors, id, "a tensor no earlier operator writes")),
+        }
+    }
+
+    /// Runs a float32 kernel; `None` for an int8 one.
+    fn run_f32(
+        &self,
+        values: &[Option<Value>],
+        tensors: &[Tensor],
+    ) -> Option<Result<Value, ImportError>> {
+        let out_len = tensors[self.output].len().unwrap_or(0);
+        let mut out = vec![0f32; out_len];
+        let wrap = |r: Result<(), nn_core::Error>| r.map_err(|e| self.err(tensors, self.output, e));
+        let x = || self.f32_input(values, tensors, 0);
+        let r = match &self.kernel {
+            Kernel::FullyConnectedF32 { layer, depth } => x().and_then(|x| {
+                wrap(k::fully_connected_f32(
+                    &x,
+                    *depth,
+                    &layer.filter,
+                    layer.bias.as_deref(),
+                    layer.range,
+                    &mut out,
+                ))
+            }),
+            Kernel::ConvF32 {
+                layer,
+                geometry,
+                shapes,
+                depth_multiplier,
+            } => x().and_then(|x| {
+                wrap(k::conv_2d_f32(
+                    geometry,
+                    *depth_multiplier,
+                    &x,
+                    shapes[0],
+                    &layer.filter,
+                    shapes[1],
+                    layer.bias.as_deref(),
+                    layer.range,
+                    &mut out,
+                    shapes[2],
+                ))
+            }),
+            Kernel::PoolF32 {
+                kind,
+                geometry,
+                range,
+                shapes,
+            } => x().and_then(|x| {
+                wrap(k::pool_2d_f32(
+                    *kind, geometry, *range, &x, shapes[0], &mut out, shapes[1],
+                ))
+            }),
+            Kernel::SoftmaxF32 { beta, depth } => {
+                x().and_then(|x| wrap(k::softmax_f32(*beta, &x, *depth, &mut out)))
+            }
+            Kernel::AddF32 { range } => x().and_then(|a| {
+                let b = self.f32_input(values, tensors, 1)?;
+                wrap(k::add_f32(&a, &b, *range, &mut out))
+            }),
+            _ => return None,
+        };
+        Some(r.map(|()| Value::F32(out)))
+    }
+
     /// Runs the operator on the values computed so far.
     pub(crate) fn run(
         &self,
         values: &[Option<Value>],
         tensors: &[Tensor],
     ) -> Result<Value, ImportError> {
+        if let Some(r) = self.run_f32(values, tensors) {
+            return r;
+        }
         let out_len = tensors[self.output].len().unwrap_or(0);
         let wrap = |r: Result<(), nn_core::Error>| r.map_err(|e| self.err(tensors, self.output, e));
         let rq = |l: &'_ Layer| -> (i32, i32, i32, (i32, i32)) {
@@ -166,6 +252,14 @@ impl Op {
                 let mut r = vec![0f32; out_len];
                 wrap(k::dequantize_i8(*input, &x, &mut r))?;
                 return Ok(Value::F32(r));
+            }
+            // Handled by run_f32 above.
+            Kernel::FullyConnectedF32 { .. }
+            | Kernel::ConvF32 { .. }
+            | Kernel::PoolF32 { .. }
+            | Kernel::SoftmaxF32 { .. }
+            | Kernel::AddF32 { .. } => {
+                return Err(self.err(tensors, self.output, "a float32 kernel on the int8 path"))
             }
         }
         Ok(Value::I8(out))

@@ -66,7 +66,7 @@ fn person_detect_equals_tflm() {
 /// The one- and two-operator models of models/ops (written by `examples/op_models.rs`):
 /// MAX_POOL_2D, SAME average pooling, ADD, QUANTIZE, DEQUANTIZE, RELU6 and RELU_N1_TO_1, grouped,
 /// VALID and dilated convolutions, per-tensor filter scales, depth multiplier 2, batched
-/// per-channel FULLY_CONNECTED, SOFTMAX with beta 0.7.
+/// per-channel FULLY_CONNECTED, SOFTMAX with beta 0.7, and the float32 kernels (float_chain).
 #[test]
 fn operator_models_equal_tflm() {
     let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/tflm/ops"))
@@ -81,7 +81,7 @@ fn operator_models_equal_tflm() {
         })
         .collect();
     names.sort();
-    assert_eq!(names.len(), 9, "{names:?}");
+    assert_eq!(names.len(), 10, "{names:?}");
     for name in &names {
         let (p, n, random) = check_files(name, "models/ops", "tests/fixtures/tflm/ops");
         assert!(random >= 100);

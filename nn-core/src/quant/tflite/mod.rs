@@ -21,6 +21,9 @@
 //! | QUANTIZE, DEQUANTIZE | [`quantize_f32`], [`requantize_i8`], [`dequantize_i8`] |
 //! | RESHAPE | a copy (row-major order is kept) |
 //!
+//! Float32 models run through [`fully_connected_f32`], [`conv_2d_f32`] (also depthwise),
+//! [`pool_2d_f32`], [`softmax_f32`] and [`add_f32`], TFLite's float reference kernels.
+//!
 //! Shapes are TFLite's: NHWC activations, `[out, fh, fw, in]` convolution filters. The
 //! `nn-import` crate reads `.tflite` files and runs them through these kernels; its tests
 //! compare every output with TFLM's interpreter bit for bit.
@@ -42,6 +45,7 @@
 mod conv;
 mod elementwise;
 mod fixed;
+mod float;
 mod params;
 mod pool;
 mod softmax;
@@ -53,6 +57,9 @@ pub use fixed::{
     multiply_by_quantized_multiplier_greater_than_one,
     multiply_by_quantized_multiplier_smaller_than_one_exp, quantize_multiplier,
     rounding_divide_by_pot, saturating_rounding_doubling_high_mul,
+};
+pub use float::{
+    activation_range_f32, add_f32, conv_2d_f32, fully_connected_f32, pool_2d_f32, softmax_f32,
 };
 pub use params::{
     activation_range_i8, out_size_and_padding, FusedActivation, Padding, QuantParams,

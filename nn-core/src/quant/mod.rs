@@ -13,6 +13,10 @@
 //!
 //! Weights take one byte instead of four: a quarter of the memory, plus `OUT` scales.
 //!
+//! [`tflite`] is the other int8 path: full-integer inference as TensorFlow Lite for
+//! Microcontrollers computes it (int8 activations with zero points between layers, fixed-point
+//! requantization), bit for bit, for models imported from `.tflite` files.
+//!
 //! Shapes: [`QDense`] holds `Wᵀ` as `SMatrix<i8, IN, OUT>` (column `i` = row `i` of `W`,
 //! contiguous, PyTorch's row-major layout) and maps `SVector<f32, IN> -> SVector<f32, OUT>`
 //! with no heap ([`StaticQDense`](crate::embed::StaticQDense) does the same over embedded
@@ -40,6 +44,7 @@ pub(crate) mod dense;
 mod file;
 #[cfg(feature = "std")]
 mod load;
+pub mod tflite;
 
 pub use conv2d::QConv2d;
 pub use dense::QDense;

@@ -1,0 +1,311 @@
+//! TFLite's int8 FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D (TFLM's reference kernels,
+//! `reference_integer_ops`).
+//!
+//! Every output is `acc = Σ w · (x + input_offset) + b` in `i32` (`input_offset` is minus the
+//! input's zero point; weights are symmetric), requantized with the output channel's
+//! multiplier and shift ([`multiply_by_quantized_multiplier`](super::multiply_by_quantized_multiplier)),
+//! plus the output's zero point, clamped to the fused activation's range.
+//!
+//! Shapes (TFLite's, row-major): FULLY_CONNECTED input `[batches, depth]`, filter
+//! `[out, depth]`, output `[batches, out]`; CONV_2D input `[n, h, w, c]` (NHWC), filter
+//! `[out_c, fh, fw, c / groups]`, output `[n, oh, ow, out_c]`; DEPTHWISE_CONV_2D filter
+//! `[1, fh, fw, c · depth_multiplier]`, output channel `c · depth_multiplier + m`.
+
+use super::params::{check_len, requantize};
+use crate::Error;
+
+/// The requantization of an int8 layer: offsets, one multiplier and shift per output
+/// channel (or one for all), and the activation's clamp.
+#[derive(Clone, Copy, Debug)]
+pub struct Requant<'a> {
+    /// Minus the input's zero point.
+    pub input_offset: i32,
+    /// Minus the filter's zero point (0 for TFLite's symmetric int8 weights).
+    pub filter_offset: i32,
+    /// The output's zero point.
+    pub output_offset: i32,
+    /// Significands from [`quantize_multiplier`](super::quantize_multiplier), one per output
+    /// channel or a single one for all.
+    pub multipliers: &'a [i32],
+    /// Exponents from [`quantize_multiplier`](super::quantize_multiplier), as `multipliers`.
+    pub shifts: &'a [i32],
+    /// The clamp `(min, max)` of [`activation_range_i8`](super::activation_range_i8).
+    pub range: (i32, i32),
+}
+
+impl Requant<'_> {
+    fn check(&self, channels: usize) -> Result<(), Error> {
+        let n = self.multipliers.len();
+        if n != 1 {
+            check_len("output multipliers", channels, n)?;
+        }
+        check_len("output shifts", n, self.shifts.len())
+    }
+
+    #[inline]
+    fn apply(&self, acc: i32, channel: usize) -> i8 {
+        let i = if self.multipliers.len() == 1 {
+            0
+        } else {
+            channel
+        };
+        requantize(
+            acc,
+            self.multipliers[i],
+            self.shifts[i],
+            self.output_offset,
+            self.range,
+        )
+    }
+}
+
+/// Strides, dilations and leading padding of a 2-D convolution (height first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvGeometry {
+    /// `(stride_h, stride_w)`.
+    pub stride: (usize, usize),
+    /// `(dilation_h, dilation_w)`.
+    pub dilation: (usize, usize),
+    /// Rows and columns of zero padding before the input, `(pad_h, pad_w)`.
+    pub padding: (usize, usize),
+}
+
+fn bias_at(bias: Option<&[i32]>, i: usize) -> i32 {
+    bias.map_or(0, |b| b[i])
+}
+
+/// int8 FULLY_CONNECTED: `out[b][o] = requant(Σ_d w[o][d] · (x[b][d] + input_offset) + bias[o])`.
+///
+/// ```
+/// use nn_core::quant::tflite::{fully_connected, quantize_multiplier, Requant};
+/// let (m, s) = quantize_multiplier(0.5);
+/// let rq = Requant { input_offset: 0, filter_offset: 0, output_offset: 0,
+///                    multipliers: &[m], shifts: &[s], range: (-128, 127) };
+/// let mut out = [0i8; 2];
+/// fully_connected(&rq, &[1, 2, 3], 3, &[1, 1, 1, -2, 0, 2], Some(&[0, 10]), &mut out).unwrap();
+/// assert_eq!(out, [3, 7]); // (6) / 2, (4 + 10) / 2
+/// ```
+pub fn fully_connected(
+    rq: &Requant<'_>,
+    input: &[i8],
+    depth: usize,
+    filter: &[i8],
+    bias: Option<&[i32]>,
+    output: &mut [i8],
+) -> Result<(), Error> {
+    if depth == 0 {
+        return Err(Error::LengthMismatch {
+            what: "fully-connected inputs",
+            expected: 1,
+            found: 0,
+        });
+    }
+    let out_depth = filter.len() / depth;
+    check_len("fully-connected weights", out_depth * depth, filter.len())?;
+    let batches = input.len() / depth;
+    check_len("fully-connected inputs", batches * depth, input.len())?;
+    check_len("fully-connected outputs", batches * out_depth, output.len())?;
+    if let Some(b) = bias {
+        check_len("fully-connected biases", out_depth, b.len())?;
+    }
+    rq.check(out_depth)?;
+    for (x, out) in input
+        .chunks_exact(depth)
+        .zip(output.chunks_exact_mut(out_depth.max(1)))
+    {
+        for (o, (w, y)) in filter.chunks_exact(depth).zip(out.iter_mut()).enumerate() {
+            let mut acc = 0i32;
+            for (&wv, &xv) in w.iter().zip(x) {
+                let wv = i32::from(wv) + rq.filter_offset;
+                acc = acc.wrapping_add(wv.wrapping_mul(i32::from(xv) + rq.input_offset));
+            }
+            *y = rq.apply(acc.wrapping_add(bias_at(bias, o)), o);
+        }
+    }
+    Ok(())
+}
+
+fn checked_product(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d))
+}
+
+fn check_shape(what: &'static str, shape: &[usize; 4], len: usize) -> Result<(), Error> {
+    let expected = checked_product(shape).ok_or(Error::LengthMismatch {
+        what,
+        expected: usize::MAX,
+        found: len,
+    })?;
+    check_len(what, expected, len)
+}
+
+/// Input row and column of a filter tap, if inside the image.
+#[inline]
+fn tap(origin: isize, k: usize, dilation: usize, size: usize) -> Option<usize> {
+    let v = origin + (k * dilation) as isize;
+    (v >= 0 && (v as usize) < size).then_some(v as usize)
+}
+
+/// int8 CONV_2D with per-channel requantization (TFLite's `ConvPerChannel`), grouped when
+/// the filter's input depth divides the input's.
+///
+/// ```
+/// use nn_core::quant::tflite::{conv_2d, quantize_multiplier, ConvGeometry, Requant};
+/// let (m, s) = quantize_multiplier(1.0);
+/// let rq = Requant { input_offset: 0, filter_offset: 0, output_offset: 0,
+///                    multipliers: &[m], shifts: &[s], range: (-128, 127) };
+/// let g = ConvGeometry { stride: (1, 1), dilation: (1, 1), padding: (0, 0) };
+/// let x = [1i8, 2, 3, 4]; // [1, 2, 2, 1]
+/// let mut y = [0i8; 1];   // [1, 1, 1, 1]
+/// conv_2d(&rq, &g, &x, [1, 2, 2, 1], &[1, 1, 1, 1], [1, 2, 2, 1], None, &mut y, [1, 1, 1, 1]).unwrap();
+/// assert_eq!(y, [10]);
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn conv_2d(
+    rq: &Requant<'_>,
+    geometry: &ConvGeometry,
+    input: &[i8],
+    input_shape: [usize; 4],
+    filter: &[i8],
+    filter_shape: [usize; 4],
+    bias: Option<&[i32]>,
+    output: &mut [i8],
+    output_shape: [usize; 4],
+) -> Result<(), Error> {
+    check_shape("conv input values", &input_shape, input.len())?;
+    check_shape("conv filter values", &filter_shape, filter.len())?;
+    check_shape("conv output values", &output_shape, output.len())?;
+    let [batches, in_h, in_w, in_c] = input_shape;
+    let [out_c, fh, fw, filter_c] = filter_shape;
+    let [_, out_h, out_w, _] = output_shape;
+    check_len("conv output batches", batches, output_shape[0])?;
+    check_len("conv output channels", out_c, output_shape[3])?;
+    if filter_c == 0 || in_c % filter_c != 0 || out_c % (in_c / filter_c).max(1) != 0 {
+        return Err(Error::LengthMismatch {
+            what: "conv filter input channels",
+            expected: in_c,
+            found: filter_c,
+        });
+    }
+    if let Some(b) = bias {
+        check_len("conv biases", out_c, b.len())?;
+    }
+    rq.check(out_c)?;
+    let groups = (in_c / filter_c).max(1);
+    let per_group = out_c / groups;
+    let (sh, sw) = geometry.stride;
+    let (dh, dw) = geometry.dilation;
+    let (ph, pw) = geometry.padding;
+    for b in 0..batches {
+        for oy in 0..out_h {
+            let y0 = (oy * sh) as isize - ph as isize;
+            for ox in 0..out_w {
+                let x0 = (ox * sw) as isize - pw as isize;
+                for oc in 0..out_c {
+                    let group = oc / per_group.max(1);
+                    let mut acc = 0i32;
+                    for ky in 0..fh {
+                        let Some(iy) = tap(y0, ky, dh, in_h) else {
+                            continue;
+                        };
+                        for kx in 0..fw {
+                            let Some(ix) = tap(x0, kx, dw, in_w) else {
+                                continue;
+                            };
+                            let xi = ((b * in_h + iy) * in_w + ix) * in_c + group * filter_c;
+                            let wi = ((oc * fh + ky) * fw + kx) * filter_c;
+                            for (&xv, &wv) in input[xi..xi + filter_c]
+                                .iter()
+                                .zip(&filter[wi..wi + filter_c])
+                            {
+                                let wv = i32::from(wv) + rq.filter_offset;
+                                acc = acc
+                                    .wrapping_add(wv.wrapping_mul(i32::from(xv) + rq.input_offset));
+                            }
+                        }
+                    }
+                    output[((b * out_h + oy) * out_w + ox) * out_c + oc] =
+                        rq.apply(acc.wrapping_add(bias_at(bias, oc)), oc);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// int8 DEPTHWISE_CONV_2D with per-channel requantization (TFLite's
+/// `DepthwiseConvPerChannel`): output channel `c · depth_multiplier + m` filters input
+/// channel `c` alone.
+///
+/// ```
+/// use nn_core::quant::tflite::{depthwise_conv_2d, quantize_multiplier, ConvGeometry, Requant};
+/// let (m, s) = quantize_multiplier(1.0);
+/// let rq = Requant { input_offset: 0, filter_offset: 0, output_offset: 0,
+///                    multipliers: &[m], shifts: &[s], range: (-128, 127) };
+/// let g = ConvGeometry { stride: (1, 1), dilation: (1, 1), padding: (0, 0) };
+/// // one pixel, two channels, depth multiplier 2: four outputs
+/// let mut y = [0i8; 4];
+/// depthwise_conv_2d(&rq, &g, 2, &[3, 5], [1, 1, 1, 2], &[1, 2, 3, 4], [1, 1, 1, 4], None, &mut y, [1, 1, 1, 4]).unwrap();
+/// assert_eq!(y, [3, 6, 15, 20]);
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_conv_2d(
+    rq: &Requant<'_>,
+    geometry: &ConvGeometry,
+    depth_multiplier: usize,
+    input: &[i8],
+    input_shape: [usize; 4],
+    filter: &[i8],
+    filter_shape: [usize; 4],
+    bias: Option<&[i32]>,
+    output: &mut [i8],
+    output_shape: [usize; 4],
+) -> Result<(), Error> {
+    check_shape("depthwise input values", &input_shape, input.len())?;
+    check_shape("depthwise filter values", &filter_shape, filter.len())?;
+    check_shape("depthwise output values", &output_shape, output.len())?;
+    let [batches, in_h, in_w, in_c] = input_shape;
+    let [_, fh, fw, out_c] = filter_shape;
+    let [_, out_h, out_w, _] = output_shape;
+    check_len("depthwise output batches", batches, output_shape[0])?;
+    check_len("depthwise output channels", out_c, output_shape[3])?;
+    check_len("depthwise filter channels", in_c * depth_multiplier, out_c)?;
+    if let Some(b) = bias {
+        check_len("depthwise biases", out_c, b.len())?;
+    }
+    rq.check(out_c)?;
+    let (sh, sw) = geometry.stride;
+    let (dh, dw) = geometry.dilation;
+    let (ph, pw) = geometry.padding;
+    for b in 0..batches {
+        for oy in 0..out_h {
+            let y0 = (oy * sh) as isize - ph as isize;
+            for ox in 0..out_w {
+                let x0 = (ox * sw) as isize - pw as isize;
+                for ic in 0..in_c {
+                    for m in 0..depth_multiplier {
+                        let oc = ic * depth_multiplier + m;
+                        let mut acc = 0i32;
+                        for ky in 0..fh {
+                            let Some(iy) = tap(y0, ky, dh, in_h) else {
+                                continue;
+                            };
+                            for kx in 0..fw {
+                                let Some(ix) = tap(x0, kx, dw, in_w) else {
+                                    continue;
+                                };
+                                let xv =
+                                    i32::from(input[((b * in_h + iy) * in_w + ix) * in_c + ic]);
+                                let wv = i32::from(filter[(ky * fw + kx) * out_c + oc])
+                                    + rq.filter_offset;
+                                acc = acc.wrapping_add(wv.wrapping_mul(xv + rq.input_offset));
+                            }
+                        }
+                        output[((b * out_h + oy) * out_w + ox) * out_c + oc] =
+                            rq.apply(acc.wrapping_add(bias_at(bias, oc)), oc);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

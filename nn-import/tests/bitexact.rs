@@ -1,0 +1,90 @@
+//! Our interpreter against TFLM's own (the `tflite-micro` package), bit for bit, on the three
+//! TinyML models: the shipped samples and 100 seeded random inputs each (plus, for `sine`,
+//! all 256 possible inputs); and on the small operator models of models/ops. Fixtures:
+//! tests/fixtures/tflm/, made by tools/tflm_fixtures.py.
+
+use nn_import::Model;
+use serde_json::Value;
+use std::path::PathBuf;
+
+mod support;
+use support::tflm::fixture_cases;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs every case of one TinyML model's fixture; returns (equal, total, random cases).
+fn check(name: &str) -> (usize, usize, usize) {
+    check_files(name, "models/tinyml", "tests/fixtures/tflm")
+}
+
+/// Runs every case of the fixture `{fixtures}/{name}.json` on `{models}/{name}.tflite`.
+fn check_files(name: &str, models: &str, fixtures: &str) -> (usize, usize, usize) {
+    let bytes = std::fs::read(root().join(format!("{models}/{name}.tflite"))).unwrap();
+    let text = std::fs::read_to_string(root().join(format!("{fixtures}/{name}.json"))).unwrap();
+    let fixture: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(fixture["model"], name);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let n = model.input().len().unwrap();
+    // A drifting input generator is a test bug, not a kernel mismatch: it fails here.
+    let (cases, random) = fixture_cases(&fixture, n).unwrap();
+    let mut equal = 0;
+    for case in &cases {
+        let y = model.run(&case.input).unwrap();
+        if y == case.output {
+            equal += 1;
+        } else {
+            eprintln!("{name} {}: ours {y:?}, TFLM {:?}", case.name, case.output);
+        }
+    }
+    println!("{name}={equal}/{}", cases.len());
+    (equal, cases.len(), random)
+}
+
+#[test]
+fn sine_equals_tflm() {
+    let (p, n, random) = check("sine");
+    assert!(random >= 100 && n >= 256 + 100);
+    assert_eq!(p, n);
+}
+
+#[test]
+fn speech_equals_tflm() {
+    let (p, n, random) = check("speech");
+    assert!(random >= 100 && n >= 102);
+    assert_eq!(p, n);
+}
+
+#[test]
+fn person_detect_equals_tflm() {
+    let (p, n, random) = check("person_detect");
+    assert!(random >= 100 && n >= 102);
+    assert_eq!(p, n);
+}
+
+/// The one- and two-operator models of models/ops (written by `examples/op_models.rs`):
+/// MAX_POOL_2D, SAME average pooling, ADD, QUANTIZE, DEQUANTIZE, RELU6 and RELU_N1_TO_1, grouped,
+/// VALID and dilated convolutions, per-tensor filter scales, depth multiplier 2, batched
+/// per-channel FULLY_CONNECTED, SOFTMAX with beta 0.7, and the float32 kernels (float_chain).
+#[test]
+fn operator_models_equal_tflm() {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/tflm/ops"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 10, "{names:?}");
+    for name in &names {
+        let (p, n, random) = check_files(name, "models/ops", "tests/fixtures/tflm/ops");
+        assert!(random >= 100);
+        assert_eq!(p, n, "{name}");
+    }
+}

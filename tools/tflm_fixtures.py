@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Runs TensorFlow Lite for Microcontrollers' own interpreter (the `tflite-micro` package)
+on the three models of models/tinyml/ and on the small operator models of models/ops/
+(written by `cargo run -p nn-import --example op_models`), and writes the bit-exactness
+fixtures of nn-import/tests/bitexact.rs: tests/fixtures/tflm/{sine,speech,person_detect}.json
+and tests/fixtures/tflm/ops/*.json. The committed fixtures were made with tflite-micro
+0.dev20261023182759 (recorded in each file's "made_by").
+
+Each fixture holds, for one model:
+
+- "sha256": the checksum of the model file it was made from;
+- "samples": [{"name", "input", "output"}]: the shipped sample inputs
+  (models/tinyml/samples.json) with TFLM's int8 outputs; for `sine`, whose input is a
+  single int8, also every one of the 256 possible inputs;
+- "random": [{"seed", "input_fnv1a64", "output"}]: seeded random inputs, stored by seed
+  rather than by value (person_detect's input has 9,216 values). The input of seed `s` is
+  the generator below, which nn-import/tests/support/tflm.rs implements identically:
+
+      state = s; for each input value: state += 0x9E3779B97F4A7C15 (mod 2^64),
+      z = splitmix64 finalizer of state, value = (z >> 56) reinterpreted as int8
+
+  "input_fnv1a64" is the FNV-1a 64-bit hash of the input bytes, so a generator that drifts
+  is reported as such rather than as a kernel mismatch.
+
+Usage (TFLM from the package registry, in a venv):
+
+    python3 -m venv /tmp/venv-tflm && /tmp/venv-tflm/bin/pip install tflite-micro numpy
+    /tmp/venv-tflm/bin/python tools/tflm_fixtures.py            # 100 random cases per model
+    /tmp/venv-tflm/bin/python tools/tflm_fixtures.py --cases 200
+
+models/tinyml/samples.json was made once from MicroFlow's sample files
+(samples/features/{speech,person_detect}.rs of microflow-rs) with
+`tools/tflm_fixtures.py --import-samples DIR`.
+"""
+import argparse
+import hashlib
+import json
+import pathlib
+import re
+import sys
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models" / "tinyml"
+OUT = ROOT / "tests" / "fixtures" / "tflm"
+NAMES = ["sine", "speech", "person_detect"]
+MASK = (1 << 64) - 1
+
+
+def random_input(seed, n):
+    state = seed & MASK
+    out = np.empty(n, dtype=np.int8)
+    for i in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & MASK
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        z = z ^ (z >> 31)
+        b = z >> 56
+        out[i] = b - 256 if b >= 128 else b
+    return out
+
+
+def fnv1a64(values):
+    h = 0xCBF29CE484222325
+    for b in values.astype(np.int8).view(np.uint8).tolist():
+        h = ((h ^ b) * 0x100000001B3) & MASK
+    return "%016x" % h
+
+
+def import_samples(directory):
+    """MicroFlow's `pub const NAME: Buffer..<i8, ...> = matrix![...]` literals -> JSON."""
+    d = pathlib.Path(directory)
+    samples = {}
+    for model, path in [("speech", d / "speech.rs"), ("person_detect", d / "person_detect.rs")]:
+        text = path.read_text()
+        parts = re.split(r"pub const (\w+):[^=]*=", text)
+        cases = []
+        for name, body in zip(parts[1::2], parts[2::2]):
+            body = body[body.index("matrix![") + len("matrix![") :]
+            values = [int(v) for v in re.findall(r"-?\d+", body)]
+            cases.append({"name": name.lower(), "input": values})
+        samples[model] = cases
+    (MODELS / "samples.json").write_text(json.dumps(samples, separators=(",", ":")) + "\n")
+    print("wrote", MODELS / "samples.json")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=100)
+    ap.add_argument("--import-samples", metavar="DIR")
+    args = ap.parse_args()
+    if args.import_samples:
+        import_samples(args.import_samples)
+        return
+    from tflite_micro.python.tflite_micro import runtime
+
+    samples = json.loads((MODELS / "samples.json").read_text())
+    OUT.mkdir(parents=True, exist_ok=True)
+    jobs = [(name, MODELS / f"{name}.tflite", OUT) for name in NAMES]
+    jobs += [(p.stem, p, OUT / "ops") for p in sorted((ROOT / "models" / "ops").glob("*.tflite"))]
+    for name, path, out_dir in jobs:
+        it = runtime.Interpreter.from_file(str(path))
+        detail = it.get_input_details(0)
+        shape = [int(v) for v in detail["shape"]]
+        n = int(np.prod(shape))
+
+        def run(values):
+            it.reset()
+            it.set_input(np.asarray(values, dtype=np.int8).reshape(shape), 0)
+            it.invoke()
+            return [int(v) for v in it.get_output(0).flatten()]
+
+        fixture = {
+            "model": name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "made_by": "tools/tflm_fixtures.py with tflite-micro "
+            + __import__("importlib.metadata").metadata.version("tflite-micro"),
+            "samples": [],
+            "random": [],
+        }
+        for case in samples.get(name, []):
+            assert len(case["input"]) == n, (name, case["name"], len(case["input"]))
+            fixture["samples"].append(
+                {"name": case["name"], "input": case["input"], "output": run(case["input"])}
+            )
+        if n == 1:
+            for v in range(-128, 128):
+                fixture["samples"].append({"name": f"x={v}", "input": [v], "output": run([v])})
+        for seed in range(args.cases):
+            x = random_input(seed, n)
+            fixture["random"].append(
+                {"seed": seed, "input_fnv1a64": fnv1a64(x), "output": run(x)}
+            )
+        text = json.dumps(fixture, separators=(",", ":"))
+        # one case per line: readable diffs
+        text = text.replace("},{", "},\n{")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"{name}.json").write_text(text + "\n")
+        print(name, len(fixture["samples"]), "samples,", len(fixture["random"]), "random cases")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -44,6 +44,8 @@ mod early_stopping;
 mod ensemble;
 mod fit;
 mod history;
+mod pool;
+mod trainer;
 
 pub use augment::Augment;
 pub use data::{Data, Targets};
@@ -51,6 +53,7 @@ pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
 pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
 pub use history::{EpochStats, History, Metrics};
+pub use trainer::{StepStats, Trainer, MIN_SHARD};
 
 use core::fmt;
 

@@ -108,6 +108,31 @@ impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
 }
 
 impl<T: Scalar, const IN: usize, const OUT: usize> Data<'_, T, IN, OUT> {
+    /// Asks the processor to load the inputs of the samples at `idx` into its caches, so
+    /// the next [`gather`](Self::gather) does not wait for memory (a shuffled epoch reads
+    /// its samples from all over the data set). A hint only: no effect off x86-64.
+    pub(crate) fn prefetch(&self, idx: &[usize]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+            let bytes = IN * core::mem::size_of::<T>();
+            let base = self.x.as_slice().as_ptr().cast::<i8>();
+            for &i in idx {
+                if i >= self.len() {
+                    continue;
+                }
+                for offset in (0..bytes).step_by(64) {
+                    // SAFETY: `i * bytes + offset` lies inside the inputs (`i` is below the
+                    // number of samples and `offset` below one sample's size); a prefetch
+                    // reads nothing architecturally and never faults.
+                    unsafe { _mm_prefetch::<_MM_HINT_T1>(base.add(i * bytes + offset)) };
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = idx;
+    }
+
     /// Copies the samples `r` (contiguous) into `x` and `y` (resized as needed, keeping
     /// their allocations).
     pub(crate) fn gather_range(

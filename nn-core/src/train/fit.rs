@@ -202,6 +202,12 @@ impl Fit {
             let (mut total, mut correct) = (0.0, 0usize);
             for (step, idx) in order.chunks(batch_size).enumerate() {
                 train.gather(idx, &mut x, &mut y);
+                // The next batch's samples load while this one trains.
+                train.prefetch(
+                    order
+                        .get((step + 1) * batch_size..)
+                        .map_or(&[][..], |rest| &rest[..batch_size.min(rest.len())]),
+                );
                 augment(&mut x, &mut rng);
                 let targets = match train.y {
                     Targets::Classes(_) => Targets::Classes(&y.labels[..]),

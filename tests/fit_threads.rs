@@ -185,8 +185,8 @@ fn small_batches_and_batch_norm_use_fewer_threads() {
         3
     );
     assert_eq!(Trainer::<f64, Bn<f64>, 32, 3>::new(256, 4, 0).threads(), 1);
-    assert!(!<Bn<f64> as BatchNetwork<f64, 32, 3>>::PER_SAMPLE);
-    assert!(<Mlp<f64> as BatchNetwork<f64, 6, 3>>::PER_SAMPLE);
+    const { assert!(!<Bn<f64> as BatchNetwork<f64, 32, 3>>::PER_SAMPLE) };
+    const { assert!(<Mlp<f64> as BatchNetwork<f64, 6, 3>>::PER_SAMPLE) };
 }
 
 #[test]

@@ -71,6 +71,7 @@ unsafe impl GlobalAlloc for Counting {
 
 /// Runs `f`; returns the most heap (bytes) this thread held meanwhile beyond what it held
 /// before, and `f`'s result.
+#[allow(dead_code)]
 pub fn peak_heap<R>(f: impl FnOnce() -> R) -> (usize, R) {
     let base = CURRENT.with(Cell::get);
     PEAK.with(|p| p.set(base));

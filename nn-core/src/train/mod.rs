@@ -7,6 +7,10 @@
 //! optimizer. After each epoch the loss and accuracy on the training and validation sets go
 //! into the [`History`] and to every [`Callback`] (early stopping is one).
 //!
+//! Each mini-batch is split across threads (one per core by default, [`Fit::threads`]) and
+//! the shards' gradients are reduced in a fixed order, so a seeded run repeats exactly for a
+//! given thread count; [`Trainer`] is the step itself, also for benchmarks and custom loops.
+//!
 //! A step whose loss or gradient is not finite stops training with
 //! [`TrainError::NonFinite`], naming the epoch and step, before the optimizer sees it. On
 //! that and on any other error of a step (a loss or data error, an optimizer that rejects

@@ -247,3 +247,35 @@ fn a_panic_on_a_worker_reaches_the_caller() {
         Targets::Classes(&y),
     );
 }
+
+/// Vector targets and a loss averaged over every output value: the shards still add up.
+#[test]
+fn shard_gradients_add_up_for_vector_targets() {
+    use nn_core::loss::MeanSquaredError;
+    let (x, _) = data(70);
+    let t = Batch::<f64, 3>::from_fn(70, |r, c| (x[(r, c)] * 2.0).sin());
+    let start: Plain<f64> = Plain::new(&mut StdRng::seed_from_u64(2));
+    let step = |threads: usize| {
+        let mut net = start.clone();
+        let s = Trainer::new(70, threads, 0)
+            .step(
+                &mut net,
+                &mut Sgd::new(1.0),
+                &MeanSquaredError,
+                &x,
+                Targets::Values(&t),
+            )
+            .unwrap();
+        (s.loss, weights(&net))
+    };
+    let (l1, w1) = step(1);
+    let (l4, w4) = step(4);
+    assert!((l1 - l4).abs() < 1e-12, "{l1} {l4}");
+    assert!(weights(&start)
+        .iter()
+        .zip(&w1)
+        .any(|(a, b)| (a - b).abs() > 1e-6));
+    for (a, b) in w1.iter().zip(&w4) {
+        assert!((a - b).abs() < 1e-12, "{a} against {b}");
+    }
+}

@@ -279,3 +279,46 @@ fn shard_gradients_add_up_for_vector_targets() {
         assert!((a - b).abs() < 1e-12, "{a} against {b}");
     }
 }
+
+network! {
+    /// Convolution and pooling, no random draws.
+    struct Conv {
+        input: [1, 6, 6],
+        conv1: conv2d(4, 3, relu, pad = 1),
+        pool: max_pool2d(2),
+        conv2: conv2d(5, 3, tanh, pad = 1),
+        flat: flatten,
+        fc: dense(8, relu),
+        out: dense(3),
+    }
+}
+
+/// Convolutions keep per-batch buffers in their traces: the shards still add up.
+#[test]
+fn shard_gradients_add_up_for_convolutions() {
+    let mut rng = StdRng::seed_from_u64(8);
+    let x = Batch::<f64, 36>::from_fn(70, |_, _| rng.random_range(-1.0..1.0));
+    let y: Vec<usize> = (0..70).map(|c| c % 3).collect();
+    let start: Conv<f64> = Conv::new(&mut StdRng::seed_from_u64(2));
+    let step = |threads: usize| {
+        let mut net = start.clone();
+        let mut trainer = Trainer::new(70, threads, 0);
+        let mut opt = Sgd::new(1.0);
+        for _ in 0..3 {
+            trainer
+                .step(&mut net, &mut opt, &CrossEntropy, &x, Targets::Classes(&y))
+                .unwrap();
+        }
+        weights(&net)
+    };
+    let w1 = step(1);
+    assert!(weights(&start)
+        .iter()
+        .zip(&w1)
+        .any(|(a, b)| (a - b).abs() > 1e-6));
+    for threads in [2, 4] {
+        for (a, b) in w1.iter().zip(&step(threads)) {
+            assert!((a - b).abs() < 1e-10, "{threads} threads: {a} against {b}");
+        }
+    }
+}

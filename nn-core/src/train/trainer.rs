@@ -347,9 +347,19 @@ fn shard_range(n: usize, k: usize, j: usize) -> Range<usize> {
     start..start + q + usize::from(j < r)
 }
 
-/// Shard 0 keeps the seed a single-thread run uses; the others get their own streams.
+/// Shard 0 keeps the seed a single-thread run uses; the others get their own streams. The
+/// masks' generator (SplitMix64) advances its state by a fixed step per draw, so seeds that
+/// differ by multiples of that step would give the shards the same masks shifted by a few
+/// draws: other shards' seeds are hashed instead.
 fn shard_seed(seed: u64, j: usize) -> u64 {
-    (seed ^ 0xD50F_D50F).wrapping_add((j as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    let base = seed ^ 0xD50F_D50F;
+    if j == 0 {
+        return base;
+    }
+    let mut z = base ^ (j as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// 0 means one thread per core.

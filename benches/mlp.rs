@@ -2,13 +2,15 @@
 //!
 //! - W1: one sample's forward (time per sample; 218,368 FLOP).
 //! - W2: a batch-64 forward (samples/s; 13,975,552 FLOP per batch).
-//! - W3: one batch-64 training step: forward, softmax cross-entropy, backward, Adam.
+//! - W3: one batch-64 training step: forward, softmax cross-entropy, backward, Adam; the
+//!   step `Fit` runs ([`Trainer::step`](nn_core::train::Trainer::step)), on one thread.
 //!
 //! Run: `cargo bench --bench mlp` (one thread; criterion prints time and throughput).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use nn_core::loss::{CrossEntropy, LossExt, Reduction};
+use nn_core::loss::CrossEntropy;
 use nn_core::optim::Adam;
+use nn_core::train::{Targets, Trainer};
 use nn_core::{nalgebra::SVector, network, Batch};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::hint::black_box;
@@ -49,21 +51,22 @@ fn w3(c: &mut Criterion) {
     let mut net: Mlp = Mlp::new(&mut rng);
     let x = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
     let labels: Vec<usize> = (0..64).map(|_| rng.random_range(0..10)).collect();
-    let mut trace = net.forward_batch_trace(&x);
-    let mut grads = Mlp::zeros();
-    let mut dl_df = Batch::<f32, 10>::zeros(64);
     let mut adam = Adam::new(1e-3);
+    // The step `Fit` runs, on one thread (`Fit::threads(1)`).
+    let mut trainer = Trainer::new(64, 1, 0);
     let mut g = c.benchmark_group("mlp");
     g.throughput(Throughput::Elements(1));
     g.bench_function("W3 training step, batch 64 (steps/s)", |b| {
         b.iter(|| {
-            net.forward_batch_trace_into(&x, &mut trace);
-            CrossEntropy
-                .batch_grad_into(trace.output(), &labels[..], Reduction::Mean, &mut dl_df)
-                .unwrap();
-            net.backward_batch_params(&x, &mut trace, &dl_df, &mut grads)
-                .unwrap();
-            adam.step(&mut net, &grads).unwrap();
+            trainer
+                .step(
+                    &mut net,
+                    &mut adam,
+                    &CrossEntropy,
+                    black_box(&x),
+                    Targets::Classes(&labels),
+                )
+                .unwrap()
         })
     });
     g.finish();

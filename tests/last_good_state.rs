@@ -14,6 +14,7 @@ use nn_core::train::{Data, Fit, TrainError};
 use nn_core::{network, Batch, Error, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 network! {
     /// A convolution, batch norm (running statistics) and a dense classifier.
@@ -54,7 +55,8 @@ const KINDS: [Kind; 5] = [
 /// `FAIL_BATCH` (it counts the samples whose gradient it computes; nothing else calls it).
 struct Failing {
     kind: Option<Kind>,
-    calls: Cell<usize>,
+    /// Atomic: `Fit` shares the loss with its worker threads.
+    calls: AtomicUsize,
 }
 
 impl Loss<f64> for Failing {
@@ -70,8 +72,7 @@ impl Loss<f64> for Failing {
         if grad.is_none() {
             return Ok(value);
         }
-        let call = self.calls.get();
-        self.calls.set(call + 1);
+        let call = self.calls.fetch_add(1, Ordering::Relaxed);
         if call != FAIL_BATCH * BATCH {
             return Ok(value);
         }
@@ -209,7 +210,7 @@ fn train<O: Probe>(
     let mut opt = make();
     let loss = Failing {
         kind,
-        calls: Cell::new(0),
+        calls: AtomicUsize::new(0),
     };
     let batches = Cell::new(0);
     let r = Fit::new(epochs)

@@ -30,10 +30,15 @@ use crate::{Batch, Error, Parameters, Scalar};
 
 /// A network's batch path: forward with intermediates, and backward to parameter gradients.
 pub trait BatchNetwork<T: Scalar, const IN: usize, const OUT: usize>:
-    Parameters<T> + Clone
+    Parameters<T> + Clone + Send + Sync
 {
     /// The intermediates of a batch's forward pass (the generated `NameBatchTrace<T>`).
-    type Trace;
+    type Trace: Send;
+    /// True when each sample's output and gradient depend on that sample alone, so a batch
+    /// may be split across threads and the parts' gradients summed. False for networks
+    /// with batch norm (it normalizes with the whole batch's statistics), which
+    /// [`Fit`](crate::train::Fit) therefore trains on one thread.
+    const PER_SAMPLE: bool;
     /// A network with every parameter zero (the shape of gradients and optimizer state).
     fn zeros() -> Self;
     /// Buffers for a batch of `n` samples.
@@ -42,6 +47,9 @@ pub trait BatchNetwork<T: Scalar, const IN: usize, const OUT: usize>:
     fn seed_trace(trace: &mut Self::Trace, seed: u64);
     /// Inference on a batch.
     fn forward_batch(&self, x: &Batch<T, IN>) -> Batch<T, OUT>;
+    /// Inference on a batch into the buffers of `trace` (no allocation once they fit the
+    /// batch size); returns the outputs.
+    fn forward_eval<'t>(&self, x: &Batch<T, IN>, trace: &'t mut Self::Trace) -> &'t Batch<T, OUT>;
     /// The training forward pass, into `trace`.
     fn forward_train(&self, x: &Batch<T, IN>, trace: &mut Self::Trace);
     /// After a training forward pass: updates the state that gradients do not train (a batch

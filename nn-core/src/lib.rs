@@ -249,25 +249,29 @@ pub mod __private {
         }
     }
 
-    /// Makes `buf` hold `n` columns, keeping its allocation when it already does.
+    /// Makes `buf` hold `n` columns of zeros when it holds another number, keeping its
+    /// allocation when that is large enough (a smaller last batch of an epoch and the full
+    /// batches after it allocate nothing).
     #[cfg(feature = "alloc")]
     pub fn resize<T: crate::Scalar, const R: usize>(buf: &mut crate::Batch<T, R>, n: usize) {
         if buf.ncols() != n {
-            *buf = crate::Batch::<T, R>::zeros(n);
+            let old = core::mem::replace(buf, crate::Batch::<T, R>::zeros(0));
+            let mut v: alloc::vec::Vec<T> = old.data.into();
+            v.clear();
+            v.resize(R * n, T::zero());
+            *buf =
+                crate::Batch::<T, R>::from_vec_generic(nalgebra::Const::<R>, nalgebra::Dyn(n), v);
         }
     }
 
-    /// `dst = src`, reusing `dst`'s allocation when the batch size is unchanged.
+    /// `dst = src`, reusing `dst`'s allocation when it is large enough.
     #[cfg(feature = "alloc")]
     pub fn assign<T: crate::Scalar, const R: usize>(
         dst: &mut crate::Batch<T, R>,
         src: &crate::Batch<T, R>,
     ) {
-        if dst.ncols() == src.ncols() {
-            dst.copy_from(src);
-        } else {
-            *dst = src.clone();
-        }
+        resize(dst, src.ncols());
+        dst.copy_from(src);
     }
 
     /// A message formatted at compile time, for the size checks `network!` leaves to the

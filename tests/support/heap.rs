@@ -5,6 +5,17 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Allocations (and reallocations) on every thread since the start.
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of allocations and reallocations so far, on every thread (for code that
+/// runs on worker threads; a test reading it must be the only test of its binary).
+#[allow(dead_code)]
+pub fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::SeqCst)
+}
 
 thread_local! {
     /// Bytes this thread allocated and has not freed (negative when it frees others').
@@ -29,6 +40,7 @@ fn add(delta: isize) {
 // thread-local cells.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             add(layout.size() as isize);
@@ -36,6 +48,7 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
             add(layout.size() as isize);
@@ -43,6 +56,7 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             add(new_size as isize - layout.size() as isize);
@@ -57,6 +71,7 @@ unsafe impl GlobalAlloc for Counting {
 
 /// Runs `f`; returns the most heap (bytes) this thread held meanwhile beyond what it held
 /// before, and `f`'s result.
+#[allow(dead_code)]
 pub fn peak_heap<R>(f: impl FnOnce() -> R) -> (usize, R) {
     let base = CURRENT.with(Cell::get);
     PEAK.with(|p| p.set(base));

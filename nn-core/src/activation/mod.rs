@@ -91,9 +91,7 @@ pub trait Activation<T: Scalar>: Copy + core::fmt::Debug {
     /// `X = σ(Z)` for a batch, into `x` (resized to `z`'s shape if needed).
     #[cfg(feature = "alloc")]
     fn apply_batch_into<const R: usize>(&self, z: &crate::Batch<T, R>, x: &mut crate::Batch<T, R>) {
-        if x.ncols() != z.ncols() {
-            *x = crate::Batch::<T, R>::zeros(z.ncols());
-        }
+        crate::__private::resize(x, z.ncols());
         self.forward(R, z.as_slice(), x.as_mut_slice());
     }
 

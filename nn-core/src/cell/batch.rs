@@ -339,9 +339,7 @@ macro_rules! batch_ops {
                 let () = super::sequence::Fits::<I, H, SEQ, IN, OUT>::OK;
                 let n = x.ncols();
                 $crate::cell::batch::forward::<T, $cell<T, I, H, G>, I, H, G>(&self.cell, x.as_slice(), SEQ, n, None, cache);
-                if y.ncols() != n {
-                    *y = crate::Batch::<T, OUT>::zeros(n);
-                }
+                crate::__private::resize(y, n);
                 $crate::cell::batch::outputs::<T, H, SEQ, OUT>(&cache.hs, n, y.as_mut_slice());
             }
 
@@ -356,9 +354,7 @@ macro_rules! batch_ops {
             ) {
                 let n = x.ncols();
                 let dx = dx.map(|dx| {
-                    if dx.ncols() != n {
-                        *dx = crate::Batch::<T, IN>::zeros(n);
-                    }
+                    crate::__private::resize(dx, n);
                     dx.as_mut_slice()
                 });
                 let dy = dy.as_slice();

@@ -110,9 +110,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
     /// [`forward_batch`](Self::forward_batch) into a buffer, resized to the batch if needed.
     pub fn forward_batch_into(&self, x: &crate::Batch<T, IN>, z: &mut crate::Batch<T, OUT>) {
         let n = x.ncols();
-        if z.ncols() != n {
-            *z = crate::Batch::<T, OUT>::zeros(n);
-        }
+        crate::__private::resize(z, n);
         if OUT == 0 {
             return;
         }
@@ -164,9 +162,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
     /// The input gradient for a batch, `dℓ/dX = Wᵀ Δ`, into `dx` (resized if needed).
     pub fn backward_input_batch(&self, delta: &crate::Batch<T, OUT>, dx: &mut crate::Batch<T, IN>) {
         let n = delta.ncols();
-        if dx.ncols() != n {
-            *dx = crate::Batch::<T, IN>::zeros(n);
-        }
+        crate::__private::resize(dx, n);
         gemm(
             T::one(),
             Operand::t(self.weight.as_slice(), OUT),

@@ -111,12 +111,8 @@ pub fn dropout_forward<T: Scalar, const N: usize>(
 ) {
     let n = z.ncols();
     let redraw = !rng.is_frozen() || mask.ncols() != n;
-    if mask.ncols() != n {
-        *mask = crate::Batch::zeros(n);
-    }
-    if x.ncols() != n {
-        *x = crate::Batch::zeros(n);
-    }
+    crate::__private::resize(mask, n);
+    crate::__private::resize(x, n);
     if redraw {
         let keep = T::of(1.0 / (1.0 - p));
         for m in mask.iter_mut() {
@@ -135,9 +131,7 @@ pub fn dropout_backward<T: Scalar, const N: usize>(
     dx: &crate::Batch<T, N>,
     dz: &mut crate::Batch<T, N>,
 ) {
-    if dz.ncols() != dx.ncols() {
-        *dz = crate::Batch::zeros(dx.ncols());
-    }
+    crate::__private::resize(dz, dx.ncols());
     for ((d, &g), &m) in dz.iter_mut().zip(dx.iter()).zip(mask.iter()) {
         *d = g * m;
     }

@@ -172,9 +172,7 @@ fn batch_eval<T: Scalar, L: Loss<T> + ?Sized, const M: usize, Y: BatchTarget<T, 
     for j in 0..n {
         loss.eval(column(j), y.sample(j), None)?;
     }
-    if g.ncols() != n {
-        *g = crate::Batch::<T, M>::zeros(n);
-    }
+    crate::__private::resize(g, n);
     let mut total = T::zero();
     for (j, gc) in g.as_mut_slice().chunks_exact_mut(M).enumerate() {
         total += loss.eval(column(j), y.sample(j), Some(&mut *gc))?;

@@ -83,9 +83,7 @@ impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
 
     /// Copies the samples at `idx` into `x` and `y` (resized as needed).
     pub(crate) fn gather(&self, idx: &[usize], x: &mut Batch<T, IN>, y: &mut Gathered<T, OUT>) {
-        if x.ncols() != idx.len() {
-            *x = Batch::zeros(idx.len());
-        }
+        crate::__private::resize(x, idx.len());
         for (dst, &i) in x.as_mut_slice().chunks_exact_mut(IN.max(1)).zip(idx) {
             dst.copy_from_slice(&self.x.as_slice()[i * IN..(i + 1) * IN]);
         }
@@ -95,9 +93,7 @@ impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
                 y.labels.extend(idx.iter().map(|&i| l[i]));
             }
             Targets::Values(v) => {
-                if y.values.ncols() != idx.len() {
-                    y.values = Batch::zeros(idx.len());
-                }
+                crate::__private::resize(&mut y.values, idx.len());
                 for (dst, &i) in y
                     .values
                     .as_mut_slice()
@@ -106,6 +102,58 @@ impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
                 {
                     dst.copy_from_slice(&v.as_slice()[i * OUT..(i + 1) * OUT]);
                 }
+            }
+        }
+    }
+}
+
+impl<T: Scalar, const IN: usize, const OUT: usize> Data<'_, T, IN, OUT> {
+    /// Asks the processor to load the inputs of the samples at `idx` into its caches, so
+    /// the next [`gather`](Self::gather) does not wait for memory (a shuffled epoch reads
+    /// its samples from all over the data set). A hint only: no effect off x86-64.
+    pub(crate) fn prefetch(&self, idx: &[usize]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+            let bytes = IN * core::mem::size_of::<T>();
+            let base = self.x.as_slice().as_ptr().cast::<i8>();
+            for &i in idx {
+                if i >= self.len() {
+                    continue;
+                }
+                for offset in (0..bytes).step_by(64) {
+                    // SAFETY: `i * bytes + offset` lies inside the inputs (`i` is below the
+                    // number of samples and `offset` below one sample's size); a prefetch
+                    // reads nothing architecturally and never faults.
+                    unsafe { _mm_prefetch::<_MM_HINT_T1>(base.add(i * bytes + offset)) };
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = idx;
+    }
+
+    /// Copies the samples `r` (contiguous) into `x` and `y` (resized as needed, keeping
+    /// their allocations).
+    pub(crate) fn gather_range(
+        &self,
+        r: core::ops::Range<usize>,
+        x: &mut Batch<T, IN>,
+        y: &mut Gathered<T, OUT>,
+    ) {
+        crate::__private::resize(x, r.len());
+        x.as_mut_slice()
+            .copy_from_slice(&self.x.as_slice()[r.start * IN..r.end * IN]);
+        match self.y {
+            Targets::Classes(l) => {
+                y.labels.clear();
+                y.labels.extend_from_slice(&l[r]);
+            }
+            Targets::Values(v) => {
+                crate::__private::resize(&mut y.values, r.len());
+                y.values
+                    .as_mut_slice()
+                    .copy_from_slice(&v.as_slice()[r.start * OUT..r.end * OUT]);
             }
         }
     }

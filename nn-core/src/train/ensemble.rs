@@ -111,7 +111,7 @@ where
     T: Scalar,
     N: BatchNetwork<T, IN, OUT>,
     O: Optimizer<T, N>,
-    L: Loss<T>,
+    L: Loss<T> + Sync,
 {
     data.check()?;
     let mut rng = StdRng::seed_from_u64(seed);

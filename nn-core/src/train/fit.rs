@@ -1,10 +1,11 @@
 //! [`Fit`]: the epoch and mini-batch loop.
 
 use super::data::Gathered;
+use super::trainer::{StepError, Trainer};
 use super::{Data, EpochStats, History, Metrics, Targets, TrainError};
 use crate::loss::{Loss, LossExt, Reduction};
 use crate::optim::Optimizer;
-use crate::{Batch, BatchNetwork, Parameters, Scalar};
+use crate::{Batch, BatchNetwork, Scalar};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use std::format;
 use std::time::Instant;
@@ -41,6 +42,7 @@ pub struct Fit {
     batch_size: usize,
     seed: u64,
     progress: bool,
+    threads: usize,
 }
 
 impl Fit {
@@ -51,7 +53,36 @@ impl Fit {
             batch_size: 64,
             seed: 0,
             progress: false,
+            threads: 0,
         }
+    }
+
+    /// Threads each mini-batch is split across (0, the default: one per core). A seeded
+    /// run gives the same weights every time for a given thread count; 1 computes each
+    /// batch whole, as a hand-written loop does. Batches get at most one thread per
+    /// [`MIN_SHARD`](super::MIN_SHARD) samples, and networks with batch norm one thread (see
+    /// [`Trainer`](super::Trainer)).
+    ///
+    /// ```
+    /// use nn_core::{network, Batch, Parameters, loss::CrossEntropy, optim::Adam};
+    /// use nn_core::train::{Data, Fit};
+    /// network! { struct Net { input: 2, h: dense(16, tanh), drop: dropout(0.2), out: dense(2) } }
+    /// let x = Batch::<f32, 2>::from_fn(256, |r, c| ((c * 7 + r * 13) % 17) as f32 / 17.0);
+    /// let y: Vec<usize> = (0..256).map(|c| c % 2).collect();
+    /// let train = |threads| {
+    ///     let mut net: Net = Net::new(&mut rand::rngs::StdRng::seed_from_u64(1));
+    ///     Fit::new(2).threads(threads).seed(5)
+    ///         .run(&mut net, &mut Adam::new(0.01), &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+    ///         .unwrap();
+    ///     net
+    /// };
+    /// # use rand::SeedableRng;
+    /// let weights = |net: &Net| { let mut v = vec![]; net.visit(|_, w| v.extend_from_slice(w)); v };
+    /// assert_eq!(weights(&train(2)), weights(&train(2))); // the same for a given thread count
+    /// ```
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n;
+        self
     }
 
     /// Samples per mini-batch (the last batch of an epoch may be smaller). [`run`](Fit::run)
@@ -109,7 +140,7 @@ impl Fit {
         T: Scalar,
         N: BatchNetwork<T, IN, OUT>,
         O: Optimizer<T, N>,
-        L: Loss<T>,
+        L: Loss<T> + Sync,
     {
         self.run_augmented(net, opt, loss, train, validation, callbacks, |_, _| {})
     }
@@ -131,7 +162,7 @@ impl Fit {
         T: Scalar,
         N: BatchNetwork<T, IN, OUT>,
         O: Optimizer<T, N>,
-        L: Loss<T>,
+        L: Loss<T> + Sync,
     {
         train.check()?;
         if train.is_empty() {
@@ -156,13 +187,11 @@ impl Fit {
         let mut order: Vec<usize> = (0..train.len()).collect();
         let mut x = Batch::<T, IN>::zeros(batch_size);
         let mut y = Gathered::<T, OUT>::new();
-        let mut buffers = Buffers::<T, N, IN, OUT> {
-            trace: N::new_trace(batch_size),
-            grads: N::zeros(),
-            dl_df: Batch::zeros(batch_size),
-        };
-        N::seed_trace(&mut buffers.trace, self.seed ^ 0xD50F_D50F);
+        let mut trainer = Trainer::<T, N, IN, OUT>::new(batch_size, self.threads, self.seed);
+        let mut eval = Evaluator::<T, N, IN, OUT>::new();
         let mut history = History::default();
+        // Room for the epochs' figures up front: later epochs allocate nothing.
+        history.epochs.reserve(self.epochs.min(4096));
         let steps = train.len().div_ceil(batch_size);
 
         let mut stopped = false;
@@ -173,8 +202,18 @@ impl Fit {
             let (mut total, mut correct) = (0.0, 0usize);
             for (step, idx) in order.chunks(batch_size).enumerate() {
                 train.gather(idx, &mut x, &mut y);
+                // The next batch's samples load while this one trains.
+                train.prefetch(
+                    order
+                        .get((step + 1) * batch_size..)
+                        .map_or(&[][..], |rest| &rest[..batch_size.min(rest.len())]),
+                );
                 augment(&mut x, &mut rng);
-                let (l, c) = match train_step(net, opt, loss, &x, &train.y, &y, &mut buffers) {
+                let targets = match train.y {
+                    Targets::Classes(_) => Targets::Classes(&y.labels[..]),
+                    Targets::Values(_) => Targets::Values(&y.values),
+                };
+                let (l, c) = match trainer.try_step(net, opt, loss, &x, targets) {
                     Ok(v) => v,
                     Err(e) => {
                         if let Some(b) = &bar {
@@ -212,7 +251,7 @@ impl Fit {
                 accuracy: matches!(train.y, Targets::Classes(_)).then(|| correct as f64 / n),
             };
             let validation = match &validation {
-                Some(v) => Some(evaluate(net, loss, v, batch_size.max(256))?),
+                Some(v) => Some(eval.run(net, loss, v, batch_size.max(256))?),
                 None => None,
             };
             let stats = EpochStats {
@@ -252,97 +291,6 @@ impl Fit {
     }
 }
 
-/// The buffers of a training step, allocated once per run.
-struct Buffers<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize> {
-    trace: N::Trace,
-    grads: N,
-    dl_df: Batch<T, OUT>,
-}
-
-/// Why a step failed (the caller adds the epoch and step).
-enum StepError {
-    NonFinite(f64),
-    Core(crate::Error),
-}
-
-impl From<crate::Error> for StepError {
-    fn from(e: crate::Error) -> Self {
-        StepError::Core(e)
-    }
-}
-
-/// One training step on the gathered batch `x`, `y`: the gradient at the optimizer's point,
-/// the finiteness check, the update, then the running statistics. Returns the mean loss and
-/// the number of correct predictions. On any error the weights, the optimizer's state and
-/// the running statistics are what they were before the call: nothing is written before
-/// the checks pass except by `before_gradient`, which `abandon_step` undoes.
-fn train_step<T, const IN: usize, const OUT: usize, N, O, L>(
-    net: &mut N,
-    opt: &mut O,
-    loss: &L,
-    x: &Batch<T, IN>,
-    targets: &Targets<'_, T, OUT>,
-    y: &Gathered<T, OUT>,
-    b: &mut Buffers<T, N, IN, OUT>,
-) -> Result<(f64, usize), StepError>
-where
-    T: Scalar,
-    N: BatchNetwork<T, IN, OUT>,
-    O: Optimizer<T, N>,
-    L: Loss<T>,
-{
-    opt.before_gradient(net)?;
-    let result = gradient(net, loss, x, targets, y, b).and_then(|(l, c)| {
-        opt.step(net, &b.grads)?;
-        Ok((l, c))
-    });
-    match result {
-        Ok(v) => {
-            net.update_state(&b.trace);
-            Ok(v)
-        }
-        Err(e) => {
-            opt.abandon_step(net);
-            Err(e)
-        }
-    }
-}
-
-/// The forward pass, the loss and the parameter gradient into `b.grads`, checked finite.
-/// Writes only the buffers.
-fn gradient<T, const IN: usize, const OUT: usize, N, L>(
-    net: &N,
-    loss: &L,
-    x: &Batch<T, IN>,
-    targets: &Targets<'_, T, OUT>,
-    y: &Gathered<T, OUT>,
-    b: &mut Buffers<T, N, IN, OUT>,
-) -> Result<(f64, usize), StepError>
-where
-    T: Scalar,
-    N: BatchNetwork<T, IN, OUT>,
-    L: Loss<T>,
-{
-    net.forward_train(x, &mut b.trace);
-    let out = N::trace_output(&b.trace);
-    let (l, correct) = match targets {
-        Targets::Classes(_) => (
-            loss.batch_grad_into(out, &y.labels[..], Reduction::Mean, &mut b.dl_df)?,
-            count_correct(out, &y.labels),
-        ),
-        Targets::Values(_) => (
-            loss.batch_grad_into(out, &y.values, Reduction::Mean, &mut b.dl_df)?,
-            0,
-        ),
-    };
-    let l = l.to_f64();
-    net.backward_params(x, &mut b.trace, &b.dl_df, &mut b.grads)?;
-    if !l.is_finite() || !all_finite(&b.grads) {
-        return Err(StepError::NonFinite(l));
-    }
-    Ok((l, correct))
-}
-
 /// Mean loss (and accuracy, for class targets) of `net` on `data`, in batches of at most
 /// `batch_size` (0 counts as 1; never more than the data). Fails on inconsistent data and
 /// on empty data ([`Error::EmptyData`](crate::Error::EmptyData): a mean over no samples
@@ -368,33 +316,68 @@ where
     N: BatchNetwork<T, IN, OUT>,
     L: Loss<T>,
 {
-    data.check()?;
-    if data.is_empty() {
-        return Err(crate::Error::EmptyData {
-            what: "data to evaluate",
-        });
-    }
-    let (mut total, mut correct) = (0.0, 0usize);
-    let mut x = Batch::<T, IN>::zeros(0);
-    let mut y = Gathered::<T, OUT>::new();
-    let idx: Vec<usize> = (0..data.len()).collect();
-    for chunk in idx.chunks(batch_size.max(1)) {
-        data.gather(chunk, &mut x, &mut y);
-        let out = net.forward_batch(&x);
-        total += match data.y {
-            Targets::Classes(_) => {
-                correct += count_correct(&out, &y.labels);
-                loss.batch_value(&out, &y.labels[..], Reduction::Sum)?
-            }
-            Targets::Values(_) => loss.batch_value(&out, &y.values, Reduction::Sum)?,
+    Evaluator::new().run(net, loss, data, batch_size)
+}
+
+/// The buffers of [`evaluate`], kept across calls (`Fit` evaluates every epoch with one).
+pub(crate) struct Evaluator<
+    T: Scalar,
+    N: BatchNetwork<T, IN, OUT>,
+    const IN: usize,
+    const OUT: usize,
+> {
+    x: Batch<T, IN>,
+    y: Gathered<T, OUT>,
+    trace: Option<N::Trace>,
+}
+
+impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
+    Evaluator<T, N, IN, OUT>
+{
+    pub fn new() -> Self {
+        Self {
+            x: Batch::zeros(0),
+            y: Gathered::new(),
+            trace: None,
         }
-        .to_f64();
     }
-    let n = data.len() as f64;
-    Ok(Metrics {
-        loss: total / n,
-        accuracy: matches!(data.y, Targets::Classes(_)).then(|| correct as f64 / n),
-    })
+
+    /// [`evaluate`] with these buffers: no allocation once they have held a batch.
+    pub fn run<L: Loss<T>>(
+        &mut self,
+        net: &N,
+        loss: &L,
+        data: &Data<'_, T, IN, OUT>,
+        batch_size: usize,
+    ) -> Result<Metrics, crate::Error> {
+        data.check()?;
+        if data.is_empty() {
+            return Err(crate::Error::EmptyData {
+                what: "data to evaluate",
+            });
+        }
+        let batch_size = batch_size.max(1).min(data.len());
+        let trace = self.trace.get_or_insert_with(|| N::new_trace(batch_size));
+        let (mut total, mut correct) = (0.0, 0usize);
+        for start in (0..data.len()).step_by(batch_size) {
+            let end = (start + batch_size).min(data.len());
+            data.gather_range(start..end, &mut self.x, &mut self.y);
+            let out = net.forward_eval(&self.x, trace);
+            total += match data.y {
+                Targets::Classes(_) => {
+                    correct += count_correct(out, &self.y.labels);
+                    loss.batch_value(out, &self.y.labels[..], Reduction::Sum)?
+                }
+                Targets::Values(_) => loss.batch_value(out, &self.y.values, Reduction::Sum)?,
+            }
+            .to_f64();
+        }
+        let n = data.len() as f64;
+        Ok(Metrics {
+            loss: total / n,
+            accuracy: matches!(data.y, Targets::Classes(_)).then(|| correct as f64 / n),
+        })
+    }
 }
 
 /// The index of the largest value of each column.
@@ -412,15 +395,12 @@ pub fn argmax_columns<T: Scalar, const OUT: usize>(
     })
 }
 
-fn count_correct<T: Scalar, const OUT: usize>(out: &Batch<T, OUT>, labels: &[usize]) -> usize {
+pub(crate) fn count_correct<T: Scalar, const OUT: usize>(
+    out: &Batch<T, OUT>,
+    labels: &[usize],
+) -> usize {
     argmax_columns(out)
         .zip(labels)
         .filter(|(p, l)| p == *l)
         .count()
-}
-
-fn all_finite<T: Scalar, P: Parameters<T>>(p: &P) -> bool {
-    let mut ok = true;
-    p.visit(|_, v| ok &= v.iter().all(|x| x.is_finite()));
-    ok
 }

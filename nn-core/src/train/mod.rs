@@ -7,6 +7,10 @@
 //! optimizer. After each epoch the loss and accuracy on the training and validation sets go
 //! into the [`History`] and to every [`Callback`] (early stopping is one).
 //!
+//! Each mini-batch is split across threads (one per core by default, [`Fit::threads`]) and
+//! the shards' gradients are reduced in a fixed order, so a seeded run repeats exactly for a
+//! given thread count; [`Trainer`] is the step itself, also for benchmarks and custom loops.
+//!
 //! A step whose loss or gradient is not finite stops training with
 //! [`TrainError::NonFinite`], naming the epoch and step, before the optimizer sees it. On
 //! that and on any other error of a step (a loss or data error, an optimizer that rejects
@@ -44,6 +48,8 @@ mod early_stopping;
 mod ensemble;
 mod fit;
 mod history;
+mod pool;
+mod trainer;
 
 pub use augment::Augment;
 pub use data::{Data, Targets};
@@ -51,6 +57,7 @@ pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
 pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
 pub use history::{EpochStats, History, Metrics};
+pub use trainer::{StepStats, Trainer, MIN_SHARD};
 
 use core::fmt;
 

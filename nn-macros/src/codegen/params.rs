@@ -87,10 +87,14 @@ pub fn generate(net: &Network) -> TokenStream {
         .map(|i| src_size(net, Src::Input(i)))
         .collect();
     let out_sizes: Vec<_> = net.outputs.iter().map(|s| src_size(net, *s)).collect();
+    // Batch norm normalizes with the statistics of the whole mini-batch: splitting the batch
+    // across threads would change them, so such networks train on one thread.
+    let per_sample = !net.layers.iter().any(|l| l.kind_name() == "batch_norm");
     let traits = simple.then(|| quote! {
         ::nn_core::__private::if_alloc! {
             impl<T: ::nn_core::Scalar> ::nn_core::BatchNetwork<T, { #in_t }, { #out_t }> for #name<T> {
                 type Trace = #batch_trace<T>;
+                const PER_SAMPLE: bool = #per_sample;
                 fn zeros() -> Self {
                     #name::zeros()
                 }
@@ -102,6 +106,9 @@ pub fn generate(net: &Network) -> TokenStream {
                 }
                 fn forward_batch(&self, x: &::nn_core::Batch<T, { #in_t }>) -> ::nn_core::Batch<T, { #out_t }> {
                     #name::forward_batch(self, x)
+                }
+                fn forward_eval<'t>(&self, x: &::nn_core::Batch<T, { #in_t }>, trace: &'t mut #batch_trace<T>) -> &'t ::nn_core::Batch<T, { #out_t }> {
+                    #name::forward_batch_into(self, x, trace)
                 }
                 fn forward_train(&self, x: &::nn_core::Batch<T, { #in_t }>, trace: &mut #batch_trace<T>) {
                     #name::forward_batch_trace_into(self, x, trace)

@@ -50,9 +50,7 @@ fn per_sample<T: Scalar, const A: usize, const B: usize>(
     f: impl Fn(&[T], &mut [T]),
 ) {
     let n = src.ncols();
-    if dst.ncols() != n {
-        *dst = Batch::zeros(n);
-    }
+    crate::__private::resize(dst, n);
     for (s, d) in src
         .as_slice()
         .chunks_exact(A.max(1))
@@ -63,9 +61,7 @@ fn per_sample<T: Scalar, const A: usize, const B: usize>(
 }
 
 fn resize<T: Scalar, const R: usize>(b: &mut Batch<T, R>, n: usize) {
-    if b.ncols() != n {
-        *b = Batch::zeros(n);
-    }
+    crate::__private::resize(b, n);
 }
 
 impl<

@@ -512,6 +512,13 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
     });
 
     let file = Literal::string(&attr.path);
+    // A relative path from the crate's `Cargo.toml`, as the header was read; an absolute one
+    // as it is.
+    let include = if std::path::Path::new(&attr.path).is_absolute() {
+        quote!(#file)
+    } else {
+        quote!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), "/", #file))
+    };
     let len = Literal::usize_unsuffixed(header.file_len);
     let checks = &layout.checks;
     let doc = format!(
@@ -539,9 +546,7 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
             #vis const PARAMETERS: usize = 0 #(+ #params)*;
             const __EMBEDDED: Self = {
                 static __NN_WEIGHTS_FILE: ::nn_core::embed::Aligned<[u8; #len]> =
-                    ::nn_core::embed::Aligned(*::core::include_bytes!(::core::concat!(
-                        ::core::env!("CARGO_MANIFEST_DIR"), "/", #file
-                    )));
+                    ::nn_core::embed::Aligned(*::core::include_bytes!(#include));
                 #name { #(#values,)* }
             };
 
@@ -569,6 +574,14 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
 
         #(#checks)*
     })
+}
+
+/// The scalar of `attr`'s file for a stand-in: `f64` when it holds `F64` tensors, else `f32`.
+pub fn scalar(attr: &WeightsAttr) -> TokenStream {
+    match crate::weights::read(attr) {
+        Ok(h) if h.tensors.values().any(|t| t.dtype == "F64") => quote!(f64),
+        _ => quote!(f32),
+    }
 }
 
 /// What is emitted beside the errors of an embedded declaration: the struct and `new()`, so

@@ -296,6 +296,20 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
             offsets.push(vec![]);
             continue;
         };
+        if let Some(msg) = super::embedded_recurrent::kind_mismatch(l, header, file) {
+            errs.push(span, msg);
+            // Its tensors are the file's, read as another kind: reported once, above.
+            let prefix = format!("{}.", l.name);
+            used.extend(
+                header
+                    .tensors
+                    .keys()
+                    .filter(|k| k.starts_with(&prefix))
+                    .cloned(),
+            );
+            offsets.push(vec![]);
+            continue;
+        }
         let mut layer_offsets = Vec::new();
         for e in tensors {
             let name = format!("{}.{}", l.name, e.suffix);
@@ -598,5 +612,33 @@ pub fn stub(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident) 
                 #name
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::validate;
+
+    #[test]
+    fn an_absolute_path_is_embedded_as_it_is() {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/sine_1_16_16_1.safetensors"
+        );
+        let net = validate(syn::parse_quote! {
+            struct Sine { input: 1, fc1: dense(16, relu), fc2: dense(16, relu), fc3: dense(1) }
+        })
+        .unwrap_or_else(|_| panic!("valid declaration rejected"));
+        let attr = WeightsAttr {
+            path: file.to_string(),
+            span: proc_macro2::Span::call_site(),
+        };
+        let code = generate(&net, &attr)
+            .unwrap_or_else(|e| panic!("{}", e[0]))
+            .to_string();
+        let include = format!("include_bytes ! ({})", Literal::string(file));
+        assert!(code.contains(&include), "{code}");
+        assert!(!code.contains("CARGO_MANIFEST_DIR"), "{code}");
     }
 }

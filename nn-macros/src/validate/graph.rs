@@ -412,6 +412,22 @@ fn input_dims(
         [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => {
             args::split_commas(g.stream())
         }
+        [TokenTree::Group(g)]
+            if g.delimiter() == Delimiter::Parenthesis
+                && args::split_commas(g.stream()).len() > 1 =>
+        {
+            // A tuple, as Python writes shapes: reported, then read as the shape it means.
+            let parts = args::split_commas(g.stream());
+            let list: Vec<String> = parts.iter().map(ToString::to_string).collect();
+            errs.push(
+                g.span(),
+                format!(
+                    "{what} is a shape in parentheses, `({0})`; shapes are written in brackets\n\nhelp: write `[{0}]`",
+                    list.join(", ")
+                ),
+            );
+            parts
+        }
         _ => vec![tokens.clone()],
     };
     if parts.is_empty() {

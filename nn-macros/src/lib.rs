@@ -47,7 +47,7 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Ok(net) => match &weights {
             Some(w) => match codegen::embedded::generate(&net, w) {
                 Ok(tokens) => return tokens,
-                Err(errors) => (errors, Some(net)),
+                Err(errors) => (errors, Some(Box::new(net))),
             },
             None => return codegen::generate(&net),
         },

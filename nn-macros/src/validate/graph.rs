@@ -304,12 +304,12 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
         && !net.outputs.is_empty()
         && order.iter().all(|n| read.contains(n));
     let standin = if whole {
-        Some(net)
+        Some(Box::new(net))
     } else {
         match (net.inputs.as_slice(), end) {
-            ([input], Some((out_name, out_dims))) if single_output => Some(collapsed(
+            ([input], Some((out_name, out_dims))) if single_output => Some(Box::new(collapsed(
                 net.attrs, net.vis, net.name, input, &out_name, out_dims,
-            )),
+            ))),
             _ => None,
         }
     };

@@ -55,7 +55,7 @@ pub struct Failed {
     pub errors: Vec<syn::Error>,
     /// The declaration with each wrong layer replaced by a `dense` of the same input and
     /// output sizes, or (when that is not possible) one `dense` from the input to the output.
-    pub standin: Option<Network>,
+    pub standin: Option<Box<Network>>,
 }
 
 /// Checks a declaration and lowers it to the resolved [`Network`].

@@ -20,19 +20,29 @@ base=${CARGO_TARGET_DIR:-target}/debug-speed
 # user's crates.io dependency would be reached by `"*"`.
 deps='--config profile.dev.package."*".opt-level=3 --config profile.dev.package.nn-core.opt-level=3'
 none='--config profile.dev.package."*".opt-level=0 --config profile.dev.package.nn-core.opt-level=0'
-cargo build -q --release --example debug_speed --target-dir "$base/release"
+# Each variant's binary is copied out, as deps and o1 share a target directory (the
+# dependencies are the same; only the example's crate differs).
+mkdir -p "$base/bin"
+build() {
+    name=$1
+    dir=$2
+    shift 2
+    cargo build -q --example debug_speed --target-dir "$base/$dir" "$@"
+    profile=debug
+    case " $* " in *" --release "*) profile=release ;; esac
+    cp "$base/$dir/$profile/examples/debug_speed" "$base/bin/$name"
+}
+build release release --release
 # shellcheck disable=SC2086
-cargo build -q --example debug_speed --target-dir "$base/dev" $none
+build dev dev $none
 # shellcheck disable=SC2086
-cargo build -q --example debug_speed --target-dir "$base/deps" $deps
+build deps deps $deps
 # shellcheck disable=SC2086
-cargo build -q --example debug_speed --target-dir "$base/o1" $deps --config profile.dev.opt-level=1
-bin() { echo "$base/$1/$2/examples/debug_speed"; }
+build o1 deps $deps --config profile.dev.opt-level=1
 runs=$(mktemp)
 for r in $(seq "$rounds"); do
-    for v in release:release dev:debug deps:debug o1:debug; do
-        name=${v%%:*}
-        s=$("$(bin "$name" "${v#*:}")" 2>/dev/null | sed -n 's/^result: train_seconds=\([0-9.]*\).*/\1/p')
+    for name in release dev deps o1; do
+        s=$("$base/bin/$name" 2>/dev/null | sed -n 's/^result: train_seconds=\([0-9.]*\).*/\1/p')
         echo "$name $s" >>"$runs"
     done
 done

@@ -170,7 +170,11 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
             }
             Item::Broken(name) => {
                 // Reported by the parser; what reads it is checked against nothing.
-                layer_decls += 1;
+                if name.as_ref().is_some_and(|n| n == "input") {
+                    key_input = true;
+                } else {
+                    layer_decls += 1;
+                }
                 complete = false;
                 last = name.as_ref().map(|n| {
                     let key = n.to_string();

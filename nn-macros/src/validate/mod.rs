@@ -221,6 +221,9 @@ mod tests {
             struct N { input: 4, a: dense(8,, 2), out: dense(10) }
         });
         assert_eq!(layers, Some(vec!["out".to_string()]));
+        // A broken `input` entry is reported once, not again as a missing input.
+        let m = messages(syn::parse_quote! { struct N { input: , out: dense(10) } });
+        assert_eq!(m.len(), 1, "{m:?}");
         // An unknown output size leaves nothing to stand in with.
         assert_eq!(
             standin(syn::parse_quote! { struct N { input: 4, a: dense(8,, 2) } }),

@@ -20,6 +20,11 @@ use nalgebra::RealField;
 /// }
 /// assert_eq!(mean(&[1.0f32, 2.0, 3.0]), 2.0);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "networks compute in `f32` or `f64`, not `{Self}`",
+    label = "`{Self}` is not `f32` or `f64`",
+    note = "leave the network's scalar out (`f32`, the default) or write `f64`; an int8 network for a microcontroller is made by quantizing a trained one (`nn_core::quant`)"
+)]
 pub trait Scalar:
     RealField + Copy + Default + bytemuck::Pod + core::fmt::Debug + core::fmt::Display + 'static
 {

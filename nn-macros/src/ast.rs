@@ -28,6 +28,9 @@ pub struct NetworkDecl {
     /// Span of the `{ ... }` body.
     pub body_span: Span,
     pub items: Vec<Item>,
+    /// Syntax errors in the body: each item that did not parse was skipped up to the next
+    /// `,` and is kept as an [`Item::Broken`], so the rest is still checked.
+    pub errors: Vec<syn::Error>,
 }
 
 /// One `name: ...` entry of the body.
@@ -42,6 +45,8 @@ pub enum Item {
     },
     /// `name: kind(args)`.
     Layer(LayerDecl),
+    /// An entry with a syntax error (already reported), with its name when that much parsed.
+    Broken(Option<Ident>),
 }
 
 /// `name: kind(args)`.

@@ -3,7 +3,8 @@
 //! Only this file touches `proc_macro`; the pipeline is plain Rust over `proc_macro2`/`syn`:
 //! `parse` (syntax tree with spans) -> `validate` (thread sizes through the layers,
 //! collect every error, lower to the resolved `ir`) -> `codegen`.
-//! On errors the macro emits every `compile_error!` plus a stub of the struct.
+//! On errors the macro emits every `compile_error!` plus a stand-in of the struct with the
+//! same generated surface (see `validate::Failed`).
 //!
 //! Use it through `nn_core::network!`; its documentation is there.
 
@@ -33,22 +34,33 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     // `#[weights = "..."]`: an inference network embedded from that file.
     let weights = match weights::take(&mut decl.attrs) {
         Ok(w) => w,
-        Err(e) => return e.to_compile_error(),
+        Err(e) => {
+            let (e, stub) = (
+                e.to_compile_error(),
+                codegen::embedded::stub(&decl.attrs, &decl.vis, &decl.name),
+            );
+            return quote::quote!(#e #stub);
+        }
     };
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
-    let generated = validate::validate(decl).and_then(|net| match &weights {
-        Some(w) => codegen::embedded::generate(&net, w),
-        None => Ok(codegen::generate(&net)),
-    });
-    match generated {
-        Ok(tokens) => tokens,
-        Err(errors) => {
-            let errors = errors.iter().map(syn::Error::to_compile_error);
-            let stub = match weights {
-                Some(_) => codegen::embedded::stub(&attrs, &vis, &name),
-                None => codegen::stub(&attrs, &vis, &name),
-            };
-            quote::quote!(#(#errors)* #stub)
-        }
-    }
+    let (errors, standin) = match validate::validate(decl) {
+        Ok(net) => match &weights {
+            Some(w) => match codegen::embedded::generate(&net, w) {
+                Ok(tokens) => return tokens,
+                Err(errors) => (errors, Some(Box::new(net))),
+            },
+            None => return codegen::generate(&net),
+        },
+        Err(failed) => (failed.errors, failed.standin),
+    };
+    // Beside the errors, a stand-in with the surface a valid declaration has, so a program
+    // using the network reports only the declaration's mistakes.
+    let errors = errors.iter().map(syn::Error::to_compile_error);
+    let stub = match (&weights, &standin) {
+        (Some(w), Some(net)) => codegen::embedded_standin(net, &codegen::embedded::scalar(w)),
+        (Some(_), None) => codegen::embedded::stub(&attrs, &vis, &name),
+        (None, Some(net)) => codegen::generate(net),
+        (None, None) => codegen::stub(&attrs, &vis, &name),
+    };
+    quote::quote!(#(#errors)* #stub)
 }

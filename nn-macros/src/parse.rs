@@ -4,6 +4,7 @@ use crate::ast::{Arg, Item, LayerDecl, NetworkDecl};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
+use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Attribute, Ident, Token, Visibility};
@@ -19,20 +20,58 @@ impl Parse for NetworkDecl {
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
+        let mut errors = Vec::new();
         if input.peek(Token![<]) {
-            return Err(input.error(
+            errors.push(input.error(
                 "a network takes no generic parameters: the generated struct is generic over its scalar type `T` (default `f32`) already",
             ));
+            skip_generics(input)?;
         }
         let content;
         let brace = braced!(content in input);
         let mut items = Vec::new();
         while !content.is_empty() {
-            items.push(content.parse()?);
+            let fork = content.fork();
+            match parse_item(&fork, &mut errors) {
+                Ok(item) => {
+                    content.advance_to(&fork);
+                    items.push(item);
+                }
+                Err(e) => {
+                    errors.push(e);
+                    let name = (content.peek(Ident::peek_any) && content.peek2(Token![:]))
+                        .then(|| content.call(Ident::parse_any))
+                        .transpose()?;
+                    items.push(Item::Broken(name));
+                    skip_to_comma(&content)?;
+                }
+            }
             if content.is_empty() {
                 break;
             }
-            content.parse::<Token![,]>()?;
+            if content.peek(Token![;]) {
+                let semi = content.parse::<Token![;]>()?;
+                errors.push(syn::Error::new(
+                    semi.span,
+                    "the entries of a network are separated by `,`, found `;`\n\nhelp: replace the `;` with `,`",
+                ));
+            } else if content.peek(Token![,]) {
+                content.parse::<Token![,]>()?;
+            } else if content.peek(Ident::peek_any) && content.peek2(Token![:]) {
+                // A forgotten comma: the next entry starts here.
+                errors.push(content.error(format!(
+                    "expected `,` before `{}`: the entries of a network are separated by commas",
+                    content.fork().call(Ident::parse_any)?
+                )));
+            } else {
+                errors.push(content.error(
+                    "expected `,` after this entry: a layer is written `name: kind(arguments)` and the entries are separated by commas",
+                ));
+                skip_to_comma(&content)?;
+                if content.peek(Token![,]) {
+                    content.parse::<Token![,]>()?;
+                }
+            }
         }
         if !input.is_empty() {
             return Err(input.error("unexpected tokens after the network's body"));
@@ -43,64 +82,99 @@ impl Parse for NetworkDecl {
             name,
             body_span: brace.span.join(),
             items,
+            errors,
         })
     }
 }
 
-impl Parse for Item {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let name: Ident = input.call(Ident::parse_any)?;
-        input.parse::<Token![:]>()?;
-        if name == "input" {
-            let size = tokens_until_comma(input)?;
-            if size.is_empty() {
-                return Err(syn::Error::new(
-                    name.span(),
-                    "`input` needs a size, e.g. `input: 784`",
-                ));
+/// Skips `<...>` after the name, nested angle brackets included.
+fn skip_generics(input: ParseStream) -> syn::Result<()> {
+    let mut depth = 0usize;
+    while !input.is_empty() {
+        if input.peek(Token![<]) {
+            depth += 1;
+        } else if input.peek(Token![>]) {
+            depth = depth.saturating_sub(1);
+            input.parse::<TokenTree>()?;
+            if depth == 0 {
+                return Ok(());
             }
-            return Ok(Item::Input { key: name, size });
+            continue;
+        } else if input.peek(syn::token::Brace) && depth == 0 {
+            return Ok(());
         }
-        if name == "output" {
-            let span = input.span();
-            let names = if input.peek(syn::token::Paren) {
-                let content;
-                parenthesized!(content in input);
-                let list = content.parse_terminated(Ident::parse_any, Token![,])?;
-                list.into_iter().collect()
-            } else {
-                vec![input.call(Ident::parse_any)?]
-            };
-            return Ok(Item::Output {
-                key: name,
-                names,
-                span,
-            });
-        }
-        let kind: Ident = input.call(Ident::parse_any)?;
-        let (args, args_span) = if input.peek(syn::token::Paren) {
-            let content;
-            let paren = parenthesized!(content in input);
-            (parse_args(&content)?, paren.span.join())
-        } else {
-            (Vec::new(), kind.span())
-        };
-        let parents = if input.peek(syn::token::Paren) {
-            let content;
-            let paren = parenthesized!(content in input);
-            let list = content.parse_terminated(Ident::parse_any, Token![,])?;
-            Some((list.into_iter().collect(), paren.span.join()))
-        } else {
-            None
-        };
-        Ok(Item::Layer(LayerDecl {
-            name,
-            kind,
-            args,
-            args_span,
-            parents,
-        }))
+        input.parse::<TokenTree>()?;
     }
+    Ok(())
+}
+
+/// Skips tokens up to (not including) the next top-level `,` or `;`.
+fn skip_to_comma(input: ParseStream) -> syn::Result<()> {
+    while !input.is_empty() && !input.peek(Token![,]) && !input.peek(Token![;]) {
+        input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// One entry; mistakes it can read past (a layer called `output`) go to `errors`.
+fn parse_item(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<Item> {
+    let name: Ident = input.call(Ident::parse_any)?;
+    input.parse::<Token![:]>()?;
+    if name == "input" {
+        let size = tokens_until_comma(input)?;
+        if size.is_empty() {
+            return Err(syn::Error::new(
+                name.span(),
+                "`input` needs a size, e.g. `input: 784`",
+            ));
+        }
+        return Ok(Item::Input { key: name, size });
+    }
+    if name == "output" && input.peek(Ident::peek_any) && input.peek2(syn::token::Paren) {
+        let kind = input.fork().call(Ident::parse_any)?;
+        errors.push(syn::Error::new(
+            name.span(),
+            format!("`output` cannot name a layer: it lists the network's outputs (`output: fc2` or `output: (a, b)`)\n\nhelp: call the layer something else, e.g. `out: {kind}(...)`"),
+        ));
+    } else if name == "output" {
+        let span = input.span();
+        let names = if input.peek(syn::token::Paren) {
+            let content;
+            parenthesized!(content in input);
+            let list = content.parse_terminated(Ident::parse_any, Token![,])?;
+            list.into_iter().collect()
+        } else {
+            vec![input.call(Ident::parse_any)?]
+        };
+        return Ok(Item::Output {
+            key: name,
+            names,
+            span,
+        });
+    }
+    let kind: Ident = input.call(Ident::parse_any)?;
+    let (args, args_span) = if input.peek(syn::token::Paren) {
+        let content;
+        let paren = parenthesized!(content in input);
+        (parse_args(&content)?, paren.span.join())
+    } else {
+        (Vec::new(), kind.span())
+    };
+    let parents = if input.peek(syn::token::Paren) {
+        let content;
+        let paren = parenthesized!(content in input);
+        let list = content.parse_terminated(Ident::parse_any, Token![,])?;
+        Some((list.into_iter().collect(), paren.span.join()))
+    } else {
+        None
+    };
+    Ok(Item::Layer(LayerDecl {
+        name,
+        kind,
+        args,
+        args_span,
+        parents,
+    }))
 }
 
 /// Comma-separated arguments, each `tokens` or `key = tokens`.
@@ -135,10 +209,10 @@ fn parse_args(input: ParseStream) -> syn::Result<Vec<Arg>> {
     Ok(args)
 }
 
-/// Every token up to (not including) the next top-level comma.
+/// Every token up to (not including) the next top-level comma (or `;`, a mistake for one).
 fn tokens_until_comma(input: ParseStream) -> syn::Result<TokenStream> {
     let mut out = TokenStream::new();
-    while !input.is_empty() && !input.peek(Token![,]) {
+    while !input.is_empty() && !input.peek(Token![,]) && !input.peek(Token![;]) {
         let tt: TokenTree = input.parse()?;
         tt.to_tokens(&mut out);
     }
@@ -183,7 +257,26 @@ mod tests {
     #[test]
     fn rejects_generics() {
         let r = syn::parse2::<NetworkDecl>(quote::quote! { struct Net<T> { input: 1 } });
-        let msg = r.err().map(|e| e.to_string()).unwrap_or_default();
+        let msg = r.map(|d| d.errors[0].to_string()).unwrap_or_default();
         assert!(msg.contains("no generic parameters"), "{msg}");
+    }
+
+    #[test]
+    fn recovers_after_syntax_errors() {
+        let decl: NetworkDecl = syn::parse_quote! {
+            struct Net { input: 4; a: dense(8) b: dense(2,, 3), output: dense(1) }
+        };
+        let msgs: Vec<String> = decl.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 4, "{msgs:?}");
+        assert!(msgs[0].contains("found `;`"), "{}", msgs[0]);
+        assert!(msgs[1].contains("expected `,` before `b`"), "{}", msgs[1]);
+        assert!(msgs[2].contains("expected an argument"), "{}", msgs[2]);
+        assert!(
+            msgs[3].contains("`output` cannot name a layer"),
+            "{}",
+            msgs[3]
+        );
+        assert_eq!(decl.items.len(), 4);
+        assert!(matches!(&decl.items[2], Item::Broken(Some(n)) if n == "b"));
     }
 }

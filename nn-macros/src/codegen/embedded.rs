@@ -296,6 +296,20 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
             offsets.push(vec![]);
             continue;
         };
+        if let Some(msg) = super::embedded_recurrent::kind_mismatch(l, header, file) {
+            errs.push(span, msg);
+            // Its tensors are the file's, read as another kind: reported once, above.
+            let prefix = format!("{}.", l.name);
+            used.extend(
+                header
+                    .tensors
+                    .keys()
+                    .filter(|k| k.starts_with(&prefix))
+                    .cloned(),
+            );
+            offsets.push(vec![]);
+            continue;
+        }
         let mut layer_offsets = Vec::new();
         for e in tensors {
             let name = format!("{}.{}", l.name, e.suffix);
@@ -512,6 +526,13 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
     });
 
     let file = Literal::string(&attr.path);
+    // A relative path from the crate's `Cargo.toml`, as the header was read; an absolute one
+    // as it is.
+    let include = if std::path::Path::new(&attr.path).is_absolute() {
+        quote!(#file)
+    } else {
+        quote!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), "/", #file))
+    };
     let len = Literal::usize_unsuffixed(header.file_len);
     let checks = &layout.checks;
     let doc = format!(
@@ -539,9 +560,7 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
             #vis const PARAMETERS: usize = 0 #(+ #params)*;
             const __EMBEDDED: Self = {
                 static __NN_WEIGHTS_FILE: ::nn_core::embed::Aligned<[u8; #len]> =
-                    ::nn_core::embed::Aligned(*::core::include_bytes!(::core::concat!(
-                        ::core::env!("CARGO_MANIFEST_DIR"), "/", #file
-                    )));
+                    ::nn_core::embed::Aligned(*::core::include_bytes!(#include));
                 #name { #(#values,)* }
             };
 
@@ -571,6 +590,14 @@ pub fn generate(net: &Network, attr: &WeightsAttr) -> Result<TokenStream, Vec<sy
     })
 }
 
+/// The scalar of `attr`'s file for a stand-in: `f64` when it holds `F64` tensors, else `f32`.
+pub fn scalar(attr: &WeightsAttr) -> TokenStream {
+    match crate::weights::read(attr) {
+        Ok(h) if h.tensors.values().any(|t| t.dtype == "F64") => quote!(f64),
+        _ => quote!(f32),
+    }
+}
+
 /// What is emitted beside the errors of an embedded declaration: the struct and `new()`, so
 /// code that uses the network does not fail again on a missing name.
 pub fn stub(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident) -> TokenStream {
@@ -585,5 +612,33 @@ pub fn stub(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident) 
                 #name
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::validate;
+
+    #[test]
+    fn an_absolute_path_is_embedded_as_it_is() {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/sine_1_16_16_1.safetensors"
+        );
+        let net = validate(syn::parse_quote! {
+            struct Sine { input: 1, fc1: dense(16, relu), fc2: dense(16, relu), fc3: dense(1) }
+        })
+        .unwrap_or_else(|_| panic!("valid declaration rejected"));
+        let attr = WeightsAttr {
+            path: file.to_string(),
+            span: proc_macro2::Span::call_site(),
+        };
+        let code = generate(&net, &attr)
+            .unwrap_or_else(|e| panic!("{}", e[0]))
+            .to_string();
+        let include = format!("include_bytes ! ({})", Literal::string(file));
+        assert!(code.contains(&include), "{code}");
+        assert!(!code.contains("CARGO_MANIFEST_DIR"), "{code}");
     }
 }

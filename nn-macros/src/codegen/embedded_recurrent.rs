@@ -105,3 +105,34 @@ pub(super) fn recurrent_sizes(l: &Layer) -> Option<[Size; 4]> {
     let g = times(k, &h);
     Some([seq.clone(), i.clone(), h, g])
 }
+
+/// When a recurrent layer is declared as one kind but the file holds another (`lstm(64)`
+/// over a GRU's tensors), the one error to report: the kind the file's `weight_hh_l0` has
+/// the rows of (4, 3 or 1 gates per hidden unit), with the declaration it needs.
+pub(super) fn kind_mismatch(
+    l: &Layer,
+    header: &crate::weights::Header,
+    file: &str,
+) -> Option<String> {
+    let declared = gates_per_unit(l)?;
+    let name = format!("{}.weight_hh_l0", l.name);
+    let &[rows, h] = header.tensors.get(&name)?.shape.as_slice() else {
+        return None;
+    };
+    if h == 0 || rows == declared * h || !rows.is_multiple_of(h) {
+        return None;
+    }
+    let (kind, what) = match rows / h {
+        4 => ("lstm", "an LSTM (4 gates per hidden unit)"),
+        3 => ("gru", "a GRU (3 gates per hidden unit)"),
+        1 => ("rnn", "a plain RNN (1 gate per hidden unit)"),
+        _ => return None,
+    };
+    Some(format!(
+        "`{}` is declared `{}`, but `{file}` holds {what} there: `{name}` has {rows} = {}·{h} rows\n\nhelp: declare it `{}: {kind}({h})`",
+        l.name,
+        l.kind_name(),
+        rows / h,
+        l.name,
+    ))
+}

@@ -23,7 +23,7 @@ mod stub;
 mod tangent;
 mod types;
 
-pub use stub::stub;
+pub use stub::{embedded_standin, stub};
 
 use crate::ir::{Act, ConstCheck, Layer, Network, Src};
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};

@@ -1,6 +1,10 @@
 //! `conv2d(F, K, ACT, stride = S, pad = P, dilation = D, groups = G, bias = false,
 //! floor = true, init = INIT)`: `F` filters of `K x K` (or `(KH, KW)`) over a `C x H x W`
 //! image, giving `F x OH x OW`.
+//!
+//! `pad = valid` is `pad = 0`; `pad = same` is TensorFlow's SAME, `OH = ceil(H / S)` with the
+//! padding `max((OH - 1)·S + D(K-1) + 1 - H, 0)` in all, accepted where it splits evenly
+//! between both sides (the only padding `Conv2d` has), as it does for odd kernels at stride 1.
 
 use super::image;
 use super::{Ctx, Lowered};
@@ -82,6 +86,7 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let (mut bias, mut floor, mut init) = (Some(true), Some(false), Some(InitKind::LeCun));
     let (mut stride_span, mut groups_span) = (kernel_span, kernel_span);
     let mut seen: Vec<String> = Vec::new();
+    let mut same: Option<proc_macro2::Span> = None;
     for a in layer.args.iter().filter(|a| a.key.is_some()) {
         let key_ident = a.key.as_ref().expect("filtered on named arguments");
         let key = key_ident.to_string();
@@ -112,7 +117,11 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
                 stride = positive(image::int(a, &what, errs), errs);
                 stride_span = span_of(&a.value);
             }
-            "pad" | "padding" => pad = image::int(a, &what, errs),
+            "pad" | "padding" => match a.value.to_string().as_str() {
+                "valid" => pad = Some(0),
+                "same" => same = Some(span_of(&a.value)),
+                _ => pad = image::int(a, &what, errs),
+            },
             "dilation" => dilation = positive(image::int(a, &what, errs), errs),
             "groups" => {
                 groups = positive(image::int(a, &what, errs), errs);
@@ -137,6 +146,13 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let (Some(s), Some(p), Some(d), Some(g), Some(floor)) = (stride, pad, dilation, groups, floor)
     else {
         return (None, None);
+    };
+    let (p, floor) = match same {
+        None => (p, floor),
+        Some(span) => match same_pad(&name, (h, w), (kh, kw), s, d, span, errs) {
+            Some(p) => (p, true),
+            None => return (None, None),
+        },
     };
     if !c.is_multiple_of(g) || !f.is_multiple_of(g) {
         let (what, n) = if !c.is_multiple_of(g) {
@@ -199,4 +215,81 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
         init: Some(init),
     };
     (Some(lowered), Some(out))
+}
+
+/// TensorFlow's SAME padding of one side, `max((ceil(N / S) - 1)·S + D(K-1) + 1 - N, 0) / 2`,
+/// or an error at `span` when it does not split evenly or differs between height and width.
+fn same_pad(
+    name: &str,
+    (h, w): (usize, usize),
+    (kh, kw): (usize, usize),
+    s: usize,
+    d: usize,
+    span: proc_macro2::Span,
+    errs: &mut crate::validate::Errors,
+) -> Option<usize> {
+    let total = |n: usize, k: usize| ((n.div_ceil(s) - 1) * s + d * (k - 1) + 1).saturating_sub(n);
+    let (th, tw) = (total(h, kh), total(w, kw));
+    let axes = if (h, kh) == (w, kw) {
+        vec![(th, "height and width")]
+    } else {
+        vec![(th, "height"), (tw, "width")]
+    };
+    if let Some((t, axis)) = axes.into_iter().find(|(t, _)| t % 2 == 1) {
+        errs.push(
+            span,
+            format!(
+                "`pad = same` pads the {axis} of `{name}` by {t} in all, {} before and {} after as TensorFlow does, but `conv2d` pads both sides equally\n\nhelp: an odd kernel at stride 1 pads both sides alike; or give the padding as a number, as PyTorch does: `pad = {}`",
+                t / 2,
+                t / 2 + 1,
+                t / 2
+            ),
+        );
+        return None;
+    }
+    if th != tw {
+        errs.push(
+            span,
+            format!(
+                "`pad = same` pads the height of `{name}` by {} and its width by {} on each side, but `conv2d` takes one padding for both\n\nhelp: give the padding as a number: `pad = {}`",
+                th / 2,
+                tw / 2,
+                th / 2
+            ),
+        );
+        return None;
+    }
+    Some(th / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_pad;
+    use crate::validate::Errors;
+    use proc_macro2::Span;
+
+    /// One side's SAME padding, or the error's text.
+    fn same(n: usize, k: usize, s: usize, d: usize) -> Result<usize, String> {
+        let mut errs = Errors::default();
+        same_pad("c", (n, n), (k, k), s, d, Span::call_site(), &mut errs).ok_or_else(|| {
+            errs.into_result(())
+                .err()
+                .map(|e| e[0].to_string())
+                .unwrap_or_default()
+        })
+    }
+
+    #[test]
+    fn same_padding_is_tensorflows_where_it_splits_evenly() {
+        // Total padding max((ceil(n/s) - 1)s + d(k-1) + 1 - n, 0), half on each side.
+        assert_eq!(same(28, 3, 1, 1), Ok(1));
+        assert_eq!(same(28, 5, 1, 1), Ok(2));
+        assert_eq!(same(28, 3, 1, 2), Ok(2));
+        assert_eq!(same(28, 4, 2, 1), Ok(1));
+        assert_eq!(same(28, 1, 2, 1), Ok(0));
+        assert_eq!(same(7, 3, 3, 1), Ok(1)); // out 3: 2·3 + 3 - 7 = 2
+        let e = same(28, 4, 1, 1).unwrap_err();
+        assert!(e.contains("by 3 in all, 1 before and 2 after"), "{e}");
+        assert!(e.contains("`pad = 1`"), "{e}");
+    }
 }

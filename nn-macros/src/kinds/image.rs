@@ -6,7 +6,7 @@ use crate::args;
 use crate::ast::Arg;
 use crate::ir::Size;
 use crate::parse::span_of;
-use crate::validate::Errors;
+use crate::validate::{Errors, Producer};
 use proc_macro2::{Delimiter, Span, TokenTree};
 
 /// The input as `(C, H, W)` literals, or an error naming the layer.
@@ -14,6 +14,24 @@ pub fn chw(cx: &mut Ctx, kind: &str) -> Option<(usize, usize, usize)> {
     let dims = cx.input?;
     let known: Option<Vec<usize>> = dims.0.iter().map(Size::known).collect();
     match (dims.rank(), known.as_deref()) {
+        (3, Some(&[h, w, c]))
+            if h == w
+                && h > 4
+                && matches!(c, 1 | 3 | 4)
+                && !matches!(cx.producer, Producer::Layer(_)) =>
+        {
+            // `[28, 28, 1]`: TensorFlow's channels-last order.
+            let span = dims.0[0].span();
+            cx.errs.push(
+                span.join(dims.0[2].span()).unwrap_or(span),
+                format!(
+                    "`{}` would read {}, `[{h}, {w}, {c}]`, as {h} channels of {w}x{c} images: image layers take channels first, `[C, H, W]`\n\nhelp: write `[{c}, {h}, {w}]`, and give each sample channel by channel (PyTorch's order)",
+                    cx.name,
+                    cx.producer.name(),
+                ),
+            );
+            None
+        }
         (3, Some(&[c, h, w])) => Some((c, h, w)),
         (3, _) => {
             cx.errs.push(

@@ -1,6 +1,6 @@
 //! Resolving the graph: inputs, each node's parents, the outputs, and what nobody reads.
 
-use super::{join, options, positive, Errors, Producer};
+use super::{join, options, positive, Errors, Failed, Producer};
 use crate::args;
 use crate::ast::{Item, LayerDecl, NetworkDecl};
 use crate::ir::{Act, ConstCheck, Dims, Input, Join, Layer, LayerKind, Network, Size, Src};
@@ -20,8 +20,11 @@ struct Entry {
     span: Span,
 }
 
-pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
-    let mut errs = Errors::default();
+pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
+    // Syntax errors first; the entries that parsed are still checked.
+    let mut errs = Errors(std::mem::take(&mut decl.errors));
+    // Whether every entry lowered (wrong layers as stand-ins), so the network can stand in.
+    let mut complete = true;
     let net_name = decl.name.to_string();
     let mut checks = Vec::new();
     let deps = dependencies(&decl);
@@ -50,6 +53,7 @@ pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                     errs.push(key.span(), "`input` must come first, before every layer");
                 }
                 let dims = input_dims(size, "the network's `input`", &mut errs, &mut checks);
+                complete &= dims.is_some();
                 let name = key.to_string();
                 declare(
                     &mut scope,
@@ -97,6 +101,7 @@ pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                         None
                     }
                 };
+                complete &= dims.is_some();
                 declare(
                     &mut scope,
                     &mut order,
@@ -129,6 +134,7 @@ pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                             "the layer name `{name}` is used twice ({what}); each layer needs its own name, as it becomes a field of `{net_name}`"
                         ),
                     );
+                    complete = false;
                 }
                 let (lowered, out) = lower_node(
                     l,
@@ -145,7 +151,10 @@ pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                         layers.push(layer);
                         Some((dims, Src::Node(layers.len() - 1)))
                     }
-                    None => None,
+                    None => {
+                        complete = false;
+                        None
+                    }
                 };
                 scope.insert(
                     name.clone(),
@@ -158,6 +167,30 @@ pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                 );
                 order.push(name.clone());
                 last = Some(name);
+            }
+            Item::Broken(name) => {
+                // Reported by the parser; what reads it is checked against nothing.
+                if name.as_ref().is_some_and(|n| n == "input") {
+                    key_input = true;
+                } else {
+                    layer_decls += 1;
+                }
+                complete = false;
+                last = name.as_ref().map(|n| {
+                    let key = n.to_string();
+                    read.insert(key.clone());
+                    scope.insert(
+                        key.clone(),
+                        Entry {
+                            src: None,
+                            dims: None,
+                            producer: Producer::Layer(key.clone()),
+                            span: n.span(),
+                        },
+                    );
+                    order.push(key.clone());
+                    key
+                });
             }
         }
     }
@@ -205,6 +238,7 @@ pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
                     ),
                     Some(e) => {
                         read.insert(key.clone());
+                        complete &= e.src.is_some();
                         outputs.extend(e.src);
                     }
                     None => {
@@ -246,7 +280,18 @@ pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
         }
     }
 
-    errs.into_result(Network {
+    // The network, or a stand-in with its surface: itself when every entry lowered (wrong
+    // layers as stand-ins), else one `dense` from its input to its output when both sizes are
+    // known.
+    let last_output = match &output_decl {
+        Some((names, _)) => names.last().map(|n| n.to_string()),
+        None => last,
+    };
+    let end = last_output.and_then(|n| scope.get(&n).and_then(|e| e.dims.clone()).map(|d| (n, d)));
+    let single_output = output_decl
+        .as_ref()
+        .is_none_or(|(names, _)| names.len() == 1);
+    let net = Network {
         attrs: decl.attrs,
         vis: decl.vis,
         name: decl.name,
@@ -254,7 +299,80 @@ pub fn validate_graph(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
         layers,
         outputs,
         checks,
+    };
+    if errs.is_empty() {
+        return Ok(net);
+    }
+    let whole = complete
+        && !net.inputs.is_empty()
+        && !net.outputs.is_empty()
+        && order.iter().all(|n| read.contains(n));
+    let standin = if whole {
+        Some(Box::new(net))
+    } else {
+        match (net.inputs.as_slice(), end) {
+            ([input], Some((out_name, out_dims))) if single_output => Some(Box::new(collapsed(
+                net.attrs, net.vis, net.name, input, &out_name, out_dims,
+            ))),
+            _ => None,
+        }
+    };
+    Err(Failed {
+        errors: errs.0,
+        standin,
     })
+}
+
+/// A network of one `dense` layer from `input` to `out_dims`: the surface of a declaration
+/// whose inner layers could not be resolved.
+fn collapsed(
+    attrs: Vec<syn::Attribute>,
+    vis: syn::Visibility,
+    name: Ident,
+    input: &Input,
+    out_name: &str,
+    out_dims: Dims,
+) -> Network {
+    let in_dims = input.dims.clone();
+    let layer = standin_layer(
+        Ident::new(out_name, name.span()),
+        vec![Src::Input(0)],
+        in_dims,
+        out_dims,
+    );
+    Network {
+        attrs,
+        vis,
+        name,
+        inputs: vec![Input {
+            name: input.name.clone(),
+            dims: input.dims.clone(),
+        }],
+        layers: vec![layer],
+        outputs: vec![Src::Node(0)],
+        checks: Vec::new(),
+    }
+}
+
+/// A `dense` layer with the sizes of a layer that has a mistake, standing in for it.
+fn standin_layer(name: Ident, parents: Vec<Src>, in_dims: Dims, out_dims: Dims) -> Layer {
+    let (inputs, outputs) = (in_dims.flat(), out_dims.flat());
+    let (i, o) = (inputs.tokens(), outputs.tokens());
+    Layer {
+        name,
+        kind: LayerKind::Op(crate::ir::OpKind {
+            kind: "dense",
+            ty: quote::quote!(::nn_core::layer::Dense<T, #i, #o>),
+            params: true,
+        }),
+        parents,
+        in_dims,
+        out_dims,
+        inputs,
+        outputs,
+        act: Act::Identity,
+        init: Some(crate::ir::InitKind::LeCun),
+    }
 }
 
 fn declare(
@@ -297,6 +415,22 @@ fn input_dims(
     let parts: Vec<TokenStream> = match trees.as_slice() {
         [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => {
             args::split_commas(g.stream())
+        }
+        [TokenTree::Group(g)]
+            if g.delimiter() == Delimiter::Parenthesis
+                && args::split_commas(g.stream()).len() > 1 =>
+        {
+            // A tuple, as Python writes shapes: reported, then read as the shape it means.
+            let parts = args::split_commas(g.stream());
+            let list: Vec<String> = parts.iter().map(ToString::to_string).collect();
+            errs.push(
+                g.span(),
+                format!(
+                    "{what} is a shape in parentheses, `({0})`; shapes are written in brackets\n\nhelp: write `[{0}]`",
+                    list.join(", ")
+                ),
+            );
+            parts
         }
         _ => vec![tokens.clone()],
     };
@@ -344,7 +478,8 @@ fn dependencies(decl: &NetworkDecl) -> HashMap<String, Vec<String>> {
     for item in &decl.items {
         let (name, parents) = match item {
             Item::Input { key, .. } => (key.to_string(), Vec::new()),
-            Item::Output { .. } => continue,
+            Item::Output { .. } | Item::Broken(None) => continue,
+            Item::Broken(Some(n)) => (n.to_string(), Vec::new()),
             Item::Layer(l) if l.kind == "input" => (l.name.to_string(), Vec::new()),
             Item::Layer(l) => {
                 let parents = match (&l.parents, Join::from_name(&l.kind.to_string())) {
@@ -515,6 +650,7 @@ fn lower_node(
         return (None, None);
     }
 
+    let errors_before = errs.len();
     let (lowered, out) = match (join, lower) {
         (Some(j), _) => {
             let given: Vec<join::Parent> = parents
@@ -550,8 +686,18 @@ fn lower_node(
         }
         (None, None) => return (None, None),
     };
-    let (Some(lowered), true) = (lowered, parents.iter().all(|p| p.0.is_some())) else {
-        return (None, out);
+    let resolved = parents.iter().all(|p| p.0.is_some());
+    let lowered = match (lowered, &out, &parents[0].1) {
+        (Some(lowered), _, _) if resolved => lowered,
+        // A layer whose own arguments are wrong but whose sizes are known (reported above).
+        (None, Some(out), Some(in_dims))
+            if resolved && join.is_none() && errs.len() > errors_before =>
+        {
+            let parents = parents.iter().filter_map(|p| p.0).collect();
+            let layer = standin_layer(l.name.clone(), parents, in_dims.clone(), out.clone());
+            return (Some(layer), Some(out.clone()));
+        }
+        _ => return (None, out),
     };
     let in_dims = parents[0]
         .1

@@ -35,6 +35,10 @@ impl Errors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// How many errors are recorded.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
     pub fn into_result<T>(self, value: T) -> Result<T, Vec<syn::Error>> {
         if self.0.is_empty() {
             Ok(value)
@@ -44,8 +48,18 @@ impl Errors {
     }
 }
 
+/// A declaration with mistakes: every error, and a stand-in network with the same generated
+/// surface when the sizes at its ends are known, so code using the network reports nothing
+/// more.
+pub struct Failed {
+    pub errors: Vec<syn::Error>,
+    /// The declaration with each wrong layer replaced by a `dense` of the same input and
+    /// output sizes, or (when that is not possible) one `dense` from the input to the output.
+    pub standin: Option<Box<Network>>,
+}
+
 /// Checks a declaration and lowers it to the resolved [`Network`].
-pub fn validate(decl: NetworkDecl) -> Result<Network, Vec<syn::Error>> {
+pub fn validate(decl: NetworkDecl) -> Result<Network, Failed> {
     validate_impl(decl)
 }
 
@@ -103,7 +117,7 @@ mod tests {
     fn messages(decl: NetworkDecl) -> Vec<String> {
         match validate(decl) {
             Ok(_) => Vec::new(),
-            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+            Err(e) => e.errors.iter().map(|e| e.to_string()).collect(),
         }
     }
 
@@ -176,6 +190,44 @@ mod tests {
             m[3].contains("`linear` is called `identity` here"),
             "{}",
             m[3]
+        );
+    }
+
+    /// The layers of the stand-in emitted beside the errors, by name.
+    fn standin(decl: NetworkDecl) -> Option<Vec<String>> {
+        match validate(decl) {
+            Ok(_) => panic!("wrong declaration accepted"),
+            Err(f) => f
+                .standin
+                .map(|n| n.layers.iter().map(|l| l.name.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn a_wrong_layer_is_stood_in_for_with_its_sizes() {
+        let layers = standin(syn::parse_quote! {
+            struct N { input: 4, a: dense(8, relu, init = he_normal), b: dense(3 -> 2) }
+        });
+        assert_eq!(layers, Some(vec!["a".to_string(), "b".to_string()]));
+    }
+
+    #[test]
+    fn unknown_inner_sizes_collapse_to_one_layer_from_input_to_output() {
+        let layers = standin(syn::parse_quote! {
+            struct N { input: [1, 28, 28], c: conv2d(8, 3, stride = 2), f: flatten, out: dense(10) }
+        });
+        assert_eq!(layers, Some(vec!["out".to_string()]));
+        let layers = standin(syn::parse_quote! {
+            struct N { input: 4, a: dense(8,, 2), out: dense(10) }
+        });
+        assert_eq!(layers, Some(vec!["out".to_string()]));
+        // A broken `input` entry is reported once, not again as a missing input.
+        let m = messages(syn::parse_quote! { struct N { input: , out: dense(10) } });
+        assert_eq!(m.len(), 1, "{m:?}");
+        // An unknown output size leaves nothing to stand in with.
+        assert_eq!(
+            standin(syn::parse_quote! { struct N { input: 4, a: dense(8,, 2) } }),
+            None
         );
     }
 }

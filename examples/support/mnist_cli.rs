@@ -120,7 +120,7 @@ pub fn load(args: &DataArgs, held_out: usize) -> Result<Mnist, Box<dyn std::erro
     }
     if args.normalize == Normalize::Data {
         let (mean, std) = statistics(&mnist.train.pixels()[..(n - held_out) * 784]);
-        if !(std > 0.0) {
+        if std <= 0.0 {
             return Err(format!(
                 "the training images of {} all have one pixel value ({mean}), so they cannot be \
                  standardised; use `--normalize none`",

@@ -19,6 +19,8 @@
 //! cargo run --release --example two_inputs
 //! cargo run --release --example two_inputs -- --epochs 5 --data DIR
 //! ```
+//!
+//! Flags (`--help` lists them with their defaults): `--data DIR`, `--normalize data|none`, `--epochs N`, `--seed N`.
 
 #[path = "support/cli.rs"]
 mod cli;

@@ -17,6 +17,9 @@
 //! cargo run --release --example two_heads
 //! cargo run --release --example two_heads -- --epochs 5 --weight 0.5 --data DIR
 //! ```
+//!
+//! Flags (`--help` lists them with their defaults): `--data DIR`, `--normalize data|none`, `--epochs N`, `--weight X` (λ),
+//! `--seed N`.
 
 #[path = "support/cli.rs"]
 mod cli;

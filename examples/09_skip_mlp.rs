@@ -14,6 +14,8 @@
 //! cargo run --release --example skip_mlp
 //! cargo run --release --example skip_mlp -- --epochs 3 --data DIR
 //! ```
+//!
+//! Flags (`--help` lists them with their defaults): `--data DIR`, `--normalize data|none`, `--epochs N`, `--seed N`.
 
 #[path = "support/cli.rs"]
 mod cli;

@@ -13,6 +13,8 @@
 //! cargo run --release --example adding_problem -- --steps 3000 --seed 2
 //! ```
 //!
+//! Flags (`--help` lists them with their defaults): `--steps N`, `--seed N`.
+//!
 //! Ends with `result: lstm_mse=... gru_mse=... rnn_mse=...` (on 2,000 fresh test sequences).
 
 #[path = "support/cli.rs"]

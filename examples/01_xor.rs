@@ -18,7 +18,13 @@ network! {
     }
 }
 
+/// XOR with a 2-4-1 network; ends with `result: correct=4/4`. Takes no flags.
+#[derive(clap::Parser)]
+#[command(name = "xor")]
+struct Args {}
+
 fn main() -> Result<(), nn_core::Error> {
+    <Args as clap::Parser>::parse();
     let mut rng = StdRng::seed_from_u64(42);
     let mut net: Xor<f64> = Xor::new(&mut rng);
     println!("{}", Xor::<f64>::summary());

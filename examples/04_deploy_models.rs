@@ -14,6 +14,7 @@
 //! The files in `tests/fixtures/` were made with this command; `tests/embedded.rs` checks
 //! that the networks embedded from them predict what the trained networks predict.
 
+use clap::Parser;
 use nn_core::data::Mnist;
 use nn_core::io::save_safetensors;
 use nn_core::loss::{CrossEntropy, SquaredError};
@@ -42,19 +43,21 @@ network! {
     }
 }
 
+/// Trains the embedded models (an MNIST MLP and a sine regressor) and writes their weights.
+#[derive(Parser)]
+#[command(name = "deploy_models", allow_negative_numbers = true)]
+struct Args {
+    /// The folder the weight files are written to
+    #[arg(long, value_name = "DIR", default_value_os_t = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures")))]
+    out: PathBuf,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        match flag.as_str() {
-            "--out" => out = PathBuf::from(args.next().ok_or("`--out` needs a directory")?),
-            other => return Err(format!("unknown flag `{other}`; expected --out DIR").into()),
-        }
-    }
+    let out = Args::parse().out;
     std::fs::create_dir_all(&out)?;
 
     let mnist =
-        Mnist::load_normalized(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist"))?;
+        Mnist::load_normalized(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/mnist").as_ref())?;
     let all: Vec<usize> = (0..mnist.train.len()).collect();
     let (x, y) = mnist.train.batch(&all)?;
     let test: Vec<usize> = (0..mnist.test.len()).collect();

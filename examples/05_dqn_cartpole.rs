@@ -24,7 +24,7 @@
 //! targets. REINFORCE ([`ReinforceConfig::default`]): 4-64-2 tanh policy and 4-64-1 tanh
 //! baseline, Adam `α = 0.002` and `0.005`, standardized advantages, one update per episode.
 //!
-//! Flags: `--seeds 1,2,3,4,5` (or a count, `--seeds 5`), `--steps N`, `--dueling`,
+//! Flags (`--help` lists them): `--seeds 1,2,3,4,5` (or a count, `--seeds 5`), `--steps N`, `--dueling`,
 //! `--prioritized` (prioritized replay, α = 0.6, β from 0.4 to 1 over the budget),
 //! `--reinforce`, `--plot FILE.png` (the 100-episode average return of every seed against
 //! environment steps), `--verbose` (the average every 10 episodes). Settings:
@@ -36,10 +36,13 @@
 //! [`DqnConfig::default`]: nn_core::rl::DqnConfig
 //! [`ReinforceConfig::default`]: nn_core::rl::ReinforceConfig
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/plot.rs"]
 #[allow(dead_code)] // only the learning-curve helper is used here
 mod plot;
 
+use clap::Parser;
 use nn_core::nalgebra::SVector;
 use nn_core::network;
 use nn_core::rl::{
@@ -98,114 +101,95 @@ const GOAL: f64 = 475.0;
 /// Episodes in the moving average.
 const WINDOW: usize = 100;
 
+/// DQN (or REINFORCE) on CartPole-v1, several seeds; ends with
+/// `result: solved=K/N median_steps=M`. Settings left out keep `DqnConfig::default()`.
+#[derive(Parser)]
+#[command(name = "dqn_cartpole", allow_negative_numbers = true)]
 struct Args {
-    seeds: Vec<u64>,
+    /// The seeds: a list (`1,2,3`) or a count (`5` means 1 to 5)
+    #[arg(long, value_name = "LIST|N", default_value = "5", value_parser = seeds)]
+    seeds: Seeds,
+    /// Environment steps per seed, at most
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = cli::positive)]
     steps: usize,
+    /// Prioritized replay (α = 0.6, β from 0.4 to 1 over the budget)
+    #[arg(long)]
     prioritized: bool,
+    /// A full target copy every C updates instead of Polyak averaging
+    #[arg(long, value_name = "C", value_parser = whole_u64)]
     copy_every: Option<u64>,
+    /// Adam's learning rate (with --reinforce, the policy's)
+    #[arg(long, value_name = "X", value_parser = cli::positive_real)]
     lr: Option<f64>,
+    /// REINFORCE with a learned baseline instead of DQN
+    #[arg(long)]
     reinforce: bool,
+    /// Writes the 100-episode average return of every seed against environment steps to
+    /// this PNG file
+    #[arg(long, value_name = "FILE.png")]
     plot: Option<PathBuf>,
+    /// Prints the average every 10 episodes
+    #[arg(long)]
     verbose: bool,
+    /// Polyak averaging's τ
+    #[arg(long, value_name = "X", value_parser = cli::fraction)]
     tau: Option<f64>,
+    /// The learning rate at the end of the budget, reached by a linear decay from --lr
+    #[arg(long, value_name = "X", value_parser = cli::positive_real)]
     lr_end: Option<f64>,
+    /// Transitions the replay buffer holds
+    #[arg(long, value_name = "N", value_parser = cli::positive)]
     capacity: Option<usize>,
+    /// Steps over which ε falls from 1 to --eps-end
+    #[arg(long, value_name = "N", value_parser = whole_u64)]
     eps_steps: Option<u64>,
+    /// The final exploration rate ε
+    #[arg(long, value_name = "X", value_parser = cli::fraction)]
     eps_end: Option<f64>,
+    /// Environment steps between updates
+    #[arg(long, value_name = "N", value_parser = whole_u64)]
     train_every: Option<u64>,
+    /// Updates each time
+    #[arg(long, value_name = "N", value_parser = whole_u64)]
     gradient_steps: Option<u64>,
+    /// The dueling architecture (a `network!` graph)
+    #[arg(long)]
     dueling: bool,
+    /// Transitions per update
+    #[arg(long, value_name = "N", value_parser = cli::positive)]
     batch: Option<usize>,
+    /// The Huber loss's δ
+    #[arg(long, value_name = "X", value_parser = cli::positive_real)]
     huber_delta: Option<f64>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        seeds: (1..=5).collect(),
-        steps: 100_000,
-        prioritized: false,
-        copy_every: None,
-        lr: None,
-        reinforce: false,
-        plot: None,
-        verbose: false,
-        tau: None,
-        lr_end: None,
-        capacity: None,
-        eps_steps: None,
-        eps_end: None,
-        train_every: None,
-        gradient_steps: None,
-        dueling: false,
-        batch: None,
-        huber_delta: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("`{flag}` needs a value"));
-        let int = |v: String| {
-            v.parse::<u64>()
-                .map_err(|_| format!("`{flag}` expects a whole number, found `{v}`"))
-        };
-        match flag.as_str() {
-            "--seeds" => {
-                let v = value()?;
-                a.seeds = if v.contains(',') {
-                    v.split(',')
-                        .map(|s| int(s.trim().to_string()))
-                        .collect::<Result<_, _>>()?
-                } else {
-                    (1..=int(v)?).collect()
-                };
-            }
-            "--steps" => a.steps = int(value()?)? as usize,
-            "--prioritized" => a.prioritized = true,
-            "--copy-every" => a.copy_every = Some(int(value()?)?),
-            "--lr" => {
-                let v = value()?;
-                a.lr = Some(
-                    v.parse()
-                        .map_err(|_| format!("`--lr` expects a number, found `{v}`"))?,
-                );
-            }
-            "--reinforce" => a.reinforce = true,
-            "--verbose" => a.verbose = true,
-            "--lr-end" => {
-                let v = value()?;
-                a.lr_end = Some(
-                    v.parse()
-                        .map_err(|_| format!("`--lr-end` expects a number, found `{v}`"))?,
-                );
-            }
-            "--capacity" => a.capacity = Some(int(value()?)? as usize),
-            "--eps-steps" => a.eps_steps = Some(int(value()?)?),
-            "--eps-end" => {
-                let v = value()?;
-                a.eps_end = Some(v.parse().map_err(|_| format!("bad `{v}`"))?);
-            }
-            "--train-every" => a.train_every = Some(int(value()?)?),
-            "--gradient-steps" => a.gradient_steps = Some(int(value()?)?),
-            "--huber-delta" => {
-                let v = value()?;
-                a.huber_delta = Some(v.parse().map_err(|_| format!("bad `{v}`"))?);
-            }
-            "--batch" => a.batch = Some(int(value()?)? as usize),
-            "--dueling" => a.dueling = true,
-            "--tau" => {
-                let v = value()?;
-                a.tau = Some(
-                    v.parse()
-                        .map_err(|_| format!("`--tau` expects a number, found `{v}`"))?,
-                );
-            }
-            "--plot" => a.plot = Some(PathBuf::from(value()?)),
-            _ => return Err(format!("unknown flag `{flag}`")),
-        }
+/// `--seeds`: the seeds to run.
+#[derive(Clone)]
+struct Seeds(Vec<u64>);
+
+impl std::ops::Deref for Seeds {
+    type Target = Vec<u64>;
+    fn deref(&self) -> &Vec<u64> {
+        &self.0
     }
-    if a.seeds.is_empty() {
-        return Err("`--seeds` needs at least one seed".into());
+}
+
+/// `--seeds 1,2,3` (those seeds) or `--seeds 5` (1 to 5).
+fn seeds(v: &str) -> Result<Seeds, String> {
+    if v.contains(',') {
+        let list = v.split(',').map(cli::seed).collect::<Result<Vec<_>, _>>()?;
+        Ok(Seeds(list))
+    } else {
+        let n = cli::positive(v).map_err(|_| {
+            format!("expected a list of seeds (1,2,3) or a count of at least 1, found {v}")
+        })?;
+        Ok(Seeds((1..=n as u64).collect()))
     }
-    Ok(a)
+}
+
+/// A whole number of at least 1, as a `u64`.
+fn whole_u64(v: &str) -> Result<u64, String> {
+    cli::positive(v).map(|n| n as u64)
 }
 
 /// One seed's run: the returns per episode (with the step count at its end) and, if solved,
@@ -337,7 +321,7 @@ fn run_seed(args: &Args, seed: u64) -> Result<Run, Error> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse_args()?;
+    let args = Args::parse();
     let what = if args.reinforce {
         "REINFORCE with baseline".to_string()
     } else {
@@ -357,7 +341,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.steps
     );
     let mut runs = Vec::new();
-    for &seed in &args.seeds {
+    for &seed in args.seeds.iter() {
         let r = run_seed(&args, seed)?;
         match r.solved_at {
             Some(s) => println!(

@@ -17,15 +17,23 @@
 //! cargo run --release --example two_heads
 //! cargo run --release --example two_heads -- --epochs 5 --weight 0.5 --data DIR
 //! ```
+//!
+//! Flags (`--help` lists them with their defaults): `--data DIR`, `--normalize data|none`, `--epochs N`, `--weight X` (λ),
+//! `--seed N`.
 
-use nn_core::data::{Mnist, MnistSet};
+#[path = "support/cli.rs"]
+mod cli;
+#[path = "support/mnist_cli.rs"]
+mod mnist_cli;
+
+use clap::Parser;
+use nn_core::data::MnistSet;
 use nn_core::loss::{CrossEntropy, LossExt, Reduction, SquaredError};
 use nn_core::optim::Adam;
 use nn_core::train::argmax_columns;
 use nn_core::{network, Batch, Error};
 use rand::seq::SliceRandom;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use std::path::PathBuf;
 use std::time::Instant;
 
 network! {
@@ -90,8 +98,13 @@ fn rotated(set: &MnistSet, idx: &[usize], rng: &mut StdRng) -> Result<Rotated, E
     Ok((out, labels, angles))
 }
 
-fn run(data: PathBuf, epochs: usize, weight: f32, seed: u64) -> Result<(), Error> {
-    let mnist = Mnist::load_normalized(&data)?;
+fn run(
+    data: &mnist_cli::DataArgs,
+    epochs: usize,
+    weight: f32,
+    seed: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mnist = mnist_cli::load(data, 0)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut net = TwoHeads::new(&mut rng);
     let mut grads = TwoHeads::zeros();
@@ -152,26 +165,27 @@ fn run(data: PathBuf, epochs: usize, weight: f32, seed: u64) -> Result<(), Error
     Ok(())
 }
 
+/// One trunk, a digit head and a rotation-angle head, trained on `CE + λ SE`; ends with
+/// `result: test_accuracy=... angle_rmse_deg=... train_seconds=...`.
+#[derive(Parser)]
+#[command(name = "two_heads", allow_negative_numbers = true)]
+struct Args {
+    #[command(flatten)]
+    data: mnist_cli::DataArgs,
+    /// Passes over the 60,000 training images
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = cli::count)]
+    epochs: usize,
+    /// λ, the weight of the angle's squared error in the loss
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = cli::non_negative)]
+    weight: f64,
+    /// Seeds the initialisation, the shuffling and the rotations
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = cli::seed)]
+    seed: u64,
+}
+
 fn main() {
-    let mut data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
-    let (mut epochs, mut weight, mut seed) = (10, 1.0, 1);
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_default();
-        match flag.as_str() {
-            "--data" => data = PathBuf::from(value),
-            "--epochs" => epochs = value.parse().unwrap_or(epochs),
-            "--weight" => weight = value.parse().unwrap_or(weight),
-            "--seed" => seed = value.parse().unwrap_or(seed),
-            other => {
-                eprintln!(
-                    "unknown flag `{other}`; expected --data DIR, --epochs N, --weight X, --seed N"
-                );
-                std::process::exit(2);
-            }
-        }
-    }
-    if let Err(e) = run(data, epochs, weight, seed) {
+    let args = Args::parse();
+    if let Err(e) = run(&args.data, args.epochs, args.weight as f32, args.seed) {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

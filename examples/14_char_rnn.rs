@@ -198,7 +198,7 @@ fn main() {
     }
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/data/tinyshakespeare/input.txt"
+        "/../data/tinyshakespeare/input.txt"
     );
     let raw = std::fs::read(path).unwrap_or_else(|e| {
         eprintln!("error: cannot read {path}: {e}");

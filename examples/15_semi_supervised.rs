@@ -30,14 +30,20 @@
 //! cargo run --release --example semi_supervised -- --seed 2 --lambda 1 --margin 10 --pool 12000
 //! ```
 //!
-//! Flags: `--data DIR`, `--seed N`, `--steps N` (Adam steps of each run), `--lambda X` (the
+//! Flags (`--help` lists them with their defaults): `--data DIR`, `--normalize data|none`,
+//! `--seed N`, `--steps N` (Adam steps of each run), `--lambda X` (the
 //! embedding loss's weight), `--margin X`, `--pool N` (unlabelled images in the neighbour
 //! graph), `--k N` (neighbours per image), `--pairs N` (pairs per step), `--batch N`
 //! (labelled images per step).
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/knn.rs"]
 mod knn;
+#[path = "support/mnist_cli.rs"]
+mod mnist_cli;
 
+use clap::Parser;
 use nn_core::data::{Mnist, PIXELS};
 use nn_core::loss::{CrossEntropy, LossExt, Pair, PairEmbedding, Reduction};
 use nn_core::optim::Adam;
@@ -45,7 +51,6 @@ use nn_core::train::argmax_columns;
 use nn_core::{network, Batch};
 use rand::seq::SliceRandom;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use std::path::PathBuf;
 use std::time::Instant;
 
 /// Width of the embedded hidden layer.
@@ -62,60 +67,46 @@ network! {
     }
 }
 
+/// Semi-supervised embedding on MNIST with 100 labels per digit; ends with
+/// `result: supervised_accuracy=... embedding_accuracy=...`.
+#[derive(Parser)]
+#[command(name = "semi_supervised", allow_negative_numbers = true)]
 struct Args {
-    data: PathBuf,
+    #[command(flatten)]
+    data: mnist_cli::DataArgs,
+    /// Seeds the initialisation, the batches and the pairs
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = cli::seed)]
     seed: u64,
+    /// Adam steps of each run
+    #[arg(long, value_name = "N", default_value_t = 3000, value_parser = cli::positive)]
     steps: usize,
+    /// λ, the embedding loss's weight
+    #[arg(long, value_name = "X", default_value_t = 0.3, value_parser = |v: &str| cli::non_negative(v).map(|x| x as f32))]
     lambda: f32,
+    /// m, the margin of the non-neighbour pairs' loss
+    #[arg(long, value_name = "X", default_value_t = 15.0, value_parser = cli::positive_real)]
     margin: f64,
+    /// Unlabelled images in the neighbour graph (more than --k)
+    #[arg(long, value_name = "N", default_value_t = 30_000, value_parser = cli::positive)]
     pool: usize,
+    /// Neighbours per image
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = cli::positive)]
     k: usize,
+    /// Pairs per step, half of them neighbours (at least 2)
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = cli::positive)]
     pairs: usize,
+    /// Labelled images per step
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = cli::positive)]
     batch: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/mnist"),
-        seed: 1,
-        steps: 3000,
-        lambda: 0.3,
-        margin: 15.0,
-        pool: 30_000,
-        k: 10,
-        pairs: 128,
-        batch: 64,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or(format!("`{flag}` needs a value"))?;
-        let num = value
-            .parse::<f64>()
-            .map_err(|_| format!("`{flag}` expects a number, found `{value}`"));
-        match flag.as_str() {
-            "--data" => a.data = PathBuf::from(value),
-            "--seed" => a.seed = num? as u64,
-            "--steps" => a.steps = num? as usize,
-            "--lambda" => a.lambda = num? as f32,
-            "--margin" => a.margin = num?,
-            "--pool" => a.pool = num? as usize,
-            "--k" => a.k = num? as usize,
-            "--pairs" => a.pairs = num? as usize,
-            "--batch" => a.batch = num? as usize,
-            other => {
-                return Err(format!(
-                    "unknown flag `{other}`; expected --data, --seed, --steps, --lambda, \
-                     --margin, --pool, --k, --pairs or --batch"
-                ))
-            }
-        }
-    }
-    if a.k == 0 || a.pool <= a.k || a.pairs < 2 || a.batch == 0 || a.steps == 0 {
-        return Err(
-            "--k, --pairs, --batch and --steps must be positive, --pairs at least 2 \
-                    and --pool larger than --k"
-                .into(),
-        );
+    let a = Args::parse();
+    if a.pool <= a.k || a.pairs < 2 {
+        return Err(format!(
+            "`--pairs` expects at least 2, found {}, and `--pool` more images than `--k`, found {} and {}",
+            a.pairs, a.pool, a.k
+        ));
     }
     Ok(a)
 }
@@ -235,7 +226,7 @@ fn train(
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let a = parse_args()?;
-    let mnist = Mnist::load_normalized(&a.data)?;
+    let mnist = mnist_cli::load(&a.data, 0)?;
     // The first 100 images of each digit are labelled; every other image is unlabelled.
     let mut count = [0usize; 10];
     let (mut labelled, mut unlabelled) = (Vec::new(), Vec::new());

@@ -1,201 +1,241 @@
-//! A character-level language model on Tiny Shakespeare: one LSTM layer and a dense softmax
-//! head predicting each next character.
+//! A character-level language model on Tiny Shakespeare: stacked LSTM layers and a dense
+//! softmax head predicting each next character.
 //!
 //! The text (`data/tinyshakespeare/input.txt`, 1,115,394 characters, 65 distinct) is split
 //! into the first 90% for training and the last 10% for validation. Training draws random
-//! windows of 65 characters (64 inputs, one-hot, and their next characters) in batches of 64,
-//! trains the LSTM by backpropagation through the 64 steps (Adam, global-norm clipping at 5,
-//! a cosine learning-rate decay over the time budget) until the budget is spent; two threads
-//! each run half of every batch, and their gradients are averaged. Validation
-//! runs the LSTM over the whole held-out text as one sequence (in chunks of 1,000 steps,
-//! each starting from the previous chunk's final state) and reports the mean cross-entropy
-//! in bits per character; then a sample is drawn from the model.
+//! windows of `seq + 1` characters (`seq` inputs, one-hot, and their next characters) in
+//! batches, trains the LSTM layers by backpropagation through the `seq` steps (truncated BPTT:
+//! every window starts from a zero state; Adam, global-norm clipping at 5 of the LSTM layers'
+//! gradients and of the head's, a learning-rate schedule over the time budget) until the
+//! budget is spent; two threads each run half of every batch, and their gradients are
+//! averaged. In training, inverted dropout with rate `p` acts on every LSTM layer's output
+//! (between stacked layers and before the head), as PyTorch's `nn.LSTM(dropout = p)`
+//! followed by `nn.Dropout(p)` does. Validation runs the model over the whole held-out text
+//! as one sequence (in chunks of 1,000 steps, each starting from the previous chunk's final
+//! states) and reports the mean cross-entropy in bits per character; then a sample is drawn.
 //!
 //! ```sh
 //! cargo run --release --example char_rnn
 //! cargo run --release --example char_rnn -- --minutes 2 --seed 3
 //! cargo run --release --example char_rnn -- --seconds 60 --lr 0.003
+//! cargo run --release --example char_rnn -- --hidden 384 --layers 2 --dropout 0.2 --seq 128
+//! cargo run --release --example char_rnn -- --help
 //! ```
 //!
-//! `tools/char_rnn_pytorch.py` trains the same model in PyTorch, and
+//! The width and the window length are part of the layers' types: `--hidden` takes one of
+//! [`HIDDEN`] and `--seq` one of [`SEQS`], each pair a network of its own compiled into this
+//! example, all trained by the one generic `train`. The layer count, dropout, batch size and
+//! schedule are run-time values. With no flags the model and training are the first
+//! measured ones (256 units, one layer, 64 steps, batches of 64, cosine decay to 5%).
+//!
+//! `tools/char_rnn_pytorch.py` trains the same model in PyTorch with the same flags, and
 //! `benches/char_rnn_vs_pytorch.sh` runs both for one budget, one after the other.
 //!
-//! Ends with `result: val_bpc=... train_seconds=...`.
+//! Ends with `result: val_bpc=... train_seconds=... steps=...`.
 
-use nn_core::activation::softmax_in_place;
-use nn_core::cell::Lstm;
-use nn_core::init::Init;
-use nn_core::layer::{BatchOp, Dense, Layer};
-use nn_core::optim::{clip_global_norm, Adam};
-use nn_core::{Batch, Parameters};
-use rand::{rngs::StdRng, Rng, SeedableRng};
-use std::time::Instant;
+use clap::{Parser, ValueEnum};
 
 /// Distinct characters in the text.
 const V: usize = 65;
-/// Hidden units.
-const H: usize = 256;
-/// Steps of backpropagation through time.
-const SEQ: usize = 64;
-const BATCH: usize = 64;
-type Rec = Lstm<f32, V, H, { 4 * H }, SEQ, { SEQ * V }, { SEQ * H }>;
+/// The widths (`--hidden`) compiled in.
+const HIDDEN: [usize; 4] = [128, 256, 384, 512];
+/// The window lengths, steps of backpropagation through time (`--seq`), compiled in.
+const SEQS: [usize; 3] = [32, 64, 128];
+/// The most stacked LSTM layers (`--layers`).
+const MAX_LAYERS: usize = 3;
+/// The global-norm bound of the LSTM layers' gradients, and of the head's.
+const CLIP: f64 = 5.0;
 
-struct Model {
-    lstm: Rec,
-    head: Dense<f32, H, V>,
+/// How the step size moves over the budget, from `--lr` down to `--lr-floor` of it.
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
+enum Schedule {
+    /// Half a cosine from the peak to the floor.
+    Cosine,
+    /// A straight line from the peak to the floor.
+    Linear,
+    /// The peak throughout (the floor is ignored).
+    Constant,
 }
 
-/// One training step on windows starting at `starts`; returns the mean loss in nats.
-struct Step {
-    x: Batch<f32, { SEQ * V }>,
-    hs: Batch<f32, { SEQ * H }>,
-    cache: <Rec as BatchOp<f32, { SEQ * V }, { SEQ * H }>>::BatchCache,
-    gl: Rec,
-    gh: Dense<f32, H, V>,
-    dhs: Batch<f32, { SEQ * H }>,
+/// Trains a character-level LSTM on Tiny Shakespeare for a wall-clock budget and reports the
+/// held-out bits per character.
+#[derive(Parser, Debug)]
+#[command(name = "char_rnn")]
+struct Args {
+    /// Training budget in seconds (> 0).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 540.0, value_parser = positive)]
+    #[arg(conflicts_with = "minutes")]
+    seconds: f64,
+    /// Training budget in minutes (> 0), instead of `--seconds`.
+    #[arg(long, allow_negative_numbers = true, value_parser = positive)]
+    minutes: Option<f64>,
+    /// Seed of the initial weights, the windows drawn and dropout (a whole number >= 0).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = seed)]
+    seed: u64,
+    /// Adam's peak step size (> 0).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5e-3, value_parser = positive)]
+    lr: f64,
+    /// Hidden units per LSTM layer: 128, 256, 384 or 512.
+    #[arg(long, allow_negative_numbers = true, default_value_t = 256, value_parser = hidden)]
+    hidden: usize,
+    /// Stacked LSTM layers, 1 to 3.
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = layers)]
+    layers: usize,
+    /// Dropout rate on every LSTM layer's output in training, in [0, 1).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = dropout)]
+    dropout: f64,
+    /// Window length, the steps of truncated backpropagation through time: 32, 64 or 128.
+    #[arg(long, allow_negative_numbers = true, default_value_t = 64, value_parser = seq)]
+    seq: usize,
+    /// Windows per step (>= 2; each of the two threads runs half).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 64, value_parser = batch)]
+    batch: usize,
+    /// Learning-rate schedule over the budget (after the warm-up).
+    #[arg(long, value_enum, default_value_t = Schedule::Cosine)]
+    schedule: Schedule,
+    /// The schedule's final step size, as a fraction of `--lr`, in [0, 1].
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.05, value_parser = fraction)]
+    lr_floor: f64,
+    /// Linear warm-up from 0 to `--lr` over this fraction of the budget, in [0, 1).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = warmup)]
+    warmup: f64,
 }
 
-impl Step {
-    /// Buffers for `n` windows a step.
-    fn new(n: usize) -> Self {
-        Self {
-            x: Batch::zeros(n),
-            hs: Batch::zeros(n),
-            cache: Rec::empty_batch_cache(),
-            gl: Rec::zeros(),
-            gh: Dense::zeros(),
-            dhs: Batch::zeros(n),
-        }
+fn number<T: std::str::FromStr>(s: &str, expected: &str) -> Result<T, String> {
+    s.parse()
+        .map_err(|_| format!("expected {expected}, found `{s}`"))
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    let v: f64 = number(s, "a number > 0")?;
+    if v > 0.0 && v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("expected a finite number > 0, found `{s}`"))
+    }
+}
+
+fn in_range(s: &str, lo: f64, hi: f64, hi_open: bool) -> Result<f64, String> {
+    let close = if hi_open { ')' } else { ']' };
+    let expected = format!("a number in [{lo}, {hi}{close}");
+    let v: f64 = number(s, &expected)?;
+    if v >= lo && (v < hi || (!hi_open && v == hi)) {
+        Ok(v)
+    } else {
+        Err(format!("expected {expected}, found `{s}`"))
+    }
+}
+
+fn dropout(s: &str) -> Result<f64, String> {
+    in_range(s, 0.0, 1.0, true)
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    in_range(s, 0.0, 1.0, false)
+}
+
+fn warmup(s: &str) -> Result<f64, String> {
+    in_range(s, 0.0, 1.0, true)
+}
+
+fn one_of(s: &str, allowed: &[usize], what: &str) -> Result<usize, String> {
+    let list = allowed
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let expected = format!("{what}, one of {list}");
+    let v: usize = number(s, &expected)?;
+    if allowed.contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("expected {expected}, found `{s}`"))
+    }
+}
+
+fn hidden(s: &str) -> Result<usize, String> {
+    one_of(s, &HIDDEN, "a compiled width")
+}
+
+fn seq(s: &str) -> Result<usize, String> {
+    one_of(s, &SEQS, "a compiled window length")
+}
+
+fn layers(s: &str) -> Result<usize, String> {
+    let expected = format!("a whole number from 1 to {MAX_LAYERS}");
+    let v: usize = number(s, &expected)?;
+    if (1..=MAX_LAYERS).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("expected {expected}, found `{s}`"))
+    }
+}
+
+fn seed(s: &str) -> Result<u64, String> {
+    number(s, "a whole number >= 0")
+}
+
+fn batch(s: &str) -> Result<usize, String> {
+    let v: usize = number(s, "a whole number >= 2")?;
+    if v >= 2 {
+        Ok(v)
+    } else {
+        Err(format!("expected a whole number >= 2, found `{s}`"))
+    }
+}
+
+impl Args {
+    fn budget(&self) -> f64 {
+        self.minutes.map_or(self.seconds, |m| m * 60.0)
     }
 
-    fn run(&mut self, m: &Model, text: &[u8], starts: &[usize]) -> f64 {
-        let n = starts.len();
-        assert_eq!(n, self.x.ncols(), "one window per column");
-        self.x.fill(0.0);
-        for (j, &s) in starts.iter().enumerate() {
-            for t in 0..SEQ {
-                self.x[(t * V + text[s + t] as usize, j)] = 1.0;
+    /// The step size after `progress` (0 to 1) of the budget.
+    fn lr_at(&self, progress: f64) -> f64 {
+        if progress < self.warmup {
+            return self.lr * progress / self.warmup;
+        }
+        let q = (progress - self.warmup) / (1.0 - self.warmup);
+        let f = self.lr_floor;
+        match self.schedule {
+            Schedule::Constant => self.lr,
+            Schedule::Cosine => {
+                f * self.lr + (1.0 - f) * self.lr * 0.5 * (1.0 + (std::f64::consts::PI * q).cos())
             }
+            Schedule::Linear => f * self.lr + (1.0 - f) * self.lr * (1.0 - q),
         }
-        m.lstm
-            .op_forward_batch(&self.x, &mut self.hs, &mut self.cache, true);
-        // Every step of every window as one column of the head's batch.
-        let h = Batch::<f32, H>::from_column_slice(self.hs.as_slice());
-        let mut p = m.head.forward_batch(&h);
-        let mut loss = 0.0;
-        let scale = 1.0 / (SEQ * n) as f32;
-        for (j, &s) in starts.iter().enumerate() {
-            for t in 0..SEQ {
-                let c = j * SEQ + t;
-                let col = &mut p.as_mut_slice()[c * V..(c + 1) * V];
-                softmax_in_place(col);
-                let target = text[s + t + 1] as usize;
-                loss -= (col[target].max(1e-30) as f64).ln();
-                col[target] -= 1.0;
-                col.iter_mut().for_each(|v| *v *= scale);
-            }
-        }
-        m.head.backward_params_batch(&h, &p, &mut self.gh, 0.0);
-        let mut dh = Batch::<f32, H>::zeros(0);
-        m.head.backward_input_batch(&p, &mut dh);
-        self.dhs = Batch::from_column_slice(dh.as_slice());
-        m.lstm.op_backward_batch(
-            &self.x,
-            &self.hs,
-            &self.cache,
-            &self.dhs,
-            &mut self.gl,
-            None,
-        );
-        loss / (SEQ * n) as f64
+    }
+
+    /// Every setting, as the flags that reproduce it (the PyTorch script prints the same).
+    fn settings(&self) -> String {
+        format!(
+            "--hidden {} --layers {} --dropout {} --seq {} --batch {} --lr {} --schedule {} \
+             --lr-floor {} --warmup {} --seconds {} --seed {}",
+            self.hidden,
+            self.layers,
+            self.dropout,
+            self.seq,
+            self.batch,
+            self.lr,
+            format!("{:?}", self.schedule).to_lowercase(),
+            self.lr_floor,
+            self.warmup,
+            self.budget(),
+            self.seed
+        )
     }
 }
 
-/// Mean cross-entropy (nats) of the next character over `text`, run as one sequence.
-fn evaluate(m: &Model, text: &[u8]) -> f64 {
-    let mut state = None;
-    let mut total = 0.0;
-    let mut count = 0usize;
-    for chunk in text[..text.len() - 1].chunks(1000).enumerate() {
-        let (k, chunk) = chunk;
-        let mut xs = vec![0.0f32; chunk.len() * V];
-        for (t, &c) in chunk.iter().enumerate() {
-            xs[t * V + c as usize] = 1.0;
-        }
-        let run = m
-            .lstm
-            .forward_seq(&xs, state.as_ref())
-            .expect("whole steps");
-        state = Some(run.final_state());
-        let h = Batch::<f32, H>::from_column_slice(run.hidden());
-        let mut p = m.head.forward_batch(&h);
-        for t in 0..chunk.len() {
-            let col = &mut p.as_mut_slice()[t * V..(t + 1) * V];
-            softmax_in_place(col);
-            let target = text[k * 1000 + t + 1] as usize;
-            total -= (col[target].max(1e-30) as f64).ln();
-            count += 1;
-        }
-    }
-    total / count as f64
+#[path = "14_char_rnn/model.rs"]
+mod model;
+
+/// The text as character indices, and its vocabulary.
+struct Data {
+    text: Vec<u8>,
+    vocab: Vec<u8>,
+    split: usize,
 }
 
-/// Draws `len` characters after `prompt`, sampling from the softmax at temperature 0.8.
-fn sample(m: &Model, vocab: &[u8], prompt: &[u8], len: usize, rng: &mut StdRng) -> String {
-    let mut out = prompt.to_vec();
-    let onehot = |c: u8| {
-        let mut x = vec![0.0f32; V];
-        x[c as usize] = 1.0;
-        x
-    };
-    let mut xs: Vec<f32> = prompt.iter().flat_map(|&c| onehot(c)).collect();
-    let mut state = None;
-    for _ in 0..len {
-        let run = m
-            .lstm
-            .forward_seq(&xs, state.as_ref())
-            .expect("whole steps");
-        state = Some(run.final_state());
-        let last = &run.hidden()[run.hidden().len() - H..];
-        let mut z = m
-            .head
-            .forward(&nn_core::nalgebra::SVector::from_column_slice(last));
-        z.iter_mut().for_each(|v| *v /= 0.8);
-        softmax_in_place(z.as_mut_slice());
-        let mut u: f32 = rng.random();
-        let mut c = V - 1;
-        for (k, &p) in z.iter().enumerate() {
-            if u < p {
-                c = k;
-                break;
-            }
-            u -= p;
-        }
-        out.push(c as u8);
-        xs = onehot(c as u8);
-    }
-    out.iter().map(|&c| vocab[c as usize] as char).collect()
-}
-
-fn main() {
-    // The budget in seconds (`--minutes` and `--seconds` set the same thing) and Adam's
-    // peak step size; the sizes are the constants above, part of the model's type.
-    let (mut budget, mut seed, mut lr) = (540.0f64, 1u64, 5e-3f64);
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let v = args.next().and_then(|v| v.parse::<f64>().ok());
-        match (a.as_str(), v) {
-            ("--minutes", Some(v)) if v > 0.0 => budget = v * 60.0,
-            ("--seconds", Some(v)) if v > 0.0 => budget = v,
-            ("--seed", Some(v)) if v >= 0.0 && v.fract() == 0.0 => seed = v as u64,
-            ("--lr", Some(v)) if v > 0.0 && v.is_finite() => lr = v,
-            _ => {
-                eprintln!("usage: char_rnn [--minutes X | --seconds S] [--seed N] [--lr A]");
-                eprintln!("  (X, S, A > 0; N a whole number >= 0)");
-                std::process::exit(2);
-            }
-        }
-    }
+fn load() -> Data {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../data/tinyshakespeare/input.txt"
@@ -220,74 +260,89 @@ fn main() {
     }
     let text: Vec<u8> = raw.iter().map(|&c| index[c as usize]).collect();
     let split = text.len() * 9 / 10;
-    let (train, val) = (&text[..split], &text[split..]);
+    Data { text, vocab, split }
+}
+
+/// Runs `train` for the compiled (width, window) pair the flags name.
+macro_rules! dispatch {
+    ($args:expr, $data:expr; $(($h:literal, $s:literal)),* $(,)?) => {
+        match ($args.hidden, $args.seq) {
+            $(($h, $s) => {
+                model::train::<$h, { 4 * $h }, $s, { $s * V }, { $s * $h }>($args, $data)
+            })*
+            (h, s) => unreachable!("the flag parsers accept only compiled sizes, not {h} x {s}"),
+        }
+    };
+}
+
+fn main() {
+    let args = Args::parse();
+    let data = load();
     println!(
         "{} characters: {} for training, {} held out",
-        text.len(),
-        train.len(),
-        val.len()
+        data.text.len(),
+        data.split,
+        data.text.len() - data.split
     );
+    println!("settings: {}", args.settings());
+    dispatch!(&args, &data;
+        (128, 32), (128, 64), (128, 128),
+        (256, 32), (256, 64), (256, 128),
+        (384, 32), (384, 64), (384, 128),
+        (512, 32), (512, 64), (512, 128),
+    );
+}
 
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut model = Model {
-        lstm: Rec::new(Init::Xavier, &mut rng),
-        head: Dense::new(Init::Xavier, &mut rng),
-    };
-    // Forget-gate biases at 1 (rows H..2H).
-    model.lstm.cell.bias_ih.as_mut_slice()[H..2 * H].fill(1.0);
-    let (mut adam_l, mut adam_h) = (Adam::new(lr), Adam::new(lr));
-    // Both cores: each thread runs half of every batch; their gradients are averaged.
-    let mut halves = [Step::new(BATCH / 2), Step::new(BATCH / 2)];
-    let start = Instant::now();
-    let (mut steps, mut running) = (0usize, f64::NAN);
-    loop {
-        let elapsed = start.elapsed().as_secs_f64();
-        if elapsed >= budget {
-            break;
-        }
-        let lr_now =
-            0.05 * lr + 0.95 * lr * 0.5 * (1.0 + (std::f64::consts::PI * elapsed / budget).cos());
-        adam_l.alpha = lr_now;
-        adam_h.alpha = lr_now;
-        let starts: Vec<usize> = (0..BATCH)
-            .map(|_| rng.random_range(0..train.len() - SEQ - 1))
-            .collect();
-        let (first, second) = starts.split_at(BATCH / 2);
-        let [a, b] = &mut halves;
-        let loss = std::thread::scope(|s| {
-            let other = s.spawn(|| b.run(&model, train, second));
-            let la = a.run(&model, train, first);
-            (la + other.join().expect("the second half's thread")) / 2.0
-        });
-        let mean = |x: &mut [f32], y: &[f32]| {
-            x.iter_mut().zip(y).for_each(|(x, &y)| *x = 0.5 * (*x + y));
-        };
-        a.gl.zip_mut(&b.gl, |_, x, y| mean(x, y));
-        a.gh.zip_mut(&b.gh, |_, x, y| mean(x, y));
-        clip_global_norm(&mut a.gl, 5.0).expect("a valid norm");
-        clip_global_norm(&mut a.gh, 5.0).expect("a valid norm");
-        adam_l.step(&mut model.lstm, &a.gl).expect("same shapes");
-        adam_h.step(&mut model.head, &a.gh).expect("same shapes");
-        running = if running.is_nan() {
-            loss
-        } else {
-            0.98 * running + 0.02 * loss
-        };
-        steps += 1;
-        if steps % 200 == 0 {
-            eprintln!(
-                "step {steps:>5} ({elapsed:>5.0} s): train loss {:.3} bits/char",
-                running / std::f64::consts::LN_2
-            );
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(flags: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("char_rnn").chain(flags.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_are_the_first_measured_settings() {
+        let a = parse(&[]).unwrap();
+        assert_eq!(
+            a.settings(),
+            "--hidden 256 --layers 1 --dropout 0 --seq 64 --batch 64 --lr 0.005 \
+             --schedule cosine --lr-floor 0.05 --warmup 0 --seconds 540 --seed 1"
+        );
+        assert!((a.lr_at(0.0) - 5e-3).abs() < 1e-12 && (a.lr_at(1.0) - 2.5e-4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn invalid_values_say_what_was_expected() {
+        for (flags, expected) in [
+            (
+                &["--hidden", "300"][..],
+                "one of 128, 256, 384, 512, found `300`",
+            ),
+            (&["--seq", "50"], "one of 32, 64, 128, found `50`"),
+            (&["--layers", "4"], "from 1 to 3, found `4`"),
+            (&["--dropout", "1"], "in [0, 1), found `1`"),
+            (&["--lr", "-1"], "> 0, found `-1`"),
+            (&["--batch", "1"], ">= 2, found `1`"),
+            (&["--seed", "-1"], "a whole number >= 0, found `-1`"),
+            (&["--lr-floor", "x"], "in [0, 1], found `x`"),
+            (
+                &["--schedule", "step"],
+                "[possible values: cosine, linear, constant]",
+            ),
+            (&["--seconds", "5", "--minutes", "1"], "cannot be used with"),
+        ] {
+            let e = parse(flags).unwrap_err().to_string();
+            assert!(e.contains(expected), "{flags:?}: {e}");
         }
     }
-    let train_seconds = start.elapsed().as_secs_f64();
-    let val_bpc = evaluate(&model, val) / std::f64::consts::LN_2;
-    println!("{steps} steps of {BATCH} windows x {SEQ} characters in {train_seconds:.0} s");
-    println!("validation: {val_bpc:.3} bits/char");
-    println!(
-        "sample:\n{}\n",
-        sample(&model, &vocab, &text[..1], 400, &mut rng)
-    );
-    println!("result: val_bpc={val_bpc:.3} train_seconds={train_seconds:.0}");
+
+    #[test]
+    fn warm_up_then_linear_decay() {
+        let a = parse(&["--schedule", "linear", "--warmup", "0.2", "--lr-floor", "0"]).unwrap();
+        assert!((a.lr_at(0.1) - 2.5e-3).abs() < 1e-12);
+        assert!((a.lr_at(0.2) - 5e-3).abs() < 1e-12);
+        assert!((a.lr_at(0.6) - 2.5e-3).abs() < 1e-12);
+        assert_eq!(parse(&["--minutes", "2"]).unwrap().budget(), 120.0);
+    }
 }

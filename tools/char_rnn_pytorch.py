@@ -27,16 +27,24 @@ Needs only PyTorch (CPU). From the repository's root:
 
     python3 tools/char_rnn_pytorch.py                  # 540 s, the example's default budget
     python3 tools/char_rnn_pytorch.py --seconds 60 --seed 3
+    python3 tools/char_rnn_pytorch.py --hidden 384 --layers 2 --dropout 0.2 --seq 128
 
-Beyond the example's model: `--layers N` stacks LSTM layers and `--dropout P` drops between
-them and before the head (training only); `--hidden`, `--seq`, `--batch` and `--lr` change
-the sizes and the peak step size. With the defaults the model is the example's.
+The flags are the example's, with the same names, defaults and meaning: `--hidden` (units
+per layer), `--layers` (stacked LSTM layers), `--dropout P` (in training, on every LSTM
+layer's output: between stacked layers, as `nn.LSTM(dropout=P)` does, and before the head),
+`--seq` (window length, the steps of truncated BPTT), `--batch`, `--lr` (peak step size),
+`--schedule cosine|linear|constant` (from `--lr` down to `--lr-floor` times it, default
+0.05), `--warmup F` (a linear warm-up from 0 over the first fraction F of the budget), and
+`--seconds` or `--minutes`. The example compiles in only some widths and window lengths;
+this script takes any. `--threads` is this script's own. Both print a `settings:` line of
+every setting as flags, in the same format.
 
 Ends with `result: val_bpc=... train_seconds=... steps=...`.
 """
 
 import argparse
 import math
+from decimal import Decimal
 import sys
 import time
 from pathlib import Path
@@ -117,20 +125,71 @@ def positive(kind):
     return parse
 
 
+def in_range(lo, hi, hi_open):
+    close = ")" if hi_open else "]"
+
+    def parse(s):
+        try:
+            v = float(s)
+        except ValueError:
+            v = math.nan
+        if not (lo <= v < hi or (not hi_open and v == hi)):
+            raise argparse.ArgumentTypeError(f"expected a number in [{lo:g}, {hi:g}{close}, found {s}")
+        return v
+
+    return parse
+
+
+def flag_number(v):
+    """`v` as Rust's `{}` prints an `f64`: no exponent, no trailing `.0`."""
+    s = format(Decimal(repr(float(v))), "f")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def lr_at(a, progress):
+    """The step size after `progress` (0 to 1) of the budget, as the example computes it."""
+    if progress < a.warmup:
+        return a.lr * progress / a.warmup
+    q = (progress - a.warmup) / (1.0 - a.warmup)
+    f = a.lr_floor
+    if a.schedule == "constant":
+        return a.lr
+    if a.schedule == "linear":
+        return f * a.lr + (1.0 - f) * a.lr * (1.0 - q)
+    return f * a.lr + (1.0 - f) * a.lr * 0.5 * (1.0 + math.cos(math.pi * q))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=positive(float), default=540.0, help="training budget")
-    ap.add_argument("--seed", type=int, default=1)
+    budget = ap.add_mutually_exclusive_group()
+    budget.add_argument("--seconds", type=positive(float), default=540.0, help="training budget")
+    budget.add_argument("--minutes", type=positive(float), help="training budget, instead of --seconds")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the weights, windows, dropout")
     ap.add_argument("--lr", type=positive(float), default=5e-3, help="Adam's peak step size")
-    ap.add_argument("--hidden", type=positive(int), default=256)
-    ap.add_argument("--seq", type=positive(int), default=64, help="steps of BPTT")
-    ap.add_argument("--batch", type=positive(int), default=64)
-    ap.add_argument("--layers", type=positive(int), default=1)
-    ap.add_argument("--dropout", type=float, default=0.0)
+    ap.add_argument("--hidden", type=positive(int), default=256, help="units per LSTM layer")
+    ap.add_argument(
+        "--seq", type=positive(int), default=64,
+        help="window length, the steps of truncated BPTT",
+    )
+    ap.add_argument("--batch", type=positive(int), default=64, help="windows per step")
+    ap.add_argument("--layers", type=positive(int), default=1, help="stacked LSTM layers")
+    ap.add_argument(
+        "--dropout", type=in_range(0.0, 1.0, True), default=0.0,
+        help="on every LSTM layer's output in training",
+    )
+    ap.add_argument("--schedule", choices=["cosine", "linear", "constant"], default="cosine")
+    ap.add_argument(
+        "--lr-floor", type=in_range(0.0, 1.0, False), default=0.05,
+        help="the schedule's final step size, a fraction of --lr",
+    )
+    ap.add_argument(
+        "--warmup", type=in_range(0.0, 1.0, True), default=0.0,
+        help="linear warm-up over this fraction of the budget",
+    )
     ap.add_argument("--threads", type=positive(int), help="default: PyTorch's default")
     a = ap.parse_args()
-    if not 0.0 <= a.dropout < 1.0:
-        ap.error(f"--dropout: expected a probability in [0, 1), found {a.dropout}")
+    if a.minutes is not None:
+        a.seconds = a.minutes * 60.0
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -147,10 +206,13 @@ def main():
     split = len(text) * 9 // 10
     train, val = text[:split], text[split:]
     print(f"{len(text)} characters: {len(train)} for training, {len(val)} held out")
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    n = flag_number
     print(
-        f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads; "
-        f"{a.layers} x LSTM({a.hidden}), dropout {a.dropout}, seq {a.seq}, batch {a.batch}, "
-        f"lr {a.lr}, budget {a.seconds:.0f} s"
+        f"settings: --hidden {a.hidden} --layers {a.layers} --dropout {n(a.dropout)} "
+        f"--seq {a.seq} --batch {a.batch} --lr {n(a.lr)} --schedule {a.schedule} "
+        f"--lr-floor {n(a.lr_floor)} --warmup {n(a.warmup)} --seconds {n(a.seconds)} "
+        f"--seed {a.seed}"
     )
 
     model = CharRnn(len(vocab), a.hidden, a.layers, a.dropout)
@@ -164,7 +226,7 @@ def main():
         elapsed = time.perf_counter() - start
         if elapsed >= budget:
             break
-        lr_now = a.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * elapsed / budget)))
+        lr_now = lr_at(a, elapsed / budget)
         for opt in (opt_lstm, opt_head):
             for g in opt.param_groups:
                 g["lr"] = lr_now

@@ -25,6 +25,21 @@ pub(crate) struct Layer {
     pub range: (i32, i32),
 }
 
+impl Layer {
+    /// The requantization the kernels take: TFLite's int8 filters are symmetric, so the
+    /// filter offset is 0.
+    pub fn requant(&self) -> k::Requant<'_> {
+        k::Requant {
+            input_offset: self.input_offset,
+            filter_offset: 0,
+            output_offset: self.output_offset,
+            multipliers: &self.multipliers,
+            shifts: &self.shifts,
+            range: self.range,
+        }
+    }
+}
+
 /// A float32 layer's constants and clamp.
 #[derive(Debug)]
 pub(crate) struct FloatLayer {

@@ -2,7 +2,7 @@
 
 use crate::error::ImportError;
 use crate::model::{Tensor, Value};
-use crate::ops::{Kernel, Layer, Op};
+use crate::ops::{Kernel, Op};
 use nn_core::quant::tflite as k;
 
 impl Op {
@@ -129,22 +129,11 @@ impl Op {
         }
         let out_len = tensors[self.output].len().unwrap_or(0);
         let wrap = |r: Result<(), nn_core::Error>| r.map_err(|e| self.err(tensors, self.output, e));
-        let rq = |l: &'_ Layer| -> (i32, i32, i32, (i32, i32)) {
-            (l.input_offset, l.output_offset, 0, l.range)
-        };
         let mut out = vec![0i8; out_len];
         match &self.kernel {
             Kernel::FullyConnected { layer, depth } => {
                 let x = self.i8_input(values, tensors, 0)?;
-                let (input_offset, output_offset, filter_offset, range) = rq(layer);
-                let r = k::Requant {
-                    input_offset,
-                    filter_offset,
-                    output_offset,
-                    multipliers: &layer.multipliers,
-                    shifts: &layer.shifts,
-                    range,
-                };
+                let r = layer.requant();
                 wrap(k::fully_connected(
                     &r,
                     &x,
@@ -160,15 +149,7 @@ impl Op {
                 shapes,
             } => {
                 let x = self.i8_input(values, tensors, 0)?;
-                let (input_offset, output_offset, filter_offset, range) = rq(layer);
-                let r = k::Requant {
-                    input_offset,
-                    filter_offset,
-                    output_offset,
-                    multipliers: &layer.multipliers,
-                    shifts: &layer.shifts,
-                    range,
-                };
+                let r = layer.requant();
                 wrap(k::conv_2d(
                     &r,
                     geometry,
@@ -188,15 +169,7 @@ impl Op {
                 multiplier,
             } => {
                 let x = self.i8_input(values, tensors, 0)?;
-                let (input_offset, output_offset, filter_offset, range) = rq(layer);
-                let r = k::Requant {
-                    input_offset,
-                    filter_offset,
-                    output_offset,
-                    multipliers: &layer.multipliers,
-                    shifts: &layer.shifts,
-                    range,
-                };
+                let r = layer.requant();
                 wrap(k::depthwise_conv_2d(
                     &r,
                     geometry,

@@ -11,6 +11,7 @@
 //! `[out_c, fh, fw, c / groups]`, output `[n, oh, ow, out_c]`; DEPTHWISE_CONV_2D filter
 //! `[1, fh, fw, c · depth_multiplier]`, output channel `c · depth_multiplier + m`.
 
+use super::dsp;
 use super::params::{check_len, requantize};
 use crate::Error;
 
@@ -70,6 +71,25 @@ pub struct ConvGeometry {
     pub padding: (usize, usize),
 }
 
+/// Whether the public kernels take the DSP inner loops ([`dsp`]): with the feature `arm-dsp`
+/// on 32-bit ARM.
+const DSP: bool = cfg!(all(feature = "arm-dsp", target_arch = "arm"));
+
+/// `Σ (w_i + filter_offset)(x_i + input_offset)` modulo 2³², through [`dsp::dot`] or one
+/// product at a time.
+#[inline]
+fn mac<const DSP: bool>(rq: &Requant<'_>, w: &[i8], x: &[i8]) -> i32 {
+    if DSP && dsp::usable(rq.input_offset, rq.filter_offset) {
+        return dsp::dot(w, x, rq.filter_offset, rq.input_offset);
+    }
+    let mut acc = 0i32;
+    for (&wv, &xv) in w.iter().zip(x) {
+        let wv = i32::from(wv) + rq.filter_offset;
+        acc = acc.wrapping_add(wv.wrapping_mul(i32::from(xv) + rq.input_offset));
+    }
+    acc
+}
+
 fn bias_at(bias: Option<&[i32]>, i: usize) -> i32 {
     bias.map_or(0, |b| b[i])
 }
@@ -86,6 +106,18 @@ fn bias_at(bias: Option<&[i32]>, i: usize) -> i32 {
 /// assert_eq!(out, [3, 7]); // (6) / 2, (4 + 10) / 2
 /// ```
 pub fn fully_connected(
+    rq: &Requant<'_>,
+    input: &[i8],
+    depth: usize,
+    filter: &[i8],
+    bias: Option<&[i32]>,
+    output: &mut [i8],
+) -> Result<(), Error> {
+    fully_connected_with::<DSP>(rq, input, depth, filter, bias, output)
+}
+
+/// [`fully_connected`] with the DSP inner loop or the portable one.
+pub(super) fn fully_connected_with<const DSP: bool>(
     rq: &Requant<'_>,
     input: &[i8],
     depth: usize,
@@ -114,11 +146,7 @@ pub fn fully_connected(
         .zip(output.chunks_exact_mut(out_depth.max(1)))
     {
         for (o, (w, y)) in filter.chunks_exact(depth).zip(out.iter_mut()).enumerate() {
-            let mut acc = 0i32;
-            for (&wv, &xv) in w.iter().zip(x) {
-                let wv = i32::from(wv) + rq.filter_offset;
-                acc = acc.wrapping_add(wv.wrapping_mul(i32::from(xv) + rq.input_offset));
-            }
+            let acc = mac::<DSP>(rq, w, x);
             *y = rq.apply(acc.wrapping_add(bias_at(bias, o)), o);
         }
     }
@@ -171,6 +199,22 @@ pub fn conv_2d(
     output: &mut [i8],
     output_shape: [usize; 4],
 ) -> Result<(), Error> {
+    let (x, y) = ((input, input_shape), (output, output_shape));
+    conv_2d_with::<DSP>(rq, geometry, x, (filter, filter_shape), bias, y)
+}
+
+/// An input, filter or output slice with its NHWC shape.
+pub(super) type Tensor<'a> = (&'a [i8], [usize; 4]);
+
+/// [`conv_2d`] with the DSP inner loop or the portable one.
+pub(super) fn conv_2d_with<const DSP: bool>(
+    rq: &Requant<'_>,
+    geometry: &ConvGeometry,
+    (input, input_shape): Tensor<'_>,
+    (filter, filter_shape): Tensor<'_>,
+    bias: Option<&[i32]>,
+    (output, output_shape): (&mut [i8], [usize; 4]),
+) -> Result<(), Error> {
     check_shape("conv input values", &input_shape, input.len())?;
     check_shape("conv filter values", &filter_shape, filter.len())?;
     check_shape("conv output values", &output_shape, output.len())?;
@@ -200,27 +244,43 @@ pub fn conv_2d(
             let y0 = (oy * sh) as isize - ph as isize;
             for ox in 0..out_w {
                 let x0 = (ox * sw) as isize - pw as isize;
+                // The filter taps inside the image: rows `ky` with `iy` in bounds, and the
+                // columns `kx_lo..kx_hi`, whose inputs are consecutive when undilated.
+                let kx_lo = (0..fw).find(|&k| tap(x0, k, dw, in_w).is_some());
+                let kx_hi = (0..fw).rfind(|&k| tap(x0, k, dw, in_w).is_some());
                 for oc in 0..out_c {
                     let group = oc / per_group.max(1);
                     let mut acc = 0i32;
                     for ky in 0..fh {
-                        let Some(iy) = tap(y0, ky, dh, in_h) else {
+                        let (Some(iy), Some(lo), Some(hi)) = (tap(y0, ky, dh, in_h), kx_lo, kx_hi)
+                        else {
                             continue;
                         };
-                        for kx in 0..fw {
+                        let row = (b * in_h + iy) * in_w;
+                        let wrow = (oc * fh + ky) * fw;
+                        if groups == 1 && dw == 1 {
+                            let ix = (x0 + lo as isize) as usize;
+                            let len = (hi + 1 - lo) * in_c;
+                            let xi = (row + ix) * in_c;
+                            let wi = (wrow + lo) * filter_c;
+                            acc = acc.wrapping_add(mac::<DSP>(
+                                rq,
+                                &filter[wi..wi + len],
+                                &input[xi..xi + len],
+                            ));
+                            continue;
+                        }
+                        for kx in lo..=hi {
                             let Some(ix) = tap(x0, kx, dw, in_w) else {
                                 continue;
                             };
-                            let xi = ((b * in_h + iy) * in_w + ix) * in_c + group * filter_c;
-                            let wi = ((oc * fh + ky) * fw + kx) * filter_c;
-                            for (&xv, &wv) in input[xi..xi + filter_c]
-                                .iter()
-                                .zip(&filter[wi..wi + filter_c])
-                            {
-                                let wv = i32::from(wv) + rq.filter_offset;
-                                acc = acc
-                                    .wrapping_add(wv.wrapping_mul(i32::from(xv) + rq.input_offset));
-                            }
+                            let xi = (row + ix) * in_c + group * filter_c;
+                            let wi = (wrow + kx) * filter_c;
+                            acc = acc.wrapping_add(mac::<DSP>(
+                                rq,
+                                &filter[wi..wi + filter_c],
+                                &input[xi..xi + filter_c],
+                            ));
                         }
                     }
                     output[((b * out_h + oy) * out_w + ox) * out_c + oc] =
@@ -260,6 +320,22 @@ pub fn depthwise_conv_2d(
     output: &mut [i8],
     output_shape: [usize; 4],
 ) -> Result<(), Error> {
+    let (x, y) = ((input, input_shape), (output, output_shape));
+    let f = (filter, filter_shape);
+    depthwise_conv_2d_with::<DSP>(rq, geometry, depth_multiplier, x, f, bias, y)
+}
+
+/// [`depthwise_conv_2d`] with the DSP inner loop (four channels at a time when the depth
+/// multiplier is 1) or the portable one.
+pub(super) fn depthwise_conv_2d_with<const DSP: bool>(
+    rq: &Requant<'_>,
+    geometry: &ConvGeometry,
+    depth_multiplier: usize,
+    (input, input_shape): Tensor<'_>,
+    (filter, filter_shape): Tensor<'_>,
+    bias: Option<&[i32]>,
+    (output, output_shape): (&mut [i8], [usize; 4]),
+) -> Result<(), Error> {
     check_shape("depthwise input values", &input_shape, input.len())?;
     check_shape("depthwise filter values", &filter_shape, filter.len())?;
     check_shape("depthwise output values", &output_shape, output.len())?;
@@ -281,7 +357,38 @@ pub fn depthwise_conv_2d(
             let y0 = (oy * sh) as isize - ph as isize;
             for ox in 0..out_w {
                 let x0 = (ox * sw) as isize - pw as isize;
-                for ic in 0..in_c {
+                let pixel = ((b * out_h + oy) * out_w + ox) * out_c;
+                // Channels `0..first` four at a time through the DSP, the rest one by one.
+                let first = if DSP
+                    && depth_multiplier == 1
+                    && dsp::usable(rq.input_offset, rq.filter_offset)
+                {
+                    in_c - in_c % 4
+                } else {
+                    0
+                };
+                for c in (0..first).step_by(4) {
+                    let mut acc = [0i32; 4];
+                    for ky in 0..fh {
+                        let Some(iy) = tap(y0, ky, dh, in_h) else {
+                            continue;
+                        };
+                        for kx in 0..fw {
+                            let Some(ix) = tap(x0, kx, dw, in_w) else {
+                                continue;
+                            };
+                            let xi = ((b * in_h + iy) * in_w + ix) * in_c + c;
+                            let wi = (ky * fw + kx) * out_c + c;
+                            let (w, x) = (&filter[wi..wi + 4], &input[xi..xi + 4]);
+                            dsp::mac4(&mut acc, w, x, rq.filter_offset, rq.input_offset);
+                        }
+                    }
+                    for (k, &a) in acc.iter().enumerate() {
+                        output[pixel + c + k] =
+                            rq.apply(a.wrapping_add(bias_at(bias, c + k)), c + k);
+                    }
+                }
+                for ic in first..in_c {
                     for m in 0..depth_multiplier {
                         let oc = ic * depth_multiplier + m;
                         let mut acc = 0i32;

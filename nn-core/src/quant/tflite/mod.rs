@@ -43,6 +43,9 @@
 //! ```
 
 mod conv;
+mod dsp;
+#[cfg(all(test, not(all(feature = "arm-dsp", target_arch = "arm"))))]
+mod dsp_tests;
 mod elementwise;
 mod fixed;
 mod float;

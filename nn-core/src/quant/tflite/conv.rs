@@ -358,16 +358,16 @@ pub(super) fn depthwise_conv_2d_with<const DSP: bool>(
             for ox in 0..out_w {
                 let x0 = (ox * sw) as isize - pw as isize;
                 let pixel = ((b * out_h + oy) * out_w + ox) * out_c;
-                // Channels `0..first` four at a time through the DSP, the rest one by one.
-                let first = if DSP
-                    && depth_multiplier == 1
-                    && dsp::usable(rq.input_offset, rq.filter_offset)
-                {
-                    in_c - in_c % 4
-                } else {
-                    0
+                // Four output channels at a time through the DSP: four input channels
+                // (depth multiplier 1) or four multiples of one input channel (a multiplier
+                // divisible by 4); the input channels `first..` one output at a time.
+                let dsp_ok = DSP && dsp::usable(rq.input_offset, rq.filter_offset);
+                let first = match depth_multiplier {
+                    1 if dsp_ok => in_c - in_c % 4,
+                    m if dsp_ok && m % 4 == 0 => in_c,
+                    _ => 0,
                 };
-                for c in (0..first).step_by(4) {
+                for c in (0..first * depth_multiplier).step_by(4) {
                     let mut acc = [0i32; 4];
                     for ky in 0..fh {
                         let Some(iy) = tap(y0, ky, dh, in_h) else {
@@ -377,10 +377,15 @@ pub(super) fn depthwise_conv_2d_with<const DSP: bool>(
                             let Some(ix) = tap(x0, kx, dw, in_w) else {
                                 continue;
                             };
-                            let xi = ((b * in_h + iy) * in_w + ix) * in_c + c;
+                            let xi = ((b * in_h + iy) * in_w + ix) * in_c;
                             let wi = (ky * fw + kx) * out_c + c;
-                            let (w, x) = (&filter[wi..wi + 4], &input[xi..xi + 4]);
-                            dsp::mac4(&mut acc, w, x, rq.filter_offset, rq.input_offset);
+                            let (w, f, o) =
+                                (&filter[wi..wi + 4], rq.filter_offset, rq.input_offset);
+                            if depth_multiplier == 1 {
+                                dsp::mac4(&mut acc, w, &input[xi + c..xi + c + 4], f, o);
+                            } else {
+                                dsp::mac4_one(&mut acc, w, input[xi + c / depth_multiplier], f, o);
+                            }
                         }
                     }
                     for (k, &a) in acc.iter().enumerate() {

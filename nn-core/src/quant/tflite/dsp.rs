@@ -197,6 +197,18 @@ pub(super) fn mac4(acc: &mut [i32; 4], w: &[i8], x: &[i8], filter_offset: i32, i
     acc[3] = smlatt(w1, x1, acc[3]);
 }
 
+/// Four output channels of one input channel at one filter tap (depth multiplier a multiple
+/// of 4): `acc[j] += (w[j] + f)(x + o)`, `x + o` in both halfwords.
+#[inline]
+pub(super) fn mac4_one(acc: &mut [i32; 4], w: &[i8], x: i8, filter_offset: i32, input_offset: i32) {
+    let (w0, w1) = unpack(word(w), pair(filter_offset), filter_offset != 0);
+    let xp = pair(i32::from(x) + input_offset);
+    acc[0] = smlabb(w0, xp, acc[0]);
+    acc[2] = smlatt(w0, xp, acc[2]);
+    acc[1] = smlabb(w1, xp, acc[1]);
+    acc[3] = smlatt(w1, xp, acc[3]);
+}
+
 #[cfg(all(test, not(all(feature = "arm-dsp", target_arch = "arm"))))]
 mod tests {
     use super::ops::*;

@@ -105,6 +105,16 @@ pub fn static_ram() -> usize {
     core::ptr::addr_of!(__sheap) as usize - core::ptr::addr_of!(__sdata) as usize
 }
 
+/// The marker instruction `mov r12, r12` (a no-op): `benches/qemu_insn_marks.c`, a QEMU
+/// plugin, reports its exact instruction count each time this executes, so the instructions
+/// between two calls are known exactly (`benches/tinyml_vs_microflow.sh`).
+#[inline(always)]
+pub fn mark() {
+    // SAFETY: a register move of r12 onto itself, declared as clobbering r12; no memory,
+    // no stack. Without `nomem` it also orders the memory accesses around it.
+    unsafe { core::arch::asm!("mov r12, r12", out("r12") _, options(nostack)) };
+}
+
 /// Writes a line to the host's stdout.
 pub fn println(args: core::fmt::Arguments) {
     if let Ok(mut out) = hio::hstdout() {

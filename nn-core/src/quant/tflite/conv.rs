@@ -90,6 +90,23 @@ fn mac<const DSP: bool>(rq: &Requant<'_>, w: &[i8], x: &[i8]) -> i32 {
     acc
 }
 
+/// [`mac`] of two filter rows against the same input (through [`dsp::dot2`]).
+#[inline]
+fn mac2<const DSP: bool>(rq: &Requant<'_>, a: &[i8], b: &[i8], x: &[i8]) -> (i32, i32) {
+    if DSP && dsp::usable(rq.input_offset, rq.filter_offset) {
+        return dsp::dot2(a, b, x, rq.filter_offset, rq.input_offset);
+    }
+    (mac::<false>(rq, a, x), mac::<false>(rq, b, x))
+}
+
+/// The filter taps `k` whose input `origin + k · dilation` lies in `0..size`, as the
+/// inclusive range `(first, last)` (consecutive taps: the positions grow with `k`).
+fn taps(origin: isize, filter: usize, dilation: usize, size: usize) -> Option<(usize, usize)> {
+    let first = (0..filter).find(|&k| tap(origin, k, dilation, size).is_some())?;
+    let last = (0..filter).rfind(|&k| tap(origin, k, dilation, size).is_some())?;
+    Some((first, last))
+}
+
 fn bias_at(bias: Option<&[i32]>, i: usize) -> i32 {
     bias.map_or(0, |b| b[i])
 }
@@ -145,9 +162,20 @@ pub(super) fn fully_connected_with<const DSP: bool>(
         .chunks_exact(depth)
         .zip(output.chunks_exact_mut(out_depth.max(1)))
     {
-        for (o, (w, y)) in filter.chunks_exact(depth).zip(out.iter_mut()).enumerate() {
-            let acc = mac::<DSP>(rq, w, x);
-            *y = rq.apply(acc.wrapping_add(bias_at(bias, o)), o);
+        // Two output rows at a time share the unpacked input.
+        let mut rows = filter.chunks_exact(depth);
+        let mut o = 0;
+        while let Some(w) = rows.next() {
+            if let Some(w2) = (o + 1 < out.len()).then(|| rows.next()).flatten() {
+                let (a, b) = mac2::<DSP>(rq, w, w2, x);
+                out[o] = rq.apply(a.wrapping_add(bias_at(bias, o)), o);
+                out[o + 1] = rq.apply(b.wrapping_add(bias_at(bias, o + 1)), o + 1);
+                o += 2;
+            } else {
+                let acc = mac::<DSP>(rq, w, x);
+                out[o] = rq.apply(acc.wrapping_add(bias_at(bias, o)), o);
+                o += 1;
+            }
         }
     }
     Ok(())
@@ -245,35 +273,47 @@ pub(super) fn conv_2d_with<const DSP: bool>(
             for ox in 0..out_w {
                 let x0 = (ox * sw) as isize - pw as isize;
                 // The filter taps inside the image: rows `ky` with `iy` in bounds, and the
-                // columns `kx_lo..kx_hi`, whose inputs are consecutive when undilated.
-                let kx_lo = (0..fw).find(|&k| tap(x0, k, dw, in_w).is_some());
-                let kx_hi = (0..fw).rfind(|&k| tap(x0, k, dw, in_w).is_some());
-                for oc in 0..out_c {
+                // columns `kx_lo..=kx_hi`, whose inputs are consecutive when undilated.
+                let (Some((ky_lo, ky_hi)), Some((kx_lo, kx_hi))) =
+                    (taps(y0, fh, dh, in_h), taps(x0, fw, dw, in_w))
+                else {
+                    for oc in 0..out_c {
+                        output[((b * out_h + oy) * out_w + ox) * out_c + oc] =
+                            rq.apply(bias_at(bias, oc), oc);
+                    }
+                    continue;
+                };
+                let mut oc = 0;
+                while oc < out_c {
+                    // Ungrouped and undilated, two output channels at a time share the
+                    // input row spans.
+                    let span = groups == 1 && dw == 1;
+                    let two = span && oc + 1 < out_c;
                     let group = oc / per_group.max(1);
-                    let mut acc = 0i32;
-                    for ky in 0..fh {
-                        let (Some(iy), Some(lo), Some(hi)) = (tap(y0, ky, dh, in_h), kx_lo, kx_hi)
-                        else {
-                            continue;
-                        };
+                    let (mut acc, mut acc2) = (0i32, 0i32);
+                    for ky in ky_lo..=ky_hi {
+                        let iy = (y0 + (ky * dh) as isize) as usize;
                         let row = (b * in_h + iy) * in_w;
                         let wrow = (oc * fh + ky) * fw;
-                        if groups == 1 && dw == 1 {
-                            let ix = (x0 + lo as isize) as usize;
-                            let len = (hi + 1 - lo) * in_c;
+                        if span {
+                            let ix = (x0 + kx_lo as isize) as usize;
+                            let len = (kx_hi + 1 - kx_lo) * in_c;
                             let xi = (row + ix) * in_c;
-                            let wi = (wrow + lo) * filter_c;
-                            acc = acc.wrapping_add(mac::<DSP>(
-                                rq,
-                                &filter[wi..wi + len],
-                                &input[xi..xi + len],
-                            ));
+                            let wi = (wrow + kx_lo) * filter_c;
+                            let x = &input[xi..xi + len];
+                            let w = &filter[wi..wi + len];
+                            if two {
+                                let wi2 = wi + fh * fw * filter_c;
+                                let (p, q) = mac2::<DSP>(rq, w, &filter[wi2..wi2 + len], x);
+                                acc = acc.wrapping_add(p);
+                                acc2 = acc2.wrapping_add(q);
+                            } else {
+                                acc = acc.wrapping_add(mac::<DSP>(rq, w, x));
+                            }
                             continue;
                         }
-                        for kx in lo..=hi {
-                            let Some(ix) = tap(x0, kx, dw, in_w) else {
-                                continue;
-                            };
+                        for kx in kx_lo..=kx_hi {
+                            let ix = (x0 + (kx * dw) as isize) as usize;
                             let xi = (row + ix) * in_c + group * filter_c;
                             let wi = (wrow + kx) * filter_c;
                             acc = acc.wrapping_add(mac::<DSP>(
@@ -283,8 +323,12 @@ pub(super) fn conv_2d_with<const DSP: bool>(
                             ));
                         }
                     }
-                    output[((b * out_h + oy) * out_w + ox) * out_c + oc] =
-                        rq.apply(acc.wrapping_add(bias_at(bias, oc)), oc);
+                    let at = ((b * out_h + oy) * out_w + ox) * out_c + oc;
+                    output[at] = rq.apply(acc.wrapping_add(bias_at(bias, oc)), oc);
+                    if two {
+                        output[at + 1] = rq.apply(acc2.wrapping_add(bias_at(bias, oc + 1)), oc + 1);
+                    }
+                    oc += 1 + usize::from(two);
                 }
             }
         }
@@ -367,30 +411,42 @@ pub(super) fn depthwise_conv_2d_with<const DSP: bool>(
                     m if dsp_ok && m % 4 == 0 => in_c,
                     _ => 0,
                 };
-                for c in (0..first * depth_multiplier).step_by(4) {
-                    let mut acc = [0i32; 4];
-                    for ky in 0..fh {
-                        let Some(iy) = tap(y0, ky, dh, in_h) else {
-                            continue;
-                        };
-                        for kx in 0..fw {
-                            let Some(ix) = tap(x0, kx, dw, in_w) else {
-                                continue;
-                            };
-                            let xi = ((b * in_h + iy) * in_w + ix) * in_c;
-                            let wi = (ky * fw + kx) * out_c + c;
-                            let (w, f, o) =
-                                (&filter[wi..wi + 4], rq.filter_offset, rq.input_offset);
-                            if depth_multiplier == 1 {
-                                dsp::mac4(&mut acc, w, &input[xi + c..xi + c + 4], f, o);
-                            } else {
-                                dsp::mac4_one(&mut acc, w, input[xi + c / depth_multiplier], f, o);
-                            }
-                        }
-                    }
+                let (ky_r, kx_r) = (taps(y0, fh, dh, in_h), taps(x0, fw, dw, in_w));
+                let ((ky_lo, ky_hi), (kx_lo, kx_hi)) = ky_r.zip(kx_r).unwrap_or(((1, 0), (1, 0)));
+                let (fo, io) = (rq.filter_offset, rq.input_offset);
+                let mut store = |c: usize, acc: [i32; 4]| {
                     for (k, &a) in acc.iter().enumerate() {
                         output[pixel + c + k] =
                             rq.apply(a.wrapping_add(bias_at(bias, c + k)), c + k);
+                    }
+                };
+                if depth_multiplier == 1 {
+                    for c in (0..first).step_by(4) {
+                        let mut acc = [0i32; 4];
+                        for ky in ky_lo..=ky_hi {
+                            let xrow = (b * in_h + (y0 + (ky * dh) as isize) as usize) * in_w;
+                            for kx in kx_lo..=kx_hi {
+                                let xi = (xrow + (x0 + (kx * dw) as isize) as usize) * in_c + c;
+                                let wi = (ky * fw + kx) * out_c + c;
+                                let (w, x) = (&filter[wi..wi + 4], &input[xi..xi + 4]);
+                                dsp::mac4(&mut acc, w, x, fo, io);
+                            }
+                        }
+                        store(c, acc);
+                    }
+                } else {
+                    for c in (0..first * depth_multiplier).step_by(4) {
+                        let ic = c / depth_multiplier;
+                        let mut acc = [0i32; 4];
+                        for ky in ky_lo..=ky_hi {
+                            let xrow = (b * in_h + (y0 + (ky * dh) as isize) as usize) * in_w;
+                            for kx in kx_lo..=kx_hi {
+                                let xi = (xrow + (x0 + (kx * dw) as isize) as usize) * in_c + ic;
+                                let wi = (ky * fw + kx) * out_c + c;
+                                dsp::mac4_one(&mut acc, &filter[wi..wi + 4], input[xi], fo, io);
+                            }
+                        }
+                        store(c, acc);
                     }
                 }
                 for ic in first..in_c {

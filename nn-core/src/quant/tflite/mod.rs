@@ -51,6 +51,7 @@ mod fixed;
 mod float;
 mod params;
 mod pool;
+pub mod reference;
 mod softmax;
 
 pub use conv::{conv_2d, depthwise_conv_2d, fully_connected, ConvGeometry, Requant};

@@ -32,7 +32,7 @@ status=0
 for profile in release small; do
   cargo build --quiet --profile "$profile" --bins
   dir=target/thumbv7em-none-eabihf/$profile
-  for bin in mnist mnist_q8 mnist_cnn mnist_cnn_q8 sine recurrent; do
+  for bin in mnist mnist_q8 mnist_cnn mnist_cnn_q8 sine recurrent tflite_kernels; do
     out=$(qemu "$dir/$bin") || { echo "$out"; echo "FAILED: $bin ($profile) exited with an error"; status=1; continue; }
     # Every line but the figures must be the host's.
     if diff <(grep -v '^result: ' <<<"$out") "expected-$bin.txt" >/dev/null; then same=yes; else same=no; status=1; fi

@@ -203,3 +203,37 @@ fn recurrent_outputs_are_the_hosts() {
     assert!(spread > 1e-3, "outputs within {spread} of each other");
     check("expected-recurrent.txt", &text);
 }
+
+#[path = "../firmware/mnist-m4/src/kernel_layers.rs"]
+#[allow(dead_code)]
+mod kernel_layers;
+
+/// The `tflite_kernels` firmware's lines: the same layers and data on the host, whose
+/// kernels (no `arm-dsp` here) must give the same bits as the board's SXTB16/SMLAD loops.
+#[test]
+fn tflite_kernel_layers_hash_as_on_the_host() {
+    use kernel_layers::{fnv1a64, run, Layer, Params, Rng, LAYERS, MAX_INPUT, MAX_OUTPUT};
+    let mut text = String::new();
+    for (i, layer) in LAYERS.iter().enumerate() {
+        let mut rng = Rng(0x5eed_0000 + i as u32);
+        let mut input = vec![0i8; MAX_INPUT];
+        rng.fill(&mut input[..Layer::len(layer.input)]);
+        let params = Params::new(layer, &mut rng);
+        let (mut a, mut b) = (vec![0i8; MAX_OUTPUT], vec![0i8; MAX_OUTPUT]);
+        run(layer, &params, &input, &mut a, true);
+        run(layer, &params, &input, &mut b, false);
+        let n = Layer::len(layer.output);
+        assert_eq!(a[..n], b[..n], "{}", layer.name);
+        // Outputs mostly inside the int8 range, not stuck at the clamp.
+        let clamped = b[..n].iter().filter(|&&v| v == -128 || v == 127).count();
+        assert!(clamped * 2 < n, "{}: {clamped} of {n} clamped", layer.name);
+        writeln!(
+            text,
+            "layer {}: output_fnv1a64={:016x} dsp_equals_reference=yes",
+            layer.name,
+            fnv1a64(&b[..n])
+        )
+        .unwrap();
+    }
+    check("expected-tflite_kernels.txt", &text);
+}

@@ -113,11 +113,13 @@ impl Params {
             shifts: [0; MAX_CHANNELS],
         };
         rng.fill(&mut p.filter[..Layer::len(layer.filter)]);
-        // Products per output: depth for dense and conv, the filter's taps for depthwise.
+        // Products per output: depth for dense and conv, the filter's taps for depthwise;
+        // a random sum of that many grows with its square root.
         let fan_in = Layer::len(layer.filter) / layer.channels();
+        let root = (1..).find(|r| r * r >= fan_in).unwrap_or(1);
         for c in 0..layer.channels() {
             p.bias[c] = (rng.next() % 4096) as i32 - 2048;
-            let scale = (1.0 + (rng.next() % 1000) as f64 / 1000.0) / (fan_in as f64 * 64.0);
+            let scale = (1.0 + (rng.next() % 1000) as f64 / 1000.0) / (root as f64 * 300.0);
             (p.multipliers[c], p.shifts[c]) = quantize_multiplier(scale);
         }
         p
@@ -130,7 +132,7 @@ pub fn run(layer: &Layer, p: &Params, input: &[i8], output: &mut [i8], use_refer
     let rq = Requant {
         input_offset: layer.input_offset,
         filter_offset: 0,
-        output_offset: -128,
+        output_offset: 0,
         multipliers: &p.multipliers[..n],
         shifts: &p.shifts[..n],
         range: (-128, 127),

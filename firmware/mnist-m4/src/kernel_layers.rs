@@ -62,22 +62,49 @@ const fn layer(
     }
 }
 
-/// micro_speech's two weighted layers, and three of person_detect's (its first layer and a
-/// depthwise-separable pair at 12x12).
+/// micro_speech's two weighted layers, then person_detect's 28 (MobileNet v1 0.25 at 96x96:
+/// a depthwise first layer with depth multiplier 8, 13 depthwise-separable pairs, the 1x1
+/// classifier), in the models' order, with their shapes, strides, SAME padding and input
+/// offsets; the parameters are random, so the outputs are no model's, only the work is.
 #[rustfmt::skip]
-pub const LAYERS: [Layer; 5] = [
+pub const LAYERS: [Layer; 30] = [
     layer("speech_depthwise_10x8_x8", Op::Depthwise(8), [[1, 49, 40, 1], [1, 10, 8, 8], [1, 25, 20, 8]], 2, (4, 3), 128),
     layer("speech_dense_4000_4", Op::Dense, [[1, 1, 1, 4000], [4, 1, 1, 4000], [1, 1, 1, 4]], 1, (0, 0), 128),
-    layer("person_depthwise_3x3_x8", Op::Depthwise(8), [[1, 96, 96, 1], [1, 3, 3, 8], [1, 48, 48, 8]], 2, (0, 0), 1),
-    layer("person_depthwise_3x3_128", Op::Depthwise(1), [[1, 12, 12, 128], [1, 3, 3, 128], [1, 12, 12, 128]], 1, (1, 1), 128),
-    layer("person_pointwise_128_128", Op::Conv, [[1, 12, 12, 128], [128, 1, 1, 128], [1, 12, 12, 128]], 1, (0, 0), 128),
+    layer("person_00_depthwise_3x3_s2_x8", Op::Depthwise(8), [[1, 96, 96, 1], [1, 3, 3, 8], [1, 48, 48, 8]], 2, (0, 0), 1),
+    layer("person_01_depthwise_3x3_s1_8", Op::Depthwise(1), [[1, 48, 48, 8], [1, 3, 3, 8], [1, 48, 48, 8]], 1, (1, 1), 128),
+    layer("person_02_pointwise_8_16", Op::Conv, [[1, 48, 48, 8], [16, 1, 1, 8], [1, 48, 48, 16]], 1, (0, 0), 128),
+    layer("person_03_depthwise_3x3_s2_16", Op::Depthwise(1), [[1, 48, 48, 16], [1, 3, 3, 16], [1, 24, 24, 16]], 2, (0, 0), 128),
+    layer("person_04_pointwise_16_32", Op::Conv, [[1, 24, 24, 16], [32, 1, 1, 16], [1, 24, 24, 32]], 1, (0, 0), 128),
+    layer("person_05_depthwise_3x3_s1_32", Op::Depthwise(1), [[1, 24, 24, 32], [1, 3, 3, 32], [1, 24, 24, 32]], 1, (1, 1), 128),
+    layer("person_06_pointwise_32_32", Op::Conv, [[1, 24, 24, 32], [32, 1, 1, 32], [1, 24, 24, 32]], 1, (0, 0), 128),
+    layer("person_07_depthwise_3x3_s2_32", Op::Depthwise(1), [[1, 24, 24, 32], [1, 3, 3, 32], [1, 12, 12, 32]], 2, (0, 0), 128),
+    layer("person_08_pointwise_32_64", Op::Conv, [[1, 12, 12, 32], [64, 1, 1, 32], [1, 12, 12, 64]], 1, (0, 0), 128),
+    layer("person_09_depthwise_3x3_s1_64", Op::Depthwise(1), [[1, 12, 12, 64], [1, 3, 3, 64], [1, 12, 12, 64]], 1, (1, 1), 128),
+    layer("person_10_pointwise_64_64", Op::Conv, [[1, 12, 12, 64], [64, 1, 1, 64], [1, 12, 12, 64]], 1, (0, 0), 128),
+    layer("person_11_depthwise_3x3_s2_64", Op::Depthwise(1), [[1, 12, 12, 64], [1, 3, 3, 64], [1, 6, 6, 64]], 2, (0, 0), 128),
+    layer("person_12_pointwise_64_128", Op::Conv, [[1, 6, 6, 64], [128, 1, 1, 64], [1, 6, 6, 128]], 1, (0, 0), 128),
+    layer("person_13_depthwise_3x3_s1_128", Op::Depthwise(1), [[1, 6, 6, 128], [1, 3, 3, 128], [1, 6, 6, 128]], 1, (1, 1), 128),
+    layer("person_14_pointwise_128_128", Op::Conv, [[1, 6, 6, 128], [128, 1, 1, 128], [1, 6, 6, 128]], 1, (0, 0), 128),
+    layer("person_15_depthwise_3x3_s1_128", Op::Depthwise(1), [[1, 6, 6, 128], [1, 3, 3, 128], [1, 6, 6, 128]], 1, (1, 1), 128),
+    layer("person_16_pointwise_128_128", Op::Conv, [[1, 6, 6, 128], [128, 1, 1, 128], [1, 6, 6, 128]], 1, (0, 0), 128),
+    layer("person_17_depthwise_3x3_s1_128", Op::Depthwise(1), [[1, 6, 6, 128], [1, 3, 3, 128], [1, 6, 6, 128]], 1, (1, 1), 128),
+    layer("person_18_pointwise_128_128", Op::Conv, [[1, 6, 6, 128], [128, 1, 1, 128], [1, 6, 6, 128]], 1, (0, 0), 128),
+    layer("person_19_depthwise_3x3_s1_128", Op::Depthwise(1), [[1, 6, 6, 128], [1, 3, 3, 128], [1, 6, 6, 128]], 1, (1, 1), 128),
+    layer("person_20_pointwise_128_128", Op::Conv, [[1, 6, 6, 128], [128, 1, 1, 128], [1, 6, 6, 128]], 1, (0, 0), 128),
+    layer("person_21_depthwise_3x3_s1_128", Op::Depthwise(1), [[1, 6, 6, 128], [1, 3, 3, 128], [1, 6, 6, 128]], 1, (1, 1), 128),
+    layer("person_22_pointwise_128_128", Op::Conv, [[1, 6, 6, 128], [128, 1, 1, 128], [1, 6, 6, 128]], 1, (0, 0), 128),
+    layer("person_23_depthwise_3x3_s2_128", Op::Depthwise(1), [[1, 6, 6, 128], [1, 3, 3, 128], [1, 3, 3, 128]], 2, (0, 0), 128),
+    layer("person_24_pointwise_128_256", Op::Conv, [[1, 3, 3, 128], [256, 1, 1, 128], [1, 3, 3, 256]], 1, (0, 0), 128),
+    layer("person_25_depthwise_3x3_s1_256", Op::Depthwise(1), [[1, 3, 3, 256], [1, 3, 3, 256], [1, 3, 3, 256]], 1, (1, 1), 128),
+    layer("person_26_pointwise_256_256", Op::Conv, [[1, 3, 3, 256], [256, 1, 1, 256], [1, 3, 3, 256]], 1, (0, 0), 128),
+    layer("person_28_conv_1x1_256_2", Op::Conv, [[1, 1, 1, 256], [2, 1, 1, 256], [1, 1, 1, 2]], 1, (0, 0), 128),
 ];
 
 /// The largest input, filter and output of [`LAYERS`].
-pub const MAX_INPUT: usize = 12 * 12 * 128;
-pub const MAX_FILTER: usize = 128 * 128;
-pub const MAX_OUTPUT: usize = 12 * 12 * 128;
-pub const MAX_CHANNELS: usize = 128;
+pub const MAX_INPUT: usize = 48 * 48 * 16;
+pub const MAX_FILTER: usize = 256 * 256;
+pub const MAX_OUTPUT: usize = 48 * 48 * 16;
+pub const MAX_CHANNELS: usize = 256;
 
 /// xorshift32: the same numbers on the host and the board.
 pub struct Rng(pub u32);

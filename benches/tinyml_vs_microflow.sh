@@ -234,6 +234,14 @@ for m in "${models[@]}"; do
     echo "$m $side OK $elf $out $work/$side-$m.marks" >>"$rows"
   done
 done
+# Our int8 kernels alone on each model's weighted layers (their shapes, random parameters:
+# firmware/mnist-m4's `tflite_kernels` measurement harness), when that binary is there.
+if [ -f "$ours/tflite_kernels" ] \
+   && run "$ours/tflite_kernels" "$work/kernels.marks" >"$work/kernels.out" 2>&1; then
+  echo "kernels - OK $ours/tflite_kernels $work/kernels.out $work/kernels.marks" >>"$rows"
+else
+  echo "kernels - SKIPPED: $ours/tflite_kernels does not exist or failed" >>"$rows"
+fi
 echo "load: $(uptime)"
 python3 - "$repo" "$rows" <<'PY'
 import json, re, struct, sys
@@ -254,6 +262,24 @@ print(f"{'model':<14} {'engine':<10} {'flash B':>9} {'static RAM B':>12} {'peak 
 for line in open(rows):
     m, side, status, *rest = line.split(' ', 3)
     engine = 'nn' if side == 'ours' else 'MicroFlow'
+    if m == 'kernels':
+        if status != 'OK':
+            print(f"(kernels only) {status} {' '.join(rest).strip()}")
+            continue
+        _, out, marks = rest[0].split()
+        names = re.findall(r'^layer (\S+): .* dsp_equals_reference=(\w+)$', open(out).read(), re.M)
+        counts = [int(v) for v in re.findall(r'^mark (\d+)$', open(marks).read(), re.M)]
+        spans = [b - a for a, b in zip(counts[0::2], counts[1::2])]
+        for model, prefix in (('speech', 'speech'), ('person_detect', 'person')):
+            # per layer: the reference kernels' span, then the DSP kernels'
+            picked = [i for i, (n, _) in enumerate(names) if n.startswith(prefix)]
+            ref = sum(spans[2 * i] for i in picked)
+            dsp = sum(spans[2 * i + 1] for i in picked)
+            same = all(names[i][1] == 'yes' for i in picked)
+            print(f"{model:<14} {'nn kernels':<10} {'-':>9} {'-':>12} {'-':>12} {'-':>11} {dsp:>15} "
+                  f"{'n/a':>8}   ({len(picked)} weighted layers, random parameters; "
+                  f"portable kernels {ref}, DSP = portable bits: {'yes' if same else 'NO'})")
+        continue
     if status != 'OK':
         print(f"{m:<14} {engine:<10} {status} {' '.join(rest).strip()}")
         continue

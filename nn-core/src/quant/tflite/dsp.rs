@@ -26,16 +26,20 @@ pub(super) fn usable(input_offset: i32, filter_offset: i32) -> bool {
 }
 
 /// The halfword `v` in both lanes.
-#[inline]
+#[inline(always)]
 fn pair(v: i32) -> u32 {
     let h = u32::from(v as u16);
     h | (h << 16)
 }
 
 /// Four consecutive `i8` as one little-endian word (byte 0 lowest).
-#[inline]
+#[inline(always)]
 fn word(b: &[i8]) -> u32 {
-    u32::from_le_bytes([b[0] as u8, b[1] as u8, b[2] as u8, b[3] as u8])
+    let b = &b[..4];
+    // SAFETY: `b` holds at least four bytes (the slice above), read as one possibly
+    // unaligned word: a single LDR on ARMv7-M, where byte loads and ORs are what the
+    // compiler makes of the byte-array form when optimizing for size.
+    u32::from_le(unsafe { b.as_ptr().cast::<u32>().read_unaligned() })
 }
 
 #[cfg(all(feature = "arm-dsp", target_arch = "arm"))]
@@ -48,6 +52,7 @@ mod ops {
     #[inline(always)]
     pub fn sxtb16(x: u32) -> u32 {
         let r;
+        // SAFETY: one register-only instruction (see the module header).
         unsafe {
             asm!("sxtb16 {r}, {x}", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack))
         };
@@ -57,6 +62,7 @@ mod ops {
     #[inline(always)]
     pub fn sxtb16_ror8(x: u32) -> u32 {
         let r;
+        // SAFETY: one register-only instruction (see the module header).
         unsafe {
             asm!("sxtb16 {r}, {x}, ror #8", r = lateout(reg) r, x = in(reg) x, options(pure, nomem, nostack))
         };
@@ -66,6 +72,7 @@ mod ops {
     #[inline(always)]
     pub fn sadd16(a: u32, b: u32) -> u32 {
         let r;
+        // SAFETY: one register-only instruction (see the module header).
         unsafe {
             asm!("sadd16 {r}, {a}, {b}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, options(pure, nomem, nostack))
         };
@@ -75,6 +82,7 @@ mod ops {
     #[inline(always)]
     pub fn smlad(a: u32, b: u32, acc: i32) -> i32 {
         let r;
+        // SAFETY: one register-only instruction (see the module header).
         unsafe {
             asm!("smlad {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack))
         };
@@ -84,6 +92,7 @@ mod ops {
     #[inline(always)]
     pub fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
         let r;
+        // SAFETY: one register-only instruction (see the module header).
         unsafe {
             asm!("smlabb {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack))
         };
@@ -93,6 +102,7 @@ mod ops {
     #[inline(always)]
     pub fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
         let r;
+        // SAFETY: one register-only instruction (see the module header).
         unsafe {
             asm!("smlatt {r}, {a}, {b}, {acc}", r = lateout(reg) r, a = in(reg) a, b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack))
         };

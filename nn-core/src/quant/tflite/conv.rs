@@ -438,12 +438,16 @@ pub(super) fn depthwise_conv_2d_with<const DSP: bool>(
                     for c in (0..first * depth_multiplier).step_by(4) {
                         let ic = c / depth_multiplier;
                         let mut acc = [0i32; 4];
+                        // The taps in bounds along a row: `taps` of them from column `ix0`.
+                        let taps = (kx_hi + 1).saturating_sub(kx_lo);
+                        let ix0 = (x0 + (kx_lo * dw) as isize).max(0) as usize;
                         for ky in ky_lo..=ky_hi {
                             let xrow = (b * in_h + (y0 + (ky * dh) as isize) as usize) * in_w;
-                            for kx in kx_lo..=kx_hi {
-                                let xi = (xrow + (x0 + (kx * dw) as isize) as usize) * in_c + ic;
-                                let wi = (ky * fw + kx) * out_c + c;
-                                dsp::mac4_one(&mut acc, &filter[wi..wi + 4], input[xi], fo, io);
+                            let xs = &input[(xrow + ix0) * in_c + ic..];
+                            let ws = &filter[(ky * fw + kx_lo) * out_c + c..];
+                            let row = xs.iter().step_by(dw * in_c).zip(ws.chunks(out_c));
+                            for (&x, w) in row.take(taps) {
+                                dsp::mac4_one(&mut acc, w, x, fo, io);
                             }
                         }
                         store(c, acc);

@@ -47,8 +47,11 @@ mod data;
 mod early_stopping;
 mod ensemble;
 mod fit;
+mod fit_options;
 mod history;
 mod pool;
+pub mod rate;
+mod step_options;
 mod trainer;
 
 pub use augment::Augment;
@@ -57,6 +60,8 @@ pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
 pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
 pub use history::{EpochStats, History, Metrics};
+pub use rate::ReduceOnPlateau;
+pub use step_options::{Decay, StepOptions};
 pub use trainer::{StepStats, Trainer, MIN_SHARD};
 
 use core::fmt;

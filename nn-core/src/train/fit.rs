@@ -245,8 +245,25 @@ impl Fit {
         history.epochs.reserve(self.epochs.min(4096));
         let steps = train.len().div_ceil(batch_size);
 
+        let mut first = 1;
+        if let Some((_, 0)) = &self.options.checkpoint {
+            return Err(TrainError::Core(crate::Error::InvalidConfig {
+                what: "checkpoint period",
+                expected: "at least 1 epoch",
+                found: 0.0,
+            }));
+        }
+        if let Some(path) = &self.options.resume {
+            let (info, plateau) =
+                super::checkpoint::load_with(path, net, opt, Some(self.seed))?;
+            if let Some(p) = &mut rate.plateau {
+                p.set_state(plateau);
+            }
+            first = info.epoch + 1;
+        }
+
         let mut stopped = false;
-        for epoch in 1..=self.epochs {
+        for epoch in first..=self.epochs {
             let bar = self.bar(epoch, steps);
             let start = Instant::now();
             // Each epoch's random numbers (shuffling, augmentation, dropout) come from the
@@ -329,6 +346,12 @@ impl Fit {
                 let mut lr = crate::optim::RateOf::new(opt);
                 if c.on_epoch_end_with(&stats, net, &mut lr) == Control::Stop {
                     stopped = true;
+                }
+            }
+            if let Some((path, every)) = &self.options.checkpoint {
+                if epoch % every == 0 || stopped || epoch == self.epochs {
+                    let plateau = rate.plateau.map(|p| p.state());
+                    super::checkpoint::save_with(path, net, opt, epoch, self.seed, plateau)?;
                 }
             }
             if stopped {

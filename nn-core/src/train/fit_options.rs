@@ -4,12 +4,16 @@
 use super::rate::{Per, RateControl};
 use super::{Fit, ReduceOnPlateau, StepOptions};
 use crate::optim::Schedule;
+use std::path::PathBuf;
 
 /// The options of this file, one field of [`Fit`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FitOptions {
     pub rate: RateControl,
     pub step: StepOptions,
+    /// Where to save, and every how many epochs.
+    pub checkpoint: Option<(PathBuf, usize)>,
+    pub resume: Option<PathBuf>,
 }
 
 impl Fit {
@@ -168,6 +172,62 @@ impl Fit {
     /// ```
     pub fn clip_value(mut self, max: f64) -> Self {
         self.options.step = self.options.step.clip_value(max);
+        self
+    }
+
+    /// Saves a checkpoint (see [`checkpoint`](super::checkpoint)) to `path` after every
+    /// `every` epochs, after the last one and after a callback stops training: the network,
+    /// the optimizer's state, the epoch, the seed and the reduce-on-plateau state, written
+    /// to a temporary file renamed over `path`. [`run`](Fit::run) fails before training for
+    /// `every = 0` and, at the first save, for an optimizer whose state cannot be saved
+    /// (L-BFGS).
+    ///
+    /// ```
+    /// use nn_core::{network, Batch, loss::CrossEntropy, optim::Adam, Parameters};
+    /// use nn_core::train::{Data, Fit};
+    /// network! { struct Net { input: 2, h: dense(8, tanh), drop: dropout(0.2), out: dense(2) } }
+    /// # use rand::SeedableRng;
+    /// let x = Batch::<f32, 2>::from_fn(64, |r, c| ((r * 3 + c * 5) % 7) as f32 / 7.0);
+    /// let y: Vec<usize> = (0..64).map(|c| c % 2).collect();
+    /// let path = std::env::temp_dir().join(format!("nn-doc-fit-ckpt-{}.safetensors", std::process::id()));
+    /// let fresh = || Net::<f32>::new(&mut rand::rngs::StdRng::seed_from_u64(1));
+    /// let train = |fit: Fit, net: &mut Net<f32>, adam: &mut Adam<Net<f32>>| {
+    ///     fit.batch_size(16).seed(3).run(net, adam, &CrossEntropy, Data::classes(&x, &y), None, &mut []).unwrap();
+    /// };
+    /// // 4 epochs in one go...
+    /// let (mut a, mut adam) = (fresh(), Adam::new(0.01));
+    /// train(Fit::new(4), &mut a, &mut adam);
+    /// // ...or 2, a checkpoint, and 2 more into fresh objects: the same weights, bit for bit.
+    /// train(Fit::new(2).checkpoint(&path, 1), &mut fresh(), &mut Adam::new(0.01));
+    /// let (mut b, mut adam2) = (Net::<f32>::zeros(), Adam::new(0.01));
+    /// train(Fit::new(4).resume(&path), &mut b, &mut adam2);
+    /// assert_eq!(a.h.weight, b.h.weight);
+    /// assert_eq!(adam.steps(), adam2.steps());
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn checkpoint(mut self, path: impl Into<PathBuf>, every: usize) -> Self {
+        self.options.checkpoint = Some((path.into(), every));
+        self
+    }
+
+    /// Resumes from a checkpoint at `path` (written by [`checkpoint`](Fit::checkpoint) with
+    /// the same data, batch size and seed): loads the network and the optimizer's state
+    /// (into objects built as for the first run), then trains the epochs after the saved
+    /// one up to [`Fit::new`]'s total. The [`History`](super::History) holds the new
+    /// epochs. Fails before training on a file that is not such a checkpoint, a network or
+    /// optimizer of another shape or kind, or another seed (typed [`Error`](crate::Error)s,
+    /// the network unchanged).
+    ///
+    /// ```
+    /// use nn_core::{network, Batch, loss::CrossEntropy, optim::Sgd, train::{Data, Fit, TrainError}};
+    /// network! { struct Net { input: 2, out: dense(2) } }
+    /// let (x, y) = (Batch::<f32, 2>::zeros(8), vec![0usize; 8]);
+    /// let r = Fit::new(2).resume("no/such/checkpoint")
+    ///     .run(&mut Net::zeros(), &mut Sgd::new(0.1), &CrossEntropy, Data::classes(&x, &y), None, &mut []);
+    /// assert!(matches!(r, Err(TrainError::Core(nn_core::Error::Io { .. }))));
+    /// ```
+    pub fn resume(mut self, path: impl Into<PathBuf>) -> Self {
+        self.options.resume = Some(path.into());
         self
     }
 }

@@ -43,6 +43,7 @@
 //! ```
 
 mod augment;
+pub mod checkpoint;
 mod data;
 mod early_stopping;
 mod ensemble;
@@ -60,6 +61,7 @@ pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
 pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
 pub use history::{EpochStats, History, Metrics};
+pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo, CHECKPOINT_VERSION};
 pub use rate::ReduceOnPlateau;
 pub use step_options::{Decay, StepOptions};
 pub use trainer::{StepStats, Trainer, MIN_SHARD};

@@ -17,7 +17,9 @@ network! {
 const N: usize = 24;
 
 fn data() -> (Batch<f64, 18>, Vec<usize>) {
-    let x = Batch::<f64, 18>::from_fn(N, |r, c| ((r * 5 + c * 11) % 13) as f64 / 4.0 + (r / 9) as f64);
+    let x = Batch::<f64, 18>::from_fn(N, |r, c| {
+        ((r * 5 + c * 11) % 13) as f64 / 4.0 + (r / 9) as f64
+    });
     (x, (0..N).map(|c| c % 2).collect())
 }
 
@@ -25,7 +27,10 @@ fn data() -> (Batch<f64, 18>, Vec<usize>) {
 fn expected(x: &Batch<f64, 18>) -> ([f64; 2], [f64; 2]) {
     let (mut mean, mut var) = ([0.0; 2], [0.0; 2]);
     for c in 0..2 {
-        let v: Vec<f64> = (0..N).flat_map(|s| (0..9).map(move |k| (s, c * 9 + k))).map(|(s, r)| x[(r, s)]).collect();
+        let v: Vec<f64> = (0..N)
+            .flat_map(|s| (0..9).map(move |k| (s, c * 9 + k)))
+            .map(|(s, r)| x[(r, s)])
+            .collect();
         let m = v.len() as f64;
         let mu = v.iter().sum::<f64>() / m;
         let unbiased = v.iter().map(|a| (a - mu).powi(2)).sum::<f64>() / (m - 1.0);
@@ -38,8 +43,14 @@ fn expected(x: &Batch<f64, 18>) -> ([f64; 2], [f64; 2]) {
 fn assert_stats(net: &Bn<f64>, x: &Batch<f64, 18>, path: &str) {
     let (mean, var) = expected(x);
     for c in 0..2 {
-        assert!((net.bn.running_mean[c] - mean[c]).abs() < 1e-12, "{path}: running mean {c}");
-        assert!((net.bn.running_var[c] - var[c]).abs() < 1e-12, "{path}: running var {c}");
+        assert!(
+            (net.bn.running_mean[c] - mean[c]).abs() < 1e-12,
+            "{path}: running mean {c}"
+        );
+        assert!(
+            (net.bn.running_var[c] - var[c]).abs() < 1e-12,
+            "{path}: running var {c}"
+        );
     }
     assert!(mean.iter().all(|&m| m.abs() > 0.01) && var.iter().all(|&v| (v - 1.0).abs() > 0.01));
 }
@@ -54,7 +65,14 @@ fn fit_updates_the_running_statistics() {
     let mut n = net();
     Fit::new(1)
         .batch_size(N)
-        .run(&mut n, &mut Sgd::new(0.1), &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+        .run(
+            &mut n,
+            &mut Sgd::new(0.1),
+            &CrossEntropy,
+            Data::classes(&x, &y),
+            None,
+            &mut [],
+        )
         .unwrap();
     assert_stats(&n, &x, "Fit");
 }
@@ -64,7 +82,13 @@ fn trainer_step_updates_the_running_statistics() {
     let (x, y) = data();
     let mut n = net();
     Trainer::new(N, 2, 0)
-        .step(&mut n, &mut Sgd::new(0.1), &CrossEntropy, &x, Targets::Classes(&y))
+        .step(
+            &mut n,
+            &mut Sgd::new(0.1),
+            &CrossEntropy,
+            &x,
+            Targets::Classes(&y),
+        )
         .unwrap();
     assert_stats(&n, &x, "Trainer::step");
 }
@@ -75,10 +99,15 @@ fn the_readme_loop_updates_the_running_statistics() {
     let mut n = net();
     // The README's quickstart loop, step for step.
     let mut trace = n.forward_batch_trace(&x);
-    let (loss, dl_df) = CrossEntropy.batch_value_and_grad(trace.output(), &y[..], Reduction::Mean).unwrap();
+    let (loss, dl_df) = CrossEntropy
+        .batch_value_and_grad(trace.output(), &y[..], Reduction::Mean)
+        .unwrap();
     let mut grads = Bn::zeros();
-    n.backward_batch_params(&x, &mut trace, &dl_df, &mut grads).unwrap();
-    n.zip_mut(&grads, |_, w, g| w.iter_mut().zip(g).for_each(|(w, g)| *w -= 0.1 * g));
+    n.backward_batch_params(&x, &mut trace, &dl_df, &mut grads)
+        .unwrap();
+    n.zip_mut(&grads, |_, w, g| {
+        w.iter_mut().zip(g).for_each(|(w, g)| *w -= 0.1 * g)
+    });
     n.update_state(&trace);
     assert!(loss > 0.0);
     assert_stats(&n, &x, "README loop");

@@ -18,7 +18,10 @@ network! {
 }
 
 fn path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("nn-test-ckpt-{name}-{}.safetensors", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "nn-test-ckpt-{name}-{}.safetensors",
+        std::process::id()
+    ))
 }
 
 fn bits<P: Parameters<f32>>(p: &P) -> Vec<u32> {
@@ -50,7 +53,14 @@ fn resume_matches<const IN: usize, N, O>(
         fit.batch_size(32)
             .threads(threads)
             .seed(9)
-            .run(net, opt, &CrossEntropy, Data::classes(&x, &y), Some(Data::classes(&x, &y)), &mut [])
+            .run(
+                net,
+                opt,
+                &CrossEntropy,
+                Data::classes(&x, &y),
+                Some(Data::classes(&x, &y)),
+                &mut [],
+            )
             .unwrap()
     };
     let (mut a, mut opt_a) = (new_net(), new_opt());
@@ -60,11 +70,18 @@ fn resume_matches<const IN: usize, N, O>(
     b.fill(0.0);
     let rest = run(fit(4).resume(&file), &mut b, &mut opt_b);
     std::fs::remove_file(&file).unwrap();
-    assert_eq!(bits(&a), bits(&b), "{name}, {threads} threads: weights differ");
+    assert_eq!(
+        bits(&a),
+        bits(&b),
+        "{name}, {threads} threads: weights differ"
+    );
     assert_eq!(opt_a.steps(), opt_b.steps(), "{name}");
     assert_eq!(rest.epochs.len(), 2);
     assert_eq!(rest.epochs[0].epoch, 3);
-    assert_eq!(rest.epochs[1].train, whole.epochs[3].train, "{name}: epoch 4's figures");
+    assert_eq!(
+        rest.epochs[1].train, whole.epochs[3].train,
+        "{name}: epoch 4's figures"
+    );
     // And the weights moved in epochs 3 and 4: the check is not vacuous.
     let mut two = new_net();
     run(fit(2), &mut two, &mut new_opt());
@@ -78,7 +95,13 @@ fn mlp() -> Mlp<f32> {
 #[test]
 fn resume_is_bit_exact_for_momentum_and_adam_with_dropout_on_1_and_2_threads() {
     for threads in [1, 2] {
-        resume_matches("momentum", mlp, || Momentum::new(0.05, 0.9), threads, Fit::new);
+        resume_matches(
+            "momentum",
+            mlp,
+            || Momentum::new(0.05, 0.9),
+            threads,
+            Fit::new,
+        );
         resume_matches("adam", mlp, || Adam::new(0.01), threads, Fit::new);
         resume_matches("nadam", mlp, || Nadam::new(0.01), threads, Fit::new);
     }
@@ -112,7 +135,14 @@ fn saved(name: &str) -> PathBuf {
     Fit::new(1)
         .seed(9)
         .checkpoint(&file, 1)
-        .run(&mut mlp(), &mut Adam::new(0.01), &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+        .run(
+            &mut mlp(),
+            &mut Adam::new(0.01),
+            &CrossEntropy,
+            Data::classes(&x, &y),
+            None,
+            &mut [],
+        )
         .unwrap();
     file
 }
@@ -132,15 +162,23 @@ fn damaged_or_mismatched_files_are_typed_errors_and_change_nothing() {
         assert_eq!(bits(&net), before, "{what}: the network changed");
         assert!(!e.to_string().is_empty());
     };
-    check("truncated", &bytes[..bytes.len() - 5], &|e| matches!(e, Error::Truncated { .. }));
-    check("header only", &bytes[..20], &|e| matches!(e, Error::Truncated { .. } | Error::Corrupt { .. }));
+    check("truncated", &bytes[..bytes.len() - 5], &|e| {
+        matches!(e, Error::Truncated { .. })
+    });
+    check("header only", &bytes[..20], &|e| {
+        matches!(e, Error::Truncated { .. } | Error::Corrupt { .. })
+    });
     check("empty", &[], &|e| matches!(e, Error::Truncated { .. }));
     let mut longer = bytes.clone();
     longer.extend_from_slice(&[0; 3]);
-    check("trailing bytes", &longer, &|e| matches!(e, Error::TrailingBytes { .. }));
+    check("trailing bytes", &longer, &|e| {
+        matches!(e, Error::TrailingBytes { .. })
+    });
     let mut garbled = bytes.clone();
     garbled[12] = b'!';
-    check("garbled header", &garbled, &|e| matches!(e, Error::Corrupt { .. }));
+    check("garbled header", &garbled, &|e| {
+        matches!(e, Error::Corrupt { .. })
+    });
     // The format version is the first value of the `checkpoint` tensor.
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
@@ -150,32 +188,52 @@ fn damaged_or_mismatched_files_are_typed_errors_and_change_nothing() {
     let start: usize = offs[..offs.find(',').unwrap()].parse().unwrap();
     let mut v2 = bytes.clone();
     v2[8 + n + start..8 + n + start + 8].copy_from_slice(&2.0f64.to_le_bytes());
-    check("version 2", &v2, &|e| {
-        matches!(e, Error::Corrupt { field, .. } if field == "format version")
-    });
+    check(
+        "version 2",
+        &v2,
+        &|e| matches!(e, Error::Corrupt { field, .. } if field == "format version"),
+    );
     // A weights file is not a checkpoint.
-    check("weights file", &nn_core::io::to_safetensors_bytes(&mlp()).unwrap(), &|e| {
-        matches!(e, Error::Corrupt { field, .. } if field == "checkpoint")
-    });
+    check(
+        "weights file",
+        &nn_core::io::to_safetensors_bytes(&mlp()).unwrap(),
+        &|e| matches!(e, Error::Corrupt { field, .. } if field == "checkpoint"),
+    );
 
     // Another optimizer, another network, another scalar type, another seed.
     let e = load_checkpoint(&file, &mut mlp(), &mut Momentum::new(0.1, 0.9)).unwrap_err();
-    assert!(matches!(&e, Error::MissingTensor { name, .. } if name == "opt/velocity/fc1.weight"), "{e}");
+    assert!(
+        matches!(&e, Error::MissingTensor { name, .. } if name == "opt/velocity/fc1.weight"),
+        "{e}"
+    );
     let e = load_checkpoint(&file, &mut mlp(), &mut Sgd::new(0.1)).unwrap_err();
-    assert!(matches!(&e, Error::UnexpectedTensor { name, .. } if name.starts_with("opt/m/")), "{e}");
+    assert!(
+        matches!(&e, Error::UnexpectedTensor { name, .. } if name.starts_with("opt/m/")),
+        "{e}"
+    );
     network! { struct Other { input: 6, fc1: dense(20, relu), drop: dropout(0.3), out: dense(3) } }
     let e = load_checkpoint(&file, &mut Other::<f32>::zeros(), &mut Adam::new(0.1)).unwrap_err();
-    assert!(matches!(&e, Error::TensorShape { name, .. } if name == "net/fc1.weight"), "{e}");
+    assert!(
+        matches!(&e, Error::TensorShape { name, .. } if name == "net/fc1.weight"),
+        "{e}"
+    );
     let e = load_checkpoint(&file, &mut Mlp::<f64>::zeros(), &mut Adam::new(0.1)).unwrap_err();
     assert!(matches!(e, Error::TensorDtype { .. }), "{e}");
     let (x, y) = data::<6>();
     let mut net = mlp();
     let before = bits(&net);
-    let r = Fit::new(3)
-        .seed(10)
-        .resume(&file)
-        .run(&mut net, &mut Adam::new(0.01), &CrossEntropy, Data::classes(&x, &y), None, &mut []);
-    assert!(matches!(&r, Err(TrainError::Core(Error::Corrupt { field, .. })) if field == "seed"), "{r:?}");
+    let r = Fit::new(3).seed(10).resume(&file).run(
+        &mut net,
+        &mut Adam::new(0.01),
+        &CrossEntropy,
+        Data::classes(&x, &y),
+        None,
+        &mut [],
+    );
+    assert!(
+        matches!(&r, Err(TrainError::Core(Error::Corrupt { field, .. })) if field == "seed"),
+        "{r:?}"
+    );
     assert_eq!(bits(&net), before);
     std::fs::remove_file(&file).unwrap();
 }
@@ -183,10 +241,18 @@ fn damaged_or_mismatched_files_are_typed_errors_and_change_nothing() {
 #[test]
 fn a_zero_period_and_an_optimizer_without_saved_state_are_errors() {
     let (x, y) = data::<6>();
-    let r = Fit::new(1)
-        .checkpoint(path("zero"), 0)
-        .run(&mut mlp(), &mut Adam::new(0.01), &CrossEntropy, Data::classes(&x, &y), None, &mut []);
-    assert!(matches!(r, Err(TrainError::Core(Error::InvalidConfig { .. }))), "{r:?}");
+    let r = Fit::new(1).checkpoint(path("zero"), 0).run(
+        &mut mlp(),
+        &mut Adam::new(0.01),
+        &CrossEntropy,
+        Data::classes(&x, &y),
+        None,
+        &mut [],
+    );
+    assert!(
+        matches!(r, Err(TrainError::Core(Error::InvalidConfig { .. }))),
+        "{r:?}"
+    );
     let net = mlp();
     let lbfgs = nn_core::optim::Lbfgs::fixed_step(&net, 0.1).unwrap();
     let file = path("lbfgs");

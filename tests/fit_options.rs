@@ -24,7 +24,12 @@ struct Recorder<O> {
 
 impl<O> Recorder<O> {
     fn new(inner: O) -> Self {
-        Self { inner, rates: vec![], grads: vec![], frozen: false }
+        Self {
+            inner,
+            rates: vec![],
+            grads: vec![],
+            frozen: false,
+        }
     }
 }
 
@@ -68,7 +73,14 @@ fn rates<O: Optimizer<f64, Net<f64>>>(fit: Fit, opt: O) -> Vec<f64> {
     let mut rec = Recorder::new(opt);
     fit.batch_size(10)
         .threads(1)
-        .run(&mut net(), &mut rec, &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+        .run(
+            &mut net(),
+            &mut rec,
+            &CrossEntropy,
+            Data::classes(&x, &y),
+            None,
+            &mut [],
+        )
         .unwrap();
     rec.rates
 }
@@ -77,15 +89,26 @@ fn close(got: &[f64], want: impl Fn(usize) -> f64, what: &str) {
     assert_eq!(got.len(), 20, "{what}");
     for (t, g) in got.iter().enumerate() {
         let w = want(t);
-        assert!((g - w).abs() <= 1e-15 * w.abs().max(1e-300), "{what}, t = {t}: {g} != {w}");
+        assert!(
+            (g - w).abs() <= 1e-15 * w.abs().max(1e-300),
+            "{what}, t = {t}: {g} != {w}"
+        );
     }
 }
 
 fn schedules() -> Vec<(&'static str, Schedule, Box<dyn Fn(usize) -> f64>)> {
     vec![
         ("constant", Schedule::constant(0.03), Box::new(|_| 0.03)),
-        ("step", Schedule::step_decay(0.03, 0.5, 3), Box::new(|t| 0.03 * 0.5f64.powi((t / 3) as i32))),
-        ("exponential", Schedule::exponential(0.03, 0.9), Box::new(|t| 0.03 * 0.9f64.powi(t as i32))),
+        (
+            "step",
+            Schedule::step_decay(0.03, 0.5, 3),
+            Box::new(|t| 0.03 * 0.5f64.powi((t / 3) as i32)),
+        ),
+        (
+            "exponential",
+            Schedule::exponential(0.03, 0.9),
+            Box::new(|t| 0.03 * 0.9f64.powi(t as i32)),
+        ),
         (
             "cosine",
             Schedule::cosine(0.03, 0.001, 12),
@@ -104,8 +127,16 @@ fn every_schedule_per_step_for_sgd_adam_and_nadam() {
     for (name, s, want) in schedules() {
         let fit = || Fit::new(5).schedule(s);
         close(&rates(fit(), Sgd::new(1.0)), &want, &format!("sgd {name}"));
-        close(&rates(fit(), Adam::new(1.0)), &want, &format!("adam {name}"));
-        close(&rates(fit(), Nadam::new(1.0)), &want, &format!("nadam {name}"));
+        close(
+            &rates(fit(), Adam::new(1.0)),
+            &want,
+            &format!("adam {name}"),
+        );
+        close(
+            &rates(fit(), Nadam::new(1.0)),
+            &want,
+            &format!("nadam {name}"),
+        );
     }
 }
 
@@ -114,9 +145,21 @@ fn every_schedule_per_epoch_for_sgd_adam_and_nadam() {
     for (name, s, want) in schedules() {
         let fit = || Fit::new(5).epoch_schedule(s);
         let per_epoch = |t: usize| want(t / 4); // 4 steps an epoch, t counts epochs
-        close(&rates(fit(), Sgd::new(1.0)), per_epoch, &format!("sgd {name}"));
-        close(&rates(fit(), Adam::new(1.0)), per_epoch, &format!("adam {name}"));
-        close(&rates(fit(), Nadam::new(1.0)), per_epoch, &format!("nadam {name}"));
+        close(
+            &rates(fit(), Sgd::new(1.0)),
+            per_epoch,
+            &format!("sgd {name}"),
+        );
+        close(
+            &rates(fit(), Adam::new(1.0)),
+            per_epoch,
+            &format!("adam {name}"),
+        );
+        close(
+            &rates(fit(), Nadam::new(1.0)),
+            per_epoch,
+            &format!("nadam {name}"),
+        );
     }
 }
 
@@ -131,12 +174,21 @@ fn the_scheduled_rate_moves_the_weights() {
         .batch_size(10)
         .threads(1)
         .schedule(Schedule::exponential(0.2, 0.7))
-        .run(&mut trained, &mut rec, &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+        .run(
+            &mut trained,
+            &mut rec,
+            &CrossEntropy,
+            Data::classes(&x, &y),
+            None,
+            &mut [],
+        )
         .unwrap();
     let mut by_hand = net();
     for (t, g) in rec.grads.iter().enumerate() {
         let eta = 0.2 * 0.7f64.powi(t as i32);
-        by_hand.zip_mut(g, |_, w, g| w.iter_mut().zip(g).for_each(|(w, g)| *w -= eta * g));
+        by_hand.zip_mut(g, |_, w, g| {
+            w.iter_mut().zip(g).for_each(|(w, g)| *w -= eta * g)
+        });
     }
     assert_near(&trained, &by_hand, "scheduled sgd"); // powi and powf differ in the last bit
 }
@@ -156,9 +208,20 @@ fn reduce_on_plateau_through_fit() {
         Fit::new(5)
             .batch_size(10)
             .reduce_on_plateau(ReduceOnPlateau::new(0.5, 0))
-            .run(&mut net(), &mut rec, &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+            .run(
+                &mut net(),
+                &mut rec,
+                &CrossEntropy,
+                Data::classes(&x, &y),
+                None,
+                &mut [],
+            )
             .unwrap();
-        close(&rec.rates, |t| 0.04 * 0.5f64.powi((t / 4).saturating_sub(1) as i32), "plateau");
+        close(
+            &rec.rates,
+            |t| 0.04 * 0.5f64.powi((t / 4).saturating_sub(1) as i32),
+            "plateau",
+        );
     }
 }
 
@@ -190,16 +253,56 @@ fn rates_need_an_optimizer_with_a_rate() {
     ] {
         let mut n = net();
         let before = n.clone();
-        let r = fit.run(&mut n, &mut Rprop::default(), &CrossEntropy, Data::classes(&x, &y), None, &mut []);
-        assert!(matches!(r, Err(TrainError::Core(Error::Unsupported { .. }))), "{r:?}");
+        let r = fit.run(
+            &mut n,
+            &mut Rprop::default(),
+            &CrossEntropy,
+            Data::classes(&x, &y),
+            None,
+            &mut [],
+        );
+        assert!(
+            matches!(r, Err(TrainError::Core(Error::Unsupported { .. }))),
+            "{r:?}"
+        );
         assert_near(&n, &before, "weights after a refused run");
     }
     let bad = Fit::new(1).schedule(Schedule::cosine(0.1, 0.0, 0));
-    let r = bad.run(&mut net(), &mut Sgd::new(0.1), &CrossEntropy, Data::classes(&x, &y), None, &mut []);
-    assert!(matches!(r, Err(TrainError::Core(Error::InvalidConfig { what: "cosine period", .. }))), "{r:?}");
-    for fit in [Fit::new(1).clip_norm(-1.0), Fit::new(1).clip_value(f64::NAN), Fit::new(1).weight_decay(-0.1)] {
-        let r = fit.run(&mut net(), &mut Sgd::new(0.1), &CrossEntropy, Data::classes(&x, &y), None, &mut []);
-        assert!(matches!(r, Err(TrainError::Core(Error::InvalidConfig { .. }))), "{r:?}");
+    let r = bad.run(
+        &mut net(),
+        &mut Sgd::new(0.1),
+        &CrossEntropy,
+        Data::classes(&x, &y),
+        None,
+        &mut [],
+    );
+    assert!(
+        matches!(
+            r,
+            Err(TrainError::Core(Error::InvalidConfig {
+                what: "cosine period",
+                ..
+            }))
+        ),
+        "{r:?}"
+    );
+    for fit in [
+        Fit::new(1).clip_norm(-1.0),
+        Fit::new(1).clip_value(f64::NAN),
+        Fit::new(1).weight_decay(-0.1),
+    ] {
+        let r = fit.run(
+            &mut net(),
+            &mut Sgd::new(0.1),
+            &CrossEntropy,
+            Data::classes(&x, &y),
+            None,
+            &mut [],
+        );
+        assert!(
+            matches!(r, Err(TrainError::Core(Error::InvalidConfig { .. }))),
+            "{r:?}"
+        );
     }
 }
 
@@ -210,7 +313,14 @@ fn one_step<O: Optimizer<f64, Net<f64>>>(fit: Fit, opt: O) -> (Net<f64>, Net<f64
     let mut rec = Recorder::new(opt);
     fit.batch_size(40)
         .threads(1)
-        .run(&mut n, &mut rec, &CrossEntropy, Data::classes(&x, &y), None, &mut [])
+        .run(
+            &mut n,
+            &mut rec,
+            &CrossEntropy,
+            Data::classes(&x, &y),
+            None,
+            &mut [],
+        )
         .unwrap();
     (rec.grads.pop().unwrap(), n)
 }
@@ -231,7 +341,10 @@ fn assert_near(a: &Net<f64>, b: &Net<f64>, what: &str) {
     a.visit(|_, v| x.extend_from_slice(v));
     b.visit(|_, v| y.extend_from_slice(v));
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
-        assert!((p - q).abs() <= 1e-14 * q.abs().max(1.0), "{what}[{i}]: {p} != {q}");
+        assert!(
+            (p - q).abs() <= 1e-14 * q.abs().max(1.0),
+            "{what}[{i}]: {p} != {q}"
+        );
     }
 }
 
@@ -248,8 +361,18 @@ fn weight_decay_and_clipping_against_hand_computed_updates() {
 
     // L2 in the gradient with SGD: w - η(g + λw) on weights, w - ηg on biases.
     let (g, w) = one_step(Fit::new(1).weight_decay(lam), Sgd::new(eta));
-    assert_near(&g, &by_hand(&raw, |w, g, wt| g + if wt { lam * w } else { 0.0 }), "l2 gradient");
-    assert_near(&w, &by_hand(&raw, |w, g, wt| w - eta * (g + if wt { lam * w } else { 0.0 })), "l2 sgd");
+    assert_near(
+        &g,
+        &by_hand(&raw, |w, g, wt| g + if wt { lam * w } else { 0.0 }),
+        "l2 gradient",
+    );
+    assert_near(
+        &w,
+        &by_hand(&raw, |w, g, wt| {
+            w - eta * (g + if wt { lam * w } else { 0.0 })
+        }),
+        "l2 sgd",
+    );
 
     // Decoupled with SGD is the same update.
     let (_, wd) = one_step(Fit::new(1).decoupled_weight_decay(lam), Sgd::new(eta));
@@ -260,29 +383,56 @@ fn weight_decay_and_clipping_against_hand_computed_updates() {
     let (alpha, eps) = (0.01, 1e-8);
     let adam = |g: f64| alpha * g / (g.abs() + eps);
     let (_, w) = one_step(Fit::new(1).weight_decay(lam), Adam::new(alpha));
-    assert_near(&w, &by_hand(&raw, |w, g, wt| w - adam(g + if wt { lam * w } else { 0.0 })), "l2 adam");
+    assert_near(
+        &w,
+        &by_hand(&raw, |w, g, wt| {
+            w - adam(g + if wt { lam * w } else { 0.0 })
+        }),
+        "l2 adam",
+    );
     let (_, w) = one_step(Fit::new(1).decoupled_weight_decay(lam), Adam::new(alpha));
     assert_near(
         &w,
-        &by_hand(&raw, |w, g, wt| if wt { w * (1.0 - alpha * lam) } else { w } - adam(g)),
+        &by_hand(
+            &raw,
+            |w, g, wt| if wt { w * (1.0 - alpha * lam) } else { w } - adam(g),
+        ),
         "adamw",
     );
 
     // Clipping by norm to half the norm, then by value at a fifth of the largest value.
     let (g, w) = one_step(Fit::new(1).clip_norm(norm / 2.0), Sgd::new(eta));
-    assert_near(&g, &by_hand(&raw, |_, g, _| g * (norm / 2.0) / norm), "clip_norm gradient");
-    assert_near(&w, &by_hand(&raw, |w, g, _| w - eta * g * (norm / 2.0) / norm), "clip_norm sgd");
+    assert_near(
+        &g,
+        &by_hand(&raw, |_, g, _| g * (norm / 2.0) / norm),
+        "clip_norm gradient",
+    );
+    assert_near(
+        &w,
+        &by_hand(&raw, |w, g, _| w - eta * g * (norm / 2.0) / norm),
+        "clip_norm sgd",
+    );
     let mut big = 0.0f64;
     raw.visit(|_, v| big = v.iter().fold(big, |m, g| m.max(g.abs())));
     let c = big / 5.0;
     let (g, _) = one_step(Fit::new(1).clip_value(c), Sgd::new(eta));
-    assert_near(&g, &by_hand(&raw, |_, g, _| g.clamp(-c, c)), "clip_value gradient");
+    assert_near(
+        &g,
+        &by_hand(&raw, |_, g, _| g.clamp(-c, c)),
+        "clip_value gradient",
+    );
     // A norm above the gradient's changes nothing.
     let (g, _) = one_step(Fit::new(1).clip_norm(norm * 2.0), Sgd::new(eta));
     assert_near(&g, &raw, "clip_norm above the norm");
 
     // Clipping comes first, then the decay term.
     let (g, _) = one_step(Fit::new(1).clip_value(c).weight_decay(lam), Sgd::new(eta));
-    assert_near(&g, &by_hand(&raw, |w, g, wt| g.clamp(-c, c) + if wt { lam * w } else { 0.0 }), "clip then decay");
+    assert_near(
+        &g,
+        &by_hand(&raw, |w, g, wt| {
+            g.clamp(-c, c) + if wt { lam * w } else { 0.0 }
+        }),
+        "clip then decay",
+    );
     let _ = w0;
 }

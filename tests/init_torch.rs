@@ -3,7 +3,7 @@
 //! uniform, both `U(-1/√fan_in, 1/√fan_in)`: the bound and the variance `1/(3 fan_in)`.
 
 use nn_core::init::Init;
-use nn_core::{network, Parameters, ParamKind};
+use nn_core::{network, ParamKind, Parameters};
 use rand::{rngs::StdRng, SeedableRng};
 
 network! {
@@ -21,11 +21,17 @@ network! {
 fn check(name: &str, v: &[f32], fan_in: f64) {
     let a = 1.0 / fan_in.sqrt();
     let n = v.len() as f64;
-    assert!(v.iter().all(|&x| (x as f64).abs() <= a + 1e-7), "{name}: a value beyond {a}");
+    assert!(
+        v.iter().all(|&x| (x as f64).abs() <= a + 1e-7),
+        "{name}: a value beyond {a}"
+    );
     let largest = v.iter().fold(0.0f64, |m, &x| m.max((x as f64).abs()));
     if v.len() >= 100 {
         // P(all within 0.9a) = 0.9ⁿ < 3·10⁻⁵
-        assert!(largest > 0.9 * a, "{name}: the largest value {largest} is far inside the bound {a}");
+        assert!(
+            largest > 0.9 * a,
+            "{name}: the largest value {largest} is far inside the bound {a}"
+        );
     }
     let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
     let var = v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -33,7 +39,10 @@ fn check(name: &str, v: &[f32], fan_in: f64) {
     // U(-a, a): the sample mean's sd is √(a²/3n); the sample variance's is a²√(4/(45 n)).
     assert!(mean.abs() < 5.0 * (want / n).sqrt(), "{name}: mean {mean}");
     let sd_var = a * a * (4.0 / (45.0 * n)).sqrt();
-    assert!((var - want).abs() < 5.0 * sd_var, "{name}: variance {var}, want {want} ± {sd_var}");
+    assert!(
+        (var - want).abs() < 5.0 * sd_var,
+        "{name}: variance {var}, want {want} ± {sd_var}"
+    );
 }
 
 #[test]

@@ -104,8 +104,15 @@ pub enum InitKind {
 }
 
 impl InitKind {
-    pub const NAMES: &'static [&'static str] =
-        &["lecun", "direction", "hinges", "he", "xavier", "zeros", "torch"];
+    pub const NAMES: &'static [&'static str] = &[
+        "lecun",
+        "direction",
+        "hinges",
+        "he",
+        "xavier",
+        "zeros",
+        "torch",
+    ];
     /// Other libraries' names, for hints.
     pub const ALIASES: &'static [(&'static str, &'static str)] = &[
         ("kaiming", "he"),

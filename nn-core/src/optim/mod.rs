@@ -319,7 +319,14 @@ impl<T: Scalar, P: Parameters<T> + Clone, O: Optimizer<T, P>> LearningRate for R
 
 /// `Ok` for a finite rate `>= 0`.
 pub(crate) fn check_rate(lr: f64) -> Result<(), Error> {
-    check_range("learning rate", "a finite rate >= 0", lr, 0.0, f64::MAX, true)
+    check_range(
+        "learning rate",
+        "a finite rate >= 0",
+        lr,
+        0.0,
+        f64::MAX,
+        true,
+    )
 }
 
 /// Loads state tensor set `name` into `slot` (created zeroed, shaped like `params`).

@@ -257,7 +257,8 @@ mod tests {
             assert!((e.rate(t) - 0.3 * 0.7f64.powi(t as i32)).abs() < 1e-15);
             assert!((s.rate(t) - 0.3 * 0.7f64.powi((t / 3) as i32)).abs() < 1e-15);
             assert_eq!(Schedule::constant(0.3).rate(t), 0.3);
-            let c = 0.01 + 0.29 * (1.0 + (core::f64::consts::PI * t.min(8) as f64 / 8.0).cos()) / 2.0;
+            let c =
+                0.01 + 0.29 * (1.0 + (core::f64::consts::PI * t.min(8) as f64 / 8.0).cos()) / 2.0;
             assert!((Schedule::cosine(0.3, 0.01, 8).rate(t) - c).abs() < 1e-15);
             let w = 0.3 * (0.25 + 0.75 * t.min(5) as f64 / 5.0);
             assert!((Schedule::warmup(0.3, 0.25, 5).rate(t) - w).abs() < 1e-15);

@@ -140,14 +140,15 @@ where
     ]
     .into_iter()
     .collect();
-    let bytes = ::safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(metadata))
-        .map_err(|e| Error::Corrupt {
-            what: "checkpoint",
-            path: path.display().to_string(),
-            field: "header written".into(),
-            expected: "a header the safetensors writer accepts".into(),
-            found: e.to_string(),
-        })?;
+    let bytes =
+        ::safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(metadata))
+            .map_err(|e| Error::Corrupt {
+                what: "checkpoint",
+                path: path.display().to_string(),
+                field: "header written".into(),
+                expected: "a header the safetensors writer accepts".into(),
+                found: e.to_string(),
+            })?;
     write_atomically(path, &bytes)
 }
 
@@ -252,7 +253,8 @@ where
         None => {
             return Err(corrupt(
                 META,
-                "a `checkpoint` tensor (a file written by save_checkpoint or Fit::checkpoint)".into(),
+                "a `checkpoint` tensor (a file written by save_checkpoint or Fit::checkpoint)"
+                    .into(),
                 "none (a weights file? load it with io::load_safetensors)".into(),
             ))
         }
@@ -275,7 +277,11 @@ where
     let epoch = count(1, "epoch")?;
     let (hi, lo) = (count(2, "seed")?, count(3, "seed")?);
     if hi >> 32 != 0 || lo >> 32 != 0 {
-        return Err(corrupt("seed", "two 32-bit halves".into(), format!("{hi}, {lo}")));
+        return Err(corrupt(
+            "seed",
+            "two 32-bit halves".into(),
+            format!("{hi}, {lo}"),
+        ));
     }
     if let Some(s) = seed.filter(|&s| s != hi << 32 | lo) {
         return Err(corrupt(

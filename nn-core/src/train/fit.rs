@@ -254,8 +254,7 @@ impl Fit {
             }));
         }
         if let Some(path) = &self.options.resume {
-            let (info, plateau) =
-                super::checkpoint::load_with(path, net, opt, Some(self.seed))?;
+            let (info, plateau) = super::checkpoint::load_with(path, net, opt, Some(self.seed))?;
             if let Some(p) = &mut rate.plateau {
                 p.set_state(plateau);
             }

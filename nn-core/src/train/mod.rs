@@ -56,12 +56,12 @@ mod step_options;
 mod trainer;
 
 pub use augment::Augment;
+pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo, CHECKPOINT_VERSION};
 pub use data::{Data, Targets};
 pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
 pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
 pub use history::{EpochStats, History, Metrics};
-pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo, CHECKPOINT_VERSION};
 pub use rate::ReduceOnPlateau;
 pub use step_options::{Decay, StepOptions};
 pub use trainer::{StepStats, Trainer, MIN_SHARD};

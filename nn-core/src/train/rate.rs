@@ -119,16 +119,22 @@ impl ReduceOnPlateau {
     /// assert!(nn_core::train::ReduceOnPlateau::new(1.5, 2).validate().is_err());
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |what, expected, found| Err(Error::InvalidConfig {
-            what,
-            expected,
-            found,
-        });
+        let bad = |what, expected, found| {
+            Err(Error::InvalidConfig {
+                what,
+                expected,
+                found,
+            })
+        };
         if !(self.factor > 0.0 && self.factor < 1.0) {
             return bad("reduce-on-plateau factor", "a value in (0, 1)", self.factor);
         }
         if !(self.threshold >= 0.0 && self.threshold < 1.0) {
-            return bad("reduce-on-plateau threshold", "a value in [0, 1)", self.threshold);
+            return bad(
+                "reduce-on-plateau threshold",
+                "a value in [0, 1)",
+                self.threshold,
+            );
         }
         crate::optim::check_range(
             "reduce-on-plateau min_rate",

@@ -96,7 +96,10 @@ fn close(got: &[f64], want: impl Fn(usize) -> f64, what: &str) {
     }
 }
 
-fn schedules() -> Vec<(&'static str, Schedule, Box<dyn Fn(usize) -> f64>)> {
+/// A schedule's name, the schedule and its formula.
+type Case = (&'static str, Schedule, Box<dyn Fn(usize) -> f64>);
+
+fn schedules() -> Vec<Case> {
     vec![
         ("constant", Schedule::constant(0.03), Box::new(|_| 0.03)),
         (

@@ -35,7 +35,16 @@ pub enum Decay {
     Decoupled(WeightDecay),
 }
 
-/// Weight decay and gradient clipping of every step (see the [module](self)).
+/// Weight decay and gradient clipping of every step. With `g` the mean loss gradient, `η`
+/// the optimizer's rate and `λ` the decay, in this order:
+///
+/// ```text
+/// g ← clamp(g, -c_v, c_v)          clip_value(c_v)
+/// g ← g · min(1, c_n / ‖g‖)        clip_norm(c_n)
+/// g ← g + λW                       weight_decay(λ): L2 in the gradient
+/// W ← W - ηλW                      decoupled_weight_decay(λ): AdamW
+/// then the optimizer's step with g
+/// ```
 ///
 /// ```
 /// use nn_core::train::StepOptions;

@@ -70,7 +70,8 @@ pub struct CheckpointInfo {
 /// let (mut net2, mut adam2) = (Net::<f32>::zeros(), Adam::new(0.1));
 /// let info = load_checkpoint(&path, &mut net2, &mut adam2)?;
 /// assert_eq!((info.epoch, info.seed, info.steps), (1, 42, 1));
-/// assert_eq!((net2.out.bias, adam2.moments().unwrap().0.out.bias), (net.out.bias, adam.moments().unwrap().0.out.bias));
+/// assert_eq!(net2.out.bias[1], net.out.bias[1]);
+/// assert_eq!(adam2.moments().unwrap().1.out.bias[1], adam.moments().unwrap().1.out.bias[1]);
 /// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), nn_core::Error>(())
 /// ```
@@ -194,7 +195,8 @@ fn push_tensors<T: Scalar, P: Parameters<T>>(
 /// assert!(matches!(e, Error::TensorShape { .. }), "{e}");
 /// std::fs::write(&path, b"not a checkpoint").unwrap();
 /// let e = load_checkpoint(&path, &mut Net::<f32>::zeros(), &mut Adam::new(0.1)).unwrap_err();
-/// assert!(matches!(e, Error::Truncated { .. } | Error::Corrupt { .. }), "{e}");
+/// // Its first 8 bytes read as a header length of 7·10¹⁸: refused before reading on.
+/// assert!(matches!(e, Error::TooLarge { .. }), "{e}");
 /// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), nn_core::Error>(())
 /// ```

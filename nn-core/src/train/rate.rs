@@ -147,8 +147,17 @@ impl ReduceOnPlateau {
     }
 }
 
-/// The seed of epoch `epoch`'s random numbers (SplitMix64 of the run's seed and the epoch).
-pub(crate) fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+/// The seed of epoch `epoch`'s random numbers in a [`Fit`](super::Fit) run seeded with
+/// `seed` (SplitMix64 of the two): the shuffle's `StdRng` and, through
+/// [`Trainer::reseed`](super::Trainer::reseed), the dropout masks. A custom loop seeds
+/// with it to repeat `Fit`'s random numbers.
+///
+/// ```
+/// use nn_core::train::rate::epoch_seed;
+/// assert_ne!(epoch_seed(0, 1), epoch_seed(0, 2));
+/// assert_eq!(epoch_seed(5, 3), epoch_seed(5, 3));
+/// ```
+pub fn epoch_seed(seed: u64, epoch: usize) -> u64 {
     let mut z = seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

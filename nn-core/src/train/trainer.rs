@@ -10,7 +10,8 @@
 //! thread reduces them in shard order: `L = Σ_j (n_j/n) L_j`, `∂L/∂β = Σ_j (n_j/n) g_j`.
 //! The order is fixed, so a seeded run gives the same weights every time for a given thread
 //! count (results of different thread counts differ by rounding). Each shard draws its
-//! dropout masks from its own generator, seeded from the run's seed and the shard's index.
+//! dropout masks from its own generator, seeded from the run's seed and the shard's index
+//! (`Fit` reseeds them from the seed and the epoch at each epoch, [`Trainer::reseed`]).
 //!
 //! One thread runs the batch whole, exactly as a hand-written loop would. Networks with
 //! batch norm ([`BatchNetwork::PER_SAMPLE`] false) always do: batch norm normalizes with the

@@ -77,3 +77,35 @@ fn init_fill_draws_weights_and_biases_uniformly() {
     Init::He.fill(rows, cols, &mut w, &mut b, &mut StdRng::seed_from_u64(3));
     assert!(b.iter().all(|&x| x == 0.0));
 }
+
+/// PyTorch's own initialization of the same layers (`tools/init_torch_fixture.py`, 20 seeds)
+/// has the bound and the variance the test above holds ours to: the formula is PyTorch's.
+#[test]
+fn pytorchs_own_draws_have_these_bounds_and_variances() {
+    let f: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/init_torch.json")).unwrap();
+    // Values per layer over the 20 seeds: weights, biases.
+    for (layer, counts) in [
+        ("conv", [20 * 32 * 36, 20 * 32]),
+        ("fc", [20 * 512 * 2048, 20 * 512]),
+        ("out", [20 * 10 * 512, 20 * 10]),
+    ] {
+        let l = &f[layer];
+        let fan_in = l["fan_in"].as_f64().unwrap();
+        let a = 1.0 / fan_in.sqrt();
+        for (kind, n) in ["weight", "bias"].into_iter().zip(counts) {
+            let max = l[format!("{kind}_max_abs")].as_f64().unwrap();
+            let var = l[format!("{kind}_var")].as_f64().unwrap();
+            assert!(
+                max <= a * (1.0 + 1e-6) && max > 0.99 * a,
+                "{layer} {kind}: max {max}, bound {a}"
+            );
+            let want = a * a / 3.0;
+            let sd = a * a * (4.0 / (45.0 * n as f64)).sqrt();
+            assert!(
+                (var - want).abs() < 5.0 * sd,
+                "{layer} {kind}: PyTorch's variance {var}, want {want}"
+            );
+        }
+    }
+}

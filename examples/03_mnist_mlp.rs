@@ -34,7 +34,7 @@ use clap::builder::PossibleValuesParser;
 use clap::Parser;
 use nn_core::data::MnistSet;
 use nn_core::loss::CrossEntropy;
-use nn_core::optim::{Adam, Lbfgs, Momentum, Nadam, Nesterov, Optimizer, Rprop, Sgd, WeightDecay};
+use nn_core::optim::{Adam, Lbfgs, Momentum, Nadam, Nesterov, Rprop, Sgd};
 use nn_core::train::{bagging, evaluate, Augment, Data, EpochStats, Fit, History};
 use nn_core::{network, Batch, Error};
 use rand::{rngs::StdRng, SeedableRng};
@@ -97,37 +97,6 @@ struct Args {
     save: Option<PathBuf>,
 }
 
-/// Wraps an optimizer to add the lecture's L2 weight decay to the gradient first.
-struct Decayed<O> {
-    inner: O,
-    decay: Option<WeightDecay>,
-    grads: Option<Mlp>,
-}
-
-impl<O: Optimizer<f32, Mlp>> Optimizer<f32, Mlp> for Decayed<O> {
-    fn step(&mut self, params: &mut Mlp, grads: &Mlp) -> Result<(), Error> {
-        let Some(decay) = &self.decay else {
-            return self.inner.step(params, grads);
-        };
-        let g = self.grads.get_or_insert_with(Mlp::zeros);
-        g.clone_from(grads);
-        decay.apply(g, params)?;
-        self.inner.step(params, g)
-    }
-    fn steps(&self) -> u64 {
-        self.inner.steps()
-    }
-    fn reset(&mut self) {
-        self.inner.reset()
-    }
-    fn before_gradient(&mut self, params: &mut Mlp) -> Result<(), Error> {
-        self.inner.before_gradient(params)
-    }
-    fn abandon_step(&mut self, params: &mut Mlp) {
-        self.inner.abandon_step(params)
-    }
-}
-
 fn print_epoch(e: &EpochStats) {
     let v = e.validation.unwrap_or_default();
     println!(
@@ -165,34 +134,36 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let train = Data::classes(&x_train, &y_train);
     let val = val.as_ref().map(|(x, y)| Data::classes(x, y));
-    let fit = Fit::new(args.epochs)
+    let mut fit = Fit::new(args.epochs)
         .batch_size(args.batch_size)
         .seed(args.seed)
         .progress(true);
+    if args.weight_decay > 0.0 {
+        fit = fit.weight_decay(args.weight_decay); // the lecture's λW added to the gradient
+    }
     let mut log = |e: &EpochStats, _: &mut Mlp| {
         print_epoch(e);
         nn_core::train::Control::Continue
     };
-    let decay = (args.weight_decay > 0.0).then(|| WeightDecay::l2(args.weight_decay));
     if args.ensemble > 0 {
         return ensemble(&args, &fit, train, &x_test, &y_test);
     }
     let start = Instant::now();
     let history: History = match args.optimizer.as_str() {
         "sgd" => {
-            let opt = Decayed { inner: Sgd::new(args.lr.unwrap_or(0.1)), decay, grads: None };
+            let opt = Sgd::new(args.lr.unwrap_or(0.1));
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "momentum" => {
-            let opt = Decayed { inner: Momentum::new(args.lr.unwrap_or(0.05), 0.9), decay, grads: None };
+            let opt = Momentum::new(args.lr.unwrap_or(0.05), 0.9);
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "nesterov" => {
-            let opt = Decayed { inner: Nesterov::new(args.lr.unwrap_or(0.05), 0.9), decay, grads: None };
+            let opt = Nesterov::new(args.lr.unwrap_or(0.05), 0.9);
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "adam" if args.augment => {
-            let opt = Decayed { inner: Adam::new(args.lr.unwrap_or(1e-3)), decay, grads: None };
+            let opt = Adam::new(args.lr.unwrap_or(1e-3));
             let jitter = Augment::mnist();
             fit.run_augmented(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log], |x, rng| {
                 // The batch holds 784 = 28 x 28 pixels per column, so this cannot fail.
@@ -200,11 +171,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             })?
         }
         "adam" => {
-            let opt = Decayed { inner: Adam::new(args.lr.unwrap_or(1e-3)), decay, grads: None };
+            let opt = Adam::new(args.lr.unwrap_or(1e-3));
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "nadam" => {
-            let opt = Decayed { inner: Nadam::new(args.lr.unwrap_or(1e-3)), decay, grads: None };
+            let opt = Nadam::new(args.lr.unwrap_or(1e-3));
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "rprop" | "lbfgs" => full_batch(&args, &mut net, &mnist.train)?,

@@ -53,8 +53,9 @@ fn weights<P: Parameters<f64>>(p: &P) -> Vec<f64> {
     v
 }
 
-/// The loop `Fit` ran before it had threads, written out: seeded shuffle, gather, forward,
-/// mean cross-entropy, backward, Adam.
+/// The loop `Fit` runs on one thread, written out: each epoch's shuffle of `0..n` and
+/// dropout masks seeded from `epoch_seed(seed, epoch)`, gather, forward, mean
+/// cross-entropy, backward, Adam.
 fn hand_written(
     net: &mut Mlp<f64>,
     x: &Batch<f64, 6>,
@@ -63,14 +64,15 @@ fn hand_written(
     batch: usize,
     seed: u64,
 ) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut order: Vec<usize> = (0..y.len()).collect();
     let mut trace = <Mlp<f64> as BatchNetwork<f64, 6, 3>>::new_trace(batch);
-    <Mlp<f64> as BatchNetwork<f64, 6, 3>>::seed_trace(&mut trace, seed ^ 0xD50F_D50F);
     let mut grads = Mlp::<f64>::zeros();
     let mut dl_df = Batch::<f64, 3>::zeros(batch);
     let mut adam = Adam::new(0.01);
-    for _ in 0..epochs {
+    for epoch in 1..=epochs {
+        let epoch_seed = nn_core::train::rate::epoch_seed(seed, epoch);
+        let mut rng = StdRng::seed_from_u64(epoch_seed);
+        <Mlp<f64> as BatchNetwork<f64, 6, 3>>::seed_trace(&mut trace, epoch_seed ^ 0xD50F_D50F);
+        let mut order: Vec<usize> = (0..y.len()).collect();
         order.shuffle(&mut rng);
         for idx in order.chunks(batch) {
             let xb = Batch::<f64, 6>::from_fn(idx.len(), |r, c| x[(r, idx[c])]);

@@ -66,6 +66,16 @@ pub enum Error {
         /// What must come first, in words.
         expected: &'static str,
     },
+    /// An optimizer was asked for something it does not have (e.g. a learning rate of
+    /// Rprop, which steps by signs).
+    Unsupported {
+        /// What was asked (`"a learning rate"`).
+        what: &'static str,
+        /// Who was asked (`"Rprop"`).
+        by: &'static str,
+        /// What would work, in words.
+        expected: &'static str,
+    },
     /// A loss or gradient is NaN or infinite where a finite value is needed.
     NotFinite {
         /// What was not finite (`"loss at the starting point"`).
@@ -292,6 +302,9 @@ impl fmt::Display for Error {
             }
             Error::OutOfOrder { call, expected } => {
                 write!(f, "{call} was called out of order: expected {expected}")
+            }
+            Error::Unsupported { what, by, expected } => {
+                write!(f, "{by} does not support {what}: expected {expected}")
             }
             Error::NotFinite { what } => write!(f, "the {what} is not finite"),
             Error::IndexOutOfRange { index, len } => write!(

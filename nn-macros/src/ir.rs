@@ -100,11 +100,19 @@ pub enum InitKind {
     He,
     Xavier,
     Zeros,
+    Torch,
 }
 
 impl InitKind {
-    pub const NAMES: &'static [&'static str] =
-        &["lecun", "direction", "hinges", "he", "xavier", "zeros"];
+    pub const NAMES: &'static [&'static str] = &[
+        "lecun",
+        "direction",
+        "hinges",
+        "he",
+        "xavier",
+        "zeros",
+        "torch",
+    ];
     /// Other libraries' names, for hints.
     pub const ALIASES: &'static [(&'static str, &'static str)] = &[
         ("kaiming", "he"),
@@ -115,6 +123,8 @@ impl InitKind {
         ("xavier_normal", "xavier"),
         ("lecun_normal", "lecun"),
         ("zero", "zeros"),
+        ("pytorch", "torch"),
+        ("kaiming_uniform", "torch"),
     ];
 }
 

@@ -42,11 +42,13 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> CellWeights<T, I
         }
     }
 
-    /// Draws both matrices with `init` (fan-in `I` and `H`); biases zero.
+    /// Draws both matrices with `init` (fan-in `I` and `H`); biases zero. With
+    /// [`Init::Torch`] both matrices and biases are `U(-1/√H, 1/√H)`, as PyTorch's
+    /// recurrent layers draw them.
     pub fn init<R: rand::Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
         init.fill::<T, R>(
             G,
-            I,
+            if matches!(init, Init::Torch) { H } else { I },
             self.weight_ih.as_mut_slice(),
             self.bias_ih.as_mut_slice(),
             rng,

@@ -51,6 +51,19 @@ pub enum Init {
     Xavier,
     /// All zeros.
     Zeros,
+    /// PyTorch's default for `nn.Linear` and `nn.Conv2d`: weights by kaiming-uniform with
+    /// `a = √5`, which is `U(-1/√fan_in, 1/√fan_in)`, and biases `U(-1/√fan_in, 1/√fan_in)`
+    /// too (`fan_in` = inputs of a dense layer, `C·KH·KW` of a convolution).
+    ///
+    /// ```
+    /// use nn_core::init::Init;
+    /// use rand::{rngs::StdRng, SeedableRng};
+    /// let (mut w, mut b) = ([0.0f64; 400], [0.0f64; 100]);
+    /// Init::Torch.fill(100, 4, &mut w, &mut b, &mut StdRng::seed_from_u64(1));
+    /// assert!(w.iter().chain(&b).all(|v| v.abs() <= 0.5)); // 1/√4
+    /// assert!(b.iter().any(|&v| v != 0.0));
+    /// ```
+    Torch,
 }
 
 /// `√x` in `f64`, also without `std`.
@@ -115,6 +128,12 @@ impl Init {
                 }
             }
             Init::Zeros => weight.iter_mut().for_each(|w| *w = T::zero()),
+            Init::Torch => {
+                let a = 1.0 / sqrt(fan_in);
+                for v in weight.iter_mut().chain(bias.iter_mut()) {
+                    *v = T::of(rng.random_range(-a..=a));
+                }
+            }
         }
         if let Init::Hinges { low, high } = self {
             let (lo, hi) = if low <= high {

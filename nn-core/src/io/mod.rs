@@ -30,7 +30,7 @@ pub mod layout;
 #[cfg(feature = "std")]
 pub(crate) mod read;
 #[cfg(feature = "std")]
-mod safetensors;
+pub(crate) mod safetensors;
 
 #[cfg(feature = "std")]
 pub use self::read::ReadLimits;

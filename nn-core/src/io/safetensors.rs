@@ -28,7 +28,7 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 /// The safetensors dtype of `T` and its name.
-fn dtype_of<T: Scalar>() -> Result<(Dtype, &'static str), Error> {
+pub(crate) fn dtype_of<T: Scalar>() -> Result<(Dtype, &'static str), Error> {
     match T::NAME {
         "f32" => Ok((Dtype::F32, "F32")),
         "f64" => Ok((Dtype::F64, "F64")),
@@ -41,7 +41,7 @@ fn dtype_of<T: Scalar>() -> Result<(Dtype, &'static str), Error> {
 }
 
 /// Appends `v`'s little-endian bytes.
-fn push_le<T: Scalar>(out: &mut Vec<u8>, v: T) {
+pub(crate) fn push_le<T: Scalar>(out: &mut Vec<u8>, v: T) {
     let b = bytemuck::bytes_of(&v);
     if cfg!(target_endian = "little") {
         out.extend_from_slice(b);
@@ -51,7 +51,7 @@ fn push_le<T: Scalar>(out: &mut Vec<u8>, v: T) {
 }
 
 /// Reads a little-endian value from `chunk` (`size_of::<T>()` bytes, any alignment).
-fn read_le<T: Scalar>(chunk: &[u8]) -> T {
+pub(crate) fn read_le<T: Scalar>(chunk: &[u8]) -> T {
     if cfg!(target_endian = "little") {
         bytemuck::pod_read_unaligned(chunk)
     } else {
@@ -65,10 +65,10 @@ fn read_le<T: Scalar>(chunk: &[u8]) -> T {
 }
 
 /// One tensor ready to write.
-struct Owned {
-    dtype: Dtype,
-    shape: Vec<usize>,
-    data: Vec<u8>,
+pub(crate) struct Owned {
+    pub dtype: Dtype,
+    pub shape: Vec<usize>,
+    pub data: Vec<u8>,
 }
 
 impl View for &Owned {
@@ -87,7 +87,7 @@ impl View for &Owned {
 }
 
 /// The name, shape and length of tensor `i`, checked against each other.
-fn describe<T, P: Parameters<T> + ?Sized>(
+pub(crate) fn describe<T, P: Parameters<T> + ?Sized>(
     params: &P,
     i: usize,
     len: Option<usize>,
@@ -180,15 +180,18 @@ pub fn save_safetensors<T: Scalar, P: Parameters<T> + ?Sized>(
     params: &P,
     path: impl AsRef<Path>,
 ) -> Result<(), Error> {
-    let path = path.as_ref();
-    let bytes = to_safetensors_bytes(params)?;
+    write_atomically(path.as_ref(), &to_safetensors_bytes(params)?)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let name = path.display().to_string();
     let io = |e: std::io::Error| Error::Io {
         path: name.clone(),
         message: e.to_string(),
     };
     let Some(file_name) = path.file_name() else {
-        return std::fs::write(path, &bytes).map_err(io);
+        return std::fs::write(path, bytes).map_err(io);
     };
     let mut tmp_name = file_name.to_os_string();
     // Unique per process and call, so concurrent saves never share a temporary file.
@@ -196,7 +199,7 @@ pub fn save_safetensors<T: Scalar, P: Parameters<T> + ?Sized>(
     let call = SAVES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     tmp_name.push(format!(".tmp{}-{call}", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, path));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(io(e));

@@ -159,6 +159,37 @@ impl<T: Scalar, P: Parameters<T> + Clone, const NESTEROV: bool> Optimizer<T, P>
             v.fill(T::zero());
         }
     }
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.alpha)
+    }
+    /// Sets `α`.
+    fn set_learning_rate(&mut self, lr: f64) -> Result<(), Error> {
+        super::check_rate(lr)?;
+        self.alpha = lr;
+        Ok(())
+    }
+    fn save_state(&self, f: &mut dyn FnMut(&'static str, &P)) -> Result<u64, Error> {
+        if let Some((m, v)) = &self.moments {
+            f("m", m);
+            f("v", v);
+        }
+        Ok(self.t)
+    }
+    fn load_state(
+        &mut self,
+        params: &P,
+        steps: u64,
+        f: &mut dyn FnMut(&'static str, &mut P) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.t = steps;
+        if steps > 0 {
+            let (mut m, mut v) = (None, None);
+            super::load_slot(&mut m, params, "m", f)?;
+            super::load_slot(&mut v, params, "v", f)?;
+            self.moments = m.zip(v);
+        }
+        Ok(())
+    }
 }
 
 /// Validated settings shared by Adam and Nadam.

@@ -186,6 +186,159 @@ pub trait Optimizer<T: Scalar, P: Parameters<T> + Clone> {
     /// assert_eq!(w.bias[0].to_bits(), before.bias[0].to_bits());
     /// ```
     fn abandon_step(&mut self, _params: &mut P) {}
+
+    /// The learning rate the next step uses (SGD's and momentum's `η_t`, Adam's and Nadam's
+    /// `α`, RMSprop's `η`, L-BFGS's step length); `None` for [`Rprop`], which steps by signs.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{Adam, Optimizer, Rprop}};
+    /// type P = Dense<f32, 2, 2>;
+    /// assert_eq!(Optimizer::<f32, P>::learning_rate(&Adam::<P>::new(0.01)), Some(0.01));
+    /// assert_eq!(Optimizer::<f32, P>::learning_rate(&Rprop::<P>::default()), None);
+    /// ```
+    fn learning_rate(&self) -> Option<f64> {
+        None
+    }
+
+    /// Sets the learning rate of the following steps (an optimizer with a [`Schedule`]
+    /// gets the constant rate `lr`). Fails, changing nothing, on a negative or non-finite
+    /// rate ([`Error::InvalidConfig`]) and for [`Rprop`] ([`Error::Unsupported`]).
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{Nadam, Optimizer}};
+    /// type P = Dense<f64, 1, 1>;
+    /// let mut opt = Nadam::<P>::new(0.01);
+    /// Optimizer::<f64, P>::set_learning_rate(&mut opt, 0.002).unwrap();
+    /// assert_eq!(opt.alpha, 0.002);
+    /// assert!(Optimizer::<f64, P>::set_learning_rate(&mut opt, -1.0).is_err());
+    /// ```
+    fn set_learning_rate(&mut self, _lr: f64) -> Result<(), Error> {
+        Err(Error::Unsupported {
+            what: "a learning rate",
+            by: "this optimizer",
+            expected: "an optimizer with a learning rate (SGD, momentum, Adam, Nadam, RMSprop)",
+        })
+    }
+
+    /// Hands every state tensor set (Adam's `"m"` and `"v"`, momentum's `"velocity"`) to
+    /// `f` and returns the step counter: what a checkpoint saves. Nothing is handed before
+    /// the first step. Fails for an optimizer whose state cannot be saved
+    /// ([`Error::Unsupported`]: L-BFGS) or that is mid-step (Nesterov at its look-ahead
+    /// point, [`Error::OutOfOrder`]).
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{Adam, Optimizer}, Parameters};
+    /// let (mut w, mut g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// g.fill(1.0);
+    /// let mut adam = Adam::new(0.1);
+    /// adam.step(&mut w, &g).unwrap();
+    /// let mut names = vec![];
+    /// let t = Optimizer::<f64, _>::save_state(&adam, &mut |name, _| names.push(name)).unwrap();
+    /// assert_eq!((t, names), (1, vec!["m", "v"]));
+    /// ```
+    fn save_state(&self, _f: &mut dyn FnMut(&'static str, &P)) -> Result<u64, Error> {
+        Err(Error::Unsupported {
+            what: "checkpoints",
+            by: "this optimizer",
+            expected: "SGD, momentum, Nesterov, Adam, Nadam, RMSprop or Rprop",
+        })
+    }
+
+    /// Restores what [`save_state`](Optimizer::save_state) handed out: the step counter
+    /// `steps` and, when `steps > 0`, every state tensor set, created shaped like `params`
+    /// and filled by `f` (which fails when it has no such set). The settings (rates,
+    /// betas) are the optimizer's own, not restored. On an error the state is undefined:
+    /// [`reset`](Optimizer::reset) it or build a fresh optimizer.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{Momentum, Optimizer}, Parameters};
+    /// let (mut w, mut g) = (Dense::<f64, 1, 1>::zeros(), Dense::<f64, 1, 1>::zeros());
+    /// g.fill(1.0);
+    /// let mut a = Momentum::new(0.1, 0.9);
+    /// a.step(&mut w, &g).unwrap();
+    /// let v = a.velocity().unwrap().clone();
+    /// let mut b = Momentum::new(0.1, 0.9);
+    /// Optimizer::<f64, _>::load_state(&mut b, &w, 1, &mut |_, s| { *s = v.clone(); Ok(()) }).unwrap();
+    /// assert_eq!((b.steps(), b.velocity()), (1, Some(&v)));
+    /// ```
+    fn load_state(
+        &mut self,
+        _params: &P,
+        _steps: u64,
+        _f: &mut dyn FnMut(&'static str, &mut P) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        Err(Error::Unsupported {
+            what: "checkpoints",
+            by: "this optimizer",
+            expected: "SGD, momentum, Nesterov, Adam, Nadam, RMSprop or Rprop",
+        })
+    }
+}
+
+/// The learning rate of an optimizer, without its types: what a [`Fit`](crate::train::Fit)
+/// callback gets to read and set it (for any `O: Optimizer<T, P>`).
+///
+/// ```
+/// use nn_core::{layer::Dense, optim::{Adam, LearningRate}};
+/// let mut adam = Adam::<Dense<f32, 2, 2>>::new(0.01);
+/// let opt: &mut dyn LearningRate = &mut nn_core::optim::RateOf::<f32, _, _>::new(&mut adam);
+/// opt.set_learning_rate(opt.learning_rate().unwrap() / 2.0).unwrap();
+/// assert_eq!(adam.alpha, 0.005);
+/// ```
+pub trait LearningRate {
+    /// [`Optimizer::learning_rate`].
+    fn learning_rate(&self) -> Option<f64>;
+    /// [`Optimizer::set_learning_rate`].
+    fn set_learning_rate(&mut self, lr: f64) -> Result<(), Error>;
+}
+
+/// An optimizer seen as a [`LearningRate`].
+pub struct RateOf<'a, T, P, O>(&'a mut O, core::marker::PhantomData<fn(T, P)>);
+
+impl<'a, T, P, O> RateOf<'a, T, P, O> {
+    /// Wraps `opt`.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{LearningRate, RateOf, Sgd}};
+    /// let mut sgd = Sgd::new(0.1);
+    /// assert_eq!(RateOf::<f64, Dense<f64, 1, 1>, _>::new(&mut sgd).learning_rate(), Some(0.1));
+    /// ```
+    pub fn new(opt: &'a mut O) -> Self {
+        Self(opt, core::marker::PhantomData)
+    }
+}
+
+impl<T: Scalar, P: Parameters<T> + Clone, O: Optimizer<T, P>> LearningRate for RateOf<'_, T, P, O> {
+    fn learning_rate(&self) -> Option<f64> {
+        self.0.learning_rate()
+    }
+    fn set_learning_rate(&mut self, lr: f64) -> Result<(), Error> {
+        self.0.set_learning_rate(lr)
+    }
+}
+
+/// `Ok` for a finite rate `>= 0`.
+pub(crate) fn check_rate(lr: f64) -> Result<(), Error> {
+    check_range(
+        "learning rate",
+        "a finite rate >= 0",
+        lr,
+        0.0,
+        f64::MAX,
+        true,
+    )
+}
+
+/// Loads state tensor set `name` into `slot` (created zeroed, shaped like `params`).
+pub(crate) fn load_slot<T: Scalar, P: Parameters<T> + Clone>(
+    slot: &mut Option<P>,
+    params: &P,
+    name: &'static str,
+    f: &mut dyn FnMut(&'static str, &mut P) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let s = slot.get_or_insert_with(|| zeros_like(params));
+    f(name, s)?;
+    check_same(params, s, "optimizer state values")
 }
 
 /// Checks the settings Momentum and Nesterov share: the schedule, and `0 ≤ α < 1`.

@@ -120,6 +120,33 @@ impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Momentum<P> {
             v.fill(T::zero());
         }
     }
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.schedule.rate(self.t))
+    }
+    /// Replaces the schedule with the constant rate `lr`.
+    fn set_learning_rate(&mut self, lr: f64) -> Result<(), Error> {
+        super::check_rate(lr)?;
+        self.schedule = Schedule::Constant(lr);
+        Ok(())
+    }
+    fn save_state(&self, f: &mut dyn FnMut(&'static str, &P)) -> Result<u64, Error> {
+        if let Some(v) = &self.velocity {
+            f("velocity", v);
+        }
+        Ok(self.t)
+    }
+    fn load_state(
+        &mut self,
+        params: &P,
+        steps: u64,
+        f: &mut dyn FnMut(&'static str, &mut P) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.t = steps;
+        if steps > 0 {
+            super::load_slot(&mut self.velocity, params, "velocity", f)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -308,6 +308,44 @@ impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Rmsprop<P> {
             s.fill(T::zero());
         }
     }
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.lr)
+    }
+    fn set_learning_rate(&mut self, lr: f64) -> Result<(), Error> {
+        super::check_rate(lr)?;
+        self.lr = lr;
+        Ok(())
+    }
+    fn save_state(&self, f: &mut dyn FnMut(&'static str, &P)) -> Result<u64, Error> {
+        for (name, s) in [
+            ("square_avg", &self.square_avg),
+            ("grad_avg", &self.grad_avg),
+            ("momentum_buffer", &self.buffer),
+        ] {
+            if let Some(s) = s {
+                f(name, s);
+            }
+        }
+        Ok(self.t)
+    }
+    fn load_state(
+        &mut self,
+        params: &P,
+        steps: u64,
+        f: &mut dyn FnMut(&'static str, &mut P) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.t = steps;
+        if steps > 0 {
+            super::load_slot(&mut self.square_avg, params, "square_avg", f)?;
+            if self.centered {
+                super::load_slot(&mut self.grad_avg, params, "grad_avg", f)?;
+            }
+            if self.momentum > 0.0 {
+                super::load_slot(&mut self.buffer, params, "momentum_buffer", f)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -247,6 +247,28 @@ impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Rprop<P> {
             g.fill(T::zero());
         }
     }
+    fn save_state(&self, f: &mut dyn FnMut(&'static str, &P)) -> Result<u64, Error> {
+        if let Some((d, g)) = &self.state {
+            f("step_sizes", d);
+            f("previous_gradient", g);
+        }
+        Ok(self.t)
+    }
+    fn load_state(
+        &mut self,
+        params: &P,
+        steps: u64,
+        f: &mut dyn FnMut(&'static str, &mut P) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.t = steps;
+        if steps > 0 {
+            let (mut d, mut g) = (None, None);
+            super::load_slot(&mut d, params, "step_sizes", f)?;
+            super::load_slot(&mut g, params, "previous_gradient", f)?;
+            self.state = d.zip(g);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -110,6 +110,27 @@ impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Sgd {
     fn reset(&mut self) {
         self.t = 0;
     }
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.schedule.rate(self.t))
+    }
+    /// Replaces the schedule with the constant rate `lr`.
+    fn set_learning_rate(&mut self, lr: f64) -> Result<(), Error> {
+        super::check_rate(lr)?;
+        self.schedule = Schedule::Constant(lr);
+        Ok(())
+    }
+    fn save_state(&self, _f: &mut dyn FnMut(&'static str, &P)) -> Result<u64, Error> {
+        Ok(self.t)
+    }
+    fn load_state(
+        &mut self,
+        _params: &P,
+        steps: u64,
+        _f: &mut dyn FnMut(&'static str, &mut P) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.t = steps;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

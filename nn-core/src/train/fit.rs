@@ -23,7 +23,39 @@ pub enum Control {
 /// Called after every epoch (schedules, early stopping, logging, checkpoints).
 pub trait Callback<N> {
     /// Sees the epoch's figures and the network; may ask to stop.
-    fn on_epoch_end(&mut self, stats: &EpochStats, net: &mut N) -> Control;
+    fn on_epoch_end(&mut self, _stats: &EpochStats, _net: &mut N) -> Control {
+        Control::Continue
+    }
+    /// What [`Fit`] calls: also gets the optimizer, to read or set its learning rate. By
+    /// default calls [`on_epoch_end`](Callback::on_epoch_end).
+    ///
+    /// ```
+    /// use nn_core::{network, Batch, loss::CrossEntropy, optim::{Adam, LearningRate}};
+    /// use nn_core::train::{Callback, Control, Data, EpochStats, Fit};
+    /// network! { struct Net { input: 2, out: dense(2) } }
+    /// /// Halves the rate after every epoch.
+    /// struct Halve;
+    /// impl<N> Callback<N> for Halve {
+    ///     fn on_epoch_end_with(&mut self, _: &EpochStats, _: &mut N, opt: &mut dyn LearningRate) -> Control {
+    ///         let lr = opt.learning_rate().unwrap_or(0.0);
+    ///         opt.set_learning_rate(lr / 2.0).unwrap();
+    ///         Control::Continue
+    ///     }
+    /// }
+    /// let (x, y) = (Batch::<f32, 2>::zeros(8), vec![0usize; 8]);
+    /// let mut adam = Adam::new(0.08);
+    /// Fit::new(3).run(&mut Net::zeros(), &mut adam, &CrossEntropy, Data::classes(&x, &y), None, &mut [&mut Halve])
+    ///     .unwrap();
+    /// assert_eq!(adam.alpha, 0.01);
+    /// ```
+    fn on_epoch_end_with(
+        &mut self,
+        stats: &EpochStats,
+        net: &mut N,
+        _opt: &mut dyn crate::optim::LearningRate,
+    ) -> Control {
+        self.on_epoch_end(stats, net)
+    }
     /// Called once when training ends, also after a [`Control::Stop`].
     fn on_train_end(&mut self, _net: &mut N) {}
 }
@@ -43,6 +75,8 @@ pub struct Fit {
     seed: u64,
     progress: bool,
     threads: usize,
+    /// Schedules, weight decay, clipping ([`fit_options`](super::fit_options)).
+    pub(super) options: super::fit_options::FitOptions,
 }
 
 impl Fit {
@@ -54,6 +88,7 @@ impl Fit {
             seed: 0,
             progress: false,
             threads: 0,
+            options: Default::default(),
         }
     }
 
@@ -185,21 +220,57 @@ impl Fit {
         }
         // Never more than the data: buffers are sized by the batch.
         let batch_size = self.batch_size.min(train.len());
-        let mut rng = StdRng::seed_from_u64(self.seed);
         let mut order: Vec<usize> = (0..train.len()).collect();
         let mut x = Batch::<T, IN>::zeros(batch_size);
         let mut y = Gathered::<T, OUT>::new();
-        let mut trainer = Trainer::<T, N, IN, OUT>::new(batch_size, self.threads, self.seed);
+        self.options.step.validate()?;
+        let mut rate = self.options.rate;
+        rate.validate()?;
+        let base = match (rate.active(), opt.learning_rate()) {
+            (false, _) => 0.0,
+            (true, Some(lr)) => lr,
+            (true, None) => {
+                return Err(TrainError::Core(crate::Error::Unsupported {
+                    what: "learning-rate schedules",
+                    by: "an optimizer without a learning rate (Rprop)",
+                    expected: "SGD, momentum, Nesterov, Adam, Nadam or RMSprop",
+                }))
+            }
+        };
+        let mut trainer = Trainer::<T, N, IN, OUT>::new(batch_size, self.threads, self.seed)
+            .with_options(self.options.step);
         let mut eval = Evaluator::<T, N, IN, OUT>::new();
         let mut history = History::default();
         // Room for the epochs' figures up front: later epochs allocate nothing.
         history.epochs.reserve(self.epochs.min(4096));
         let steps = train.len().div_ceil(batch_size);
 
+        let mut first = 1;
+        if let Some((_, 0)) = &self.options.checkpoint {
+            return Err(TrainError::Core(crate::Error::InvalidConfig {
+                what: "checkpoint period",
+                expected: "at least 1 epoch",
+                found: 0.0,
+            }));
+        }
+        if let Some(path) = &self.options.resume {
+            let (info, plateau) = super::checkpoint::load_with(path, net, opt, Some(self.seed))?;
+            if let Some(p) = &mut rate.plateau {
+                p.set_state(plateau);
+            }
+            first = info.epoch + 1;
+        }
+
         let mut stopped = false;
-        for epoch in 1..=self.epochs {
+        for epoch in first..=self.epochs {
             let bar = self.bar(epoch, steps);
             let start = Instant::now();
+            // Each epoch's random numbers (shuffling, augmentation, dropout) come from the
+            // seed and the epoch alone, so a run resumed at an epoch repeats them.
+            let epoch_seed = super::rate::epoch_seed(self.seed, epoch);
+            let mut rng = StdRng::seed_from_u64(epoch_seed);
+            trainer.reseed(epoch_seed);
+            order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
             order.shuffle(&mut rng);
             let (mut total, mut correct) = (0.0, 0usize);
             for (step, idx) in order.chunks(batch_size).enumerate() {
@@ -211,6 +282,10 @@ impl Fit {
                         .map_or(&[][..], |rest| &rest[..batch_size.min(rest.len())]),
                 );
                 augment(&mut x, &mut rng);
+                if rate.active() {
+                    let t = ((epoch - 1) * steps + step) as u64;
+                    opt.set_learning_rate(rate.rate(base, t, epoch))?;
+                }
                 let targets = match train.y {
                     Targets::Classes(_) => Targets::Classes(&y.labels[..]),
                     Targets::Values(_) => Targets::Values(&y.values),
@@ -263,9 +338,19 @@ impl Fit {
                 seconds,
             };
             history.epochs.push(stats);
+            if let Some(p) = &mut rate.plateau {
+                p.observe(stats.validation.map_or(stats.train.loss, |v| v.loss));
+            }
             for c in callbacks.iter_mut() {
-                if c.on_epoch_end(&stats, net) == Control::Stop {
+                let mut lr = crate::optim::RateOf::new(opt);
+                if c.on_epoch_end_with(&stats, net, &mut lr) == Control::Stop {
                     stopped = true;
+                }
+            }
+            if let Some((path, every)) = &self.options.checkpoint {
+                if epoch % every == 0 || stopped || epoch == self.epochs {
+                    let plateau = rate.plateau.map(|p| p.state());
+                    super::checkpoint::save_with(path, net, opt, epoch, self.seed, plateau)?;
                 }
             }
             if stopped {

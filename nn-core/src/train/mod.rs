@@ -43,20 +43,27 @@
 //! ```
 
 mod augment;
+pub mod checkpoint;
 mod data;
 mod early_stopping;
 mod ensemble;
 mod fit;
+mod fit_options;
 mod history;
 mod pool;
+pub mod rate;
+mod step_options;
 mod trainer;
 
 pub use augment::Augment;
+pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo, CHECKPOINT_VERSION};
 pub use data::{Data, Targets};
 pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
 pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
 pub use history::{EpochStats, History, Metrics};
+pub use rate::ReduceOnPlateau;
+pub use step_options::{Decay, StepOptions};
 pub use trainer::{StepStats, Trainer, MIN_SHARD};
 
 use core::fmt;

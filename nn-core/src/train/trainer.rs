@@ -10,7 +10,8 @@
 //! thread reduces them in shard order: `L = Σ_j (n_j/n) L_j`, `∂L/∂β = Σ_j (n_j/n) g_j`.
 //! The order is fixed, so a seeded run gives the same weights every time for a given thread
 //! count (results of different thread counts differ by rounding). Each shard draws its
-//! dropout masks from its own generator, seeded from the run's seed and the shard's index.
+//! dropout masks from its own generator, seeded from the run's seed and the shard's index
+//! (`Fit` reseeds them from the seed and the epoch at each epoch, [`Trainer::reseed`]).
 //!
 //! One thread runs the batch whole, exactly as a hand-written loop would. Networks with
 //! batch norm ([`BatchNetwork::PER_SAMPLE`] false) always do: batch norm normalizes with the
@@ -75,6 +76,9 @@ struct Shard<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT:
 pub struct Trainer<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize> {
     shards: Vec<Mutex<Shard<T, N, IN, OUT>>>,
     pool: Option<Pool>,
+    /// Weight decay and clipping around the optimizer's step; `saved` is their scratch.
+    options: super::StepOptions,
+    saved: Option<N>,
     /// The epoch and step an error names (set by `Fit`; otherwise 1 and a running count).
     pub(crate) epoch: usize,
     pub(crate) step: usize,
@@ -115,8 +119,37 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
         Self {
             shards,
             pool: (k > 1).then(|| Pool::new(k)),
+            options: super::StepOptions::default(),
+            saved: None,
             epoch: 1,
             step: 0,
+        }
+    }
+
+    /// Weight decay and gradient clipping for every step (see [`StepOptions`](super::StepOptions)).
+    ///
+    /// ```
+    /// use nn_core::{network, Batch, loss::CrossEntropy, optim::Sgd, Parameters};
+    /// use nn_core::train::{StepOptions, Targets, Trainer};
+    /// network! { struct Net { input: 2, out: dense(2) } }
+    /// let mut net = Net::<f64>::zeros();
+    /// net.out.weight.fill(1.0);
+    /// let (x, y) = (Batch::<f64, 2>::zeros(16), vec![0usize; 16]);
+    /// let mut t = Trainer::new(16, 1, 0).with_options(StepOptions::default().weight_decay(0.5));
+    /// t.step(&mut net, &mut Sgd::new(0.1), &CrossEntropy, &x, Targets::Classes(&y)).unwrap();
+    /// // x = 0: the loss gradient of the weights is 0, the decay's is λW = 0.5
+    /// assert!((net.out.weight[(0, 0)] - (1.0 - 0.1 * 0.5)).abs() < 1e-15);
+    /// ```
+    pub fn with_options(mut self, options: super::StepOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Seeds every shard's dropout masks from `seed` as [`new`](Trainer::new) does (`Fit`
+    /// reseeds at each epoch).
+    pub fn reseed(&mut self, seed: u64) {
+        for (j, s) in self.shards.iter_mut().enumerate() {
+            N::seed_trace(&mut lock(s).trace, shard_seed(seed, j));
         }
     }
 
@@ -176,7 +209,8 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
     {
         opt.before_gradient(net)?;
         let result = self.gradient(net, loss, x, y).and_then(|v| {
-            opt.step(net, &lock(&mut self.shards[0]).grads)?;
+            let grads = &mut lock(&mut self.shards[0]).grads;
+            self.options.step(opt, net, grads, &mut self.saved)?;
             Ok(v)
         });
         match result {

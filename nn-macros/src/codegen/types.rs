@@ -42,6 +42,7 @@ pub fn generate(net: &Network) -> TokenStream {
             Some(InitKind::He) => quote!(::nn_core::init::Init::He),
             Some(InitKind::Xavier) => quote!(::nn_core::init::Init::Xavier),
             Some(InitKind::Zeros) => quote!(::nn_core::init::Init::Zeros),
+            Some(InitKind::Torch) => quote!(::nn_core::init::Init::Torch),
         };
         quote!(::nn_core::layer::Layer::<T>::init(&mut net.#f, #init, rng);)
     });

@@ -76,6 +76,7 @@ pub fn init_kind(a: &Arg, errs: &mut Errors) -> Option<InitKind> {
         "he" => simple(errs, InitKind::He),
         "xavier" => simple(errs, InitKind::Xavier),
         "zeros" => simple(errs, InitKind::Zeros),
+        "torch" => simple(errs, InitKind::Torch),
         "hinges" => match params.as_slice() {
             [lo, hi] => Some(InitKind::Hinges(args::float_expr(lo), args::float_expr(hi))),
             _ => {

@@ -267,6 +267,21 @@ impl<T: Scalar, P: Parameters<T> + Clone> Optimizer<T, P> for Lbfgs<P> {
     fn reset(&mut self) {
         Lbfgs::reset(self);
     }
+    fn learning_rate(&self) -> Option<f64> {
+        Some(self.lr)
+    }
+    /// Sets the step length `η` (PyTorch's `lr`), finite and positive.
+    fn set_learning_rate(&mut self, lr: f64) -> Result<(), Error> {
+        if !(lr > 0.0 && lr <= f64::MAX) {
+            return Err(Error::InvalidConfig {
+                what: "L-BFGS step length lr",
+                expected: "a finite value > 0",
+                found: lr,
+            });
+        }
+        self.lr = lr;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

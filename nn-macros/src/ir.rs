@@ -238,6 +238,8 @@ impl LayerKind {
 
 pub struct Layer {
     pub name: Ident,
+    /// PyTorch's module path, the prefix of the layer's `state_dict` keys (`layer1.0.conv1`).
+    pub path: String,
     pub kind: LayerKind,
     pub parents: Vec<Src>,
     /// The first parent's shape (the input of an `Op`).

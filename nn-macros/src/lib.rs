@@ -10,6 +10,7 @@
 
 mod args;
 mod ast;
+mod blocks;
 mod codegen;
 mod ir;
 mod kinds;
@@ -31,6 +32,7 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Ok(d) => d,
         Err(e) => return e.to_compile_error(),
     };
+    blocks::expand(&mut decl);
     // `#[weights = "..."]`: an inference network embedded from that file.
     let weights = match weights::take(&mut decl.attrs) {
         Ok(w) => w,

@@ -49,7 +49,7 @@ fn quantized(l: &Layer, header: &Header) -> bool {
     matches!(l.kind_name(), "dense" | "conv2d")
         && header
             .tensors
-            .get(&format!("{}.weight", l.name))
+            .get(&format!("{}.weight", l.path))
             .is_some_and(|t| t.dtype == "I8")
 }
 
@@ -299,7 +299,7 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
         if let Some(msg) = super::embedded_recurrent::kind_mismatch(l, header, file) {
             errs.push(span, msg);
             // Its tensors are the file's, read as another kind: reported once, above.
-            let prefix = format!("{}.", l.name);
+            let prefix = format!("{}.", l.path);
             used.extend(
                 header
                     .tensors
@@ -312,7 +312,7 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
         }
         let mut layer_offsets = Vec::new();
         for e in tensors {
-            let name = format!("{}.{}", l.name, e.suffix);
+            let name = format!("{}.{}", l.path, e.suffix);
             let want = shape_text(&e.shape.iter().map(Size::display).collect::<Vec<_>>());
             let Some(t) = header.tensors.get(&name) else {
                 let held: Vec<_> = header.tensors.keys().map(|k| format!("`{k}`")).collect();
@@ -424,6 +424,14 @@ fn check(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) 
             layer_offsets.push(t.start);
         }
         offsets.push(layer_offsets);
+    }
+    // PyTorch's batch norm counts its training batches in an `I64` scalar, which inference
+    // does not read: a file torchvision saved holds it, one nn-core saved may not.
+    for l in net.layers.iter().filter(|l| l.kind_name() == "batch_norm") {
+        let name = format!("{}.num_batches_tracked", l.path);
+        if header.tensors.get(&name).is_some_and(|t| t.dtype == "I64") {
+            used.insert(name);
+        }
     }
     for name in header.tensors.keys().filter(|k| !used.contains(*k)) {
         errs.push(

@@ -20,10 +20,10 @@ pub fn generate(net: &Network) -> TokenStream {
     let ty = |l: &Layer| l.op().map(|o| o.ty.clone()).unwrap_or_default();
 
     // Each accessor walks the layers, subtracting each one's tensor count.
-    let walk = |body: fn(&syn::Ident) -> TokenStream| {
+    let walk = |body: fn(&syn::Ident, &str) -> TokenStream| {
         let arms = param_layers.iter().map(|l| {
             let ty = ty(l);
-            let call = body(&l.name);
+            let call = body(&l.name, &l.path);
             quote! {
                 let count = <#ty as ::nn_core::layer::Layer<T>>::TENSORS;
                 if i < count { return #call; }
@@ -32,12 +32,11 @@ pub fn generate(net: &Network) -> TokenStream {
         });
         quote!(let mut i = i; #(#arms)* let _ = i; ::core::option::Option::None)
     };
-    let info = walk(|f| {
-        let s = f.to_string();
-        quote!(::nn_core::Parameters::<T>::tensor_info(&self.#f, i).map(|p| p.in_layer(#s)))
-    });
-    let tensor = walk(|f| quote!(::nn_core::Parameters::<T>::tensor(&self.#f, i)));
-    let tensor_mut = walk(|f| quote!(::nn_core::Parameters::<T>::tensor_mut(&mut self.#f, i)));
+    let info = walk(
+        |f, s| quote!(::nn_core::Parameters::<T>::tensor_info(&self.#f, i).map(|p| p.in_layer(#s))),
+    );
+    let tensor = walk(|f, _| quote!(::nn_core::Parameters::<T>::tensor(&self.#f, i)));
+    let tensor_mut = walk(|f, _| quote!(::nn_core::Parameters::<T>::tensor_mut(&mut self.#f, i)));
     let counts = param_layers.iter().map(|l| {
         let ty = ty(l);
         quote!(<#ty as ::nn_core::layer::Layer<T>>::TENSORS)

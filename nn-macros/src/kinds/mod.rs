@@ -4,6 +4,7 @@
 //! Adding a kind: a file with a `lower` function, one line in [`KINDS`], and an nn-core type
 //! implementing `Layer`, `Op` and `BatchOp`. Codegen needs nothing else.
 
+mod adaptive_avg_pool2d;
 mod batch_norm;
 mod conv2d;
 mod dense;
@@ -86,6 +87,7 @@ pub type LowerFn = fn(&mut Ctx) -> (Option<Lowered>, Option<Dims>);
 
 /// Every layer kind by name.
 pub const KINDS: &[(&str, LowerFn)] = &[
+    ("adaptive_avg_pool2d", adaptive_avg_pool2d::lower),
     ("avg_pool2d", pool2d::lower_avg),
     ("batch_norm", batch_norm::lower),
     ("conv2d", conv2d::lower),

@@ -330,7 +330,7 @@ impl Expander<'_> {
                 None => {
                     self.errors.push(syn::Error::new(
                         u.args_span,
-                        format!("`{path}` does not give the block `{signature}` its `{p}`: write `{}: {}(...)` with a value for `{p}`", u.name, b.name),
+                        format!("`{path}` uses the block `{signature}` without a value for `{p}`, which has no default\n\nhelp: give it one among the arguments, e.g. `{p} = ...`"),
                     ));
                     ok = false;
                 }
@@ -342,15 +342,17 @@ impl Expander<'_> {
 
 /// Renames the nodes a layer reads: its `(parents)`, or a join's arguments.
 fn rename_refs(l: &mut LayerDecl, f: &dyn Fn(&Ident) -> Ident) {
+    // The node read, spanned where it is named (for a block, at its use).
+    let renamed = |i: &Ident| at(&f(i), i.span());
     if let Some((p, _)) = &mut l.parents {
         for i in p.iter_mut() {
-            *i = f(i);
+            *i = renamed(i);
         }
     }
     if Join::from_name(&l.kind.to_string()).is_some() {
         for a in l.args.iter_mut().filter(|a| a.key.is_none()) {
             if let Some(i) = dotted(&a.value).or_else(|| single_ident(&a.value)) {
-                a.value = TokenTree::Ident(f(&i)).into();
+                a.value = TokenTree::Ident(renamed(&i)).into();
             }
         }
     }
@@ -416,4 +418,125 @@ fn at(i: &Ident, span: Span) -> Ident {
     let mut i = i.clone();
     i.set_span(span);
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The declaration after expansion: each layer as `path <- parents`, and the errors.
+    fn expanded(decl: proc_macro2::TokenStream) -> (Vec<String>, Vec<String>) {
+        let mut decl: NetworkDecl = syn::parse2(decl).expect("parses");
+        expand(&mut decl);
+        let layers = decl
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Layer(l) => {
+                    let reads: Vec<String> = match &l.parents {
+                        Some((p, _)) => p.iter().map(|i| i.to_string()).collect(),
+                        None => l.args.iter().map(|a| a.value.to_string()).collect(),
+                    };
+                    Some(format!(
+                        "{} <- {}",
+                        l.path.clone().unwrap_or_else(|| l.name.to_string()),
+                        reads.join(" ")
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
+        let errors = decl.errors.iter().map(|e| e.to_string()).collect();
+        (layers, errors)
+    }
+
+    #[test]
+    fn a_use_becomes_the_blocks_layers_named_as_pytorch_nests_them() {
+        let (layers, errors) = expanded(quote::quote! {
+            block B(c, down = false) {
+                conv: conv2d(c, 3, pad = 1),
+                downsample.0: conv2d(c, 1)(input) if down,
+                sum: add(conv, downsample.0),
+            }
+            struct Net {
+                input: [4, 8, 8],
+                layer1.0: B(4),
+                layer2.0: B(8, down = true),
+                head.fc: dense(2),
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            layers,
+            [
+                "layer1.0.conv <- input",
+                "layer1.0.sum <- layer1_0_conv input",
+                "layer2.0.conv <- layer1_0_sum",
+                "layer2.0.downsample.0 <- layer1_0_sum",
+                "layer2.0.sum <- layer2_0_conv layer2_0_downsample_0",
+                "head.fc <- 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn blocks_nest_and_a_later_layer_reads_the_blocks_output() {
+        let (layers, errors) = expanded(quote::quote! {
+            block Inner(c) { conv: conv2d(c, 1), bn: batch_norm }
+            block Outer(c) { a: Inner(c), b: Inner(c) }
+            struct Net { input: [2, 4, 4], stage: Outer(3), gap: global_avg_pool }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            layers,
+            [
+                "stage.a.conv <- input",
+                "stage.a.bn <- stage_a_conv",
+                "stage.b.conv <- stage_a_bn",
+                "stage.b.bn <- stage_b_conv",
+                "gap <- ",
+            ]
+        );
+    }
+
+    #[test]
+    fn mistakes_in_a_use_are_reported_once_each() {
+        let (_, errors) = expanded(quote::quote! {
+            block B(c, down = false) { conv: conv2d(c, 1), extra: dense(c) if down }
+            struct Net {
+                input: [2, 4, 4],
+                a: B(),
+                b: B(1, 2, 3),
+                c: B(1, dwn = true),
+                d: B(1, down = maybe),
+                e: dense(3) if down,
+            }
+        });
+        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert!(errors[0].contains("`a` uses the block `B(c, down)` without a value for `c`"), "{}", errors[0]);
+        assert!(errors[1].contains("3 arguments or more; it takes 2"), "{}", errors[1]);
+        assert!(errors[2].contains("did you mean `down`"), "{}", errors[2]);
+        assert!(errors[3].contains("`down = maybe`") && errors[3].contains("`true` or `false`"), "{}", errors[3]);
+        assert!(errors[4].contains("outside a block"), "{}", errors[4]);
+    }
+
+    #[test]
+    fn a_block_using_itself_is_reported() {
+        let (_, errors) = expanded(quote::quote! {
+            block B(c) { inner: B(c) }
+            struct Net { input: [2, 4, 4], a: B(1) }
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("uses itself"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn dotted_names_parse_whatever_the_lexer_makes_of_them() {
+        // `x.0.1` lexes as `x`, `.`, `0.1`; `head.fc` as three tokens.
+        let (layers, errors) = expanded(quote::quote! {
+            struct Net { input: 4, x.0.1: dense(3), head.fc: dense(2)(x.0.1) }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(layers, ["x.0.1 <- 3", "head.fc <- x_0_1"]);
+    }
 }

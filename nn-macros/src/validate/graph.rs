@@ -161,7 +161,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
                     Entry {
                         src: entry.as_ref().map(|e| e.1),
                         dims: entry.map(|e| e.0).or(out),
-                        producer: Producer::Layer(name.clone()),
+                        producer: Producer::Layer(l.path.clone().unwrap_or(name.clone())),
                         span: l.name.span(),
                     },
                 );

@@ -76,6 +76,10 @@ pub fn expand(decl: &mut NetworkDecl) {
                     None => prev = None,
                 }
             }
+            Item::Layer(l) if cx.misspelled_block(&l.kind) => {
+                prev = Some(l.name.clone());
+                out.push(Item::Broken(Some(l.name.clone())));
+            }
             Item::Layer(mut l) => {
                 if let Some(c) = &l.cond {
                     cx.errors.push(syn::Error::new(
@@ -137,6 +141,24 @@ struct Expander<'a> {
 impl Expander<'_> {
     fn block(&self, kind: &Ident) -> Option<&BlockDecl> {
         self.blocks.iter().find(|b| b.name == *kind)
+    }
+
+    /// Reports `kind` when it is no layer kind but close to a block's name (`Basc`).
+    fn misspelled_block(&mut self, kind: &Ident) -> bool {
+        let word = kind.to_string();
+        if crate::kinds::lookup(&word).is_some() || crate::kinds::names().contains(&word.as_str()) {
+            return false;
+        }
+        let names: Vec<String> = self.blocks.iter().map(|b| b.name.to_string()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        if crate::suggest::closest(&word, &names).is_none() {
+            return false;
+        }
+        self.errors.push(syn::Error::new(
+            kind.span(),
+            crate::suggest::unknown("block", &word, &names, &[]),
+        ));
+        true
     }
 
     /// Expands the use `u` of a block (module path `path`) reading `input` into `out`;
@@ -510,9 +532,11 @@ mod tests {
                 c: B(1, dwn = true),
                 d: B(1, down = maybe),
                 e: dense(3) if down,
+                f: Bb(1),
             }
         });
-        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert_eq!(errors.len(), 6, "{errors:?}");
+        assert!(errors[5].contains("unknown block `Bb`; the only block is `B`"), "{}", errors[5]);
         assert!(errors[0].contains("`a` uses the block `B(c, down)` without a value for `c`"), "{}", errors[0]);
         assert!(errors[1].contains("3 arguments or more; it takes 2"), "{}", errors[1]);
         assert!(errors[2].contains("did you mean `down`"), "{}", errors[2]);

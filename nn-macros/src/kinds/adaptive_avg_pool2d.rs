@@ -3,13 +3,35 @@
 //! (`floor(i·H/OH) .. ceil((i+1)·H/OH)` for output row `i`, columns alike).
 
 use super::image;
-use super::{Ctx, Lowered};
-use crate::ir::{Act, Dims, LayerKind, OpKind, Size};
+use super::{Ctx, Kind, Lowered};
+use crate::ir::{Act, Dims, LayerKind, Size};
 use crate::parse::span_of;
-use proc_macro2::Literal;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 const KIND: &str = "adaptive_avg_pool2d";
+
+/// `adaptive_avg_pool2d`: `nn_core::layer::AdaptiveAvgPool2d<T, C, H, W, OH, OW>`; no
+/// parameters.
+pub struct AdaptiveAvgPool2d {
+    /// `[C, H, W, OH, OW]`.
+    sizes: [usize; 5],
+}
+
+impl Kind for AdaptiveAvgPool2d {
+    fn name(&self) -> &'static str {
+        KIND
+    }
+
+    fn trainable(&self) -> TokenStream {
+        let [c, h, w, oh, ow] = self.sizes.map(Literal::usize_unsuffixed);
+        quote!(::nn_core::layer::AdaptiveAvgPool2d<T, #c, #h, #w, #oh, #ow>)
+    }
+
+    fn has_params(&self) -> bool {
+        false
+    }
+}
 
 pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let input = image::chw(cx, KIND);
@@ -59,14 +81,10 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     if !ok {
         return (None, Some(out));
     }
-    let lit = Literal::usize_unsuffixed;
-    let (c, h, w, oh, ow) = (lit(c), lit(h), lit(w), lit(oh), lit(ow));
     let lowered = Lowered {
-        kind: LayerKind::Op(OpKind {
-            kind: KIND,
-            ty: quote!(::nn_core::layer::AdaptiveAvgPool2d<T, #c, #h, #w, #oh, #ow>),
-            params: false,
-        }),
+        kind: LayerKind::Op(Box::new(AdaptiveAvgPool2d {
+            sizes: [c, h, w, oh, ow],
+        })),
         out: out.clone(),
         act: Act::Identity,
         init: None,

@@ -536,11 +536,27 @@ mod tests {
             }
         });
         assert_eq!(errors.len(), 6, "{errors:?}");
-        assert!(errors[5].contains("unknown block `Bb`; the only block is `B`"), "{}", errors[5]);
-        assert!(errors[0].contains("`a` uses the block `B(c, down)` without a value for `c`"), "{}", errors[0]);
-        assert!(errors[1].contains("3 arguments or more; it takes 2"), "{}", errors[1]);
+        assert!(
+            errors[5].contains("unknown block `Bb`; the only block is `B`"),
+            "{}",
+            errors[5]
+        );
+        assert!(
+            errors[0].contains("`a` uses the block `B(c, down)` without a value for `c`"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].contains("3 arguments or more; it takes 2"),
+            "{}",
+            errors[1]
+        );
         assert!(errors[2].contains("did you mean `down`"), "{}", errors[2]);
-        assert!(errors[3].contains("`down = maybe`") && errors[3].contains("`true` or `false`"), "{}", errors[3]);
+        assert!(
+            errors[3].contains("`down = maybe`") && errors[3].contains("`true` or `false`"),
+            "{}",
+            errors[3]
+        );
         assert!(errors[4].contains("outside a block"), "{}", errors[4]);
     }
 

@@ -500,8 +500,6 @@ fn dependencies(decl: &NetworkDecl) -> HashMap<String, Vec<String>> {
     deps
 }
 
-/// `tokens` as one identifier.
-
 /// A path from `from` to `to` through `deps`, if there is one.
 fn path(
     deps: &HashMap<String, Vec<String>>,

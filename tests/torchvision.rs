@@ -333,6 +333,9 @@ fn full_networks_have_torchvisions_sizes() {
     assert_eq!(Vgg11::<f32>::INPUTS, 3 * 224 * 224);
 }
 
+/// A network's seeded weights as safetensors bytes.
+type Bytes = fn() -> Vec<u8>;
+
 /// Writes each network's seeded weights to `target/torchvision/NAME.safetensors` for
 /// `tools/torchvision_logits.py`.
 #[test]
@@ -340,7 +343,7 @@ fn full_networks_have_torchvisions_sizes() {
 fn write_weight_files() {
     let dir = root().join("target/torchvision");
     std::fs::create_dir_all(&dir).unwrap();
-    let files: [(&str, fn() -> Vec<u8>); 5] = [
+    let files: [(&str, Bytes); 5] = [
         ("resnet18", resnet18_bytes),
         ("resnext50_32x4d", resnext50_bytes),
         ("alexnet_narrow", alexnet_bytes),

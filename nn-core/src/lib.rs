@@ -124,6 +124,53 @@ pub use nalgebra;
 /// `x = σ(z)`; the last layer's `x` is the network's output `f(x)`, so a classifier's output
 /// layer keeps the identity and its loss applies softmax ([`loss::CrossEntropy`]).
 ///
+/// # Blocks and PyTorch's module names
+///
+/// A layer's name may be dotted as PyTorch nests modules (`features.0`, `layer1.0.conv1`):
+/// the field is `features_0`, the `state_dict` key `features.0.weight`. A sub-network used
+/// several times is declared once before the struct, `block NAME(PARAM, PARAM = DEFAULT, ...)
+/// { layers }`, and used as a layer, `layer2.0: NAME(ARGS)`: each use becomes the block's
+/// layers (named `layer2.0.conv1`, ...) with the parameters replaced by the use's values,
+/// checked at that use (a size that does not fit is an error spanned there, naming the
+/// layer). In a block, `input` is what the use reads, its output is its last layer, and a
+/// layer ending in `if FLAG` is left out where the flag is `false` (what reads it then reads
+/// its input). `adaptive_avg_pool2d(S)` or `((OH, OW))` is PyTorch's `AdaptiveAvgPool2d`.
+///
+/// ```
+/// use nn_core::{network, Parameters};
+/// network! {
+///     block Basic(planes, stride = 1, down = false) {
+///         conv1: conv2d(planes, 3, stride = stride, pad = 1, bias = false, floor = true),
+///         bn1: batch_norm(relu),
+///         conv2: conv2d(planes, 3, pad = 1, bias = false),
+///         bn2: batch_norm,
+///         downsample.0: conv2d(planes, 1, stride = stride, bias = false, floor = true)(input) if down,
+///         downsample.1: batch_norm if down,
+///         add: add(bn2, downsample.1, relu),
+///     }
+///     struct Tiny {
+///         input: [3, 32, 32],
+///         conv1: conv2d(8, 3, pad = 1, bias = false),
+///         bn1: batch_norm(relu),
+///         layer1.0: Basic(8),
+///         layer2.0: Basic(16, stride = 2, down = true),
+///         avgpool: adaptive_avg_pool2d(1),
+///         flatten: flatten,
+///         fc: dense(10),
+///     }
+/// }
+/// let net = Tiny::<f32>::zeros();
+/// let names: Vec<String> = (0..net.tensor_count())
+///     .map(|i| net.tensor_info(i).unwrap().to_string())
+///     .collect();
+/// assert!(names.contains(&"layer2.0.downsample.0.weight".to_string()));
+/// assert!(names.contains(&"layer1.0.bn2.running_var".to_string()));
+/// assert!(!names.iter().any(|n| n.starts_with("layer1.0.downsample")));
+/// ```
+///
+/// `examples/support/torchvision_models.rs` declares torchvision's AlexNet, VGG-11,
+/// ResNet-18 and ResNeXt-50 (32x4d) this way.
+///
 /// # What it generates
 ///
 /// For `struct Net`: `Net<T: Scalar = f32>` with one public field per layer

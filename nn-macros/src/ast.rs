@@ -28,6 +28,9 @@ pub struct NetworkDecl {
     /// Span of the `{ ... }` body.
     pub body_span: Span,
     pub items: Vec<Item>,
+    /// `block Name(params) { ... }` declarations before the struct, expanded at each use by
+    /// [`crate::blocks`].
+    pub blocks: Vec<BlockDecl>,
     /// Syntax errors in the body: each item that did not parse was skipped up to the next
     /// `,` and is kept as an [`Item::Broken`], so the rest is still checked.
     pub errors: Vec<syn::Error>,
@@ -51,7 +54,12 @@ pub enum Item {
 
 /// `name: kind(args)`.
 pub struct LayerDecl {
+    /// The field's name: a dotted name's segments joined by `_` (`layer1.0` is `layer1_0`).
     pub name: Ident,
+    /// The dotted name as written (`layer1.0`), PyTorch's module path; `None` for a plain one.
+    pub path: Option<String>,
+    /// `if FLAG` after a layer of a block: kept only where the block's `FLAG` is `true`.
+    pub cond: Option<Ident>,
     pub kind: Ident,
     pub args: Vec<Arg>,
     /// Span of the parenthesized argument list, or of the kind when there is none.
@@ -65,4 +73,13 @@ pub struct Arg {
     pub key: Option<Ident>,
     pub value: TokenStream,
     pub span: Span,
+}
+
+/// `block Name(param, param = default, ...) { layers }`: a sub-network declared once and
+/// expanded at each use (`layer1.0: Name(64)`), its layers named `layer1.0.conv1`.
+pub struct BlockDecl {
+    pub name: Ident,
+    /// Each parameter with its default value, if any.
+    pub params: Vec<(Ident, Option<TokenStream>)>,
+    pub items: Vec<Item>,
 }

@@ -10,6 +10,7 @@
 
 mod args;
 mod ast;
+mod blocks;
 mod codegen;
 mod ir;
 mod kinds;
@@ -31,6 +32,7 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         Ok(d) => d,
         Err(e) => return e.to_compile_error(),
     };
+    blocks::expand(&mut decl);
     // `#[weights = "..."]`: an inference network embedded from that file.
     let weights = match weights::take(&mut decl.attrs) {
         Ok(w) => w,
@@ -45,8 +47,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
     let (errors, standin) = match validate::validate(decl) {
         Ok(net) => match &weights {
-            Some(w) => match codegen::embedded::generate(&net, w) {
-                Ok(tokens) => return tokens,
+            Some(w) => match validate::weights::check(&net, w) {
+                Ok(layout) => return codegen::embedded::generate(&net, w, &layout),
                 Err(errors) => (errors, Some(Box::new(net))),
             },
             None => return codegen::generate(&net),

@@ -1,6 +1,6 @@
 //! Parsing: tokens to [`NetworkDecl`]. Only syntax is checked here; meaning is `validate`'s.
 
-use crate::ast::{Arg, Item, LayerDecl, NetworkDecl};
+use crate::ast::{Arg, BlockDecl, Item, LayerDecl, NetworkDecl};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
@@ -11,6 +11,20 @@ use syn::{braced, parenthesized, Attribute, Ident, Token, Visibility};
 
 impl Parse for NetworkDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut errors = Vec::new();
+        let mut blocks = Vec::new();
+        loop {
+            let fork = input.fork();
+            fork.call(Attribute::parse_outer)?;
+            if !(fork.peek(Ident)
+                && fork.peek2(Ident)
+                && fork.cursor().ident().is_some_and(|(i, _)| i == "block"))
+            {
+                break;
+            }
+            input.advance_to(&fork);
+            blocks.push(parse_block(input, &mut errors)?);
+        }
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         if !input.peek(Token![struct]) {
@@ -20,7 +34,6 @@ impl Parse for NetworkDecl {
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
-        let mut errors = Vec::new();
         if input.peek(Token![<]) {
             errors.push(input.error(
                 "a network takes no generic parameters: the generated struct is generic over its scalar type `T` (default `f32`) already",
@@ -29,50 +42,7 @@ impl Parse for NetworkDecl {
         }
         let content;
         let brace = braced!(content in input);
-        let mut items = Vec::new();
-        while !content.is_empty() {
-            let fork = content.fork();
-            match parse_item(&fork, &mut errors) {
-                Ok(item) => {
-                    content.advance_to(&fork);
-                    items.push(item);
-                }
-                Err(e) => {
-                    errors.push(e);
-                    let name = (content.peek(Ident::peek_any) && content.peek2(Token![:]))
-                        .then(|| content.call(Ident::parse_any))
-                        .transpose()?;
-                    items.push(Item::Broken(name));
-                    skip_to_comma(&content)?;
-                }
-            }
-            if content.is_empty() {
-                break;
-            }
-            if content.peek(Token![;]) {
-                let semi = content.parse::<Token![;]>()?;
-                errors.push(syn::Error::new(
-                    semi.span,
-                    "the entries of a network are separated by `,`, found `;`\n\nhelp: replace the `;` with `,`",
-                ));
-            } else if content.peek(Token![,]) {
-                content.parse::<Token![,]>()?;
-            } else if content.peek(Ident::peek_any) && content.peek2(Token![:]) {
-                // A forgotten comma: the next entry starts here.
-                errors.push(content.error(format!(
-                    "expected `,` before `{}`: the entries of a network are separated by commas",
-                    content.fork().call(Ident::parse_any)?
-                )));
-            } else {
-                errors.push(content.error(
-                    "expected `,` after this entry: a layer is written `name: kind(arguments)` and the entries are separated by commas",
-                ));
-                skip_to_comma(&content)?;
-                if content.peek(Token![,]) {
-                    content.parse::<Token![,]>()?;
-                }
-            }
-        }
+        let items = parse_body(&content, &mut errors)?;
         if !input.is_empty() {
             return Err(input.error("unexpected tokens after the network's body"));
         }
@@ -82,9 +52,134 @@ impl Parse for NetworkDecl {
             name,
             body_span: brace.span.join(),
             items,
+            blocks,
             errors,
         })
     }
+}
+
+/// The entries of a `{ ... }` body, recovering after each syntax error.
+fn parse_body(content: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<Vec<Item>> {
+    let mut items = Vec::new();
+    while !content.is_empty() {
+        let fork = content.fork();
+        match parse_item(&fork, errors) {
+            Ok(item) => {
+                content.advance_to(&fork);
+                items.push(item);
+            }
+            Err(e) => {
+                errors.push(e);
+                let name = (content.peek(Ident::peek_any) && content.peek2(Token![:]))
+                    .then(|| content.call(Ident::parse_any))
+                    .transpose()?;
+                items.push(Item::Broken(name));
+                skip_to_comma(content)?;
+            }
+        }
+        if content.is_empty() {
+            break;
+        }
+        if content.peek(Token![;]) {
+            let semi = content.parse::<Token![;]>()?;
+            errors.push(syn::Error::new(
+                semi.span,
+                "the entries of a network are separated by `,`, found `;`\n\nhelp: replace the `;` with `,`",
+            ));
+        } else if content.peek(Token![,]) {
+            content.parse::<Token![,]>()?;
+        } else if content.peek(Ident::peek_any) && content.peek2(Token![:]) {
+            // A forgotten comma: the next entry starts here.
+            errors.push(content.error(format!(
+                "expected `,` before `{}`: the entries of a network are separated by commas",
+                content.fork().call(Ident::parse_any)?
+            )));
+        } else {
+            errors.push(content.error(
+                "expected `,` after this entry: a layer is written `name: kind(arguments)` and the entries are separated by commas",
+            ));
+            skip_to_comma(content)?;
+            if content.peek(Token![,]) {
+                content.parse::<Token![,]>()?;
+            }
+        }
+    }
+    Ok(items)
+}
+
+/// `block Name(param, param = default) { entries }` (the `block` keyword is next).
+fn parse_block(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<BlockDecl> {
+    input.call(Ident::parse_any)?;
+    let name: Ident = input.parse()?;
+    let mut params = Vec::new();
+    if input.peek(syn::token::Paren) {
+        let content;
+        parenthesized!(content in input);
+        for arg in parse_args(&content)? {
+            match (arg.key, single_ident(&arg.value)) {
+                (Some(k), _) => params.push((k, Some(arg.value))),
+                (None, Some(i)) => params.push((i, None)),
+                (None, None) => {
+                    return Err(syn::Error::new(
+                        arg.span,
+                        "a block's parameters are names, each with an optional default: `block Basic(planes, stride = 1)`",
+                    ))
+                }
+            }
+        }
+    }
+    let content;
+    braced!(content in input);
+    let items = parse_body(&content, errors)?;
+    Ok(BlockDecl {
+        name,
+        params,
+        items,
+    })
+}
+
+/// The one identifier `tokens` consists of, if so.
+pub fn single_ident(tokens: &TokenStream) -> Option<Ident> {
+    let mut iter = tokens.clone().into_iter();
+    match (iter.next(), iter.next()) {
+        (Some(TokenTree::Ident(i)), None) => Some(i),
+        _ => None,
+    }
+}
+
+/// A name, plain (`fc1`) or dotted as PyTorch nests modules (`layer1.0.conv1`): the field's
+/// identifier (segments joined by `_`) and, when dotted, the dotted path.
+pub fn parse_path(input: ParseStream) -> syn::Result<(Ident, Option<String>)> {
+    let first: Ident = input.call(Ident::parse_any)?;
+    let mut segments = vec![first.to_string()];
+    while input.peek(Token![.]) {
+        input.parse::<Token![.]>()?;
+        if input.peek(syn::LitInt) {
+            segments.push(input.parse::<syn::LitInt>()?.base10_digits().to_string());
+        } else if input.peek(syn::LitFloat) {
+            // `a.0.1` lexes as `a`, `.`, `0.1`.
+            let f: syn::LitFloat = input.parse()?;
+            let text = f.to_string();
+            if !f.suffix().is_empty()
+                || !text
+                    .split('.')
+                    .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(syn::Error::new(
+                    f.span(),
+                    "expected a name's next segment after `.`",
+                ));
+            }
+            segments.extend(text.split('.').map(str::to_string));
+        } else {
+            segments.push(input.call(Ident::parse_any)?.to_string());
+        }
+    }
+    if segments.len() == 1 {
+        return Ok((first, None));
+    }
+    let ident = Ident::new(&segments.join("_"), first.span());
+    Ok((ident, Some(segments.join("."))))
 }
 
 /// Skips `<...>` after the name, nested angle brackets included.
@@ -118,7 +213,7 @@ fn skip_to_comma(input: ParseStream) -> syn::Result<()> {
 
 /// One entry; mistakes it can read past (a layer called `output`) go to `errors`.
 fn parse_item(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<Item> {
-    let name: Ident = input.call(Ident::parse_any)?;
+    let (name, path) = parse_path(input)?;
     input.parse::<Token![:]>()?;
     if name == "input" {
         let size = tokens_until_comma(input)?;
@@ -141,10 +236,10 @@ fn parse_item(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<I
         let names = if input.peek(syn::token::Paren) {
             let content;
             parenthesized!(content in input);
-            let list = content.parse_terminated(Ident::parse_any, Token![,])?;
-            list.into_iter().collect()
+            let list = content.parse_terminated(parse_path, Token![,])?;
+            list.into_iter().map(|p| p.0).collect()
         } else {
-            vec![input.call(Ident::parse_any)?]
+            vec![parse_path(input)?.0]
         };
         return Ok(Item::Output {
             key: name,
@@ -163,13 +258,21 @@ fn parse_item(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<I
     let parents = if input.peek(syn::token::Paren) {
         let content;
         let paren = parenthesized!(content in input);
-        let list = content.parse_terminated(Ident::parse_any, Token![,])?;
-        Some((list.into_iter().collect(), paren.span.join()))
+        let list = content.parse_terminated(parse_path, Token![,])?;
+        Some((list.into_iter().map(|p| p.0).collect(), paren.span.join()))
+    } else {
+        None
+    };
+    let cond = if input.peek(Token![if]) {
+        input.parse::<Token![if]>()?;
+        Some(input.parse::<Ident>()?)
     } else {
         None
     };
     Ok(Item::Layer(LayerDecl {
         name,
+        path,
+        cond,
         kind,
         args,
         args_span,

@@ -10,7 +10,8 @@
 //! equivalent PyTorch model, and a file PyTorch saved loads here. `f32` is dtype `F32`,
 //! `f64` is `F64`.
 //!
-//! Loading is all or nothing: the file must hold exactly the network's tensors, each with
+//! Loading is all or nothing: the file must hold exactly the network's tensors (and, beside
+//! each batch norm's, the `num_batches_tracked` counter PyTorch saves, which is skipped), each with
 //! the network's shape and dtype; a missing, extra, misshapen or mistyped tensor, and a
 //! truncated or corrupted file, are typed [`Error`]s naming what was expected and found,
 //! and leave the parameters untouched. Reading is bounded (see
@@ -336,7 +337,18 @@ fn load<T: Scalar, P: Parameters<T> + ?Sized>(
         sources.push((shape, data));
     }
     // By name, so the first extra tensor is the same whatever the file's order.
-    if let Some((name, _, found, _)) = file.iter().find(|(name, ..)| !seen.contains(*name)) {
+    // PyTorch's batch norm also saves `num_batches_tracked`, an `I64` count of training
+    // batches that inference does not read: accepted beside a batch norm's statistics.
+    let counter = |name: &str, dtype: Dtype| {
+        dtype == Dtype::I64
+            && name
+                .strip_suffix("num_batches_tracked")
+                .is_some_and(|p| seen.contains(&format!("{p}running_var")))
+    };
+    if let Some((name, _, found, _)) = file
+        .iter()
+        .find(|(name, dtype, ..)| !seen.contains(*name) && !counter(name, *dtype))
+    {
         return Err(Error::UnexpectedTensor {
             name: name.to_string(),
             found: found.to_vec(),

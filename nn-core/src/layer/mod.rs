@@ -10,6 +10,7 @@
 //! assert_eq!(<Dense<f32, 784, 128> as Layer<f32>>::KIND, "dense");
 //! ```
 
+pub mod adaptive_avg_pool2d;
 pub mod avg_pool2d;
 pub mod batch_norm2d;
 pub mod conv2d;
@@ -27,6 +28,7 @@ mod op;
 mod per_sample;
 mod pool_window;
 
+pub use adaptive_avg_pool2d::AdaptiveAvgPool2d;
 pub use avg_pool2d::AvgPool2d;
 pub use batch_norm2d::BatchNorm2d;
 #[cfg(feature = "alloc")]

@@ -5,7 +5,7 @@ use crate::args;
 use crate::ast::{Item, LayerDecl, NetworkDecl};
 use crate::ir::{Act, ConstCheck, Dims, Input, Join, Layer, LayerKind, Network, Size, Src};
 use crate::kinds::{self, Ctx};
-use crate::parse::span_of;
+use crate::parse::{single_ident, span_of};
 use crate::suggest;
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use std::collections::{HashMap, HashSet};
@@ -161,7 +161,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
                     Entry {
                         src: entry.as_ref().map(|e| e.1),
                         dims: entry.map(|e| e.0).or(out),
-                        producer: Producer::Layer(name.clone()),
+                        producer: Producer::Layer(l.path.clone().unwrap_or(name.clone())),
                         span: l.name.span(),
                     },
                 );
@@ -357,14 +357,13 @@ fn collapsed(
 /// A `dense` layer with the sizes of a layer that has a mistake, standing in for it.
 fn standin_layer(name: Ident, parents: Vec<Src>, in_dims: Dims, out_dims: Dims) -> Layer {
     let (inputs, outputs) = (in_dims.flat(), out_dims.flat());
-    let (i, o) = (inputs.tokens(), outputs.tokens());
     Layer {
+        path: name.to_string(),
         name,
-        kind: LayerKind::Op(crate::ir::OpKind {
-            kind: "dense",
-            ty: quote::quote!(::nn_core::layer::Dense<T, #i, #o>),
-            params: true,
-        }),
+        kind: LayerKind::Op(Box::new(crate::kinds::Dense {
+            inputs: inputs.clone(),
+            outputs: outputs.clone(),
+        })),
         parents,
         in_dims,
         out_dims,
@@ -501,15 +500,6 @@ fn dependencies(decl: &NetworkDecl) -> HashMap<String, Vec<String>> {
     deps
 }
 
-/// `tokens` as one identifier.
-fn single_ident(tokens: &TokenStream) -> Option<Ident> {
-    let mut it = tokens.clone().into_iter();
-    match (it.next(), it.next()) {
-        (Some(TokenTree::Ident(i)), None) => Some(i),
-        _ => None,
-    }
-}
-
 /// A path from `from` to `to` through `deps`, if there is one.
 fn path(
     deps: &HashMap<String, Vec<String>>,
@@ -542,7 +532,7 @@ fn lower_node(
     errs: &mut Errors,
     checks: &mut Vec<ConstCheck>,
 ) -> (Option<Layer>, Option<Dims>) {
-    let name = l.name.to_string();
+    let name = l.path.clone().unwrap_or_else(|| l.name.to_string());
     let kind = l.kind.to_string();
     let join = Join::from_name(&kind);
     let lower = kinds::lookup(&kind);
@@ -705,6 +695,7 @@ fn lower_node(
         .unwrap_or_else(|| Dims::flat_of(Size::Lit(1, Span::call_site())));
     let layer = Layer {
         name: l.name.clone(),
+        path: l.path.clone().unwrap_or_else(|| l.name.to_string()),
         parents: parents.iter().filter_map(|p| p.0).collect(),
         inputs: in_dims.flat(),
         outputs: lowered.out.flat(),

@@ -24,7 +24,7 @@ pub fn lower(
     errs: &mut Errors,
     checks: &mut Vec<ConstCheck>,
 ) -> (Option<Lowered>, Option<Dims>) {
-    let name = l.name.to_string();
+    let name = l.path.clone().unwrap_or_else(|| l.name.to_string());
     let kind = j.name();
     let (min, max) = match j {
         Join::Add | Join::Concat => (2, usize::MAX),

@@ -55,7 +55,7 @@ pub use augment::Augment;
 pub use data::{Data, Targets};
 pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
-pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
+pub use fit::{argmax_columns, evaluate, Callback, Control, Evaluator, Fit};
 pub use history::{EpochStats, History, Metrics};
 pub use trainer::{StepStats, Trainer, MIN_SHARD};
 

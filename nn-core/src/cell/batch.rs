@@ -152,7 +152,7 @@ pub(crate) fn forward<
             for b in 0..n {
                 let next = &mut after[b];
                 cell.step_projected(
-                    col(&xp, b * seq + t),
+                    col(xp, b * seq + t),
                     &before[t * n + b],
                     next,
                     &mut cache.steps[t * n + b],
@@ -180,8 +180,8 @@ pub(crate) fn forward<
         for b in 0..n {
             let next = &mut after[b];
             C::gates(
-                col(&xp, b * seq + t),
-                col(&hp, b),
+                col(xp, b * seq + t),
+                col(hp, b),
                 &before[t * n + b],
                 next,
                 &mut cache.steps[t * n + b],

@@ -206,13 +206,11 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
             let s = lock(&mut self.shards[0]);
             shard_gradient(net, loss, x, y, s)?
         } else {
-            for (j, s) in self.shards[..k].iter_mut().enumerate() {
-                lock(s).load(x, y, shard_range(n, k, j));
-            }
             let shards = &self.shards[..k];
             let job = |j: usize| {
                 let mut guard = shards[j].lock().unwrap_or_else(|e| e.into_inner());
                 let s = &mut *guard;
+                s.load(x, y, shard_range(n, k, j));
                 let targets = match y {
                     Targets::Classes(_) => Targets::Classes(&s.y.labels[..]),
                     Targets::Values(_) => Targets::Values(&s.y.values),
@@ -227,7 +225,7 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
                     &mut s.grads,
                 );
             };
-            match &self.pool {
+            match &mut self.pool {
                 Some(pool) => pool.run(k, &job),
                 None => (0..k).for_each(job),
             }

@@ -211,7 +211,7 @@ fn worker(shared: &Shared) {
             }
             if t0.elapsed() < SPIN {
                 spins = spins.wrapping_add(1);
-                if spins % 64 == 0 {
+                if spins.is_multiple_of(64) {
                     // Lets the caller (or anything else) have this core if it needs it.
                     std::thread::yield_now();
                 } else {

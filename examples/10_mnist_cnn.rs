@@ -83,7 +83,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args = mnist_cli::TrainArgs::parse_with(
         "mnist_cnn",
         "MNIST with a convolutional network (conv16-pool-conv32-pool-dense128-dense10), Adam; ends with `result: test_accuracy=... train_seconds=...`",
-        "6", "64", "0.001",
+        "8", "64", "0.001",
     );
     let mnist = mnist_cli::load(&args.data, args.val.val)?;
     let ((x_train, y_train), val, (x_test, y_test)) = mnist_cli::split(&mnist, args.val.val)?;

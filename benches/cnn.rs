@@ -9,15 +9,16 @@
 //! - `mnist_cnn`'s network (1x28x28 -> conv3x3(16, pad 1) -> pool -> conv3x3(32, pad 1) ->
 //!   pool -> dense(128) -> dropout -> dense(10)): the same training step, batch 64.
 //!
-//! The training steps call what `Fit` calls for one step ([`BatchNetwork::forward_train`],
-//! the loss gradient, [`BatchNetwork::backward_params`], the optimizer,
-//! [`BatchNetwork::update_state`]), on buffers made once, as `Fit` keeps them.
+//! The training steps time the step `Fit` runs, [`Trainer::step`] (forward, the mean loss's
+//! gradient, backward, the finiteness check, Adam), on one thread, with the buffers it keeps
+//! from step to step.
 //!
 //! Run: `cargo bench --bench cnn` (one thread).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use nn_core::loss::{CrossEntropy, LossExt, Reduction};
+use nn_core::loss::CrossEntropy;
 use nn_core::optim::Adam;
+use nn_core::train::{Targets, Trainer};
 use nn_core::{nalgebra::SVector, network, Batch, BatchNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::hint::black_box;
@@ -74,43 +75,28 @@ fn forward(c: &mut Criterion) {
     g.finish();
 }
 
-/// One training step as `Fit` runs it: forward with intermediates, softmax cross-entropy's
-/// gradient, backward to the parameter gradients, the optimizer, the untrained state.
-fn step<N: BatchNetwork<f32, 784, 10>>(
-    net: &mut N,
-    x: &Batch<f32, 784>,
-    labels: &[usize],
-    trace: &mut N::Trace,
-    dl_df: &mut Batch<f32, 10>,
-    grads: &mut N,
-    adam: &mut Adam<N>,
-) {
-    net.forward_train(x, trace);
-    CrossEntropy
-        .batch_grad_into(N::trace_output(trace), labels, Reduction::Mean, dl_df)
-        .unwrap();
-    net.backward_params(x, trace, dl_df, grads).unwrap();
-    adam.step(net, grads).unwrap();
-    net.update_state(trace);
-}
-
-/// Benchmarks [`step`] on `N` at batch 64; `flop` is one sample's forward FLOP.
+/// Benchmarks the step `Fit` runs ([`Trainer::step`], one thread, as `Fit::threads(1)`) on
+/// `N` at batch 64; `flop` is one sample's forward FLOP.
 fn bench_step<N: BatchNetwork<f32, 784, 10>>(c: &mut Criterion, name: &str, mut net: N, flop: u64) {
     let mut rng = StdRng::seed_from_u64(1);
     let x = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
     let labels: Vec<usize> = (0..64).map(|_| rng.random_range(0..10)).collect();
-    let mut trace = N::new_trace(64);
-    let mut grads = N::zeros();
-    let mut dl_df = Batch::<f32, 10>::zeros(64);
     let mut adam = Adam::new(1e-3);
+    let mut trainer = Trainer::new(64, 1, 0);
     let mut g = c.benchmark_group("cnn");
     // Forward, then the backward's two products per layer (weights and inputs): 3x.
     g.throughput(Throughput::Elements(3 * 64 * flop));
     g.bench_function(name, |b| {
         b.iter(|| {
-            step(
-                &mut net, &x, &labels, &mut trace, &mut dl_df, &mut grads, &mut adam,
-            )
+            trainer
+                .step(
+                    &mut net,
+                    &mut adam,
+                    &CrossEntropy,
+                    black_box(&x),
+                    Targets::Classes(&labels),
+                )
+                .unwrap()
         })
     });
     g.finish();

@@ -1,13 +1,9 @@
 //! After the first step, a training step allocates nothing, on one thread or several, and a
 //! whole `Fit` epoch after the first (its steps, the smaller last batch, the validation pass)
-//! allocates nothing either. Counted with a global allocator over every thread, so this
-//! binary holds one test (the harness would allocate while reporting others).
-//!
-//! The network here has one dense layer, so every product runs on kernels without packing
-//! buffers. A product with a transposed left operand (a dense layer's `Wᵀ Δ`, needed once a
-//! dense layer has a trainable layer before it) still goes to matrixmultiply, which
-//! allocates its packing buffers on every call; deeper networks are covered once the
-//! kernels keep those buffers.
+//! allocates nothing either, for every network of the README's speed table: the MLP, the
+//! small CNN, `mnist_mlp`'s and `mnist_cnn`'s networks and the LSTM classifier. Counted with a
+//! global allocator over every thread, so this binary holds one test (the harness would
+//! allocate while reporting others).
 
 #[path = "support/heap.rs"]
 mod heap;
@@ -17,12 +13,12 @@ static A: heap::Counting = heap::Counting;
 
 use nn_core::loss::CrossEntropy;
 use nn_core::optim::Adam;
-use nn_core::train::{Control, Data, EpochStats, Fit, Targets, Trainer};
-use nn_core::{network, Batch};
+use nn_core::train::{evaluate, Control, Data, EpochStats, Fit, Targets, Trainer};
+use nn_core::{network, Batch, BatchNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 network! {
-    /// One dense layer and dropout: every product on the packing-free kernels.
+    /// One dense layer and dropout.
     struct Linear {
         input: 20,
         fc: dense(4, relu),
@@ -30,21 +26,87 @@ network! {
     }
 }
 
-fn data<const IN: usize>(n: usize) -> (Batch<f32, IN>, Vec<usize>) {
-    let mut rng = StdRng::seed_from_u64(3);
+network! {
+    /// The speed table's MLP.
+    struct Mlp {
+        input: 784,
+        fc1: dense(128, relu),
+        fc2: dense(64, relu),
+        out: dense(10),
+    }
+}
+
+network! {
+    /// The speed table's small CNN.
+    struct Cnn {
+        input: [1, 28, 28],
+        conv1: conv2d(8, 3, relu, pad = 1),
+        pool1: max_pool2d(2),
+        conv2: conv2d(16, 3, relu, pad = 1),
+        pool2: max_pool2d(2),
+        flat: flatten,
+        out: dense(10),
+    }
+}
+
+network! {
+    /// `mnist_mlp`'s network.
+    struct MnistMlp {
+        input: 784,
+        fc1: dense(512, relu, init = he),
+        drop1: dropout(0.2),
+        fc2: dense(256, relu, init = he),
+        drop2: dropout(0.2),
+        fc3: dense(10),
+    }
+}
+
+network! {
+    /// `mnist_cnn`'s network.
+    struct MnistCnn {
+        input: [1, 28, 28],
+        conv1: conv2d(16, 3, relu, pad = 1, init = he),
+        pool1: max_pool2d(2),
+        conv2: conv2d(32, 3, relu, pad = 1, init = he),
+        pool2: max_pool2d(2),
+        flat: flatten,
+        fc: dense(128, relu, init = he),
+        drop: dropout(0.3),
+        out: dense(10),
+    }
+}
+
+network! {
+    /// The LSTM classifier: 28 rows of 28 pixels.
+    struct Lstm {
+        input: [28, 28],
+        lstm: lstm(64, seq = last),
+        out: dense(10),
+    }
+}
+
+fn data<const IN: usize, const OUT: usize>(n: usize, seed: u64) -> (Batch<f32, IN>, Vec<usize>) {
+    let mut rng = StdRng::seed_from_u64(seed);
     let x = Batch::<f32, IN>::from_fn(n, |_, _| rng.random_range(-1.0..1.0));
-    let y = (0..n).map(|i| i % 4).collect();
+    let y = (0..n).map(|i| i % OUT).collect();
     (x, y)
 }
 
-/// Steps on full batches and a smaller one, after one of each: no allocation.
-fn steps_allocate_nothing<N: nn_core::BatchNetwork<f32, 20, 4>>(mut net: N, threads: usize) {
-    let (x, y) = data::<20>(64);
-    let (xs, ys) = data::<20>(40);
+/// Steps on full batches of 64 and a smaller one of 40, after one of each: no allocation.
+fn steps_allocate_nothing<const IN: usize, const OUT: usize, N>(
+    mut net: N,
+    threads: usize,
+    rounds: usize,
+    name: &str,
+) where
+    N: BatchNetwork<f32, IN, OUT>,
+{
+    let (x, y) = data::<IN, OUT>(64, 3);
+    let (xs, ys) = data::<IN, OUT>(40, 4);
     let mut adam = Adam::new(1e-3);
     let mut trainer = Trainer::new(64, threads, 0);
-    assert_eq!(trainer.threads(), threads);
-    let mut step = |x: &Batch<f32, 20>, y: &[usize]| -> f64 {
+    assert_eq!(trainer.threads(), threads, "{name}");
+    let mut step = |x: &Batch<f32, IN>, y: &[usize]| -> f64 {
         trainer
             .step(&mut net, &mut adam, &CrossEntropy, x, Targets::Classes(y))
             .unwrap()
@@ -54,23 +116,31 @@ fn steps_allocate_nothing<N: nn_core::BatchNetwork<f32, 20, 4>>(mut net: N, thre
     step(&xs, &ys);
     let before = heap::allocations();
     let mut sum = 0.0;
-    for _ in 0..20 {
+    for _ in 0..rounds {
         sum += step(&x, &y);
         sum += step(&xs, &ys);
     }
     let allocated = heap::allocations() - before;
     assert!(sum.is_finite());
-    assert_eq!(allocated, 0, "40 steps on {threads} thread(s)");
+    assert_eq!(
+        allocated,
+        0,
+        "{name}: {} steps on {threads} thread(s)",
+        2 * rounds
+    );
 }
 
 /// The allocation count at the end of every epoch, through a callback (which itself
 /// allocates nothing: the vector has room).
-fn epoch_allocations<const IN: usize, N>(net: &mut N, threads: usize) -> Vec<usize>
+fn epoch_allocations<const IN: usize, const OUT: usize, N>(
+    net: &mut N,
+    threads: usize,
+) -> Vec<usize>
 where
-    N: nn_core::BatchNetwork<f32, IN, 4>,
+    N: BatchNetwork<f32, IN, OUT>,
 {
-    let (x, y) = data::<IN>(200); // batches of 32: 6 full and one of 8
-    let (vx, vy) = data::<IN>(70);
+    let (x, y) = data::<IN, OUT>(104, 5); // batches of 32: 3 full and one of 8
+    let (vx, vy) = data::<IN, OUT>(70, 6);
     let mut counts = Vec::with_capacity(8);
     let mut record = |_: &EpochStats, _: &mut N| {
         counts.push(heap::allocations());
@@ -91,7 +161,8 @@ where
     counts
 }
 
-fn check_epochs<const IN: usize, N: nn_core::BatchNetwork<f32, IN, 4>>(
+/// Epochs 3 and 4 of `Fit` allocate nothing, on 1 and 2 threads.
+fn check_epochs<const IN: usize, const OUT: usize, N: BatchNetwork<f32, IN, OUT>>(
     new: impl Fn() -> N,
     name: &str,
 ) {
@@ -105,8 +176,21 @@ fn check_epochs<const IN: usize, N: nn_core::BatchNetwork<f32, IN, 4>>(
     }
 }
 
-fn linear() -> Linear {
-    Linear::new(&mut StdRng::seed_from_u64(1))
+/// Steps on 1 and 2 threads (and 4 for the small network), then whole epochs.
+fn check<const IN: usize, const OUT: usize, N: BatchNetwork<f32, IN, OUT>>(
+    new: impl Fn() -> N,
+    name: &str,
+    threads: &[usize],
+    rounds: usize,
+) {
+    for &t in threads {
+        steps_allocate_nothing(new(), t, rounds, name);
+    }
+    check_epochs(new, name);
+}
+
+fn seeded<N>(new: impl Fn(&mut StdRng) -> N) -> impl Fn() -> N {
+    move || new(&mut StdRng::seed_from_u64(1))
 }
 
 #[test]
@@ -120,8 +204,22 @@ fn training_allocates_nothing_after_the_first_step() {
     assert_eq!(heap::allocations() - before, 1);
     drop(b);
 
-    for threads in [1, 2, 4] {
-        steps_allocate_nothing(linear(), threads);
-    }
-    check_epochs(linear, "one dense layer");
+    check(seeded(Linear::new), "one dense layer", &[1, 2, 4], 20);
+    check(seeded(Mlp::new), "MLP 784-128-64-10", &[1, 2], 3);
+    check(seeded(Cnn::new), "the small CNN", &[1, 2], 2);
+    check(seeded(MnistMlp::new), "mnist_mlp's network", &[1, 2], 2);
+    check(seeded(MnistCnn::new), "mnist_cnn's network", &[1, 2], 1);
+    check(seeded(Lstm::new), "the LSTM classifier", &[1, 2], 2);
+
+    // `evaluate` through one evaluator reuses its buffers: a second pass allocates nothing.
+    let net: Mlp = seeded(Mlp::new)();
+    let (x, y) = data::<784, 10>(100, 7);
+    let d = Data::classes(&x, &y);
+    let mut eval = nn_core::train::Evaluator::new();
+    let first = eval.run(&net, &CrossEntropy, &d, 32).unwrap();
+    let before = heap::allocations();
+    let again = eval.run(&net, &CrossEntropy, &d, 32).unwrap();
+    assert_eq!(heap::allocations() - before, 0, "a second evaluation");
+    assert_eq!(first, again);
+    assert_eq!(evaluate(&net, &CrossEntropy, &d, 32).unwrap(), first);
 }

@@ -27,8 +27,8 @@
 use super::RecurrentCell;
 use crate::kernels::{gemm, Operand};
 use crate::Scalar;
-use alloc::vec;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 use nalgebra::SVector;
 
 /// What a batch forward keeps for the backward.
@@ -43,6 +43,28 @@ pub struct BatchSeqCache<T, S, K> {
     pub(crate) states: Vec<S>,
     /// Step caches, step-major, `seq·n`.
     pub(crate) steps: Vec<K>,
+    /// The forward's projections `X̂` (`G x seq·n`) and `Ĥ_t` (`G x n`), kept for the next
+    /// batch.
+    xp: Vec<T>,
+    hp: Vec<T>,
+    /// The backward's buffers, kept for the next batch (the backward reads the cache).
+    back: RefCell<Back<T, S>>,
+}
+
+/// The backward's buffers: `dX̂`, `dĤ` (`G x seq·n` each), the state gradients carried to
+/// the previous step (`n`) and `dH_{t-1}` (`H x n`).
+#[derive(Clone, Debug)]
+struct Back<T, S> {
+    dxp: Vec<T>,
+    dhp: Vec<T>,
+    carry: Vec<S>,
+    dh_prev: Vec<T>,
+}
+
+/// `v` as `len` copies of `value`, reusing its memory.
+fn refill<V: Clone>(v: &mut Vec<V>, len: usize, value: V) {
+    v.clear();
+    v.resize(len, value);
 }
 
 impl<T, S, K> Default for BatchSeqCache<T, S, K> {
@@ -53,6 +75,14 @@ impl<T, S, K> Default for BatchSeqCache<T, S, K> {
             hs: Vec::new(),
             states: Vec::new(),
             steps: Vec::new(),
+            xp: Vec::new(),
+            hp: Vec::new(),
+            back: RefCell::new(Back {
+                dxp: Vec::new(),
+                dhp: Vec::new(),
+                carry: Vec::new(),
+                dh_prev: Vec::new(),
+            }),
         }
     }
 }
@@ -91,14 +121,15 @@ pub(crate) fn forward<
 ) {
     cache.n = n;
     cache.seq = seq;
-    let mut xp = vec![T::zero(); G * seq * n];
-    fill_columns(&mut xp, cell.bias_ih.as_slice());
+    let xp = &mut cache.xp;
+    refill(xp, G * seq * n, T::zero());
+    fill_columns(xp, cell.bias_ih.as_slice());
     gemm(
         T::one(),
         Operand::n(cell.weight_ih.as_slice(), G),
         Operand::n(x, I),
         T::one(),
-        &mut xp,
+        xp,
         G,
     );
     cache.states.clear();
@@ -121,7 +152,7 @@ pub(crate) fn forward<
             for b in 0..n {
                 let next = &mut after[b];
                 cell.step_projected(
-                    col(&xp, b * seq + t),
+                    col(xp, b * seq + t),
                     &before[t * n + b],
                     next,
                     &mut cache.steps[t * n + b],
@@ -131,9 +162,10 @@ pub(crate) fn forward<
         }
         return;
     }
-    let mut hp = vec![T::zero(); G * n];
+    let hp = &mut cache.hp;
+    refill(hp, G * n, T::zero());
     for t in 0..seq {
-        fill_columns(&mut hp, cell.bias_hh.as_slice());
+        fill_columns(hp, cell.bias_hh.as_slice());
         let (done, rest) = cache.hs.split_at_mut((t + 1) * n * H);
         let h_prev = &done[t * n * H..];
         gemm(
@@ -141,15 +173,15 @@ pub(crate) fn forward<
             Operand::n(cell.weight_hh.as_slice(), G),
             Operand::n(h_prev, H),
             T::one(),
-            &mut hp,
+            hp,
             G,
         );
         let (before, after) = cache.states.split_at_mut((t + 1) * n);
         for b in 0..n {
             let next = &mut after[b];
             C::gates(
-                col(&xp, b * seq + t),
-                col(&hp, b),
+                col(xp, b * seq + t),
+                col(hp, b),
                 &before[t * n + b],
                 next,
                 &mut cache.steps[t * n + b],
@@ -191,9 +223,16 @@ pub(crate) fn backward<
         }
         return;
     }
-    let mut dxp = vec![T::zero(); G * seq * n];
-    let mut dhp = vec![T::zero(); G * seq * n];
-    let mut carry = vec![C::zero_state(); n];
+    let mut back = cache.back.borrow_mut();
+    let Back {
+        dxp,
+        dhp,
+        carry,
+        dh_prev,
+    } = &mut *back;
+    refill(dxp, G * seq * n, T::zero());
+    refill(dhp, G * seq * n, T::zero());
+    refill(carry, n, C::zero_state());
     if let Some(ds) = ds_last {
         carry.iter_mut().zip(ds).for_each(|(c, d)| *c = *d);
     }
@@ -201,7 +240,7 @@ pub(crate) fn backward<
     if !plain {
         grad.fill(T::zero());
     }
-    let mut dh_prev = vec![T::zero(); H * n];
+    refill(dh_prev, H * n, T::zero());
     for t in (0..seq).rev() {
         for (b, carry) in carry.iter_mut().enumerate() {
             let mut dnext = *carry;
@@ -238,7 +277,7 @@ pub(crate) fn backward<
             Operand::t(cell.weight_hh.as_slice(), G),
             Operand::n(dhp_t, G),
             T::zero(),
-            &mut dh_prev,
+            dh_prev,
             H,
         );
         for (b, carry) in carry.iter_mut().enumerate() {
@@ -253,35 +292,35 @@ pub(crate) fn backward<
         let h_prev = &cache.hs[..H * seq * n];
         gemm(
             T::one(),
-            Operand::n(&dhp, G),
+            Operand::n(dhp, G),
             Operand::t(h_prev, H),
             T::zero(),
             grad.weight_hh.as_mut_slice(),
             G,
         );
-        row_sums(&dhp, grad.bias_hh.as_mut_slice());
+        row_sums(dhp, grad.bias_hh.as_mut_slice());
     }
     gemm(
         T::one(),
-        Operand::n(&dxp, G),
+        Operand::n(dxp, G),
         Operand::t(x, I),
         T::zero(),
         grad.weight_ih.as_mut_slice(),
         G,
     );
-    row_sums(&dxp, grad.bias_ih.as_mut_slice());
+    row_sums(dxp, grad.bias_ih.as_mut_slice());
     if let Some(dx) = dx {
         gemm(
             T::one(),
             Operand::t(cell.weight_ih.as_slice(), G),
-            Operand::n(&dxp, G),
+            Operand::n(dxp, G),
             T::zero(),
             dx,
             I,
         );
     }
     if let Some(ds0) = ds0 {
-        ds0.copy_from_slice(&carry);
+        ds0.copy_from_slice(carry);
     }
 }
 

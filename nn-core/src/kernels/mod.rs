@@ -264,9 +264,8 @@ pub unsafe fn sgemm(
             rsc,
             csc,
         };
-        // SAFETY: `kernel_for` returns an available kernel that fits `p`; the memory is
-        // the caller's contract.
-        unsafe { p.run(select::kernel_for(&p)) }
+        // SAFETY: the memory is the caller's contract.
+        unsafe { select::run(&p) }
     }
     #[cfg(not(feature = "std"))]
     // SAFETY: forwarded from the caller's contract.

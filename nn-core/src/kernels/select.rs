@@ -6,14 +6,23 @@
 //!
 //! | [`Kernel`] | needs | runs |
 //! |---|---|---|
-//! | `avx512` | AVX-512F; `A` and `C` column-major (unit row stride), `alpha = 1`, `beta` 0 or 1 | 32 x 8 register blocks, no packing |
-//! | `avx2` | AVX2 and FMA; the same operand layouts | 16 x 6 register blocks, no packing |
-//! | `matrixmultiply` | any strides, any `alpha`, `beta` | the crate's packed micro-kernels |
+//! | `avx512` | AVX-512F | 32 x 8 register blocks, no packing |
+//! | `avx2` | AVX2 and FMA | 16 x 6 register blocks, no packing |
+//! | `matrixmultiply` | nothing | the crate's packed micro-kernels |
 //!
-//! Which is fastest depends on the host (the same AVX-512 code wins on one Xeon and loses
-//! on another of the same model name) and on the shape, so the first product of each
-//! shape (`m`, `k`, `n`, the operands' layouts and whether `C` is accumulated) times every
-//! kernel that can run it on the real operands, interleaved, for about 2 ms at most (a
+//! This crate's kernels read `A` and `C` column-major (unit row stride) with `alpha = 1`
+//! and `beta` 0 or 1. Any other product (a dense layer's input gradient `Wᵀ Δ` reads `A`
+//! transposed) first copies `alpha · op(A)` column-major into a scratch buffer of the
+//! calling thread, kept for its next products, and scales `C` by `beta`. Neither of these
+//! kernels touches the heap after that buffer has grown, so a training step allocates
+//! nothing; matrixmultiply allocates its packing buffers on every call, so it runs only where
+//! the own kernels cannot (a host without AVX2, `f64`, a `C` whose rows are apart in memory)
+//! or when pinned.
+//!
+//! Which of the own kernels is fastest depends on the host (the same AVX-512 code wins on
+//! one Xeon and loses on another of the same model name) and on the shape, so the first
+//! product of each shape (`m`, `k`, `n`, whether `B` is transposed and whether `C` is
+//! accumulated) times both on the real operands, interleaved, for about 2 ms at most (a
 //! product too large for that budget is timed on its first columns), and caches the
 //! fastest for the rest of the process. Later products of that shape cost one table look-up.
 //!
@@ -26,9 +35,8 @@
 //! between two kernels may go either way). To make runs bit-reproducible, pin a kernel,
 //! in code with [`pin`] or from outside with the environment variable
 //! `NN_GEMM_KERNEL=avx512|avx2|matrixmultiply|auto` (read at the first product; a
-//! [`pin`] call overrides it). A pinned kernel that cannot run a product (`avx512` or
-//! `avx2` on a transposed `A`) leaves it to `matrixmultiply`, which is also fixed, so a
-//! pinned run is reproducible on every shape. Across hosts a pin gives the same
+//! [`pin`] call overrides it). A pinned own kernel runs every product, a transposed `A`
+//! after the copy, so a pinned run is reproducible on every shape. Across hosts a pin gives the same
 //! arithmetic, hence the same bits, when both hosts have the pinned kernel's instructions.
 //!
 //! `f64` products always run matrixmultiply, and without `std` the choice is fixed (the
@@ -391,12 +399,93 @@ pub fn choices() -> Vec<Choice> {
     v
 }
 
-/// The kernel for `p`: the pin if it runs `p`, else the tuned choice.
-pub(crate) fn kernel_for(p: &Product) -> Kernel {
-    match pinned() {
-        Some(k) if p.runs(k) => k,
-        Some(_) => Kernel::Matrixmultiply,
-        None => tuned(p),
+/// Runs `p` with the pinned kernel, else the tuned one. A product this crate's kernels cannot
+/// run as given (a transposed `A`, `alpha` not 1, `beta` not 0 or 1) runs on them after
+/// `alpha · op(A)` is copied column-major into this thread's scratch buffer (kept for the
+/// next product, so a training step allocates nothing once the buffer has grown) and `C`
+/// is scaled by `beta`; only a `C` with rows apart in memory, a host without AVX2, or a pin
+/// of `matrixmultiply` runs matrixmultiply, which allocates its packing buffers on every
+/// call.
+///
+/// # Safety
+/// As [`Product::run`].
+pub(crate) unsafe fn run(p: &Product) {
+    let pin = pinned();
+    let own = match pin {
+        Some(Kernel::Matrixmultiply) => None,
+        Some(k) => Some(k),
+        None => Kernel::ALL
+            .into_iter()
+            .find(|&k| k != Kernel::Matrixmultiply && k.is_available()),
+    };
+    if own.is_none() || p.m == 0 || p.n == 0 || p.rsc != 1 || p.csc < 0 {
+        // SAFETY: the caller's contract; matrixmultiply runs any product.
+        return unsafe { p.run(Kernel::Matrixmultiply) };
+    }
+    let choose = |q: &Product| pin.unwrap_or_else(|| tuned(q));
+    if p.fits_own() {
+        // SAFETY: the chosen kernel is available (pins are checked) and fits `p`.
+        return unsafe { p.run(choose(p)) };
+    }
+    PACKED.with(|cell| {
+        let Ok(mut buf) = cell.try_borrow_mut() else {
+            // SAFETY: the caller's contract (reached only if a product ran inside another).
+            return unsafe { p.run(Kernel::Matrixmultiply) };
+        };
+        // SAFETY: `p`'s strides address `A` and `C` (the caller's contract).
+        let q = unsafe { prepare(p, &mut buf) };
+        // SAFETY: `q` reads the packed `A` (alive while `buf` is borrowed), `p`'s `B` and
+        // `C`; its layouts fit the own kernels, and the chosen one is available.
+        unsafe { q.run(choose(&q)) }
+    })
+}
+
+std::thread_local! {
+    /// `alpha · op(A)`, column-major, for products the own kernels cannot read as given.
+    static PACKED: core::cell::RefCell<Vec<f32>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// `p` rewritten for the own kernels: `alpha · op(A)` copied column-major into `buf` (grown
+/// if needed), `C` scaled by `beta` in place when `beta` is neither 0 nor 1 (then
+/// accumulated onto).
+///
+/// # Safety
+/// `p`'s strides must address valid memory for `A` and `C`; `C` has unit row stride.
+unsafe fn prepare(p: &Product, buf: &mut Vec<f32>) -> Product {
+    let (m, k) = (p.m, p.k);
+    if buf.len() < m * k {
+        buf.resize(m * k, 0.0);
+    }
+    let dst = &mut buf[..m * k];
+    // Blocks of 16 x 16 keep both the reads and the writes within a few cache lines.
+    const B: usize = 16;
+    for q0 in (0..k).step_by(B) {
+        for i0 in (0..m).step_by(B) {
+            for q in q0..(q0 + B).min(k) {
+                for i in i0..(i0 + B).min(m) {
+                    // SAFETY: `(i, q)` is inside `op(A)`, which the caller vouches for.
+                    let v = unsafe { *p.a.offset(i as isize * p.rsa + q as isize * p.csa) };
+                    dst[i + q * m] = p.alpha * v;
+                }
+            }
+        }
+    }
+    let mut beta = p.beta;
+    if beta != 0.0 && beta != 1.0 {
+        for j in 0..p.n {
+            // SAFETY: column `j` of `C` holds `m` values at unit stride.
+            let col = unsafe { core::slice::from_raw_parts_mut(p.c.offset(j as isize * p.csc), m) };
+            col.iter_mut().for_each(|v| *v *= beta);
+        }
+        beta = 1.0;
+    }
+    Product {
+        alpha: 1.0,
+        a: dst.as_ptr(),
+        rsa: 1,
+        csa: m as isize,
+        beta,
+        ..*p
     }
 }
 
@@ -416,8 +505,15 @@ fn tuned(p: &Product) -> Kernel {
     if let Some(&k) = TABLE.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return k;
     }
-    let candidates: Vec<Kernel> = Kernel::ALL.into_iter().filter(|&k| p.runs(k)).collect();
-    let best = if candidates.len() == 1 {
+    // The own kernels only: matrixmultiply allocates its packing buffers on every call,
+    // and a training step must not.
+    let candidates: Vec<Kernel> = Kernel::ALL
+        .into_iter()
+        .filter(|&k| k != Kernel::Matrixmultiply && p.runs(k))
+        .collect();
+    let best = if candidates.is_empty() {
+        Kernel::Matrixmultiply
+    } else if candidates.len() == 1 {
         candidates[0]
     } else {
         // SAFETY: `p` comes from `sgemm`, whose caller vouches for its memory.

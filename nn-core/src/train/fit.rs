@@ -406,13 +406,24 @@ where
     Evaluator::new().run(net, loss, data, batch_size)
 }
 
-/// The buffers of [`evaluate`], kept across calls (`Fit` evaluates every epoch with one).
-pub(crate) struct Evaluator<
-    T: Scalar,
-    N: BatchNetwork<T, IN, OUT>,
-    const IN: usize,
-    const OUT: usize,
-> {
+/// [`evaluate`] with buffers kept across calls: after the first pass over a data set, a pass
+/// allocates nothing (`Fit` evaluates every epoch with one).
+///
+/// ```
+/// use nn_core::{network, Batch, loss::CrossEntropy, train::{evaluate, Data, Evaluator}};
+/// network! { struct Net { input: 2, h: dense(8, relu), out: dense(3) } }
+/// let net: Net = Net::new(&mut rand::rngs::StdRng::seed_from_u64(0));
+/// # use rand::SeedableRng;
+/// let x = Batch::<f32, 2>::from_fn(100, |r, c| (r + c) as f32 / 50.0);
+/// let y: Vec<usize> = (0..100).map(|c| c % 3).collect();
+/// let mut eval = Evaluator::new();
+/// for _epoch in 0..3 {
+///     // ... train `net` ...
+///     let m = eval.run(&net, &CrossEntropy, &Data::classes(&x, &y), 32).unwrap();
+///     assert_eq!(m, evaluate(&net, &CrossEntropy, &Data::classes(&x, &y), 32).unwrap());
+/// }
+/// ```
+pub struct Evaluator<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize> {
     x: Batch<T, IN>,
     y: Gathered<T, OUT>,
     trace: Option<N::Trace>,
@@ -421,6 +432,7 @@ pub(crate) struct Evaluator<
 impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
     Evaluator<T, N, IN, OUT>
 {
+    /// Empty buffers, sized by the first [`run`](Evaluator::run).
     pub fn new() -> Self {
         Self {
             x: Batch::zeros(0),
@@ -429,7 +441,8 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
         }
     }
 
-    /// [`evaluate`] with these buffers: no allocation once they have held a batch.
+    /// [`evaluate`] with these buffers: no allocation once they have held a batch of
+    /// `batch_size` (capped at the data's length).
     pub fn run<L: Loss<T>>(
         &mut self,
         net: &N,
@@ -464,6 +477,14 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
             loss: total / n,
             accuracy: matches!(data.y, Targets::Classes(_)).then(|| correct as f64 / n),
         })
+    }
+}
+
+impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize> Default
+    for Evaluator<T, N, IN, OUT>
+{
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -60,7 +60,7 @@ pub use checkpoint::{load_checkpoint, save_checkpoint, CheckpointInfo, CHECKPOIN
 pub use data::{Data, Targets};
 pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
-pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
+pub use fit::{argmax_columns, evaluate, Callback, Control, Evaluator, Fit};
 pub use history::{EpochStats, History, Metrics};
 pub use rate::ReduceOnPlateau;
 pub use step_options::{Decay, StepOptions};

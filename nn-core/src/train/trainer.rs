@@ -240,13 +240,11 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
             let s = lock(&mut self.shards[0]);
             shard_gradient(net, loss, x, y, s)?
         } else {
-            for (j, s) in self.shards[..k].iter_mut().enumerate() {
-                lock(s).load(x, y, shard_range(n, k, j));
-            }
             let shards = &self.shards[..k];
             let job = |j: usize| {
                 let mut guard = shards[j].lock().unwrap_or_else(|e| e.into_inner());
                 let s = &mut *guard;
+                s.load(x, y, shard_range(n, k, j));
                 let targets = match y {
                     Targets::Classes(_) => Targets::Classes(&s.y.labels[..]),
                     Targets::Values(_) => Targets::Values(&s.y.values),
@@ -261,7 +259,7 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
                     &mut s.grads,
                 );
             };
-            match &self.pool {
+            match &mut self.pool {
                 Some(pool) => pool.run(k, &job),
                 None => (0..k).for_each(job),
             }
@@ -281,10 +279,7 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
         let w0 = shard_range(n, k, 0).len() as f64 / n as f64;
         let (l0, c0) = first.result.clone()?;
         let (mut l, mut correct) = (w0 * l0, c0);
-        let w = T::of(w0);
-        first
-            .grads
-            .visit_mut(|_, g| g.iter_mut().for_each(|g| *g *= w));
+        let w0 = T::of(w0);
         for (j, s) in rest.iter_mut().enumerate() {
             let s = lock(s);
             let wj = shard_range(n, k, j + 1).len() as f64 / n as f64;
@@ -292,9 +287,23 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
             l += wj * lj;
             correct += cj;
             let w = T::of(wj);
-            first.grads.zip_mut(&s.grads, |_, g, gj| {
-                g.iter_mut().zip(gj).for_each(|(g, &gj)| *g += w * gj)
-            });
+            // The first shard's weight is applied in the same pass as the second's.
+            if j == 0 {
+                first.grads.zip_mut(&s.grads, |_, g, gj| {
+                    g.iter_mut()
+                        .zip(gj)
+                        .for_each(|(g, &gj)| *g = w0 * *g + w * gj)
+                });
+            } else {
+                first.grads.zip_mut(&s.grads, |_, g, gj| {
+                    g.iter_mut().zip(gj).for_each(|(g, &gj)| *g += w * gj)
+                });
+            }
+        }
+        if rest.is_empty() {
+            first
+                .grads
+                .visit_mut(|_, g| g.iter_mut().for_each(|g| *g *= w0));
         }
         Ok((l, correct))
     }

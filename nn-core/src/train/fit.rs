@@ -38,9 +38,9 @@ impl<N, F: FnMut(&EpochStats, &mut N) -> Control> Callback<N> for F {
 /// Training settings; [`run`](Fit::run) trains.
 #[derive(Clone, Debug)]
 pub struct Fit {
-    epochs: usize,
-    batch_size: usize,
-    seed: u64,
+    pub(super) epochs: usize,
+    pub(super) batch_size: usize,
+    pub(super) seed: u64,
     progress: bool,
     threads: usize,
 }
@@ -278,7 +278,7 @@ impl Fit {
         Ok(history)
     }
 
-    fn bar(&self, epoch: usize, steps: usize) -> Option<indicatif::ProgressBar> {
+    pub(super) fn bar(&self, epoch: usize, steps: usize) -> Option<indicatif::ProgressBar> {
         if !self.progress {
             return None;
         }

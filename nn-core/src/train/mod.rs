@@ -47,15 +47,19 @@ mod data;
 mod early_stopping;
 mod ensemble;
 mod fit;
+mod graph_fit;
+mod heads;
 mod history;
 mod pool;
 mod trainer;
 
 pub use augment::Augment;
-pub use data::{Data, Targets};
+pub use data::{Data, Gathered, Targets};
 pub use early_stopping::EarlyStopping;
 pub use ensemble::{bagging, bootstrap, Ensemble};
 pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
+pub use graph_fit::{evaluate_graph, GraphData, GraphMetrics, GraphTrainer};
+pub use heads::{HeadSum, Heads, Weighted};
 pub use history::{EpochStats, History, Metrics};
 pub use trainer::{StepStats, Trainer, MIN_SHARD};
 

@@ -17,6 +17,7 @@ pub mod embedded;
 mod embedded_forward;
 mod embedded_recurrent;
 mod forward;
+mod graph;
 mod join;
 mod params;
 mod stub;
@@ -35,6 +36,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let backward = backward::generate(net);
     let tangent = tangent::generate(net);
     let params = params::generate(net);
+    let graph = graph::generate(net);
     let checks = net.checks.iter().map(|c| match c {
         ConstCheck::Positive {
             value,
@@ -64,6 +66,7 @@ pub fn generate(net: &Network) -> TokenStream {
         #backward
         #tangent
         #params
+        #graph
         #(#checks)*
     }
 }

@@ -50,7 +50,9 @@ mod fit;
 mod graph_fit;
 mod heads;
 mod history;
+mod metrics;
 mod pool;
+mod predict;
 mod trainer;
 
 pub use augment::Augment;
@@ -61,6 +63,8 @@ pub use fit::{argmax_columns, evaluate, Callback, Control, Fit};
 pub use graph_fit::{evaluate_graph, GraphData, GraphMetrics, GraphTrainer};
 pub use heads::{HeadSum, Heads, Weighted};
 pub use history::{EpochStats, History, Metrics};
+pub use metrics::{regression_errors, top_k_accuracy, ConfusionMatrix, RegressionErrors};
+pub use predict::Predict;
 pub use trainer::{StepStats, Trainer, MIN_SHARD};
 
 use core::fmt;

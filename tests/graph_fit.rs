@@ -58,7 +58,7 @@ fn graph_step_is_a_hand_written_step_bit_for_bit() {
         Weighted::new(f64::from(w), SquaredError),
     );
     let mut opt = Adam::new(1e-2);
-    let mut trainer = GraphTrainer::<f32, TwoByTwo>::new(24, 0);
+    let mut trainer = GraphTrainer::new(24, 1, 0);
     let x = (a.clone(), b.clone());
     let mut fit_losses = Vec::new();
     for _ in 0..3 {
@@ -106,14 +106,18 @@ fn graph_step_is_a_hand_written_step_bit_for_bit() {
 
 /// One SGD step with learning rate 1 moves the weights by minus the gradient.
 fn sgd_delta(w_class: f64, w_value: f64) -> Vec<f64> {
-    let ((a, b), labels, v) = data::<f64>(16, 3);
+    sgd_delta_on(w_class, w_value, 16, 1)
+}
+
+fn sgd_delta_on(w_class: f64, w_value: f64, n: usize, threads: usize) -> Vec<f64> {
+    let ((a, b), labels, v) = data::<f64>(n, 3);
     let start: TwoByTwo<f64> = TwoByTwo::new(&mut StdRng::seed_from_u64(4));
     let mut net = start.clone();
     let heads = (
         Weighted::new(w_class, CrossEntropy),
         Weighted::new(w_value, SquaredError),
     );
-    GraphTrainer::<f64, TwoByTwo<f64>>::new(16, 0)
+    GraphTrainer::new(n, threads, 0)
         .step(
             &mut net,
             &mut Sgd::new(1.0),
@@ -141,6 +145,24 @@ fn loss_weights_scale_each_outputs_gradient() {
         .collect();
     assert!(nn_core::gradcheck::relative_error(&mixed, &want) < 1e-12);
     assert!(g_value.iter().any(|g| g.abs() > 1e-6));
+}
+
+#[test]
+fn shards_on_two_threads_sum_to_the_whole_batchs_gradient() {
+    // 70 samples: shards of 35, above MIN_SHARD.
+    let one = sgd_delta_on(1.0, 0.3, 70, 1);
+    let two = sgd_delta_on(1.0, 0.3, 70, 2);
+    assert!(nn_core::gradcheck::relative_error(&one, &two) < 1e-13);
+    assert_eq!(
+        two,
+        sgd_delta_on(1.0, 0.3, 70, 2),
+        "a run repeats bit for bit"
+    );
+    let t =
+        GraphTrainer::<f64, TwoByTwo<f64>, (Weighted<CrossEntropy>, Weighted<SquaredError>)>::new(
+            70, 2, 0,
+        );
+    assert_eq!(t.threads(), 2);
 }
 
 #[test]

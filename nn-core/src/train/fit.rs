@@ -42,7 +42,7 @@ pub struct Fit {
     pub(super) batch_size: usize,
     pub(super) seed: u64,
     progress: bool,
-    threads: usize,
+    pub(super) threads: usize,
 }
 
 impl Fit {

@@ -8,8 +8,8 @@
 //! gradient to the optimizer: exactly what a hand-written loop over the generated
 //! `forward_batch_trace_into` and `backward_batch_params` does, bit for bit.
 //!
-//! Graph networks train on one thread: each mini-batch is computed whole (the single-input
-//! path, [`Fit::run`], splits batches across cores).
+//! Mini-batches are split across threads as [`Fit::run`] splits them ([`GraphTrainer`]),
+//! except for networks with batch norm, which train on one thread.
 //!
 //! ```
 //! use nn_core::{network, Batch, loss::{CrossEntropy, SquaredError}, optim::Adam};
@@ -32,9 +32,10 @@
 //! ```
 
 use super::fit::{Callback, Control};
+use super::graph_trainer::GraphTrainer;
 use super::heads::{HeadSum, Heads};
 use super::trainer::StepError;
-use super::{EpochStats, Fit, History, Metrics, StepStats, TrainError};
+use super::{EpochStats, Fit, History, Metrics, TrainError};
 use crate::graph::Columns;
 use crate::optim::Optimizer;
 use crate::{GraphNetwork, Scalar};
@@ -78,7 +79,7 @@ pub struct GraphMetrics {
     pub heads: Vec<Metrics>,
 }
 
-fn metrics(total: f64, sums: &[HeadSum], n: usize) -> GraphMetrics {
+pub(super) fn metrics(total: f64, sums: &[HeadSum], n: usize) -> GraphMetrics {
     let n = n as f64;
     let heads: Vec<Metrics> = sums
         .iter()
@@ -93,123 +94,6 @@ fn metrics(total: f64, sums: &[HeadSum], n: usize) -> GraphMetrics {
             accuracy: heads.iter().find_map(|m| m.accuracy),
         },
         heads,
-    }
-}
-
-/// The training step of a graph network, with its buffers (no allocation after the first
-/// step of a batch size).
-pub struct GraphTrainer<T: Scalar, N: GraphNetwork<T>> {
-    trace: N::Trace,
-    grads: N,
-    out: N::Outputs,
-    dl: N::Outputs,
-    sums: Vec<HeadSum>,
-}
-
-impl<T: Scalar, N: GraphNetwork<T>> GraphTrainer<T, N> {
-    /// Buffers for batches of `batch_size`, dropout masks seeded from `seed`.
-    pub fn new(batch_size: usize, seed: u64) -> Self {
-        let mut trace = N::new_trace(batch_size);
-        N::seed_trace(&mut trace, seed ^ 0xD50F_D50F);
-        Self {
-            trace,
-            grads: N::zeros(),
-            out: N::Outputs::with_samples(batch_size),
-            dl: N::Outputs::with_samples(batch_size),
-            sums: Vec::new(),
-        }
-    }
-
-    /// One step on the inputs `x` with targets `y`: forward, `L = Σ_k w_k L_k`, backward,
-    /// the finiteness check, the optimizer's update, batch norm's running statistics. On an
-    /// error the weights and the optimizer's state are those before the call. `correct`
-    /// counts the first output with class targets.
-    pub fn step<O, H>(
-        &mut self,
-        net: &mut N,
-        opt: &mut O,
-        heads: &H,
-        x: &N::Inputs,
-        y: H::Targets<'_>,
-    ) -> Result<StepStats, TrainError>
-    where
-        O: Optimizer<T, N>,
-        H: Heads<T, N::Outputs>,
-    {
-        let n = x.samples()?;
-        if n == 0 {
-            return Err(TrainError::EmptyData { what: "batch" });
-        }
-        H::check(y, n)?;
-        self.try_step(net, opt, heads, x, y).map_err(|e| match e {
-            StepError::NonFinite(loss) => TrainError::NonFinite {
-                epoch: 1,
-                step: 1,
-                loss,
-            },
-            StepError::Core(e) => TrainError::Core(e),
-        })
-    }
-
-    /// Each output's figures of the last step: the unweighted batch-mean loss `L_k` and the
-    /// accuracy for class targets.
-    pub fn last_heads(&self, n: usize) -> Vec<Metrics> {
-        metrics(0.0, &self.sums, n.max(1)).heads
-    }
-
-    pub(crate) fn try_step<O, H>(
-        &mut self,
-        net: &mut N,
-        opt: &mut O,
-        heads: &H,
-        x: &N::Inputs,
-        y: H::Targets<'_>,
-    ) -> Result<StepStats, StepError>
-    where
-        O: Optimizer<T, N>,
-        H: Heads<T, N::Outputs>,
-    {
-        opt.before_gradient(net)?;
-        let result = self.gradient(net, heads, x, y).and_then(|v| {
-            opt.step(net, &self.grads)?;
-            Ok(v)
-        });
-        match result {
-            Ok(v) => {
-                net.update_state(&self.trace);
-                Ok(v)
-            }
-            Err(e) => {
-                opt.abandon_step(net);
-                Err(e)
-            }
-        }
-    }
-
-    fn gradient<H: Heads<T, N::Outputs>>(
-        &mut self,
-        net: &N,
-        heads: &H,
-        x: &N::Inputs,
-        y: H::Targets<'_>,
-    ) -> Result<StepStats, StepError> {
-        self.sums.clear();
-        self.sums.resize(H::HEADS, HeadSum::default());
-        net.forward_train(x, &mut self.trace, &mut self.out)?;
-        let loss = heads.grad(&self.out, y, &mut self.dl, &mut self.sums)?;
-        net.backward_params(x, &mut self.trace, &self.dl, &mut self.grads)?;
-        let mut finite = loss.is_finite();
-        self.grads
-            .visit(|_, v| finite &= v.iter().all(|g| g.is_finite()));
-        if !finite {
-            return Err(StepError::NonFinite(loss));
-        }
-        let correct = self
-            .sums
-            .iter()
-            .find(|s| s.classes)
-            .map_or(0, |s| s.correct);
-        Ok(StepStats { loss, correct })
     }
 }
 
@@ -300,8 +184,8 @@ impl Fit {
     /// epochs' figures are the weighted total loss and the accuracy of the first output
     /// with class targets ([`evaluate_graph`] gives each output's).
     ///
-    /// One thread: each mini-batch is computed whole ([`Fit::threads`] is not used). Errors
-    /// as [`run`](Fit::run).
+    /// Each mini-batch is split across [`Fit::threads`] threads as in [`run`](Fit::run)
+    /// (see [`GraphTrainer`]). Errors as [`run`](Fit::run).
     pub fn run_graph<T, N, O, H>(
         &self,
         net: &mut N,
@@ -386,7 +270,7 @@ impl Fit {
         let mut order: Vec<usize> = (0..n).collect();
         let mut x = N::Inputs::with_samples(batch_size);
         let mut y = H::new_buf();
-        let mut trainer = GraphTrainer::<T, N>::new(batch_size, self.seed);
+        let mut trainer = GraphTrainer::<T, N, H>::new(batch_size, self.threads, self.seed);
         let mut eval = GraphEvaluator::<T, N, H>::new();
         let mut history = History::default();
         history.epochs.reserve(self.epochs.min(4096));
@@ -418,7 +302,7 @@ impl Fit {
                         }
                     })?;
                 total += s.loss * idx.len() as f64;
-                for (a, b) in sums.iter_mut().zip(&trainer.sums) {
+                for (a, b) in sums.iter_mut().zip(trainer.sums()) {
                     a.loss += b.loss;
                     a.correct += b.correct;
                     a.classes = b.classes;

@@ -59,7 +59,7 @@ pub trait Heads<T: Scalar, O: Columns<T>>: Sync {
     /// The number of outputs.
     const HEADS: usize;
     /// Each output's targets ([`Targets`], a tuple of them for several outputs).
-    type Targets<'a>: Copy;
+    type Targets<'a>: Copy + Send + Sync;
     /// A mini-batch's targets, reused across steps ([`Gathered`], a tuple of them).
     type Buf: Send;
     /// Empty buffers.

@@ -4,11 +4,13 @@
 //! features, `f(x) = Σ_i w_i [a_i x + b_i]_+ + c`. The hidden layer uses the lecture's
 //! initialization for ReLU biases, `hinges(-π, π)`, which puts every hinge at a random point
 //! of the input range, so the features cover it from the start. Plain mini-batch SGD on the
-//! squared error. Ends with `result: mse=...` (mean squared error on a dense test grid).
+//! squared error. Ends with `result: mse=... rmse=... mae=...` (the mean squared error, its
+//! root and the mean absolute error on a dense test grid).
 //!
 //! Run: `cargo run --release --example regression`
 
 use nn_core::loss::{LossExt, Reduction, SquaredError};
+use nn_core::train::regression_errors;
 use nn_core::{network, Batch, Parameters};
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 use std::f64::consts::PI;
@@ -22,7 +24,8 @@ network! {
     }
 }
 
-/// A 2-layer ReLU network fits sin on [-π, π]; ends with `result: mse=...`. Takes no flags.
+/// A 2-layer ReLU network fits sin on [-π, π]; ends with
+/// `result: mse=... rmse=... mae=...`. Takes no flags.
 #[derive(clap::Parser)]
 #[command(name = "regression")]
 struct Args {}
@@ -65,11 +68,12 @@ fn main() -> Result<(), nn_core::Error> {
 
     let grid =
         Batch::<f64, 1>::from_iterator(2001, (0..2001).map(|i| -PI + 2.0 * PI * i as f64 / 2000.0));
-    let mse = SquaredError.batch_value(
-        &net.forward_batch(&grid),
-        &grid.map(f64::sin),
-        Reduction::Mean,
-    )?;
-    println!("result: mse={mse:.6}");
+    let (out, truth) = (net.forward_batch(&grid), grid.map(f64::sin));
+    let mse = SquaredError.batch_value(&out, &truth, Reduction::Mean)?;
+    let errors = regression_errors(&out, &truth)?;
+    println!(
+        "result: mse={mse:.6} rmse={:.6} mae={:.6}",
+        errors.rmse, errors.mae
+    );
     Ok(())
 }

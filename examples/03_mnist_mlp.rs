@@ -35,7 +35,10 @@ use clap::Parser;
 use nn_core::data::MnistSet;
 use nn_core::loss::CrossEntropy;
 use nn_core::optim::{Adam, Lbfgs, Momentum, Nadam, Nesterov, Rprop, Sgd};
-use nn_core::train::{bagging, evaluate, Augment, Data, EpochStats, Fit, History};
+use nn_core::train::{
+    bagging, evaluate, top_k_accuracy, Augment, ConfusionMatrix, Data, EpochStats, Fit, History,
+    Predict,
+};
 use nn_core::{network, Batch, Error};
 use rand::{rngs::StdRng, SeedableRng};
 use std::path::PathBuf;
@@ -95,6 +98,10 @@ struct Args {
     /// Writes the trained weights (safetensors, PyTorch names) to this file
     #[arg(long, value_name = "FILE.safetensors")]
     save: Option<PathBuf>,
+    /// Also prints the test set's top-3 accuracy and confusion matrix (one network, not
+    /// with --ensemble)
+    #[arg(long)]
+    metrics: bool,
 }
 
 fn print_epoch(e: &EpochStats) {
@@ -195,6 +202,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("curves written to {}", path.display());
     }
     let test = evaluate(&net, &CrossEntropy, &Data::classes(&x_test, &y_test), 1000)?;
+    if args.metrics {
+        let out = net.predict_outputs(&x_test, 1000);
+        println!(
+            "test top-3 accuracy {:.4}; confusion matrix (rows: the true digit):\n{}",
+            top_k_accuracy(&out, &y_test, 3)?,
+            ConfusionMatrix::from_outputs(&out, &y_test)?
+        );
+    }
     println!(
         "result: test_accuracy={:.4} train_seconds={:.1} optimizer={} epochs={}",
         test.accuracy.unwrap_or(0.0),

@@ -10,8 +10,9 @@
 //! shift (1) -> code (32) -----------------/
 //! ```
 //!
-//! Trains with Adam on the 60,000 training images (a fresh random shift per image and epoch)
-//! and ends with `result: test_accuracy=... shift_ignored_accuracy=... train_seconds=...`:
+//! Trains with `Fit::run_graph_augmented` and Adam on the 60,000 training images (a fresh
+//! random shift per image and mini-batch, drawn by the augmentation, which shifts the label
+//! with it) and ends with `result: test_accuracy=... shift_ignored_accuracy=... train_seconds=...`:
 //! the accuracy on the test images with random shifts, and with the shift input held at 0
 //! (close to chance when the network really uses it).
 //!
@@ -29,13 +30,11 @@ mod mnist_cli;
 
 use clap::Parser;
 use nn_core::data::MnistSet;
-use nn_core::loss::{CrossEntropy, LossExt, Reduction};
+use nn_core::loss::CrossEntropy;
 use nn_core::optim::Adam;
-use nn_core::train::argmax_columns;
+use nn_core::train::{evaluate_graph, Control, EpochStats, Fit, GraphData, Targets, Weighted};
 use nn_core::{network, Batch, Error};
-use rand::seq::SliceRandom;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use std::time::Instant;
 
 network! {
     /// `(digit + shift) mod 10` from an image and a shift.
@@ -71,12 +70,13 @@ fn accuracy(net: &ShiftedDigit, set: &MnistSet, seed: u64, blind: bool) -> Resul
     if blind {
         s.fill(0.0);
     }
-    let out = net.forward_batch(&x, &s)?;
-    let hits = argmax_columns(&out)
-        .zip(&y)
-        .filter(|(p, y)| p == *y)
-        .count();
-    Ok(hits as f64 / y.len() as f64)
+    let m = evaluate_graph(
+        net,
+        &Weighted::new(1.0, CrossEntropy),
+        GraphData::new(&(x, s), Targets::Classes(&y)),
+        1000,
+    )?;
+    Ok(m.total.accuracy.unwrap_or(0.0))
 }
 
 fn run(
@@ -85,33 +85,35 @@ fn run(
     seed: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mnist = mnist_cli::load(data, 0)?;
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut net = ShiftedDigit::new(&mut rng);
-    let mut grads = ShiftedDigit::zeros();
-    let mut opt = Adam::new(1e-3);
-    let batch_size = 128;
-    let mut trace = ShiftedDigitBatchTrace::with_batch_size(batch_size);
-    let mut order: Vec<usize> = (0..mnist.train.len()).collect();
-    let start = Instant::now();
-    for epoch in 1..=epochs {
-        order.shuffle(&mut rng);
-        let mut total = 0.0;
-        for idx in order.chunks(batch_size) {
-            let (x, digits) = mnist.train.batch(idx)?;
-            let (s, y) = shifted(&digits, &mut rng);
-            net.forward_batch_trace_into(&x, &s, &mut trace)?;
-            let (loss, dl) =
-                CrossEntropy.batch_value_and_grad(trace.output(), &y[..], Reduction::Mean)?;
-            net.backward_batch_params(&x, &s, &mut trace, &dl, &mut grads)?;
-            opt.step(&mut net, &grads)?;
-            total += f64::from(loss) * idx.len() as f64;
-        }
-        println!(
-            "epoch {epoch}: train loss {:.4}",
-            total / order.len() as f64
-        );
-    }
-    let seconds = start.elapsed().as_secs_f64();
+    let mut net = ShiftedDigit::new(&mut StdRng::seed_from_u64(seed));
+    let all: Vec<usize> = (0..mnist.train.len()).collect();
+    let (images, digits) = mnist.train.batch(&all)?;
+    // The shift input is drawn afresh for every image of every mini-batch (below), and the
+    // label with it: the stored shifts are placeholders.
+    let x = (images, Batch::<f32, 1>::zeros(all.len()));
+    let mut report = |e: &EpochStats, _: &mut ShiftedDigit| {
+        println!("epoch {}: train loss {:.4}", e.epoch, e.train.loss);
+        Control::Continue
+    };
+    let history = Fit::new(epochs)
+        .batch_size(128)
+        .seed(seed)
+        .run_graph_augmented(
+            &mut net,
+            &mut Adam::new(1e-3),
+            &Weighted::new(1.0, CrossEntropy),
+            GraphData::new(&x, Targets::Classes(&digits)),
+            None,
+            &mut [&mut report],
+            |(_, shift), y, rng| {
+                for (s, label) in shift.iter_mut().zip(&mut y.labels) {
+                    let k = rng.random_range(0..10);
+                    *s = k as f32 / 9.0;
+                    *label = (*label + k) % 10;
+                }
+            },
+        )?;
+    let seconds = history.train_seconds();
     let acc = accuracy(&net, &mnist.test, seed ^ 0x7E57, false)?;
     let blind = accuracy(&net, &mnist.test, seed ^ 0x7E57, true)?;
     println!("result: test_accuracy={acc:.4} shift_ignored_accuracy={blind:.4} train_seconds={seconds:.1}");

@@ -9,7 +9,9 @@
 //! Every training image is rotated by a fresh random angle in [-45°, 45°] (bilinear
 //! interpolation); the regression target is the angle / 45°. The loss is
 //! `ℓ = CE(class) + λ · SE(angle)` with `λ = 1`, so `backward` gets `dℓ/dclass` and
-//! `λ dℓ/dangle`, and the trunk receives the sum of both heads' gradients.
+//! `λ dℓ/dangle`, and the trunk receives the sum of both heads' gradients. `Fit::run_graph`
+//! trains it with one `Weighted` loss per head; the rotations are its augmentation, which
+//! writes the angle targets of each mini-batch.
 //! Ends with `result: test_accuracy=... angle_rmse_deg=... train_seconds=...` on the 10,000
 //! test images, each rotated by a random angle.
 //!
@@ -28,13 +30,11 @@ mod mnist_cli;
 
 use clap::Parser;
 use nn_core::data::MnistSet;
-use nn_core::loss::{CrossEntropy, LossExt, Reduction, SquaredError};
+use nn_core::loss::{CrossEntropy, SquaredError};
 use nn_core::optim::Adam;
-use nn_core::train::argmax_columns;
+use nn_core::train::{argmax_columns, Control, EpochStats, Fit, GraphData, Targets, Weighted};
 use nn_core::{network, Batch, Error};
-use rand::seq::SliceRandom;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use std::time::Instant;
 
 network! {
     /// A digit's class and its rotation.
@@ -105,43 +105,41 @@ fn run(
     seed: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mnist = mnist_cli::load(data, 0)?;
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut net = TwoHeads::new(&mut rng);
-    let mut grads = TwoHeads::zeros();
-    let mut opt = Adam::new(1e-3);
-    let batch_size = 128;
-    let mut trace = TwoHeadsBatchTrace::with_batch_size(batch_size);
-    let mut order: Vec<usize> = (0..mnist.train.len()).collect();
-    let start = Instant::now();
-    for epoch in 1..=epochs {
-        order.shuffle(&mut rng);
-        let (mut ce_sum, mut se_sum) = (0.0, 0.0);
-        for idx in order.chunks(batch_size) {
-            let (x, labels, angles) = rotated(&mnist.train, idx, &mut rng)?;
-            net.forward_batch_trace_into(&x, &mut trace);
-            let (ce, dl_dclass) =
-                CrossEntropy.batch_value_and_grad(&trace.class_x, &labels[..], Reduction::Mean)?;
-            let (se, dl_dangle) =
-                SquaredError.batch_value_and_grad(&trace.angle_x, &angles, Reduction::Mean)?;
-            net.backward_batch_params(
-                &x,
-                &mut trace,
-                &dl_dclass,
-                &(dl_dangle * weight),
-                &mut grads,
-            )?;
-            opt.step(&mut net, &grads)?;
-            ce_sum += f64::from(ce) * idx.len() as f64;
-            se_sum += f64::from(se) * idx.len() as f64;
-        }
-        let n = order.len() as f64;
-        println!(
-            "epoch {epoch}: cross-entropy {:.4}, squared error {:.4}",
-            ce_sum / n,
-            se_sum / n
-        );
-    }
-    let seconds = start.elapsed().as_secs_f64();
+    let mut net = TwoHeads::new(&mut StdRng::seed_from_u64(seed));
+    let all: Vec<usize> = (0..mnist.train.len()).collect();
+    let (x, labels) = mnist.train.batch(&all)?;
+    // Every mini-batch's images are rotated afresh by the augmentation below, which writes
+    // the angle targets: the stored angles are placeholders.
+    let angles = Batch::<f32, 1>::zeros(all.len());
+    let heads = (
+        Weighted::new(1.0, CrossEntropy),
+        Weighted::new(f64::from(weight), SquaredError),
+    );
+    let mut report = |e: &EpochStats, _: &mut TwoHeads| {
+        println!("epoch {}: CE + λ SE {:.4}", e.epoch, e.train.loss);
+        Control::Continue
+    };
+    let mut upright = vec![0.0f32; 784];
+    let history = Fit::new(epochs)
+        .batch_size(128)
+        .seed(seed)
+        .run_graph_augmented(
+            &mut net,
+            &mut Adam::new(1e-3),
+            &heads,
+            GraphData::new(&x, (Targets::Classes(&labels), Targets::Values(&angles))),
+            None,
+            &mut [&mut report],
+            |x, (_, angle), rng| {
+                for k in 0..x.ncols() {
+                    let deg = rng.random_range(-MAX_DEG..MAX_DEG);
+                    upright.copy_from_slice(x.column(k).as_slice());
+                    rotate(&upright, deg, x.column_mut(k).as_mut_slice());
+                    angle.values[k] = deg / MAX_DEG;
+                }
+            },
+        )?;
+    let seconds = history.train_seconds();
 
     let idx: Vec<usize> = (0..mnist.test.len()).collect();
     let (x, labels, angles) =

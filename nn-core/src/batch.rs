@@ -67,4 +67,14 @@ pub trait BatchNetwork<T: Scalar, const IN: usize, const OUT: usize>:
         dl_df: &Batch<T, OUT>,
         grads: &mut Self,
     ) -> Result<(), Error>;
+    /// [`backward_params`](Self::backward_params) that also returns `dℓ/dX`, the loss
+    /// gradient at the inputs (one column per sample): what a network that feeds this one
+    /// in a [`Chain`](crate::Chain) backpropagates.
+    fn backward_with_inputs<'t>(
+        &self,
+        x: &Batch<T, IN>,
+        trace: &'t mut Self::Trace,
+        dl_df: &Batch<T, OUT>,
+        grads: &mut Self,
+    ) -> Result<&'t Batch<T, IN>, Error>;
 }

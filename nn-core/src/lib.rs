@@ -58,6 +58,8 @@ extern crate std;
 pub mod activation;
 #[cfg(feature = "alloc")]
 mod batch;
+#[cfg(feature = "alloc")]
+mod batch_chain;
 pub mod cell;
 #[cfg(feature = "std")]
 pub mod data;
@@ -65,6 +67,8 @@ pub mod embed;
 pub mod error;
 mod fmt;
 pub mod gradcheck;
+#[cfg(feature = "alloc")]
+pub mod graph;
 pub mod init;
 pub mod io;
 pub mod kernels;
@@ -85,6 +89,8 @@ pub mod train;
 #[cfg(feature = "alloc")]
 pub use batch::BatchNetwork;
 pub use error::Error;
+#[cfg(feature = "alloc")]
+pub use graph::GraphNetwork;
 pub use network::{chain, Chain, Network};
 pub use param::Param;
 pub use params::{ParamInfo, ParamKind, Parameters, Shape};

@@ -159,13 +159,24 @@ impl<T: Scalar, const IN: usize, const OUT: usize> Data<'_, T, IN, OUT> {
     }
 }
 
-/// A mini-batch's targets, reused across steps.
-pub(crate) struct Gathered<T: Scalar, const OUT: usize> {
+/// A mini-batch's targets, reused across steps: what an augmentation of
+/// [`Fit::run_graph_augmented`](super::Fit::run_graph_augmented) may change.
+#[derive(Clone, Debug)]
+pub struct Gathered<T: Scalar, const OUT: usize> {
+    /// The class labels, for class targets (empty otherwise).
     pub labels: Vec<usize>,
+    /// The target vectors, one column per sample, for vector targets (no columns otherwise).
     pub values: Batch<T, OUT>,
 }
 
+impl<T: Scalar, const OUT: usize> Default for Gathered<T, OUT> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: Scalar, const OUT: usize> Gathered<T, OUT> {
+    /// Empty buffers.
     pub fn new() -> Self {
         Self {
             labels: Vec::new(),

@@ -70,11 +70,11 @@ impl<N, F: FnMut(&EpochStats, &mut N) -> Control> Callback<N> for F {
 /// Training settings; [`run`](Fit::run) trains.
 #[derive(Clone, Debug)]
 pub struct Fit {
-    epochs: usize,
-    batch_size: usize,
-    seed: u64,
+    pub(super) epochs: usize,
+    pub(super) batch_size: usize,
+    pub(super) seed: u64,
     progress: bool,
-    threads: usize,
+    pub(super) threads: usize,
     /// Schedules, weight decay, clipping ([`fit_options`](super::fit_options)).
     pub(super) options: super::fit_options::FitOptions,
 }
@@ -363,7 +363,7 @@ impl Fit {
         Ok(history)
     }
 
-    fn bar(&self, epoch: usize, steps: usize) -> Option<indicatif::ProgressBar> {
+    pub(super) fn bar(&self, epoch: usize, steps: usize) -> Option<indicatif::ProgressBar> {
         if !self.progress {
             return None;
         }

@@ -334,7 +334,7 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
     }
 }
 
-fn lock<S>(m: &mut Mutex<S>) -> &mut S {
+pub(super) fn lock<S>(m: &mut Mutex<S>) -> &mut S {
     m.get_mut().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -384,7 +384,7 @@ where
 }
 
 /// Samples `j` of `n` cut into `k` contiguous shards, the first `n % k` one larger.
-fn shard_range(n: usize, k: usize, j: usize) -> Range<usize> {
+pub(super) fn shard_range(n: usize, k: usize, j: usize) -> Range<usize> {
     let (q, r) = (n / k, n % k);
     let start = j * q + j.min(r);
     start..start + q + usize::from(j < r)
@@ -394,7 +394,7 @@ fn shard_range(n: usize, k: usize, j: usize) -> Range<usize> {
 /// masks' generator (SplitMix64) advances its state by a fixed step per draw, so seeds that
 /// differ by multiples of that step would give the shards the same masks shifted by a few
 /// draws: other shards' seeds are hashed instead.
-fn shard_seed(seed: u64, j: usize) -> u64 {
+pub(super) fn shard_seed(seed: u64, j: usize) -> u64 {
     let base = seed ^ 0xD50F_D50F;
     if j == 0 {
         return base;

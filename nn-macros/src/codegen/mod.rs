@@ -16,6 +16,7 @@ mod backward;
 pub mod embedded;
 mod embedded_forward;
 mod forward;
+mod graph;
 mod join;
 mod params;
 mod stub;
@@ -34,6 +35,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let backward = backward::generate(net);
     let tangent = tangent::generate(net);
     let params = params::generate(net);
+    let graph = graph::generate(net);
     let checks = net.checks.iter().map(|c| match c {
         ConstCheck::Positive {
             value,
@@ -63,6 +65,7 @@ pub fn generate(net: &Network) -> TokenStream {
         #backward
         #tangent
         #params
+        #graph
         #(#checks)*
     }
 }

@@ -130,6 +130,15 @@ pub fn generate(net: &Network) -> TokenStream {
                 ) -> ::core::result::Result<(), ::nn_core::Error> {
                     #name::backward_batch_params(self, x, trace, dl_df, grads)
                 }
+                fn backward_with_inputs<'t>(
+                    &self,
+                    x: &::nn_core::Batch<T, { #in_t }>,
+                    trace: &'t mut #batch_trace<T>,
+                    dl_df: &::nn_core::Batch<T, { #out_t }>,
+                    grads: &mut Self,
+                ) -> ::core::result::Result<&'t ::nn_core::Batch<T, { #in_t }>, ::nn_core::Error> {
+                    #name::backward_batch(self, x, trace, dl_df, grads)
+                }
             }
         }
 

@@ -1,0 +1,276 @@
+//! [`GraphTrainer`]: the training step of a [`GraphNetwork`], on every core.
+//!
+//! A step on a mini-batch of `n` samples computes `L = Σ_k w_k L_k` ([`Heads`]) and its
+//! gradient. With `k > 1` threads the batch is cut into `k` contiguous shards (at least
+//! [`MIN_SHARD`] samples each), every input and every output's targets alike; each thread
+//! computes its shard's loss `L_j` and gradient `g_j`, and the caller's thread sums them in
+//! shard order, `L = Σ_j (n_j/n) L_j` and `∂L/∂β = Σ_j (n_j/n) g_j`, as the single-input
+//! [`Trainer`](super::Trainer) does: a seeded run repeats exactly for a given thread count.
+//! One thread computes the batch whole, bit for bit the hand-written loop over the generated
+//! `forward_batch_trace_into` and `backward_batch_params`. Networks with batch norm
+//! ([`GraphNetwork::PER_SAMPLE`] false) always train on one thread.
+
+use super::heads::{HeadSum, Heads};
+use super::pool::Pool;
+use super::trainer::{lock, resolve_threads, shard_range, shard_seed, StepError};
+use super::{StepStats, TrainError, MIN_SHARD};
+use crate::graph::Columns;
+use crate::optim::Optimizer;
+use crate::{GraphNetwork, Scalar};
+use std::sync::Mutex;
+use std::vec::Vec;
+
+/// The buffers of one shard.
+struct Shard<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> {
+    trace: N::Trace,
+    grads: N,
+    out: N::Outputs,
+    dl: N::Outputs,
+    x: N::Inputs,
+    y: H::Buf,
+    sums: Vec<HeadSum>,
+    result: Result<f64, crate::Error>,
+}
+
+/// The training step of a graph network with its buffers and threads (no allocation after
+/// the first step of a batch size).
+///
+/// ```
+/// use nn_core::{network, Batch, loss::{CrossEntropy, SquaredError}, optim::Adam};
+/// use nn_core::train::{GraphTrainer, Targets, Weighted};
+/// network! { struct Net { a: input(3), b: input(2), h: concat(a, b), c: dense(2)(h), v: dense(1)(h), output: (c, v) } }
+/// let mut net: Net = Net::new(&mut rand::rngs::StdRng::seed_from_u64(0));
+/// # use rand::SeedableRng;
+/// let x = (Batch::<f32, 3>::from_fn(64, |r, c| ((r + c) % 5) as f32), Batch::<f32, 2>::zeros(64));
+/// let (labels, v) = (vec![1usize; 64], Batch::<f32, 1>::from_element(64, 0.5));
+/// let heads = (Weighted::new(1.0, CrossEntropy), Weighted::new(0.1, SquaredError));
+/// let mut adam = Adam::new(1e-2);
+/// let mut trainer = GraphTrainer::new(64, 2, 0); // batches of 64 on 2 threads, seed 0
+/// let y = (Targets::Classes(&labels[..]), Targets::Values(&v));
+/// let first = trainer.step(&mut net, &mut adam, &heads, &x, y).unwrap();
+/// for _ in 0..30 {
+///     trainer.step(&mut net, &mut adam, &heads, &x, y).unwrap();
+/// }
+/// assert!(trainer.step(&mut net, &mut adam, &heads, &x, y).unwrap().loss < first.loss);
+/// ```
+pub struct GraphTrainer<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> {
+    shards: Vec<Mutex<Shard<T, N, H>>>,
+    pool: Option<Pool>,
+}
+
+impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, H> {
+    /// Buffers for batches of `batch_size` on `threads` threads (0: one per core), dropout
+    /// masks seeded from `seed`; fewer threads when a batch has fewer than [`MIN_SHARD`]
+    /// samples per thread, and one for networks with batch norm.
+    pub fn new(batch_size: usize, threads: usize, seed: u64) -> Self {
+        let k = if N::PER_SAMPLE {
+            resolve_threads(threads).min(batch_size / MIN_SHARD).max(1)
+        } else {
+            1
+        };
+        let shards = (0..k)
+            .map(|j| {
+                let n = shard_range(batch_size, k, j).len();
+                let mut trace = N::new_trace(n);
+                N::seed_trace(&mut trace, shard_seed(seed, j));
+                Mutex::new(Shard {
+                    trace,
+                    grads: N::zeros(),
+                    out: N::Outputs::with_samples(n),
+                    dl: N::Outputs::with_samples(n),
+                    x: N::Inputs::with_samples(0),
+                    y: H::new_buf(),
+                    sums: Vec::with_capacity(H::HEADS),
+                    result: Ok(0.0),
+                })
+            })
+            .collect();
+        Self {
+            shards,
+            pool: (k > 1).then(|| Pool::new(k)),
+        }
+    }
+
+    /// The number of threads a full batch is split across.
+    pub fn threads(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// One step on the inputs `x` with targets `y`: forward, `L = Σ_k w_k L_k`, backward,
+    /// the finiteness check, the optimizer's update, batch norm's running statistics. On an
+    /// error the weights and the optimizer's state are those before the call. `correct`
+    /// counts the first output with class targets.
+    pub fn step<O: Optimizer<T, N>>(
+        &mut self,
+        net: &mut N,
+        opt: &mut O,
+        heads: &H,
+        x: &N::Inputs,
+        y: H::Targets<'_>,
+    ) -> Result<StepStats, TrainError> {
+        let n = x.samples()?;
+        if n == 0 {
+            return Err(TrainError::EmptyData { what: "batch" });
+        }
+        H::check(y, n)?;
+        self.try_step(net, opt, heads, x, y).map_err(|e| match e {
+            StepError::NonFinite(loss) => TrainError::NonFinite {
+                epoch: 1,
+                step: 1,
+                loss,
+            },
+            StepError::Core(e) => TrainError::Core(e),
+        })
+    }
+
+    /// Each output's sums over the last step: the loss `Σ_i ℓ_k` and the correct count.
+    pub fn sums(&mut self) -> &[HeadSum] {
+        &lock(&mut self.shards[0]).sums
+    }
+
+    pub(crate) fn try_step<O: Optimizer<T, N>>(
+        &mut self,
+        net: &mut N,
+        opt: &mut O,
+        heads: &H,
+        x: &N::Inputs,
+        y: H::Targets<'_>,
+    ) -> Result<StepStats, StepError> {
+        opt.before_gradient(net)?;
+        let result = self.gradient(net, heads, x, y).and_then(|v| {
+            opt.step(net, &lock(&mut self.shards[0]).grads)?;
+            Ok(v)
+        });
+        match result {
+            Ok(v) => {
+                net.update_state(&lock(&mut self.shards[0]).trace);
+                Ok(v)
+            }
+            Err(e) => {
+                opt.abandon_step(net);
+                Err(e)
+            }
+        }
+    }
+
+    /// The loss and the gradient (into shard 0's `grads`), checked finite.
+    fn gradient(
+        &mut self,
+        net: &N,
+        heads: &H,
+        x: &N::Inputs,
+        y: H::Targets<'_>,
+    ) -> Result<StepStats, StepError> {
+        let n = x.samples()?;
+        let k = self.shards.len().min(n / MIN_SHARD).max(1);
+        let loss = if k == 1 {
+            let s = lock(&mut self.shards[0]);
+            shard_gradient(net, heads, x, y, s)?
+        } else {
+            for (j, s) in self.shards[..k].iter_mut().enumerate() {
+                let s = lock(s);
+                let r = shard_range(n, k, j);
+                x.copy_range(r.clone(), &mut s.x);
+                H::gather_range(y, r, &mut s.y);
+            }
+            let shards = &self.shards[..k];
+            let job = |j: usize| {
+                let mut guard = shards[j].lock().unwrap_or_else(|e| e.into_inner());
+                let s = &mut *guard;
+                let targets = H::view(y, &s.y);
+                let (xs, trace, out, dl, grads, sums) = (
+                    &s.x,
+                    &mut s.trace,
+                    &mut s.out,
+                    &mut s.dl,
+                    &mut s.grads,
+                    &mut s.sums,
+                );
+                s.result = gradient_into(net, heads, xs, targets, trace, out, dl, grads, sums);
+            };
+            match &self.pool {
+                Some(pool) => pool.run(k, &job),
+                None => (0..k).for_each(job),
+            }
+            self.reduce(n, k)?
+        };
+        let s = lock(&mut self.shards[0]);
+        let mut finite = loss.is_finite();
+        s.grads
+            .visit(|_, v| finite &= v.iter().all(|g| g.is_finite()));
+        if !finite {
+            return Err(StepError::NonFinite(loss));
+        }
+        let correct = s.sums.iter().find(|h| h.classes).map_or(0, |h| h.correct);
+        Ok(StepStats { loss, correct })
+    }
+
+    /// Shard 0's gradient becomes `Σ_j (n_j/n) g_j` and its sums the total, in shard order;
+    /// returns the weighted loss. The first failed shard's error wins.
+    fn reduce(&mut self, n: usize, k: usize) -> Result<f64, StepError> {
+        let (first, rest) = self.shards[..k].split_at_mut(1);
+        let first = lock(&mut first[0]);
+        let w0 = shard_range(n, k, 0).len() as f64 / n as f64;
+        let mut l = w0 * first.result.clone()?;
+        let w = T::of(w0);
+        first
+            .grads
+            .visit_mut(|_, g| g.iter_mut().for_each(|g| *g *= w));
+        for (j, s) in rest.iter_mut().enumerate() {
+            let s = lock(s);
+            let wj = shard_range(n, k, j + 1).len() as f64 / n as f64;
+            l += wj * s.result.clone()?;
+            for (a, b) in first.sums.iter_mut().zip(&s.sums) {
+                a.loss += b.loss;
+                a.correct += b.correct;
+            }
+            let w = T::of(wj);
+            first.grads.zip_mut(&s.grads, |_, g, gj| {
+                g.iter_mut().zip(gj).for_each(|(g, &gj)| *g += w * gj)
+            });
+        }
+        Ok(l)
+    }
+}
+
+/// The single-thread path: `s`'s buffers take the whole batch.
+fn shard_gradient<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>>(
+    net: &N,
+    heads: &H,
+    x: &N::Inputs,
+    y: H::Targets<'_>,
+    s: &mut Shard<T, N, H>,
+) -> Result<f64, crate::Error> {
+    gradient_into(
+        net,
+        heads,
+        x,
+        y,
+        &mut s.trace,
+        &mut s.out,
+        &mut s.dl,
+        &mut s.grads,
+        &mut s.sums,
+    )
+}
+
+/// Forward, the heads' loss and gradients, backward into `grads`; the weighted mean loss.
+#[allow(clippy::too_many_arguments)]
+fn gradient_into<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>>(
+    net: &N,
+    heads: &H,
+    x: &N::Inputs,
+    y: H::Targets<'_>,
+    trace: &mut N::Trace,
+    out: &mut N::Outputs,
+    dl: &mut N::Outputs,
+    grads: &mut N,
+    sums: &mut Vec<HeadSum>,
+) -> Result<f64, crate::Error> {
+    sums.clear();
+    sums.resize(H::HEADS, HeadSum::default());
+    net.forward_train(x, trace, out)?;
+    let loss = heads.grad(out, y, dl, sums)?;
+    net.backward_params(x, trace, dl, grads)?;
+    Ok(loss)
+}

@@ -42,6 +42,7 @@
 //! assert_eq!(y, [-128 + 64]); // relu(1.0 - 0.5) = 0.5 = 64 steps of 1/128
 //! ```
 
+mod arena;
 mod conv;
 mod elementwise;
 mod fixed;
@@ -50,6 +51,7 @@ mod params;
 mod pool;
 mod softmax;
 
+pub use arena::{arena_pair, arena_read, arena_write};
 pub use conv::{conv_2d, depthwise_conv_2d, fully_connected, ConvGeometry, Requant};
 pub use elementwise::{add_i8, dequantize_i8, quantize_f32, requantize_i8, AddParams};
 pub use fixed::{

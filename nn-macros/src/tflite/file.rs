@@ -121,6 +121,20 @@ impl File {
         })
     }
 
+    /// `LAYER.shape` as the file holds it (a 1-D I32 tensor), with the file's path.
+    pub fn declared_shape(&self, layer: &str) -> Option<(Vec<usize>, String)> {
+        let t = self.header.tensors.get(&format!("{layer}.shape"))?;
+        if t.dtype != "I32" || t.shape.len() != 1 {
+            return None;
+        }
+        let at = At { start: t.start, len: t.elements };
+        let dims = self
+            .words(at)
+            .map(|w| usize::try_from(i32::from_le_bytes(w)).ok())
+            .collect::<Option<Vec<usize>>>()?;
+        Some((dims, self.path.clone()))
+    }
+
     /// The four-byte values of a checked tensor.
     fn words(&self, at: At) -> impl Iterator<Item = [u8; 4]> + '_ {
         self.bytes[at.start..at.start + 4 * at.len]
@@ -161,8 +175,32 @@ impl File {
     }
 }
 
-fn layer_params(file: &mut File, errs: &mut Vec<syn::Error>, l: &Layer, prev: Quant) -> Option<Params> {
+/// The layers the file has tensors for (`layer.tensor`) that `net` does not declare.
+fn undeclared(file: &File, net: &Net) -> Vec<String> {
+    let declared: BTreeSet<String> = net.layers.iter().map(|l| l.name.to_string()).collect();
+    let mut layers: Vec<String> = file
+        .header
+        .tensors
+        .keys()
+        .filter_map(|k| k.split_once('.').map(|(l, _)| l.to_string()))
+        .filter(|l| l != "input" && !declared.contains(l))
+        .collect();
+    layers.dedup();
+    layers
+}
+
+fn layer_params(file: &mut File, errs: &mut Vec<syn::Error>, l: &Layer, prev: Quant, unknown: &[String]) -> Option<Params> {
     let (name, span) = (l.name.to_string(), l.span);
+    let prefix = format!("{name}.");
+    if !file.header.tensors.keys().any(|k| k.starts_with(&prefix)) {
+        let hint = match unknown {
+            [] => String::new(),
+            [one] => format!("\n\nhelp: the file has a layer `{one}`, which the declaration does not name"),
+            more => format!("\n\nhelp: the file has layers the declaration does not name: {}", more.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+        };
+        errs.push(syn::Error::new(span, format!("`{}` holds no tensor of `{name}` (`{name}.shape`, ...){hint}", file.path)));
+        return None;
+    }
     let from = match l.op {
         Op::Reshape => String::new(),
         _ => format!(" from its input {:?}", l.input),
@@ -222,17 +260,39 @@ pub fn check(net: &Net, mut file: File, name: &Ident, errs: &mut Vec<syn::Error>
     let input = file.quant(errs, span, "input");
     let mut prev = input;
     let mut layers = Vec::new();
+    let unknown = undeclared(&file, net);
     for l in &net.layers {
-        let p = prev.and_then(|q| layer_params(&mut file, errs, l, q));
+        let p = prev.and_then(|q| layer_params(&mut file, errs, l, q, &unknown));
         prev = p.as_ref().and_then(|p| p.out);
         layers.push(p.unwrap_or_default());
     }
+    if errs.len() > before {
+        // A layer that failed leaves the ones after it unchecked: their tensors are not
+        // strays.
+        let declared: Vec<String> = net.layers.iter().map(|l| format!("{}.", l.name)).collect();
+        let all: Vec<String> = file.header.tensors.keys().cloned().collect();
+        for k in all.into_iter().filter(|k| declared.iter().any(|d| k.starts_with(d))) {
+            file.used.insert(k);
+        }
+    }
+    // One error per undeclared layer, one per stray tensor of a declared one.
+    let mut reported = BTreeSet::new();
     let extra: Vec<String> = file.header.tensors.keys().filter(|k| !file.used.contains(*k)).cloned().collect();
     for t in extra {
-        errs.push(syn::Error::new(
-            name.span(),
-            format!("`{}` holds `{t}`, which `{name}` does not declare", file.path),
-        ));
+        let layer = t.split_once('.').map_or(t.clone(), |(l, _)| l.to_string());
+        if unknown.contains(&layer) {
+            if reported.insert(layer.clone()) {
+                errs.push(syn::Error::new(
+                    name.span(),
+                    format!("`{}` holds the layer `{layer}` (`{layer}.shape`, ...), which `{name}` does not declare", file.path),
+                ));
+            }
+        } else {
+            errs.push(syn::Error::new(
+                name.span(),
+                format!("`{}` holds `{t}`, which `{name}` does not declare", file.path),
+            ));
+        }
     }
     (errs.len() == before).then_some(Layout {
         file_len: file.header.file_len,

@@ -409,7 +409,15 @@ fn lower_layer(
 
 /// Lowers the declaration: `None` when a mistake leaves no chain to check against the file
 /// (the errors are in `errs`).
-pub fn lower(decl: &NetworkDecl, errs: &mut Vec<syn::Error>) -> Option<Net> {
+///
+/// `file_shape(layer)` is the output shape the weights file was made for (`layer.shape`);
+/// when a layer computes another (an edited stride, say), the error names that tensor and
+/// the chain goes on with the file's shape, so one edit is one error.
+pub fn lower(
+    decl: &NetworkDecl,
+    errs: &mut Vec<syn::Error>,
+    file_shape: &dyn Fn(&str) -> Option<(Vec<usize>, String)>,
+) -> Option<Net> {
     let mut input = None;
     let mut layers = Vec::new();
     let mut current: Option<Vec<usize>> = None;
@@ -437,7 +445,13 @@ pub fn lower(decl: &NetworkDecl, errs: &mut Vec<syn::Error>) -> Option<Net> {
                     continue;
                 };
                 match lower_layer(l, &cur, errs) {
-                    Some((op, out)) => {
+                    Some((op, mut out)) => {
+                        let name = l.name.to_string();
+                        if let Some((found, file)) = file_shape(&name).filter(|(f, _)| *f != out) {
+                            err(errs, l.kind.span(), format!("`{name}.shape` is {found:?} in `{file}`, but `{name}` gives {out:?} from its input {cur:?}\n\nhelp: the file's `{name}` outputs {found:?}; make its arguments (kernel, stride, padding, ...) agree with the file"));
+                            failed = true;
+                            out = found;
+                        }
                         current = Some(out.clone());
                         layers.push(Layer {
                             name: l.name.clone(),

@@ -60,7 +60,6 @@ pub fn expand(decl: NetworkDecl, weights: Option<WeightsAttr>) -> TokenStream {
         ));
         return errors(&errs, stub);
     };
-    let net = kinds::lower(&decl, &mut errs);
     let file = match file::File::open(&weights) {
         Ok(f) => f,
         Err(e) => {
@@ -68,6 +67,7 @@ pub fn expand(decl: NetworkDecl, weights: Option<WeightsAttr>) -> TokenStream {
             return errors(&errs, stub);
         }
     };
+    let net = kinds::lower(&decl, &mut errs, &|layer| file.declared_shape(layer));
     let Some(net) = net else {
         return errors(&errs, stub);
     };

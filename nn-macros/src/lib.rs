@@ -50,8 +50,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
     let (errors, standin) = match validate::validate(decl) {
         Ok(net) => match &weights {
-            Some(w) => match codegen::embedded::generate(&net, w) {
-                Ok(tokens) => return tokens,
+            Some(w) => match validate::weights::check(&net, w) {
+                Ok(layout) => return codegen::embedded::generate(&net, w, &layout),
                 Err(errors) => (errors, Some(Box::new(net))),
             },
             None => return codegen::generate(&net),

@@ -139,12 +139,14 @@ pub fn export(
     let fb_ops = graph.operators.unwrap_or_default();
     let tensors = model.tensors();
     let input = model.input();
-    let unsupported = |op: &Op, found: String| ImportError::Operator {
+    let unsupported = |op: &Op, found: String| {
+        ImportError::Operator {
         index: op.index,
         operator: op.name.into(),
         tensor: tensors.get(op.output).map(|t| t.name.clone()),
         expected: "an int8 chain of FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE and SOFTMAX for `network!`".into(),
         found,
+    }
     };
     let mut out = Tensors(Vec::new());
     let mut lines = Vec::new();
@@ -193,7 +195,10 @@ pub fn export(
         );
         let filter = || &tensors[ins[1] as usize];
         let (decl_name, decl, declared): (String, String, Vec<usize>) = match (&op.kernel, opts) {
-            (Kernel::FullyConnected { layer, depth }, Some(fb::BuiltinOptions::FullyConnectedOptions(o))) => {
+            (
+                Kernel::FullyConnected { layer, depth },
+                Some(fb::BuiltinOptions::FullyConnectedOptions(o)),
+            ) => {
                 if shape.last() != Some(depth) {
                     let n = fresh("reshape");
                     let s = vec![shape.iter().product::<usize>() / depth, *depth];
@@ -204,33 +209,65 @@ pub fn export(
                 let n = fresh("fc");
                 let units = filter().shape[0];
                 out.layer(&n, layer, filter(), units);
-                let d = format!("tfl_fully_connected({units}{})", act(o.fused_activation_function));
+                let d = format!(
+                    "tfl_fully_connected({units}{})",
+                    act(o.fused_activation_function)
+                );
                 (n, d, vec![shape[0], units])
             }
             (Kernel::Conv { layer, shapes, .. }, Some(fb::BuiltinOptions::Conv2DOptions(o))) => {
                 let [is, fs, os] = *shapes;
                 if fs[3] != is[3] {
-                    return Err(unsupported(op, format!("a grouped convolution ({} input channels, filters over {})", is[3], fs[3])));
+                    return Err(unsupported(
+                        op,
+                        format!(
+                            "a grouped convolution ({} input channels, filters over {})",
+                            is[3], fs[3]
+                        ),
+                    ));
                 }
                 let n = fresh("conv");
                 out.layer(&n, layer, filter(), fs[0]);
                 let d = format!(
                     "tfl_conv2d({}, kernel = ({}, {}){}{})",
-                    fs[0], fs[1], fs[2],
-                    window((o.stride_h, o.stride_w), Some((o.dilation_h_factor, o.dilation_w_factor)), o.padding),
+                    fs[0],
+                    fs[1],
+                    fs[2],
+                    window(
+                        (o.stride_h, o.stride_w),
+                        Some((o.dilation_h_factor, o.dilation_w_factor)),
+                        o.padding
+                    ),
                     act(o.fused_activation_function)
                 );
                 (n, d, os.to_vec())
             }
-            (Kernel::Depthwise { layer, shapes, multiplier, .. }, Some(fb::BuiltinOptions::DepthwiseConv2DOptions(o))) => {
+            (
+                Kernel::Depthwise {
+                    layer,
+                    shapes,
+                    multiplier,
+                    ..
+                },
+                Some(fb::BuiltinOptions::DepthwiseConv2DOptions(o)),
+            ) => {
                 let [_, fs, os] = *shapes;
                 let n = fresh("dw");
                 out.layer(&n, layer, filter(), fs[3]);
-                let m = if *multiplier == 1 { String::new() } else { format!(", multiplier = {multiplier}") };
+                let m = if *multiplier == 1 {
+                    String::new()
+                } else {
+                    format!(", multiplier = {multiplier}")
+                };
                 let d = format!(
                     "tfl_depthwise_conv2d(kernel = ({}, {}){}{m}{})",
-                    fs[1], fs[2],
-                    window((o.stride_h, o.stride_w), Some((o.dilation_h_factor, o.dilation_w_factor)), o.padding),
+                    fs[1],
+                    fs[2],
+                    window(
+                        (o.stride_h, o.stride_w),
+                        Some((o.dilation_h_factor, o.dilation_w_factor)),
+                        o.padding
+                    ),
                     act(o.fused_activation_function)
                 );
                 (n, d, os.to_vec())
@@ -241,7 +278,8 @@ pub fn export(
                 let d = format!(
                     "tfl_{}_pool2d(kernel = ({}, {}){}{})",
                     if max { "max" } else { "avg" },
-                    o.filter_height, o.filter_width,
+                    o.filter_height,
+                    o.filter_width,
                     window((o.stride_h, o.stride_w), None, o.padding),
                     act(o.fused_activation_function)
                 );
@@ -249,14 +287,22 @@ pub fn export(
             }
             (Kernel::Softmax { .. }, Some(fb::BuiltinOptions::SoftmaxOptions(o))) => {
                 let n = fresh("softmax");
-                (n, format!("tfl_softmax(beta = {:?})", o.beta), shape.clone())
+                (
+                    n,
+                    format!("tfl_softmax(beta = {:?})", o.beta),
+                    shape.clone(),
+                )
             }
             (Kernel::Reshape, _) => {
                 if t_out.dtype != Some(DType::I8) {
                     return Err(unsupported(op, format!("type {}", t_out.type_name)));
                 }
                 let n = fresh("reshape");
-                (n, format!("tfl_reshape({:?})", t_out.shape), t_out.shape.clone())
+                (
+                    n,
+                    format!("tfl_reshape({:?})", t_out.shape),
+                    t_out.shape.clone(),
+                )
             }
             _ => return Err(unsupported(op, format!("`{}`", op.name))),
         };

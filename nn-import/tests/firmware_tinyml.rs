@@ -23,11 +23,19 @@ fn check(file: &str, bytes: &[u8]) {
         std::fs::write(&path, bytes).unwrap();
     }
     let committed = std::fs::read(&path).unwrap();
-    assert!(committed == bytes, "the host's {} differs from {}", file, path.display());
+    assert!(
+        committed == bytes,
+        "the host's {} differs from {}",
+        file,
+        path.display()
+    );
 }
 
 fn hex(y: &[i8]) -> String {
-    y.iter().map(|v| format!("{:02x}", *v as u8)).collect::<Vec<_>>().join(" ")
+    y.iter()
+        .map(|v| format!("{:02x}", *v as u8))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The fixture's samples: (name, input, TFLM's output).
@@ -36,13 +44,23 @@ fn samples(model: &str) -> Vec<(String, Vec<i8>, Vec<i8>)> {
         std::fs::read_to_string(root().join(format!("tests/fixtures/tflm/{model}.json"))).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     let ints = |v: &Value| -> Vec<i8> {
-        v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap() as i8).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_i64().unwrap() as i8)
+            .collect()
     };
     v["samples"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["name"].as_str().unwrap().to_string(), ints(&s["input"]), ints(&s["output"])))
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                ints(&s["input"]),
+                ints(&s["output"]),
+            )
+        })
         .collect()
 }
 
@@ -72,7 +90,9 @@ fn speech_firmware_prints_the_hosts_bits() {
 
 #[test]
 fn person_detect_firmware_prints_the_hosts_bits() {
-    samples_check("person_detect", |x, y| PersonDetect::new().run(x, y).unwrap());
+    samples_check("person_detect", |x, y| {
+        PersonDetect::new().run(x, y).unwrap()
+    });
 }
 
 #[test]

@@ -19,8 +19,8 @@ fn check<const IN: usize, const OUT: usize>(
     name: &str,
     run: impl Fn(&[i8; IN], &mut [i8; OUT]),
 ) -> (usize, usize, usize) {
-    let text = std::fs::read_to_string(root().join(format!("tests/fixtures/tflm/{name}.json")))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(root().join(format!("tests/fixtures/tflm/{name}.json"))).unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
     let (cases, random) = fixture_cases(&fixture, IN).unwrap();
     let mut equal = 0;
@@ -77,7 +77,11 @@ fn the_arena_is_the_largest_input_plus_output_between_the_ends() {
 
 #[test]
 fn the_committed_declarations_are_what_the_tool_writes() {
-    for (file, name) in [("sine", "Sine"), ("speech", "Speech"), ("person_detect", "PersonDetect")] {
+    for (file, name) in [
+        ("sine", "Sine"),
+        ("speech", "Speech"),
+        ("person_detect", "PersonDetect"),
+    ] {
         let bytes = std::fs::read(root().join(format!("models/tinyml/{file}.tflite"))).unwrap();
         let e = nn_import::export(
             &bytes,

@@ -119,9 +119,15 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
         let prev_front = !front;
         let io = match (j == 0, j + 1 == m) {
             (true, true) => quote!(let (x, y): (&[i8], &mut [i8]) = (&input[..], &mut output[..]);),
-            (true, false) => quote!(let (x, y): (&[i8], &mut [i8]) = (&input[..], __k::arena_write(&mut arena[..], #front, #n_out)?);),
-            (false, true) => quote!(let (x, y): (&[i8], &mut [i8]) = (__k::arena_read(&arena[..], #prev_front, #n_in)?, &mut output[..]);),
-            (false, false) => quote!(let (x, y) = __k::arena_pair(&mut arena[..], #front, #n_in, #n_out)?;),
+            (true, false) => {
+                quote!(let (x, y): (&[i8], &mut [i8]) = (&input[..], __k::arena_write(&mut arena[..], #front, #n_out)?);)
+            }
+            (false, true) => {
+                quote!(let (x, y): (&[i8], &mut [i8]) = (__k::arena_read(&arena[..], #prev_front, #n_in)?, &mut output[..]);)
+            }
+            (false, false) => {
+                quote!(let (x, y) = __k::arena_pair(&mut arena[..], #front, #n_in, #n_out)?;)
+            }
         };
         let call = match &l.op {
             Op::FullyConnected { act, .. } => {
@@ -138,7 +144,11 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
                 let (is, os) = (shape4(&l.input), shape4(&l.out));
                 quote!(__k::conv_2d(&#rq, &#g, x, #is, #w, #fs, Some(#b), y, #os)?;)
             }
-            Op::Depthwise { act, win, multiplier } => {
+            Op::Depthwise {
+                act,
+                win,
+                multiplier,
+            } => {
                 let rq = requant(p, qin, *act);
                 let (w, b) = (view(quote!(i8), p.weight), view(quote!(i32), p.bias));
                 let g = conv_geometry(win);
@@ -148,7 +158,12 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
             }
             Op::Pool { max, win, act } => {
                 let kind = if *max { quote!(Max) } else { quote!(Average) };
-                let (f, s, pad, r) = (pair(win.kernel), pair(win.stride), pair(win.pad), range(*act, out_q));
+                let (f, s, pad, r) = (
+                    pair(win.kernel),
+                    pair(win.stride),
+                    pair(win.pad),
+                    range(*act, out_q),
+                );
                 let (is, os) = (shape4(&l.input), shape4(&l.out));
                 quote!(__k::pool_2d(__k::PoolKind::#kind, &__k::PoolGeometry { filter: #f, stride: #s, padding: #pad, range: #r }, x, #is, y, #os)?;)
             }
@@ -171,8 +186,14 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
     let out_shape = &net.layers.last().map_or(in_shape, |l| &l.out);
     let (in_len, out_len) = (lit(len(in_shape)), lit(len(out_shape)));
     let (in_rank, out_rank) = (lit(in_shape.len()), lit(out_shape.len()));
-    let (in_dims, out_dims) = (in_shape.iter().map(|&d| lit(d)), out_shape.iter().map(|&d| lit(d)));
-    let (in_q, out_q) = (quant(layout.input), quant(*quants.last().unwrap_or(&layout.input)));
+    let (in_dims, out_dims) = (
+        in_shape.iter().map(|&d| lit(d)),
+        out_shape.iter().map(|&d| lit(d)),
+    );
+    let (in_q, out_q) = (
+        quant(layout.input),
+        quant(*quants.last().unwrap_or(&layout.input)),
+    );
     let arena_lit = lit(arena);
     let file_len = lit(layout.file_len);
     let file = Literal::string(&attr.path);
@@ -181,7 +202,10 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
     } else {
         quote!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), "/", #file))
     };
-    let doc_new = format!("The network with the int8 parameters of `{}`, embedded at compile time.", attr.path);
+    let doc_new = format!(
+        "The network with the int8 parameters of `{}`, embedded at compile time.",
+        attr.path
+    );
     quote! {
         #(#attrs)*
         #[derive(Clone, Copy, Debug, Default)]

@@ -92,7 +92,10 @@ impl File {
         if t.dtype != dtype {
             errs.push(syn::Error::new(
                 span,
-                format!("`{name}` has dtype {} in `{file}`, but `{owner}` needs {dtype}", t.dtype),
+                format!(
+                    "`{name}` has dtype {} in `{file}`, but `{owner}` needs {dtype}",
+                    t.dtype
+                ),
             ));
             return None;
         }
@@ -127,7 +130,10 @@ impl File {
         if t.dtype != "I32" || t.shape.len() != 1 {
             return None;
         }
-        let at = At { start: t.start, len: t.elements };
+        let at = At {
+            start: t.start,
+            len: t.elements,
+        };
         let dims = self
             .words(at)
             .map(|w| usize::try_from(i32::from_le_bytes(w)).ok())
@@ -148,7 +154,7 @@ impl File {
         let z = self.tensor(errs, span, node, &format!("{node}.zero_point"), "I32", &[1]);
         let scale = f32::from_le_bytes(self.words(s?).next()?);
         let zero_point = i32::from_le_bytes(self.words(z?).next()?);
-        if !(scale.is_finite() && scale > 0.0) || !(-128..=127).contains(&zero_point) {
+        if !(scale.is_finite() && scale > 0.0 && (-128..=127).contains(&zero_point)) {
             errs.push(syn::Error::new(
                 span,
                 format!("`{node}.scale` and `{node}.zero_point` in `{}` are {scale} and {zero_point}, expected a positive scale and a zero point in -128..=127", self.path),
@@ -159,10 +165,20 @@ impl File {
     }
 
     /// `NODE.shape`: the activation's shape the file was made for, equal to `shape`.
-    fn shape(&mut self, errs: &mut Vec<syn::Error>, span: Span, node: &str, shape: &[usize], from: &str) -> Option<()> {
+    fn shape(
+        &mut self,
+        errs: &mut Vec<syn::Error>,
+        span: Span,
+        node: &str,
+        shape: &[usize],
+        from: &str,
+    ) -> Option<()> {
         let name = format!("{node}.shape");
         let at = self.tensor(errs, span, node, &name, "I32", &[shape.len()])?;
-        let found: Vec<i64> = self.words(at).map(|w| i64::from(i32::from_le_bytes(w))).collect();
+        let found: Vec<i64> = self
+            .words(at)
+            .map(|w| i64::from(i32::from_le_bytes(w)))
+            .collect();
         let want: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
         if found != want {
             errs.push(syn::Error::new(
@@ -189,16 +205,36 @@ fn undeclared(file: &File, net: &Net) -> Vec<String> {
     layers
 }
 
-fn layer_params(file: &mut File, errs: &mut Vec<syn::Error>, l: &Layer, prev: Quant, unknown: &[String]) -> Option<Params> {
+fn layer_params(
+    file: &mut File,
+    errs: &mut Vec<syn::Error>,
+    l: &Layer,
+    prev: Quant,
+    unknown: &[String],
+) -> Option<Params> {
     let (name, span) = (l.name.to_string(), l.span);
     let prefix = format!("{name}.");
     if !file.header.tensors.keys().any(|k| k.starts_with(&prefix)) {
         let hint = match unknown {
             [] => String::new(),
-            [one] => format!("\n\nhelp: the file has a layer `{one}`, which the declaration does not name"),
-            more => format!("\n\nhelp: the file has layers the declaration does not name: {}", more.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+            [one] => format!(
+                "\n\nhelp: the file has a layer `{one}`, which the declaration does not name"
+            ),
+            more => format!(
+                "\n\nhelp: the file has layers the declaration does not name: {}",
+                more.iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
-        errs.push(syn::Error::new(span, format!("`{}` holds no tensor of `{name}` (`{name}.shape`, ...){hint}", file.path)));
+        errs.push(syn::Error::new(
+            span,
+            format!(
+                "`{}` holds no tensor of `{name}` (`{name}.shape`, ...){hint}",
+                file.path
+            ),
+        ));
         return None;
     }
     let from = match l.op {
@@ -208,12 +244,22 @@ fn layer_params(file: &mut File, errs: &mut Vec<syn::Error>, l: &Layer, prev: Qu
     let shape_ok = file.shape(errs, span, &name, &l.out, &from);
     if let Op::Reshape = l.op {
         shape_ok?;
-        return Some(Params { out: Some(prev), ..Params::default() });
+        return Some(Params {
+            out: Some(prev),
+            ..Params::default()
+        });
     }
     let out = file.quant(errs, span, &name);
-    let mut p = Params { out, ..Params::default() };
+    let mut p = Params {
+        out,
+        ..Params::default()
+    };
     if let Some(ws) = l.op.weight_shape(&l.input) {
-        let c = ws[if matches!(l.op, Op::Depthwise { .. }) { 3 } else { 0 }];
+        let c = ws[if matches!(l.op, Op::Depthwise { .. }) {
+            3
+        } else {
+            0
+        }];
         p.weight = file.tensor(errs, span, &name, &format!("{name}.weight"), "I8", &ws);
         p.bias = file.tensor(errs, span, &name, &format!("{name}.bias"), "I32", &[c]);
         // Per-channel (C) or per-tensor (1) scales; the multipliers and shifts follow them.
@@ -221,17 +267,51 @@ fn layer_params(file: &mut File, errs: &mut Vec<syn::Error>, l: &Layer, prev: Qu
             Some(t) if t.shape == [1] => 1,
             _ => c,
         };
-        let scales = file.tensor(errs, span, &name, &format!("{name}.weight_scale"), "F32", &[k]);
-        p.multiplier = file.tensor(errs, span, &name, &format!("{name}.multiplier"), "I32", &[k]);
+        let scales = file.tensor(
+            errs,
+            span,
+            &name,
+            &format!("{name}.weight_scale"),
+            "F32",
+            &[k],
+        );
+        p.multiplier = file.tensor(
+            errs,
+            span,
+            &name,
+            &format!("{name}.multiplier"),
+            "I32",
+            &[k],
+        );
         p.shift = file.tensor(errs, span, &name, &format!("{name}.shift"), "I32", &[k]);
         if let Some(at) = scales {
-            if let Some(bad) = file.words(at).map(f32::from_le_bytes).find(|s| !(s.is_finite() && *s > 0.0)) {
-                errs.push(syn::Error::new(span, format!("`{name}.weight_scale` holds {bad} in `{}`, expected positive scales", file.path)));
+            if let Some(bad) = file
+                .words(at)
+                .map(f32::from_le_bytes)
+                .find(|s| !(s.is_finite() && *s > 0.0))
+            {
+                errs.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`{name}.weight_scale` holds {bad} in `{}`, expected positive scales",
+                        file.path
+                    ),
+                ));
             }
         }
         if let Some(at) = p.shift {
-            if let Some(bad) = file.words(at).map(i32::from_le_bytes).find(|s| !(-31..=31).contains(s)) {
-                errs.push(syn::Error::new(span, format!("`{name}.shift` holds {bad} in `{}`, expected shifts in -31..=31", file.path)));
+            if let Some(bad) = file
+                .words(at)
+                .map(i32::from_le_bytes)
+                .find(|s| !(-31..=31).contains(s))
+            {
+                errs.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`{name}.shift` holds {bad} in `{}`, expected shifts in -31..=31",
+                        file.path
+                    ),
+                ));
             }
         }
     }
@@ -241,7 +321,13 @@ fn layer_params(file: &mut File, errs: &mut Vec<syn::Error>, l: &Layer, prev: Qu
             errs.push(syn::Error::new(span, format!("`{name}.scale` and `{name}.zero_point` are {} and {} in `{}`, but a pooling layer keeps its input's {} and {}", out.scale, out.zero_point, file.path, prev.scale, prev.zero_point)));
             return None;
         }
-        Op::Softmax { .. } if out != (Quant { scale: 1.0 / 256.0, zero_point: -128 }) => {
+        Op::Softmax { .. }
+            if out
+                != (Quant {
+                    scale: 1.0 / 256.0,
+                    zero_point: -128,
+                }) =>
+        {
             errs.push(syn::Error::new(span, format!("`{name}.scale` and `{name}.zero_point` are {} and {} in `{}`, but TFLite's int8 softmax writes 1/256 and -128", out.scale, out.zero_point, file.path)));
             return None;
         }
@@ -253,7 +339,12 @@ fn layer_params(file: &mut File, errs: &mut Vec<syn::Error>, l: &Layer, prev: Qu
 
 /// Checks every tensor of the file against `net`; `None` (with the errors in `errs`) when
 /// something differs.
-pub fn check(net: &Net, mut file: File, name: &Ident, errs: &mut Vec<syn::Error>) -> Option<Layout> {
+pub fn check(
+    net: &Net,
+    mut file: File,
+    name: &Ident,
+    errs: &mut Vec<syn::Error>,
+) -> Option<Layout> {
     let before = errs.len();
     let span = net.input_span;
     file.shape(errs, span, "input", &net.input, "");
@@ -271,13 +362,22 @@ pub fn check(net: &Net, mut file: File, name: &Ident, errs: &mut Vec<syn::Error>
         // strays.
         let declared: Vec<String> = net.layers.iter().map(|l| format!("{}.", l.name)).collect();
         let all: Vec<String> = file.header.tensors.keys().cloned().collect();
-        for k in all.into_iter().filter(|k| declared.iter().any(|d| k.starts_with(d))) {
+        for k in all
+            .into_iter()
+            .filter(|k| declared.iter().any(|d| k.starts_with(d)))
+        {
             file.used.insert(k);
         }
     }
     // One error per undeclared layer, one per stray tensor of a declared one.
     let mut reported = BTreeSet::new();
-    let extra: Vec<String> = file.header.tensors.keys().filter(|k| !file.used.contains(*k)).cloned().collect();
+    let extra: Vec<String> = file
+        .header
+        .tensors
+        .keys()
+        .filter(|k| !file.used.contains(*k))
+        .cloned()
+        .collect();
     for t in extra {
         let layer = t.split_once('.').map_or(t.clone(), |(l, _)| l.to_string());
         if unknown.contains(&layer) {
@@ -290,7 +390,10 @@ pub fn check(net: &Net, mut file: File, name: &Ident, errs: &mut Vec<syn::Error>
         } else {
             errs.push(syn::Error::new(
                 name.span(),
-                format!("`{}` holds `{t}`, which `{name}` does not declare", file.path),
+                format!(
+                    "`{}` holds `{t}`, which `{name}` does not declare",
+                    file.path
+                ),
             ));
         }
     }

@@ -1,9 +1,10 @@
-//! The `tfl_*` kinds: arguments read, shapes threaded through the chain (TFLite's NHWC
-//! arithmetic: `out = ceil(in / stride)` for SAME, `ceil((in - (k - 1)·d) / stride)` for
-//! VALID).
+//! The `tfl_*` kinds: each layer lowered over its input (NHWC shapes, the window
+//! arithmetic in `args.rs`), the shapes threaded through the chain and compared with the
+//! ones the weights file was made for.
 
-use crate::ast::{Arg, Item, LayerDecl, NetworkDecl};
-use proc_macro2::{Span, TokenStream};
+use super::args::{err, shape, window, Args};
+use crate::ast::{Item, LayerDecl, NetworkDecl};
+use proc_macro2::Span;
 use syn::Ident;
 
 /// A fused activation, TFLite's `ActivationFunctionType`.
@@ -34,12 +35,29 @@ pub struct Window {
 /// What a layer computes.
 #[derive(Clone, Debug)]
 pub enum Op {
-    FullyConnected { units: usize, act: Act },
-    Conv { filters: usize, win: Window, act: Act },
-    Depthwise { multiplier: usize, win: Window, act: Act },
-    Pool { max: bool, win: Window, act: Act },
+    FullyConnected {
+        units: usize,
+        act: Act,
+    },
+    Conv {
+        filters: usize,
+        win: Window,
+        act: Act,
+    },
+    Depthwise {
+        multiplier: usize,
+        win: Window,
+        act: Act,
+    },
+    Pool {
+        max: bool,
+        win: Window,
+        act: Act,
+    },
     Reshape,
-    Softmax { beta: f32 },
+    Softmax {
+        beta: f32,
+    },
 }
 
 impl Op {
@@ -67,214 +85,14 @@ pub struct Layer {
     pub out: Vec<usize>,
 }
 
+/// The output shape the weights file holds for a layer, with the file's path.
+pub type FileShape<'a> = dyn Fn(&str) -> Option<(Vec<usize>, String)> + 'a;
+
 /// A lowered declaration: the input's shape and the chain of layers.
 pub struct Net {
     pub input: Vec<usize>,
     pub input_span: Span,
     pub layers: Vec<Layer>,
-}
-
-fn err(errs: &mut Vec<syn::Error>, span: Span, msg: impl std::fmt::Display) {
-    errs.push(syn::Error::new(span, msg.to_string()));
-}
-
-/// Reads `[d, ...]` (or one size) as a shape.
-fn shape(tokens: &TokenStream) -> Option<Vec<usize>> {
-    if let Ok(n) = syn::parse2::<syn::LitInt>(tokens.clone()) {
-        return n.base10_parse().ok().map(|n| vec![n]);
-    }
-    let arr = syn::parse2::<syn::ExprArray>(tokens.clone()).ok()?;
-    arr.elems
-        .iter()
-        .map(|e| match e {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(i),
-                ..
-            }) => i.base10_parse().ok(),
-            _ => None,
-        })
-        .collect()
-}
-
-fn pair(tokens: &TokenStream) -> Option<(usize, usize)> {
-    if let Ok(n) = syn::parse2::<syn::LitInt>(tokens.clone()) {
-        let n = n.base10_parse().ok()?;
-        return Some((n, n));
-    }
-    let t = syn::parse2::<syn::ExprTuple>(tokens.clone()).ok()?;
-    let v: Vec<usize> = t
-        .elems
-        .iter()
-        .map(|e| match e {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(i),
-                ..
-            }) => i.base10_parse().ok(),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    match v[..] {
-        [h, w] => Some((h, w)),
-        _ => None,
-    }
-}
-
-/// TFLite's `ComputeOutSize` and `ComputePaddingHeightWidth` for one dimension (as
-/// `nn_core::quant::tflite::out_size_and_padding`, which the macro cannot call).
-fn out_and_pad(
-    p: Padding,
-    input: usize,
-    k: usize,
-    stride: usize,
-    dilation: usize,
-) -> Option<(usize, usize)> {
-    if stride == 0 || dilation == 0 || k == 0 {
-        return None;
-    }
-    let eff = (k - 1).checked_mul(dilation)?.checked_add(1)?;
-    let out = match p {
-        Padding::Same => input.div_ceil(stride),
-        Padding::Valid => (input.checked_sub(eff)? + stride) / stride,
-    };
-    let total = ((out.max(1) - 1) * stride + eff).saturating_sub(input);
-    Some((out, total / 2))
-}
-
-/// The arguments of one layer, by key; the first unkeyed one as `""`.
-struct Args<'a> {
-    layer: &'a LayerDecl,
-    kind: String,
-    used: Vec<bool>,
-}
-
-impl<'a> Args<'a> {
-    fn get(&mut self, key: &str) -> Option<&'a Arg> {
-        let i = self.layer.args.iter().position(|a| match &a.key {
-            Some(k) => k == key,
-            None => key.is_empty(),
-        })?;
-        self.used[i] = true;
-        Some(&self.layer.args[i])
-    }
-
-    fn finish(&self, errs: &mut Vec<syn::Error>, known: &str) {
-        for (a, used) in self.layer.args.iter().zip(&self.used) {
-            if !used {
-                let what = a
-                    .key
-                    .as_ref()
-                    .map_or("this argument".to_string(), |k| format!("`{k}`"));
-                err(
-                    errs,
-                    a.span,
-                    format!("`{}` takes no {what}; its arguments are {known}", self.kind),
-                );
-            }
-        }
-    }
-
-    fn pair(&mut self, errs: &mut Vec<syn::Error>, key: &str, default: Option<(usize, usize)>) -> Option<(usize, usize)> {
-        match self.get(key) {
-            Some(a) => match pair(&a.value) {
-                Some(p) if p.0 > 0 && p.1 > 0 => Some(p),
-                _ => {
-                    err(errs, a.span, format!("expected `{key} = (height, width)` with positive integers, found `{}`", a.value));
-                    None
-                }
-            },
-            None if default.is_some() => default,
-            None => {
-                err(errs, self.layer.args_span, format!("`{}` needs `{key} = (height, width)`", self.kind));
-                None
-            }
-        }
-    }
-
-    fn act(&mut self, errs: &mut Vec<syn::Error>) -> Option<Act> {
-        let Some(a) = self.get("act") else {
-            return Some(Act::None);
-        };
-        match a.value.to_string().as_str() {
-            "none" => Some(Act::None),
-            "relu" => Some(Act::Relu),
-            "relu6" => Some(Act::Relu6),
-            "relu_n1_to_1" => Some(Act::ReluN1To1),
-            other => {
-                err(errs, a.span, format!("expected `act` to be one of `none`, `relu`, `relu6`, `relu_n1_to_1`, found `{other}`"));
-                None
-            }
-        }
-    }
-
-    fn padding(&mut self, errs: &mut Vec<syn::Error>) -> Option<Padding> {
-        let Some(a) = self.get("padding") else {
-            return Some(Padding::Valid);
-        };
-        match a.value.to_string().as_str() {
-            "same" => Some(Padding::Same),
-            "valid" => Some(Padding::Valid),
-            other => {
-                err(errs, a.span, format!("expected `padding = same` or `padding = valid`, found `{other}`"));
-                None
-            }
-        }
-    }
-
-    fn count(&mut self, errs: &mut Vec<syn::Error>, key: &str, what: &str) -> Option<usize> {
-        let Some(a) = self.get(key) else {
-            err(errs, self.layer.args_span, format!("`{}` needs {what}", self.kind));
-            return None;
-        };
-        match syn::parse2::<syn::LitInt>(a.value.clone()).ok().and_then(|n| n.base10_parse::<usize>().ok()) {
-            Some(n) if n > 0 => Some(n),
-            _ => {
-                err(errs, a.span, format!("expected {what}, a positive integer, found `{}`", a.value));
-                None
-            }
-        }
-    }
-}
-
-/// The window of a convolution or pooling over `input` (NHWC), and its output's height and
-/// width.
-fn window(
-    a: &mut Args,
-    errs: &mut Vec<syn::Error>,
-    input: &[usize],
-    dilated: bool,
-) -> Option<(Window, usize, usize)> {
-    let kernel = a.pair(errs, "kernel", None);
-    let stride = a.pair(errs, "stride", Some((1, 1)));
-    let dilation = if dilated {
-        a.pair(errs, "dilation", Some((1, 1)))
-    } else {
-        Some((1, 1))
-    };
-    let padding = a.padding(errs);
-    let (kernel, stride, dilation, padding) = (kernel?, stride?, dilation?, padding?);
-    let h = out_and_pad(padding, input[1], kernel.0, stride.0, dilation.0);
-    let w = out_and_pad(padding, input[2], kernel.1, stride.1, dilation.1);
-    let (Some((oh, ph)), Some((ow, pw))) = (h, w) else {
-        err(
-            errs,
-            a.layer.kind.span(),
-            format!(
-                "`{}` has a {}x{} window (dilation {}x{}) larger than its {}x{} input, which `padding = valid` cannot cover\n\nhelp: use `padding = same` or a smaller kernel",
-                a.layer.name, kernel.0, kernel.1, dilation.0, dilation.1, input[1], input[2]
-            ),
-        );
-        return None;
-    };
-    Some((
-        Window {
-            kernel,
-            stride,
-            dilation,
-            pad: (ph, pw),
-        },
-        oh,
-        ow,
-    ))
 }
 
 const KINDS: &[&str] = &[
@@ -310,11 +128,17 @@ fn lower_layer(
     };
     let (op, out, known) = match kind.as_str() {
         "tfl_fully_connected" => {
-            let units = a.count(errs, "", "the number of units (`tfl_fully_connected(UNITS)`)");
+            let units = a.count(
+                errs,
+                "",
+                "the number of units (`tfl_fully_connected(UNITS)`)",
+            );
             let act = a.act(errs);
             let depth = *input.last().unwrap_or(&1);
             (
-                units.zip(act).map(|(units, act)| Op::FullyConnected { units, act }),
+                units
+                    .zip(act)
+                    .map(|(units, act)| Op::FullyConnected { units, act }),
                 units.map(|u| vec![n_in / depth.max(1), u]),
                 "the units and `act`",
             )
@@ -322,22 +146,43 @@ fn lower_layer(
         "tfl_conv2d" | "tfl_depthwise_conv2d" => {
             let conv = kind == "tfl_conv2d";
             let n = if conv {
-                a.count(errs, "", "the number of filters (`tfl_conv2d(FILTERS, kernel = (H, W), ...)`)")
-            } else if a.layer.args.iter().any(|x| x.key.as_ref().is_some_and(|k| k == "multiplier")) {
+                a.count(
+                    errs,
+                    "",
+                    "the number of filters (`tfl_conv2d(FILTERS, kernel = (H, W), ...)`)",
+                )
+            } else if a
+                .layer
+                .args
+                .iter()
+                .any(|x| x.key.as_ref().is_some_and(|k| k == "multiplier"))
+            {
                 a.count(errs, "multiplier", "the depth multiplier")
             } else {
                 Some(1)
             };
             let ok = rank4(errs);
-            let win = if ok { window(&mut a, errs, input, true) } else { None };
+            let win = if ok {
+                window(&mut a, errs, input, true)
+            } else {
+                None
+            };
             let act = a.act(errs);
             match (n, win, act) {
                 (Some(n), Some((win, oh, ow)), Some(act)) => {
                     let c = if conv { n } else { input[3] * n };
                     let op = if conv {
-                        Op::Conv { filters: n, win, act }
+                        Op::Conv {
+                            filters: n,
+                            win,
+                            act,
+                        }
                     } else {
-                        Op::Depthwise { multiplier: n, win, act }
+                        Op::Depthwise {
+                            multiplier: n,
+                            win,
+                            act,
+                        }
                     };
                     (Some(op), Some(vec![input[0], oh, ow, c]), "the filters (tfl_conv2d), `kernel`, `stride`, `dilation`, `padding`, `multiplier` (tfl_depthwise_conv2d) and `act`")
                 }
@@ -346,11 +191,19 @@ fn lower_layer(
         }
         "tfl_avg_pool2d" | "tfl_max_pool2d" => {
             let ok = rank4(errs);
-            let win = if ok { window(&mut a, errs, input, false) } else { None };
+            let win = if ok {
+                window(&mut a, errs, input, false)
+            } else {
+                None
+            };
             let act = a.act(errs);
             match (win, act) {
                 (Some((win, oh, ow)), Some(act)) => (
-                    Some(Op::Pool { max: kind == "tfl_max_pool2d", win, act }),
+                    Some(Op::Pool {
+                        max: kind == "tfl_max_pool2d",
+                        win,
+                        act,
+                    }),
                     Some(vec![input[0], oh, ow, input[3]]),
                     "`kernel`, `stride`, `padding` and `act`",
                 ),
@@ -362,15 +215,37 @@ fn lower_layer(
                 (Some(Op::Reshape), Some(s), "the new shape")
             }
             Some((x, Some(s))) => {
-                err(errs, x.span, format!("`{}` reshapes {n_in} values ({input:?}) to {s:?}, which holds {}", l.name, s.iter().product::<usize>()));
+                err(
+                    errs,
+                    x.span,
+                    format!(
+                        "`{}` reshapes {n_in} values ({input:?}) to {s:?}, which holds {}",
+                        l.name,
+                        s.iter().product::<usize>()
+                    ),
+                );
                 (None, None, "")
             }
             Some((x, None)) => {
-                err(errs, x.span, format!("expected a shape `[d, ...]` of integers, found `{}`", x.value));
+                err(
+                    errs,
+                    x.span,
+                    format!(
+                        "expected a shape `[d, ...]` of integers, found `{}`",
+                        x.value
+                    ),
+                );
                 (None, None, "")
             }
             None => {
-                err(errs, l.args_span, format!("`tfl_reshape` needs the new shape: `{}: tfl_reshape([1, {n_in}])`", l.name));
+                err(
+                    errs,
+                    l.args_span,
+                    format!(
+                        "`tfl_reshape` needs the new shape: `{}: tfl_reshape([1, {n_in}])`",
+                        l.name
+                    ),
+                );
                 (None, None, "")
             }
         },
@@ -381,23 +256,49 @@ fn lower_layer(
                     let v = syn::parse2::<syn::LitFloat>(x.value.clone())
                         .ok()
                         .and_then(|f| f.base10_parse::<f32>().ok())
-                        .or_else(|| syn::parse2::<syn::LitInt>(x.value.clone()).ok().and_then(|i| i.base10_parse::<f32>().ok()));
+                        .or_else(|| {
+                            syn::parse2::<syn::LitInt>(x.value.clone())
+                                .ok()
+                                .and_then(|i| i.base10_parse::<f32>().ok())
+                        });
                     match v {
                         Some(b) if b.is_finite() && b > 0.0 => Some(b),
                         _ => {
-                            err(errs, x.span, format!("expected `beta` to be a positive number, found `{}`", x.value));
+                            err(
+                                errs,
+                                x.span,
+                                format!(
+                                    "expected `beta` to be a positive number, found `{}`",
+                                    x.value
+                                ),
+                            );
                             None
                         }
                     }
                 }
             };
-            (beta.map(|beta| Op::Softmax { beta }), beta.map(|_| input.to_vec()), "`beta`")
+            (
+                beta.map(|beta| Op::Softmax { beta }),
+                beta.map(|_| input.to_vec()),
+                "`beta`",
+            )
         }
         _ => {
             let hint = crate::suggest::closest(&kind, KINDS)
                 .map(|k| format!("\n\nhelp: did you mean `{k}`?"))
                 .unwrap_or_default();
-            err(errs, l.kind.span(), format!("unknown kind `{kind}` in a network of `tfl_` layers; expected one of {}{hint}", KINDS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")));
+            err(
+                errs,
+                l.kind.span(),
+                format!(
+                    "unknown kind `{kind}` in a network of `tfl_` layers; expected one of {}{hint}",
+                    KINDS
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
             return None;
         }
     };
@@ -416,7 +317,7 @@ fn lower_layer(
 pub fn lower(
     decl: &NetworkDecl,
     errs: &mut Vec<syn::Error>,
-    file_shape: &dyn Fn(&str) -> Option<(Vec<usize>, String)>,
+    file_shape: &FileShape<'_>,
 ) -> Option<Net> {
     let mut input = None;
     let mut layers = Vec::new();
@@ -468,7 +369,11 @@ pub fn lower(
                 }
             }
             Item::Output { span, .. } => {
-                err(errs, *span, "a network of `tfl_` layers has one output, its last layer's: remove `output:`");
+                err(
+                    errs,
+                    *span,
+                    "a network of `tfl_` layers has one output, its last layer's: remove `output:`",
+                );
                 failed = true;
             }
             Item::Broken(_) => failed = true,
@@ -476,12 +381,23 @@ pub fn lower(
     }
     let Some((input, input_span)) = input else {
         if !failed {
-            err(errs, decl.name.span(), format!("`{}` declares no input: begin with `input: [1, H, W, C]`", decl.name));
+            err(
+                errs,
+                decl.name.span(),
+                format!(
+                    "`{}` declares no input: begin with `input: [1, H, W, C]`",
+                    decl.name
+                ),
+            );
         }
         return None;
     };
     if layers.is_empty() && !failed {
-        err(errs, decl.name.span(), format!("`{}` declares no layer", decl.name));
+        err(
+            errs,
+            decl.name.span(),
+            format!("`{}` declares no layer", decl.name),
+        );
     }
     (!failed && !layers.is_empty()).then_some(Net {
         input,

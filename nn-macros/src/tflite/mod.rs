@@ -27,6 +27,7 @@
 //! caller's input and write the caller's output), on the stack (`run`) or in a caller's
 //! buffer (`run_in`); nothing is allocated.
 
+mod args;
 mod codegen;
 mod file;
 mod kinds;

@@ -25,7 +25,8 @@ fn main() -> ! {
     let (mut ticks, mut ok) = (0u64, true);
     let cases = ["person", "no_person"];
     for (i, name) in cases.iter().enumerate() {
-        let x: [i8; PersonDetect::INPUT_LEN] = core::hint::black_box(sample(mnist_m4::tinyml::PERSON_SAMPLES, i));
+        let x: [i8; PersonDetect::INPUT_LEN] =
+            core::hint::black_box(sample(mnist_m4::tinyml::PERSON_SAMPLES, i));
         let mut y = [0i8; PersonDetect::OUTPUT_LEN];
         let (r, t) = timer.ticks(|| NET.run(&x, &mut y));
         ticks += t;

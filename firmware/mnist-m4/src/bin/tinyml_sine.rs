@@ -23,7 +23,9 @@ fn main() -> ! {
     let timer = LongTimer::new(p.SYST);
     let per_tick = timer.calibrate();
     let (mut ticks, mut ok) = (0u64, true);
-    let cases = ["x=-128", "x=-96", "x=-64", "x=-32", "x=0", "x=32", "x=64", "x=96"];
+    let cases = [
+        "x=-128", "x=-96", "x=-64", "x=-32", "x=0", "x=32", "x=64", "x=96",
+    ];
     for (i, name) in cases.iter().enumerate() {
         let x: [i8; Sine::INPUT_LEN] = core::hint::black_box([(-128 + 32 * i as i32) as i8]);
         let mut y = [0i8; Sine::OUTPUT_LEN];

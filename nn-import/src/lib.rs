@@ -23,6 +23,7 @@
 
 mod context;
 mod error;
+mod export;
 mod model;
 mod ops;
 mod prepare;
@@ -39,4 +40,5 @@ pub mod schema_generated;
 pub use schema_generated as schema;
 
 pub use error::ImportError;
+pub use export::{export, snake_case, Export};
 pub use model::{DType, Model, Tensor, MAX_ACTIVATION_BYTES};

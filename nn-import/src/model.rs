@@ -208,6 +208,21 @@ impl Model {
         })
     }
 
+    /// The prepared operators, in execution order.
+    pub(crate) fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// The input tensor's index.
+    pub(crate) fn input_index(&self) -> usize {
+        self.input
+    }
+
+    /// The output tensor's index.
+    pub(crate) fn output_index(&self) -> usize {
+        self.output
+    }
+
     /// The operators' TFLite names, in execution order.
     pub fn operator_names(&self) -> Vec<&'static str> {
         self.ops.iter().map(|op| op.name).collect()

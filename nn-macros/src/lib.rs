@@ -16,6 +16,7 @@ mod ir;
 mod kinds;
 mod parse;
 mod suggest;
+mod tflite;
 mod validate;
 mod weights;
 
@@ -44,6 +45,10 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
             return quote::quote!(#e #stub);
         }
     };
+    // `tfl_*` layers: TFLite full-integer int8 (nn-import's declarations), their own path.
+    if tflite::is_tflite(&decl) {
+        return tflite::expand(decl, weights);
+    }
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
     let (errors, standin) = match validate::validate(decl) {
         Ok(net) => match &weights {

@@ -12,6 +12,8 @@
 
 #![no_std]
 
+pub mod tinyml;
+
 use core::fmt::Write;
 use cortex_m::peripheral::{syst::SystClkSource, SYST};
 use cortex_m_semihosting::{debug, hio};

@@ -36,6 +36,7 @@ mod qconv2d;
 mod qdense;
 mod recurrent;
 mod recurrent_stack;
+mod slice;
 
 pub use batch_norm2d::StaticBatchNorm2d;
 pub use conv2d::StaticConv2d;
@@ -44,6 +45,7 @@ pub use qconv2d::StaticQConv2d;
 pub use qdense::StaticQDense;
 pub use recurrent::{StaticGru, StaticLstm, StaticRecurrent, StaticRnn};
 pub use recurrent_stack::StaticRecurrentStack;
+pub use slice::view_slice;
 
 use crate::Scalar;
 use nalgebra::SVector;

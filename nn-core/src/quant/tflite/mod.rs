@@ -42,6 +42,7 @@
 //! assert_eq!(y, [-128 + 64]); // relu(1.0 - 0.5) = 0.5 = 64 steps of 1/128
 //! ```
 
+mod arena;
 mod conv;
 mod dsp;
 #[cfg(all(test, not(all(feature = "arm-dsp", target_arch = "arm"))))]
@@ -54,6 +55,7 @@ mod pool;
 pub mod reference;
 mod softmax;
 
+pub use arena::{arena_pair, arena_read, arena_write};
 pub use conv::{conv_2d, depthwise_conv_2d, fully_connected, ConvGeometry, Requant};
 pub use elementwise::{add_i8, dequantize_i8, quantize_f32, requantize_i8, AddParams};
 pub use fixed::{

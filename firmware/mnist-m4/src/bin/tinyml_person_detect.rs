@@ -1,0 +1,44 @@
+//! TFLM's `person_detect` model (MobileNet v1 0.25 at 96x96: no person, person) as the `network!` declaration `nn-import` wrote
+//! (crate nn-tinyml): TFLite int8 layers with TFLM's arithmetic, the activations in
+//! `PersonDetect::ARENA_BYTES` of stack. Prints each output's bytes (the host's and TFLM's, see
+//! `nn-import/tests/firmware_tinyml.rs`), then the instructions per inference and the
+//! memory used.
+
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use mnist_m4::tinyml::{sample, Bytes, LongTimer};
+use mnist_m4::{exit, paint_stack, println, stack_peak, static_ram};
+use nn_tinyml::PersonDetect;
+
+static NET: PersonDetect = PersonDetect::new();
+
+#[entry]
+fn main() -> ! {
+    let Some(p) = cortex_m::Peripherals::take() else {
+        exit(false)
+    };
+    paint_stack();
+    let timer = LongTimer::new(p.SYST);
+    let per_tick = timer.calibrate();
+    let (mut ticks, mut ok) = (0u64, true);
+    let cases = ["person", "no_person"];
+    for (i, name) in cases.iter().enumerate() {
+        let x: [i8; PersonDetect::INPUT_LEN] =
+            core::hint::black_box(sample(mnist_m4::tinyml::PERSON_SAMPLES, i));
+        let mut y = [0i8; PersonDetect::OUTPUT_LEN];
+        let (r, t) = timer.ticks(|| NET.run(&x, &mut y));
+        ticks += t;
+        ok &= r.is_ok();
+        println(format_args!("tinyml_person_detect {name}: {}", Bytes(&y)));
+    }
+    println(format_args!(
+        "result: instructions_per_inference={:.0} stack_peak_bytes={} static_ram_bytes={} arena_bytes={}",
+        ticks as f32 * per_tick / cases.len() as f32,
+        stack_peak(),
+        static_ram(),
+        PersonDetect::ARENA_BYTES
+    ));
+    exit(ok)
+}

@@ -1,0 +1,93 @@
+//! What the `tinyml_*` binaries share: a SysTick timer that counts its wraps (person_detect
+//! takes more than 2^24 ticks), and int8 outputs printed as hexadecimal bytes, the text
+//! `nn-import/tests/firmware_tinyml.rs` writes on the host.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m::peripheral::SYST;
+use cortex_m_rt::exception;
+
+static WRAPS: AtomicU32 = AtomicU32::new(0);
+
+#[exception]
+fn SysTick() {
+    WRAPS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// SysTick on the core clock with its wrap interrupt: ticks as a 64-bit count.
+pub struct LongTimer {
+    _syst: SYST,
+}
+
+impl LongTimer {
+    /// Starts the counter and its wrap interrupt.
+    pub fn new(mut syst: SYST) -> Self {
+        syst.set_clock_source(SystClkSource::Core);
+        syst.set_reload(0x00FF_FFFF);
+        syst.clear_current();
+        syst.enable_interrupt();
+        syst.enable_counter();
+        // Cleared, the counter reads 0 until its first reload, which raises no interrupt:
+        // start counting once it has reloaded.
+        while SYST::get_current() == 0 {}
+        Self { _syst: syst }
+    }
+
+    fn now(&self) -> u64 {
+        loop {
+            let w = WRAPS.load(Ordering::Relaxed);
+            let c = SYST::get_current();
+            if WRAPS.load(Ordering::Relaxed) == w {
+                return u64::from(w) * 0x0100_0000 + u64::from(0x00FF_FFFF - c);
+            }
+        }
+    }
+
+    /// Ticks taken by `f`.
+    pub fn ticks<R>(&self, f: impl FnOnce() -> R) -> (R, u64) {
+        let start = self.now();
+        let r = f();
+        (r, self.now() - start)
+    }
+
+    /// Instructions per tick, measured on a loop of 2 x 1,000,000 instructions.
+    pub fn calibrate(&self) -> f32 {
+        const N: u32 = 1_000_000;
+        let ((), t) = self.ticks(|| unsafe {
+            // SAFETY: a register-only countdown loop: `subs` and `bne`, two instructions
+            // per iteration.
+            core::arch::asm!("2:", "subs {0}, #1", "bne 2b", inout(reg) N => _, options(nomem, nostack));
+        });
+        (2 * N) as f32 / t.max(1) as f32
+    }
+}
+
+/// int8 values as hexadecimal bytes, space-separated.
+pub struct Bytes<'a>(pub &'a [i8]);
+
+impl core::fmt::Display for Bytes<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{:02x}", *v as u8)?;
+        }
+        Ok(())
+    }
+}
+
+/// The samples of `models/tinyml/samples.json` as `tests/fixtures/tflm` holds them
+/// (`yes` then `no`; `person` then `no_person`), written by `nn-import/tests/firmware_tinyml.rs`.
+pub static SPEECH_SAMPLES: &[u8; 2 * 1960] = include_bytes!("../tinyml-speech.bin");
+/// See [`SPEECH_SAMPLES`].
+pub static PERSON_SAMPLES: &[u8; 2 * 9216] = include_bytes!("../tinyml-person_detect.bin");
+
+/// Sample `i` of `N` bytes each, as int8.
+pub fn sample<const N: usize>(all: &'static [u8], i: usize) -> [i8; N] {
+    let mut x = [0i8; N];
+    for (d, s) in x.iter_mut().zip(&all[i * N..]) {
+        *d = *s as i8;
+    }
+    x
+}

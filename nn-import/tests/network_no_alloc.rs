@@ -1,0 +1,79 @@
+//! The `network!` declarations of TFLite int8 layers allocate nothing: `run` (arena on the
+//! stack) and `run_in` (the caller's arena) of the three TinyML models make zero heap
+//! allocations. A counting global allocator wraps `System` and counts this thread's
+//! allocations (tests run on parallel threads).
+
+use nn_tinyml::{PersonDetect, Sine, Speech};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+
+thread_local! {
+    /// Allocations (including reallocations) made by this thread.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// `System`, counting.
+struct Counting;
+
+fn bump() {
+    // A const-initialized `Cell<usize>` has no destructor: this never allocates.
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every call is forwarded unchanged to `System`.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn tflite_networks_allocate_nothing() {
+    // The counter sees allocations: a Vec is one.
+    assert_eq!(allocations(|| drop(black_box(vec![1u8; 8]))), 1);
+    let mut y1 = [0i8; 1];
+    assert_eq!(
+        allocations(|| Sine::new().run(black_box(&[5]), &mut y1).unwrap()),
+        0
+    );
+    let x = [3i8; Speech::INPUT_LEN];
+    let mut y4 = [0i8; 4];
+    assert_eq!(
+        allocations(|| Speech::new().run(black_box(&x), &mut y4).unwrap()),
+        0
+    );
+    let x = Box::new([7i8; PersonDetect::INPUT_LEN]);
+    let mut arena = Box::new([0i8; PersonDetect::ARENA_BYTES]);
+    let mut y2 = [0i8; 2];
+    assert_eq!(
+        allocations(|| PersonDetect::new()
+            .run_in(&mut arena, black_box(&x), &mut y2)
+            .unwrap()),
+        0
+    );
+    // The networks computed something: softmax outputs sum to about 256 steps of 1/256.
+    let total: i32 = y4.iter().map(|&v| i32::from(v) + 128).sum();
+    assert!((250..=260).contains(&total), "{y4:?}");
+}

@@ -1,0 +1,237 @@
+//! The arguments of the `tfl_*` kinds (`kernel = (h, w)`, `padding = same`, `act = relu`,
+//! ...) and TFLite's window arithmetic: `out = ceil(in / stride)` for SAME,
+//! `ceil((in - (k - 1)·d) / stride)` for VALID, the padding split evenly (the extra row or
+//! column at the end).
+
+use super::kinds::{Act, Padding, Window};
+use crate::ast::{Arg, LayerDecl};
+use proc_macro2::{Span, TokenStream};
+
+pub(super) fn err(errs: &mut Vec<syn::Error>, span: Span, msg: impl std::fmt::Display) {
+    errs.push(syn::Error::new(span, msg.to_string()));
+}
+
+/// Reads `[d, ...]` (or one size) as a shape.
+pub(super) fn shape(tokens: &TokenStream) -> Option<Vec<usize>> {
+    if let Ok(n) = syn::parse2::<syn::LitInt>(tokens.clone()) {
+        return n.base10_parse().ok().map(|n| vec![n]);
+    }
+    let arr = syn::parse2::<syn::ExprArray>(tokens.clone()).ok()?;
+    arr.elems
+        .iter()
+        .map(|e| match e {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => i.base10_parse().ok(),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pair(tokens: &TokenStream) -> Option<(usize, usize)> {
+    if let Ok(n) = syn::parse2::<syn::LitInt>(tokens.clone()) {
+        let n = n.base10_parse().ok()?;
+        return Some((n, n));
+    }
+    let t = syn::parse2::<syn::ExprTuple>(tokens.clone()).ok()?;
+    let v: Vec<usize> = t
+        .elems
+        .iter()
+        .map(|e| match e {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => i.base10_parse().ok(),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    match v[..] {
+        [h, w] => Some((h, w)),
+        _ => None,
+    }
+}
+
+/// TFLite's `ComputeOutSize` and `ComputePaddingHeightWidth` for one dimension (as
+/// `nn_core::quant::tflite::out_size_and_padding`, which the macro cannot call).
+fn out_and_pad(
+    p: Padding,
+    input: usize,
+    k: usize,
+    stride: usize,
+    dilation: usize,
+) -> Option<(usize, usize)> {
+    if stride == 0 || dilation == 0 || k == 0 {
+        return None;
+    }
+    let eff = (k - 1).checked_mul(dilation)?.checked_add(1)?;
+    let out = match p {
+        Padding::Same => input.div_ceil(stride),
+        Padding::Valid => (input.checked_sub(eff)? + stride) / stride,
+    };
+    let total = ((out.max(1) - 1) * stride + eff).saturating_sub(input);
+    Some((out, total / 2))
+}
+
+/// The arguments of one layer, by key; the first unkeyed one as `""`.
+pub(super) struct Args<'a> {
+    pub layer: &'a LayerDecl,
+    pub kind: String,
+    pub used: Vec<bool>,
+}
+
+impl<'a> Args<'a> {
+    pub fn get(&mut self, key: &str) -> Option<&'a Arg> {
+        let i = self.layer.args.iter().position(|a| match &a.key {
+            Some(k) => k == key,
+            None => key.is_empty(),
+        })?;
+        self.used[i] = true;
+        Some(&self.layer.args[i])
+    }
+
+    pub fn finish(&self, errs: &mut Vec<syn::Error>, known: &str) {
+        for (a, used) in self.layer.args.iter().zip(&self.used) {
+            if !used {
+                let what = a
+                    .key
+                    .as_ref()
+                    .map_or("this argument".to_string(), |k| format!("`{k}`"));
+                err(
+                    errs,
+                    a.span,
+                    format!("`{}` takes no {what}; its arguments are {known}", self.kind),
+                );
+            }
+        }
+    }
+
+    pub fn pair(
+        &mut self,
+        errs: &mut Vec<syn::Error>,
+        key: &str,
+        default: Option<(usize, usize)>,
+    ) -> Option<(usize, usize)> {
+        match self.get(key) {
+            Some(a) => {
+                match pair(&a.value) {
+                    Some(p) if p.0 > 0 && p.1 > 0 => Some(p),
+                    _ => {
+                        err(errs, a.span, format!("expected `{key} = (height, width)` with positive integers, found `{}`", a.value));
+                        None
+                    }
+                }
+            }
+            None if default.is_some() => default,
+            None => {
+                err(
+                    errs,
+                    self.layer.args_span,
+                    format!("`{}` needs `{key} = (height, width)`", self.kind),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn act(&mut self, errs: &mut Vec<syn::Error>) -> Option<Act> {
+        let Some(a) = self.get("act") else {
+            return Some(Act::None);
+        };
+        match a.value.to_string().as_str() {
+            "none" => Some(Act::None),
+            "relu" => Some(Act::Relu),
+            "relu6" => Some(Act::Relu6),
+            "relu_n1_to_1" => Some(Act::ReluN1To1),
+            other => {
+                err(errs, a.span, format!("expected `act` to be one of `none`, `relu`, `relu6`, `relu_n1_to_1`, found `{other}`"));
+                None
+            }
+        }
+    }
+
+    pub fn padding(&mut self, errs: &mut Vec<syn::Error>) -> Option<Padding> {
+        let Some(a) = self.get("padding") else {
+            return Some(Padding::Valid);
+        };
+        match a.value.to_string().as_str() {
+            "same" => Some(Padding::Same),
+            "valid" => Some(Padding::Valid),
+            other => {
+                err(
+                    errs,
+                    a.span,
+                    format!("expected `padding = same` or `padding = valid`, found `{other}`"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn count(&mut self, errs: &mut Vec<syn::Error>, key: &str, what: &str) -> Option<usize> {
+        let Some(a) = self.get(key) else {
+            err(
+                errs,
+                self.layer.args_span,
+                format!("`{}` needs {what}", self.kind),
+            );
+            return None;
+        };
+        match syn::parse2::<syn::LitInt>(a.value.clone())
+            .ok()
+            .and_then(|n| n.base10_parse::<usize>().ok())
+        {
+            Some(n) if n > 0 => Some(n),
+            _ => {
+                err(
+                    errs,
+                    a.span,
+                    format!("expected {what}, a positive integer, found `{}`", a.value),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The window of a convolution or pooling over `input` (NHWC), and its output's height and
+/// width.
+pub(super) fn window(
+    a: &mut Args,
+    errs: &mut Vec<syn::Error>,
+    input: &[usize],
+    dilated: bool,
+) -> Option<(Window, usize, usize)> {
+    let kernel = a.pair(errs, "kernel", None);
+    let stride = a.pair(errs, "stride", Some((1, 1)));
+    let dilation = if dilated {
+        a.pair(errs, "dilation", Some((1, 1)))
+    } else {
+        Some((1, 1))
+    };
+    let padding = a.padding(errs);
+    let (kernel, stride, dilation, padding) = (kernel?, stride?, dilation?, padding?);
+    let h = out_and_pad(padding, input[1], kernel.0, stride.0, dilation.0);
+    let w = out_and_pad(padding, input[2], kernel.1, stride.1, dilation.1);
+    let (Some((oh, ph)), Some((ow, pw))) = (h, w) else {
+        err(
+            errs,
+            a.layer.kind.span(),
+            format!(
+                "`{}` has a {}x{} window (dilation {}x{}) larger than its {}x{} input, which `padding = valid` cannot cover\n\nhelp: use `padding = same` or a smaller kernel",
+                a.layer.name, kernel.0, kernel.1, dilation.0, dilation.1, input[1], input[2]
+            ),
+        );
+        return None;
+    };
+    Some((
+        Window {
+            kernel,
+            stride,
+            dilation,
+            pad: (ph, pw),
+        },
+        oh,
+        ow,
+    ))
+}

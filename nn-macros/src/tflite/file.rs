@@ -1,0 +1,405 @@
+//! The weights file of a `tfl_` network, checked against the declaration: every tensor's
+//! dtype and shape, the activations' shapes and quantization, and no tensor left over.
+
+use super::kinds::{Layer, Net, Op};
+use crate::weights::{shape_text, Header, WeightsAttr};
+use proc_macro2::{Ident, Span};
+use std::collections::BTreeSet;
+
+/// A tensor's place in the file, for a view.
+#[derive(Clone, Copy, Debug)]
+pub struct At {
+    pub start: usize,
+    pub len: usize,
+}
+
+/// A tensor's per-tensor quantization: `real = scale · (q - zero_point)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quant {
+    pub scale: f32,
+    pub zero_point: i32,
+}
+
+/// What codegen needs from the file, per layer.
+#[derive(Clone, Debug, Default)]
+pub struct Params {
+    pub weight: Option<At>,
+    pub bias: Option<At>,
+    pub multiplier: Option<At>,
+    pub shift: Option<At>,
+    pub out: Option<Quant>,
+}
+
+/// The checked file: its length, the input's quantization and each layer's parameters.
+pub struct Layout {
+    pub file_len: usize,
+    pub input: Quant,
+    pub layers: Vec<Params>,
+}
+
+/// The weights file, header and bytes.
+pub struct File {
+    header: Header,
+    bytes: Vec<u8>,
+    path: String,
+    used: BTreeSet<String>,
+}
+
+impl File {
+    /// Reads and checks the header (`nn_weights_header`), then the bytes it describes.
+    pub fn open(attr: &WeightsAttr) -> Result<File, String> {
+        let header = crate::weights::read(attr)?;
+        let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+        let full = std::path::Path::new(&dir).join(&attr.path);
+        let bytes = std::fs::read(&full)
+            .map_err(|e| format!("cannot read the weights file `{}`: {e}", attr.path))?;
+        if bytes.len() != header.file_len {
+            return Err(format!(
+                "the weights file `{}` changed while it was read ({} bytes, then {})",
+                attr.path,
+                header.file_len,
+                bytes.len()
+            ));
+        }
+        Ok(File {
+            header,
+            bytes,
+            path: attr.path.clone(),
+            used: BTreeSet::new(),
+        })
+    }
+
+    /// The tensor `name`, checked for `dtype` and `shape`; reports on `span` and returns
+    /// `None` when it is missing or differs.
+    fn tensor(
+        &mut self,
+        errs: &mut Vec<syn::Error>,
+        span: Span,
+        owner: &str,
+        name: &str,
+        dtype: &str,
+        shape: &[usize],
+    ) -> Option<At> {
+        self.used.insert(name.to_string());
+        let file = &self.path;
+        let Some(t) = self.header.tensors.get(name) else {
+            errs.push(syn::Error::new(
+                span,
+                format!("`{name}` is missing from `{file}`: `{owner}` needs it ({dtype} of shape {})\n\nhelp: write the file and the declaration together with `nn-import MODEL.tflite --name NAME --out DIR`", shape_text(shape)),
+            ));
+            return None;
+        };
+        if t.dtype != dtype {
+            errs.push(syn::Error::new(
+                span,
+                format!(
+                    "`{name}` has dtype {} in `{file}`, but `{owner}` needs {dtype}",
+                    t.dtype
+                ),
+            ));
+            return None;
+        }
+        if t.shape != shape {
+            errs.push(syn::Error::new(
+                span,
+                format!(
+                    "`{name}` has shape {} in `{file}`, but `{owner}` expects {}",
+                    shape_text(&t.shape),
+                    shape_text(shape)
+                ),
+            ));
+            return None;
+        }
+        let size = if dtype == "I8" { 1 } else { 4 };
+        if !t.start.is_multiple_of(size) {
+            errs.push(syn::Error::new(
+                span,
+                format!("`{name}` starts at byte {} of `{file}`, not a multiple of {size}, so it cannot be viewed in place; write the file with `nn-import`, which aligns every tensor", t.start),
+            ));
+            return None;
+        }
+        Some(At {
+            start: t.start,
+            len: t.elements,
+        })
+    }
+
+    /// `LAYER.shape` as the file holds it (a 1-D I32 tensor), with the file's path.
+    pub fn declared_shape(&self, layer: &str) -> Option<(Vec<usize>, String)> {
+        let t = self.header.tensors.get(&format!("{layer}.shape"))?;
+        if t.dtype != "I32" || t.shape.len() != 1 {
+            return None;
+        }
+        let at = At {
+            start: t.start,
+            len: t.elements,
+        };
+        let dims = self
+            .words(at)
+            .map(|w| usize::try_from(i32::from_le_bytes(w)).ok())
+            .collect::<Option<Vec<usize>>>()?;
+        Some((dims, self.path.clone()))
+    }
+
+    /// The four-byte values of a checked tensor.
+    fn words(&self, at: At) -> impl Iterator<Item = [u8; 4]> + '_ {
+        self.bytes[at.start..at.start + 4 * at.len]
+            .chunks_exact(4)
+            .map(|c| [c[0], c[1], c[2], c[3]])
+    }
+
+    /// `NODE.scale` and `NODE.zero_point`: a positive finite scale and an int8 zero point.
+    fn quant(&mut self, errs: &mut Vec<syn::Error>, span: Span, node: &str) -> Option<Quant> {
+        let s = self.tensor(errs, span, node, &format!("{node}.scale"), "F32", &[1]);
+        let z = self.tensor(errs, span, node, &format!("{node}.zero_point"), "I32", &[1]);
+        let scale = f32::from_le_bytes(self.words(s?).next()?);
+        let zero_point = i32::from_le_bytes(self.words(z?).next()?);
+        if !(scale.is_finite() && scale > 0.0 && (-128..=127).contains(&zero_point)) {
+            errs.push(syn::Error::new(
+                span,
+                format!("`{node}.scale` and `{node}.zero_point` in `{}` are {scale} and {zero_point}, expected a positive scale and a zero point in -128..=127", self.path),
+            ));
+            return None;
+        }
+        Some(Quant { scale, zero_point })
+    }
+
+    /// `NODE.shape`: the activation's shape the file was made for, equal to `shape`.
+    fn shape(
+        &mut self,
+        errs: &mut Vec<syn::Error>,
+        span: Span,
+        node: &str,
+        shape: &[usize],
+        from: &str,
+    ) -> Option<()> {
+        let name = format!("{node}.shape");
+        let at = self.tensor(errs, span, node, &name, "I32", &[shape.len()])?;
+        let found: Vec<i64> = self
+            .words(at)
+            .map(|w| i64::from(i32::from_le_bytes(w)))
+            .collect();
+        let want: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+        if found != want {
+            errs.push(syn::Error::new(
+                span,
+                format!("`{name}` is {found:?} in `{}`, but `{node}` gives {want:?}{from}\n\nhelp: the file's `{node}` outputs {found:?}; make the declaration agree with it", self.path),
+            ));
+            return None;
+        }
+        Some(())
+    }
+}
+
+/// The layers the file has tensors for (`layer.tensor`) that `net` does not declare.
+fn undeclared(file: &File, net: &Net) -> Vec<String> {
+    let declared: BTreeSet<String> = net.layers.iter().map(|l| l.name.to_string()).collect();
+    let mut layers: Vec<String> = file
+        .header
+        .tensors
+        .keys()
+        .filter_map(|k| k.split_once('.').map(|(l, _)| l.to_string()))
+        .filter(|l| l != "input" && !declared.contains(l))
+        .collect();
+    layers.dedup();
+    layers
+}
+
+fn layer_params(
+    file: &mut File,
+    errs: &mut Vec<syn::Error>,
+    l: &Layer,
+    prev: Quant,
+    unknown: &[String],
+) -> Option<Params> {
+    let (name, span) = (l.name.to_string(), l.span);
+    let prefix = format!("{name}.");
+    if !file.header.tensors.keys().any(|k| k.starts_with(&prefix)) {
+        let hint = match unknown {
+            [] => String::new(),
+            [one] => format!(
+                "\n\nhelp: the file has a layer `{one}`, which the declaration does not name"
+            ),
+            more => format!(
+                "\n\nhelp: the file has layers the declaration does not name: {}",
+                more.iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        errs.push(syn::Error::new(
+            span,
+            format!(
+                "`{}` holds no tensor of `{name}` (`{name}.shape`, ...){hint}",
+                file.path
+            ),
+        ));
+        return None;
+    }
+    let from = match l.op {
+        Op::Reshape => String::new(),
+        _ => format!(" from its input {:?}", l.input),
+    };
+    let shape_ok = file.shape(errs, span, &name, &l.out, &from);
+    if let Op::Reshape = l.op {
+        shape_ok?;
+        return Some(Params {
+            out: Some(prev),
+            ..Params::default()
+        });
+    }
+    let out = file.quant(errs, span, &name);
+    let mut p = Params {
+        out,
+        ..Params::default()
+    };
+    if let Some(ws) = l.op.weight_shape(&l.input) {
+        let c = ws[if matches!(l.op, Op::Depthwise { .. }) {
+            3
+        } else {
+            0
+        }];
+        p.weight = file.tensor(errs, span, &name, &format!("{name}.weight"), "I8", &ws);
+        p.bias = file.tensor(errs, span, &name, &format!("{name}.bias"), "I32", &[c]);
+        // Per-channel (C) or per-tensor (1) scales; the multipliers and shifts follow them.
+        let k = match file.header.tensors.get(&format!("{name}.weight_scale")) {
+            Some(t) if t.shape == [1] => 1,
+            _ => c,
+        };
+        let scales = file.tensor(
+            errs,
+            span,
+            &name,
+            &format!("{name}.weight_scale"),
+            "F32",
+            &[k],
+        );
+        p.multiplier = file.tensor(
+            errs,
+            span,
+            &name,
+            &format!("{name}.multiplier"),
+            "I32",
+            &[k],
+        );
+        p.shift = file.tensor(errs, span, &name, &format!("{name}.shift"), "I32", &[k]);
+        if let Some(at) = scales {
+            if let Some(bad) = file
+                .words(at)
+                .map(f32::from_le_bytes)
+                .find(|s| !(s.is_finite() && *s > 0.0))
+            {
+                errs.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`{name}.weight_scale` holds {bad} in `{}`, expected positive scales",
+                        file.path
+                    ),
+                ));
+            }
+        }
+        if let Some(at) = p.shift {
+            if let Some(bad) = file
+                .words(at)
+                .map(i32::from_le_bytes)
+                .find(|s| !(-31..=31).contains(s))
+            {
+                errs.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`{name}.shift` holds {bad} in `{}`, expected shifts in -31..=31",
+                        file.path
+                    ),
+                ));
+            }
+        }
+    }
+    let out = p.out?;
+    match l.op {
+        Op::Pool { .. } if out != prev => {
+            errs.push(syn::Error::new(span, format!("`{name}.scale` and `{name}.zero_point` are {} and {} in `{}`, but a pooling layer keeps its input's {} and {}", out.scale, out.zero_point, file.path, prev.scale, prev.zero_point)));
+            return None;
+        }
+        Op::Softmax { .. }
+            if out
+                != (Quant {
+                    scale: 1.0 / 256.0,
+                    zero_point: -128,
+                }) =>
+        {
+            errs.push(syn::Error::new(span, format!("`{name}.scale` and `{name}.zero_point` are {} and {} in `{}`, but TFLite's int8 softmax writes 1/256 and -128", out.scale, out.zero_point, file.path)));
+            return None;
+        }
+        _ => {}
+    }
+    shape_ok?;
+    Some(p)
+}
+
+/// Checks every tensor of the file against `net`; `None` (with the errors in `errs`) when
+/// something differs.
+pub fn check(
+    net: &Net,
+    mut file: File,
+    name: &Ident,
+    errs: &mut Vec<syn::Error>,
+) -> Option<Layout> {
+    let before = errs.len();
+    let span = net.input_span;
+    file.shape(errs, span, "input", &net.input, "");
+    let input = file.quant(errs, span, "input");
+    let mut prev = input;
+    let mut layers = Vec::new();
+    let unknown = undeclared(&file, net);
+    for l in &net.layers {
+        let p = prev.and_then(|q| layer_params(&mut file, errs, l, q, &unknown));
+        prev = p.as_ref().and_then(|p| p.out);
+        layers.push(p.unwrap_or_default());
+    }
+    if errs.len() > before {
+        // A layer that failed leaves the ones after it unchecked: their tensors are not
+        // strays.
+        let declared: Vec<String> = net.layers.iter().map(|l| format!("{}.", l.name)).collect();
+        let all: Vec<String> = file.header.tensors.keys().cloned().collect();
+        for k in all
+            .into_iter()
+            .filter(|k| declared.iter().any(|d| k.starts_with(d)))
+        {
+            file.used.insert(k);
+        }
+    }
+    // One error per undeclared layer, one per stray tensor of a declared one.
+    let mut reported = BTreeSet::new();
+    let extra: Vec<String> = file
+        .header
+        .tensors
+        .keys()
+        .filter(|k| !file.used.contains(*k))
+        .cloned()
+        .collect();
+    for t in extra {
+        let layer = t.split_once('.').map_or(t.clone(), |(l, _)| l.to_string());
+        if unknown.contains(&layer) {
+            if reported.insert(layer.clone()) {
+                errs.push(syn::Error::new(
+                    name.span(),
+                    format!("`{}` holds the layer `{layer}` (`{layer}.shape`, ...), which `{name}` does not declare", file.path),
+                ));
+            }
+        } else {
+            errs.push(syn::Error::new(
+                name.span(),
+                format!(
+                    "`{}` holds `{t}`, which `{name}` does not declare",
+                    file.path
+                ),
+            ));
+        }
+    }
+    (errs.len() == before).then_some(Layout {
+        file_len: file.header.file_len,
+        input: input?,
+        layers,
+    })
+}

@@ -56,6 +56,11 @@
 #![no_std]
 #![warn(missing_docs)]
 
+#[cfg(not(any(feature = "std", feature = "libm")))]
+compile_error!(
+    "nn-core needs float math: turn on its feature `libm` (for `#![no_std]` targets: `default-features = false, features = [\"libm\"]`) or `std` (the default)"
+);
+
 #[cfg(feature = "alloc")]
 extern crate alloc;
 // Lets unit tests and doctests inside this crate use the macro's `::nn_core` paths.

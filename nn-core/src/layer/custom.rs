@@ -265,7 +265,7 @@ impl<T: Scalar, L: CustomLayer<T>, const IN: usize, const OUT: usize> super::Bat
         if let Some(dx) = dx.as_deref_mut() {
             crate::__private::resize(dx, n);
         }
-        for j in 0..n {
+        for (j, c) in cache.iter().enumerate().take(n) {
             let (xj, yj, dyj) = (
                 &x.as_slice()[j * IN..(j + 1) * IN],
                 &y.as_slice()[j * OUT..(j + 1) * OUT],
@@ -275,7 +275,7 @@ impl<T: Scalar, L: CustomLayer<T>, const IN: usize, const OUT: usize> super::Bat
                 Some(dx) => &mut dx.as_mut_slice()[j * IN..(j + 1) * IN],
                 None => scratch.as_mut_slice(),
             };
-            self.0.backward(xj, yj, &cache[j], dyj, &mut one, dxj);
+            self.0.backward(xj, yj, c, dyj, &mut one, dxj);
             for t in 0..one.tensor_count() {
                 if let (Some(src), Some(dst)) = (one.tensor(t), grad.0.tensor_mut(t)) {
                     for (d, s) in dst.iter_mut().zip(src) {

@@ -37,16 +37,29 @@
 //! ## Features
 //!
 //! - `std` (default): implies `alloc`; matrix kernels detect AVX/FMA at run time; reading
-//!   data sets ([`data`]: IDX files, MNIST) and saving and loading weights ([`io`]:
-//!   safetensors files with PyTorch's `state_dict` names).
-//! - `alloc`: parameters on the heap, the batch (training) path.
-//! - `libm`: float math without `std` (for `#![no_std]` targets).
+//!   data sets ([`data`]: IDX files, MNIST), saving and loading weights ([`io`]:
+//!   safetensors files with PyTorch's `state_dict` names), the training loop
+//!   ([`train`]: `Fit`, on every core) and reinforcement learning ([`rl`]).
+//! - `alloc`: parameters on the heap, the batch (training) path ([`BatchNetwork`], `Batch`).
+//! - `libm`: float math without `std` (for `#![no_std]` targets). A build needs `std` or
+//!   `libm`: nalgebra's float math (`RealField` for `f32`/`f64`) comes from one of them.
+//! - `arm-dsp`: int8 dot products ([`quant::dot_i8`], the int8 layers of [`quant`] and
+//!   [`embed`]) through the DSP instructions `SXTB16` and `SMLAD` on 32-bit ARM cores that
+//!   have them (Cortex-M4, M7, M33, M55); ignored on other architectures. The results are
+//!   the same integers either way.
 //!
 //! Without `alloc` the crate is `#![no_std]` and allocation-free: parameters live inline (or
-//! in `static`s) and the single-sample forward and backward still work.
+//! in `static`s) and the single-sample forward and backward still work. A microcontroller
+//! build is `default-features = false, features = ["libm"]` (plus `arm-dsp` on a
+//! Cortex-M4F).
 
 #![no_std]
 #![warn(missing_docs)]
+
+#[cfg(not(any(feature = "std", feature = "libm")))]
+compile_error!(
+    "nn-core needs float math: turn on its feature `libm` (for `#![no_std]` targets: `default-features = false, features = [\"libm\"]`) or `std` (the default)"
+);
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -110,6 +123,7 @@ pub use nalgebra;
 ///         LAYER_NAME: dense(SIZE, ACTIVATION?, init = INIT)?,
 ///         LAYER_NAME: dense(SIZE -> SIZE, ...),
 ///         LAYER_NAME: dropout(RATE) | flatten,
+///         LAYER_NAME: custom(TYPE),                  // a layer type of yours, see `layer::custom`
 ///         LAYER_NAME: KIND(ARGS)(NODE),              // reads NODE, not the node before it
 ///         NODE_NAME: add(NODE, NODE, ..., ACTIVATION?) | mul(NODE, NODE) | concat(NODE, ...) | dueling(V, A),
 ///         ...

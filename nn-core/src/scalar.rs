@@ -12,7 +12,8 @@
 
 use nalgebra::RealField;
 
-/// A float type the layers compute in: implemented for `f32` and `f64`.
+/// A float type the layers compute in: implemented for `f32` and `f64`, and sealed (no other
+/// type can implement it: the kernels and weight files know these two).
 ///
 /// ```
 /// fn mean<T: nn_core::Scalar>(v: &[T]) -> T {
@@ -26,7 +27,14 @@ use nalgebra::RealField;
     note = "leave the network's scalar out (`f32`, the default) or write `f64`; an int8 network for a microcontroller is made by quantizing a trained one (`nn_core::quant`)"
 )]
 pub trait Scalar:
-    RealField + Copy + Default + bytemuck::Pod + core::fmt::Debug + core::fmt::Display + 'static
+    sealed::Sealed
+    + RealField
+    + Copy
+    + Default
+    + bytemuck::Pod
+    + core::fmt::Debug
+    + core::fmt::Display
+    + 'static
 {
     /// The type's name as written in Rust and in weight files' dtype tables (`"f32"`).
     const NAME: &'static str;
@@ -64,6 +72,13 @@ pub trait Scalar:
         rsc: isize,
         csc: isize,
     );
+}
+
+mod sealed {
+    /// Implemented for `f32` and `f64` only, so no other crate implements `Scalar`.
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
 }
 
 macro_rules! impl_scalar {

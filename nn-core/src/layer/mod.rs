@@ -16,6 +16,7 @@ pub mod batch_norm2d;
 pub mod conv2d;
 #[cfg(feature = "alloc")]
 pub mod conv_batch;
+pub mod custom;
 mod dense;
 mod dropout;
 mod flatten;
@@ -36,6 +37,7 @@ pub use batch_norm2d::BatchNormCache;
 pub use conv2d::Conv2d;
 #[cfg(feature = "alloc")]
 pub use conv_batch::ConvWorkspace;
+pub use custom::{Custom, CustomLayer};
 pub use dense::Dense;
 #[cfg(feature = "alloc")]
 pub use dropout::{dropout_backward, dropout_forward};

@@ -93,7 +93,7 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 
 /// `tokens` with the scalar parameter `T` replaced by `f32`, for `const` items that cannot
 /// name `T` (parameter counts do not depend on the scalar).
-fn with_f32(tokens: &TokenStream) -> TokenStream {
+pub(crate) fn with_f32(tokens: &TokenStream) -> TokenStream {
     tokens
         .clone()
         .into_iter()

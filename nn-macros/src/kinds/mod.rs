@@ -25,6 +25,7 @@
 mod adaptive_avg_pool2d;
 mod batch_norm;
 mod conv2d;
+mod custom;
 mod dense;
 mod dropout;
 mod flatten;
@@ -200,6 +201,7 @@ pub const KINDS: &[(&str, LowerFn)] = &[
     ("avg_pool2d", pool2d::lower_avg),
     ("batch_norm", batch_norm::lower),
     ("conv2d", conv2d::lower),
+    ("custom", custom::lower),
     ("dense", dense::lower),
     ("dropout", dropout::lower),
     ("flatten", flatten::lower),

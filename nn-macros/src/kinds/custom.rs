@@ -1,0 +1,111 @@
+//! `custom(TYPE)`: a layer type of the user's in a declaration, `y = f(x; θ)` as the type
+//! computes it. `TYPE` names the network's scalar `T` where it needs it (`MyScale<T, 4>`)
+//! and implements `nn_core::layer::CustomLayer<T>` (with `Layer<T>`, `Parameters<T>`,
+//! `Debug`), whose `INPUTS` and `OUTPUTS` give its sizes; the field is
+//! `nn_core::layer::Custom<TYPE>`, which drives it through `Op` and `BatchOp`.
+//!
+//! The input may have any shape; the layer sees it flat, `IN` values per sample, and
+//! `INPUTS` must equal `IN` (the compiler checks it, the error spanned on the type and
+//! naming the layer). The output is flat, `OUTPUTS` values.
+
+use super::{Ctx, Kind, Lowered};
+use crate::codegen::with_f32;
+use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, Size};
+use crate::parse::span_of;
+use crate::validate::named;
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+
+/// A user's layer type, as written.
+pub struct Custom {
+    ty: TokenStream,
+}
+
+impl Kind for Custom {
+    fn name(&self) -> &'static str {
+        "custom"
+    }
+
+    fn trainable(&self) -> TokenStream {
+        let ty = &self.ty;
+        quote!(::nn_core::layer::Custom<#ty>)
+    }
+}
+
+/// One of the type's sizes (`INPUTS`, `OUTPUTS`) as a `const` expression, with `f32` for
+/// `T` (a const argument cannot name the scalar; sizes do not depend on it).
+fn size_of(ty: &TokenStream, text: &str, which: &str, span: proc_macro2::Span) -> Size {
+    let which_ident = proc_macro2::Ident::new(which, span);
+    let ty = with_f32(ty);
+    Size::Expr(
+        quote!(<#ty as ::nn_core::layer::CustomLayer<f32>>::#which_ident),
+        format!("<{text} as CustomLayer<T>>::{which}"),
+        span,
+    )
+}
+
+/// Reads `custom(TYPE)`; the type's `INPUTS` is checked against the input by the compiler.
+pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
+    let (layer, name) = (cx.decl, cx.name.clone());
+    // The arguments split at the commas between the type's generic arguments: join them.
+    let mut tokens = TokenStream::new();
+    for (k, a) in layer.args.iter().enumerate() {
+        if k > 0 {
+            quote!(,).to_tokens(&mut tokens);
+        }
+        if let Some(key) = &a.key {
+            quote!(#key =).to_tokens(&mut tokens);
+        }
+        a.value.to_tokens(&mut tokens);
+    }
+    if tokens.is_empty() {
+        cx.errs.push(
+            layer.args_span,
+            format!("`{name}` needs its layer type: write `{name}: custom(MyLayer<T, 4>)`, with `T` the network's scalar"),
+        );
+        return (None, None);
+    }
+    let span = span_of(&tokens);
+    let ty = match syn::parse2::<syn::Type>(tokens.clone()) {
+        Ok(ty) => ty,
+        Err(_) => {
+            cx.errs.push(
+                span,
+                format!("`{name}` takes one argument, a layer type such as `MyLayer<T, 4>`, found `{tokens}`"),
+            );
+            return (None, None);
+        }
+    };
+    let ty = ty.to_token_stream();
+    let text = ty
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",");
+    let out = Dims::flat_of(size_of(&ty, &text, "OUTPUTS", span));
+    let Some(dims) = cx.input else {
+        return (None, Some(out));
+    };
+    let found = dims.flat();
+    let expected = size_of(&ty, &text, "INPUTS", span);
+    cx.checks.push(ConstCheck::Equal {
+        expected: expected.tokens(),
+        found: found.tokens(),
+        parts: [
+            format!("`{name}` is a custom layer `{text}` taking "),
+            format!(" inputs, but {} {}", cx.producer.gives(), named(&found)),
+            format!(
+                "\n\nhelp: the sizes must be equal: change what {} gives, or the input size of `{text}` (its `CustomLayer::INPUTS`)",
+                cx.producer.name()
+            ),
+        ],
+        span,
+    });
+    let lowered = Lowered {
+        kind: LayerKind::Op(Box::new(Custom { ty })),
+        out: out.clone(),
+        act: Act::Identity,
+        init: Some(InitKind::LeCun),
+    };
+    (Some(lowered), Some(out))
+}

@@ -22,7 +22,8 @@
 #   OURS_DIR holds our firmware ELFs `tinyml_sine`, `tinyml_speech`, `tinyml_person_detect`
 #   (default: firmware/mnist-m4/target/thumbv7em-none-eabihf/release, after building that
 #   crate's bins). A missing one gives a `SKIPPED:` row. Each of ours must print, per case of
-#   the fixture's samples, `case <name>: <int8 outputs>` with `mnist_m4::mark()` right before
+#   the fixture's samples, `case <name>: <int8 outputs>` (or `tinyml_<model> <name>: <hex bytes>`,
+#   as the tinyml_* bins print) with `mnist_m4::mark()` right before
 #   and after the inference, and `stack_peak_bytes=<n>` once at the end.
 #   SINE_CASES=N: how many of sine's samples MicroFlow's harness runs (default 16).
 #
@@ -292,6 +293,9 @@ for line in open(rows):
     stack = int(re.search(r'stack_peak_bytes=(\d+)', text).group(1))
     want = {c['name']: c['output'] for c in json.load(open(f"{repo}/tests/fixtures/tflm/{m}.json"))['samples']}
     got = {n: [int(v) for v in vs.split()] for n, vs in re.findall(r'^case (\S+):((?: -?\d+)*)\s*$', text, re.M)}
+    # Ours print `tinyml_<model> <case>: <hex bytes>` (the lines firmware/run-qemu.sh compares).
+    for n, vs in re.findall(r'^tinyml_\w+ (\S+):((?: [0-9a-f]{2})*)\s*$', text, re.M):
+        got[n] = [int(v, 16) - 256 * (int(v, 16) > 127) for v in vs.split()]
     same = sum(1 for n, v in got.items() if want.get(n) == v)
     counts = [int(v) for v in re.findall(r'^mark (\d+)$', open(marks).read(), re.M)]
     per = [b - a for a, b in zip(counts[0::2], counts[1::2])]

@@ -378,3 +378,47 @@ fn chain_trains_end_to_end_with_fit_on_two_threads() {
     assert!(acc > 0.9, "accuracy {acc}");
     assert_eq!(w2, train(2).1, "a seeded run repeats");
 }
+
+/// `run_graph` takes `Fit`'s options as `run` does: a schedule sets the rate of every step,
+/// and 4 epochs in one go equal 2 epochs, a checkpoint, and 2 more from fresh objects, bit
+/// for bit, with clipping and weight decay, on 2 threads.
+#[test]
+fn run_graph_takes_schedules_decay_clipping_and_checkpoints() {
+    use nn_core::optim::Schedule;
+    let ((a, b), labels, v) = data::<f32>(96, 21);
+    let x = (a, b);
+    let heads = (
+        Weighted::new(1.0, CrossEntropy),
+        Weighted::new(0.5, SquaredError),
+    );
+    let targets = (Targets::Classes(&labels[..]), Targets::Values(&v));
+    let fit = |epochs: usize| {
+        Fit::new(epochs)
+            .batch_size(32)
+            .seed(3)
+            .threads(2)
+            .schedule(Schedule::cosine(0.02, 0.0, 12))
+            .weight_decay(1e-3)
+            .clip_norm(0.5)
+    };
+    let run = |f: Fit, net: &mut TwoByTwo<f32>, opt: &mut Adam<TwoByTwo<f32>>| {
+        f.run_graph(net, opt, &heads, GraphData::new(&x, targets), None, &mut [])
+            .unwrap()
+    };
+    let start: TwoByTwo = TwoByTwo::new(&mut StdRng::seed_from_u64(4));
+
+    let (mut whole, mut opt) = (start.clone(), Adam::new(0.02));
+    run(fit(4), &mut whole, &mut opt);
+    // The 12th and last step of the cosine: t = 11 of 12.
+    let want = 0.02 * (1.0 + (std::f64::consts::PI * 11.0 / 12.0).cos()) / 2.0;
+    assert!((opt.alpha - want).abs() < 1e-12, "{} {want}", opt.alpha);
+
+    let file = std::env::temp_dir().join(format!("nn-graph-ckpt-{}.safetensors", std::process::id()));
+    run(fit(2).checkpoint(&file, 2), &mut start.clone(), &mut Adam::new(0.02));
+    let (mut resumed, mut opt2) = (TwoByTwo::zeros(), Adam::new(0.02));
+    run(fit(4).resume(&file), &mut resumed, &mut opt2);
+    std::fs::remove_file(&file).ok();
+    let bits = |p: &TwoByTwo<f32>| weights(p).iter().map(|w| w.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&whole), bits(&resumed));
+    assert_ne!(bits(&whole), bits(&start));
+}

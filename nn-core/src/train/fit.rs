@@ -223,20 +223,7 @@ impl Fit {
         let mut order: Vec<usize> = (0..train.len()).collect();
         let mut x = Batch::<T, IN>::zeros(batch_size);
         let mut y = Gathered::<T, OUT>::new();
-        self.options.step.validate()?;
-        let mut rate = self.options.rate;
-        rate.validate()?;
-        let base = match (rate.active(), opt.learning_rate()) {
-            (false, _) => 0.0,
-            (true, Some(lr)) => lr,
-            (true, None) => {
-                return Err(TrainError::Core(crate::Error::Unsupported {
-                    what: "learning-rate schedules",
-                    by: "an optimizer without a learning rate (Rprop)",
-                    expected: "SGD, momentum, Nesterov, Adam, Nadam or RMSprop",
-                }))
-            }
-        };
+        let (mut around, first) = super::epoch_options::Around::start(self, net, opt)?;
         let mut trainer = Trainer::<T, N, IN, OUT>::new(batch_size, self.threads, self.seed)
             .with_options(self.options.step);
         let mut eval = Evaluator::<T, N, IN, OUT>::new();
@@ -245,23 +232,6 @@ impl Fit {
         history.epochs.reserve(self.epochs.min(4096));
         let steps = train.len().div_ceil(batch_size);
 
-        let mut first = 1;
-        if let Some((_, 0)) = &self.options.checkpoint {
-            return Err(TrainError::Core(crate::Error::InvalidConfig {
-                what: "checkpoint period",
-                expected: "at least 1 epoch",
-                found: 0.0,
-            }));
-        }
-        if let Some(path) = &self.options.resume {
-            let (info, plateau) = super::checkpoint::load_with(path, net, opt, Some(self.seed))?;
-            if let Some(p) = &mut rate.plateau {
-                p.set_state(plateau);
-            }
-            first = info.epoch + 1;
-        }
-
-        let mut stopped = false;
         for epoch in first..=self.epochs {
             let bar = self.bar(epoch, steps);
             let start = Instant::now();
@@ -282,10 +252,7 @@ impl Fit {
                         .map_or(&[][..], |rest| &rest[..batch_size.min(rest.len())]),
                 );
                 augment(&mut x, &mut rng);
-                if rate.active() {
-                    let t = ((epoch - 1) * steps + step) as u64;
-                    opt.set_learning_rate(rate.rate(base, t, epoch))?;
-                }
+                around.before_step(opt, epoch, step, steps)?;
                 let targets = match train.y {
                     Targets::Classes(_) => Targets::Classes(&y.labels[..]),
                     Targets::Values(_) => Targets::Values(&y.values),
@@ -338,22 +305,7 @@ impl Fit {
                 seconds,
             };
             history.epochs.push(stats);
-            if let Some(p) = &mut rate.plateau {
-                p.observe(stats.validation.map_or(stats.train.loss, |v| v.loss));
-            }
-            for c in callbacks.iter_mut() {
-                let mut lr = crate::optim::RateOf::new(opt);
-                if c.on_epoch_end_with(&stats, net, &mut lr) == Control::Stop {
-                    stopped = true;
-                }
-            }
-            if let Some((path, every)) = &self.options.checkpoint {
-                if epoch % every == 0 || stopped || epoch == self.epochs {
-                    let plateau = rate.plateau.map(|p| p.state());
-                    super::checkpoint::save_with(path, net, opt, epoch, self.seed, plateau)?;
-                }
-            }
-            if stopped {
+            if around.after_epoch(self, net, opt, &stats, callbacks)? {
                 break;
             }
         }

@@ -31,7 +31,7 @@
 //! assert!(history.last().unwrap().train.accuracy.unwrap() > 0.9);
 //! ```
 
-use super::fit::{Callback, Control};
+use super::fit::Callback;
 use super::graph_trainer::GraphTrainer;
 use super::heads::{HeadSum, Heads};
 use super::trainer::StepError;
@@ -266,19 +266,25 @@ impl Fit {
             return Err(TrainError::ZeroBatchSize);
         }
         let batch_size = self.batch_size.min(n);
-        let mut rng = StdRng::seed_from_u64(self.seed);
         let mut order: Vec<usize> = (0..n).collect();
         let mut x = N::Inputs::with_samples(batch_size);
         let mut y = H::new_buf();
-        let mut trainer = GraphTrainer::<T, N, H>::new(batch_size, self.threads, self.seed);
+        let (mut around, first) = super::epoch_options::Around::start(self, net, opt)?;
+        let mut trainer = GraphTrainer::<T, N, H>::new(batch_size, self.threads, self.seed)
+            .with_options(self.options.step);
         let mut eval = GraphEvaluator::<T, N, H>::new();
         let mut history = History::default();
         history.epochs.reserve(self.epochs.min(4096));
         let steps = n.div_ceil(batch_size);
         let mut sums = vec![HeadSum::default(); H::HEADS];
-        for epoch in 1..=self.epochs {
+        for epoch in first..=self.epochs {
             let bar = self.bar(epoch, steps);
             let start = Instant::now();
+            // As in `run`: the epoch's random numbers come from the seed and the epoch alone.
+            let epoch_seed = super::rate::epoch_seed(self.seed, epoch);
+            let mut rng = StdRng::seed_from_u64(epoch_seed);
+            trainer.reseed(epoch_seed);
+            order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
             order.shuffle(&mut rng);
             let mut total = 0.0;
             sums.iter_mut().for_each(|s| *s = HeadSum::default());
@@ -286,6 +292,7 @@ impl Fit {
                 train.x.gather(idx, &mut x);
                 H::gather(train.y, idx, &mut y);
                 augment(&mut x, &mut y, &mut rng);
+                around.before_step(opt, epoch, step, steps)?;
                 let s = trainer
                     .try_step(net, opt, heads, &x, H::view(train.y, &y))
                     .map_err(|e| {
@@ -327,13 +334,7 @@ impl Fit {
                 seconds,
             };
             history.epochs.push(stats);
-            let mut stopped = false;
-            for c in callbacks.iter_mut() {
-                if c.on_epoch_end(&stats, net) == Control::Stop {
-                    stopped = true;
-                }
-            }
-            if stopped {
+            if around.after_epoch(self, net, opt, &stats, callbacks)? {
                 break;
             }
         }

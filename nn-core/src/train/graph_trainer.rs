@@ -56,6 +56,9 @@ struct Shard<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> {
 pub struct GraphTrainer<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> {
     shards: Vec<Mutex<Shard<T, N, H>>>,
     pool: Option<Pool>,
+    /// Weight decay and clipping around the optimizer's step; `saved` is their scratch.
+    options: super::StepOptions,
+    saved: Option<N>,
 }
 
 impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, H> {
@@ -88,6 +91,31 @@ impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, 
         Self {
             shards,
             pool: (k > 1).then(|| Pool::new(k)),
+            options: super::StepOptions::default(),
+            saved: None,
+        }
+    }
+
+    /// Weight decay and gradient clipping around the optimizer's step, as
+    /// [`Trainer::with_options`](super::Trainer::with_options) for one-input networks.
+    ///
+    /// ```
+    /// use nn_core::{network, train::{GraphTrainer, StepOptions, Weighted}, loss::SquaredError};
+    /// network! { struct Two { a: input(1), b: input(1), h: concat(a, b), out: dense(1) } }
+    /// let t = GraphTrainer::<f32, Two, Weighted<SquaredError>>::new(16, 1, 0)
+    ///     .with_options(StepOptions::default().clip_norm(1.0));
+    /// assert_eq!(t.threads(), 1);
+    /// ```
+    pub fn with_options(mut self, options: super::StepOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Reseeds every shard's dropout masks from `seed` (`Fit` does it at each epoch, so a
+    /// resumed run repeats them).
+    pub fn reseed(&mut self, seed: u64) {
+        for (j, s) in self.shards.iter_mut().enumerate() {
+            N::seed_trace(&mut lock(s).trace, shard_seed(seed, j));
         }
     }
 
@@ -138,7 +166,8 @@ impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, 
     ) -> Result<StepStats, StepError> {
         opt.before_gradient(net)?;
         let result = self.gradient(net, heads, x, y).and_then(|v| {
-            opt.step(net, &lock(&mut self.shards[0]).grads)?;
+            let grads = &mut lock(&mut self.shards[0]).grads;
+            self.options.step(opt, net, grads, &mut self.saved)?;
             Ok(v)
         });
         match result {
@@ -188,7 +217,7 @@ impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, 
                 );
                 s.result = gradient_into(net, heads, xs, targets, trace, out, dl, grads, sums);
             };
-            match &self.pool {
+            match &mut self.pool {
                 Some(pool) => pool.run(k, &job),
                 None => (0..k).for_each(job),
             }

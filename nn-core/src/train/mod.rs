@@ -47,6 +47,7 @@ pub mod checkpoint;
 mod data;
 mod early_stopping;
 mod ensemble;
+mod epoch_options;
 mod fit;
 mod fit_options;
 mod graph_fit;

@@ -9,7 +9,7 @@
 
 use cortex_m_rt::entry;
 use mnist_m4::tinyml::{Bytes, LongTimer};
-use mnist_m4::{exit, paint_stack, println, stack_peak, static_ram};
+use mnist_m4::{exit, mark, paint_stack, println, stack_peak, static_ram};
 use nn_tinyml::Sine;
 
 static NET: Sine = Sine::new();
@@ -29,7 +29,13 @@ fn main() -> ! {
     for (i, name) in cases.iter().enumerate() {
         let x: [i8; Sine::INPUT_LEN] = core::hint::black_box([(-128 + 32 * i as i32) as i8]);
         let mut y = [0i8; Sine::OUTPUT_LEN];
-        let (r, t) = timer.ticks(|| NET.run(&x, &mut y));
+        // The markers delimit the inference for benches/tinyml_vs_microflow.sh's counter.
+        let (r, t) = timer.ticks(|| {
+            mark();
+            let r = NET.run(&x, &mut y);
+            mark();
+            r
+        });
         ticks += t;
         ok &= r.is_ok();
         println(format_args!("tinyml_sine {name}: {}", Bytes(&y)));

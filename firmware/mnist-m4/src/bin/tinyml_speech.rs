@@ -9,7 +9,7 @@
 
 use cortex_m_rt::entry;
 use mnist_m4::tinyml::{sample, Bytes, LongTimer};
-use mnist_m4::{exit, paint_stack, println, stack_peak, static_ram};
+use mnist_m4::{exit, mark, paint_stack, println, stack_peak, static_ram};
 use nn_tinyml::Speech;
 
 static NET: Speech = Speech::new();
@@ -28,7 +28,13 @@ fn main() -> ! {
         let x: [i8; Speech::INPUT_LEN] =
             core::hint::black_box(sample(mnist_m4::tinyml::SPEECH_SAMPLES, i));
         let mut y = [0i8; Speech::OUTPUT_LEN];
-        let (r, t) = timer.ticks(|| NET.run(&x, &mut y));
+        // The markers delimit the inference for benches/tinyml_vs_microflow.sh's counter.
+        let (r, t) = timer.ticks(|| {
+            mark();
+            let r = NET.run(&x, &mut y);
+            mark();
+            r
+        });
         ticks += t;
         ok &= r.is_ok();
         println(format_args!("tinyml_speech {name}: {}", Bytes(&y)));

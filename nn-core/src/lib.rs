@@ -81,6 +81,7 @@ mod scalar;
 pub mod summary;
 #[cfg(feature = "std")]
 pub mod train;
+pub mod workspace;
 
 #[cfg(feature = "alloc")]
 pub use batch::BatchNetwork;
@@ -381,6 +382,24 @@ pub mod __private {
         ($($t:tt)*) => {};
     }
     pub use crate::__nn_if_alloc as if_alloc;
+
+    /// `alloc_or!({ with } else { without })`: the first block when nn-core has the `alloc`
+    /// feature, the second otherwise.
+    #[cfg(feature = "alloc")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __nn_alloc_or {
+        ({ $($a:tt)* } else { $($b:tt)* }) => { { $($a)* } };
+    }
+    /// `alloc_or!({ with } else { without })`: the first block when nn-core has the `alloc`
+    /// feature, the second otherwise.
+    #[cfg(not(feature = "alloc"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __nn_alloc_or {
+        ({ $($a:tt)* } else { $($b:tt)* }) => { { $($b)* } };
+    }
+    pub use crate::__nn_alloc_or as alloc_or;
 }
 
 #[cfg(test)]

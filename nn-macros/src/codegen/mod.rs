@@ -2,6 +2,7 @@
 //!
 //! - `types`: the struct, its traces, `zeros`/`new`, `Clone`, `Debug`.
 //! - `forward`: one sample (no heap) and batches, in declaration order.
+//! - `workspace`: the one-sample `forward` over a workspace planned at compile time.
 //! - `backward`: the backward chain rule in reverse order, one sample and batches; a node
 //!   read by several children receives the sum of their gradients.
 //! - `tangent`: the forward chain rule (Jacobian-vector products) and the input Jacobian.
@@ -22,6 +23,7 @@ mod params;
 mod stub;
 mod tangent;
 mod types;
+mod workspace;
 
 pub use stub::{embedded_standin, stub};
 

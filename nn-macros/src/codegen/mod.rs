@@ -8,6 +8,7 @@
 //! - `tangent`: the forward chain rule (Jacobian-vector products) and the input Jacobian.
 //! - `join`: the per-join code the three passes share.
 //! - `params`: the parameter visitor, the `Network` impls, constants and `summary()`.
+//! - `generics`: size parameters added to every generated type and `impl`.
 //! - `stub`: what is emitted beside the errors when a declaration is wrong.
 //! - `embedded`, `embedded_forward`: a network declared with `#[weights = "..."]` instead:
 //!   the file's tensors checked, `static` layers, and a forward over reused stack buffers
@@ -18,6 +19,7 @@ pub mod embedded;
 mod embedded_forward;
 mod embedded_recurrent;
 mod forward;
+pub mod generics;
 mod join;
 mod params;
 mod stub;

@@ -10,6 +10,7 @@
 mod graph;
 mod join;
 pub mod options;
+pub mod params;
 
 use crate::ast::NetworkDecl;
 use crate::ir::{ConstCheck, Network, Size};

@@ -1,6 +1,7 @@
 //! The lowered network: every size resolved, every layer's meaning known. Codegen reads only
 //! this.
 
+use crate::kinds::Kind;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Attribute, Ident, Visibility};
@@ -204,20 +205,11 @@ impl Join {
     }
 }
 
-/// A layer computed by an nn-core type through `Op`/`BatchOp`.
-pub struct OpKind {
-    /// The kind's name in `network!` (`"dense"`).
-    pub kind: &'static str,
-    /// The layer's type, generic over the scalar `T` (`::nn_core::layer::Dense<T, 784, 128>`).
-    pub ty: TokenStream,
-    /// Whether it owns parameters (and is initialized by `new`).
-    pub params: bool,
-}
-
 /// What a node computes.
 pub enum LayerKind {
-    /// A layer type driven through `Op`/`BatchOp`; a field of the network struct.
-    Op(OpKind),
+    /// A layer type driven through `Op`/`BatchOp`; a field of the network struct. The
+    /// kind holds its resolved settings (see `crate::kinds::Kind`).
+    Op(Box<dyn Kind>),
     /// Inverted dropout with this rate; no parameters, size unchanged.
     Dropout(f64),
     /// A join of several parents.
@@ -254,16 +246,16 @@ pub struct Layer {
 
 impl Layer {
     /// The layer's `Op` type, for layers that are fields of the network.
-    pub fn op(&self) -> Option<&OpKind> {
+    pub fn op(&self) -> Option<&dyn Kind> {
         match &self.kind {
-            LayerKind::Op(o) => Some(o),
+            LayerKind::Op(o) => Some(o.as_ref()),
             _ => None,
         }
     }
 
     /// Whether the layer owns parameters.
     pub fn has_params(&self) -> bool {
-        self.op().is_some_and(|o| o.params)
+        self.op().is_some_and(|o| o.has_params())
     }
 
     /// The dropout rate, for a dropout layer.
@@ -277,7 +269,7 @@ impl Layer {
     /// The layer kind's name, as written in `network!`.
     pub fn kind_name(&self) -> &'static str {
         match &self.kind {
-            LayerKind::Op(o) => o.kind,
+            LayerKind::Op(o) => o.name(),
             LayerKind::Dropout(_) => "dropout",
             LayerKind::Join(j) => j.name(),
         }

@@ -64,8 +64,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     };
     let (errors, standin) = match validate::validate(decl) {
         Ok(mut net) => match &weights {
-            Some(w) => match codegen::embedded::generate(&net, w) {
-                Ok(tokens) => return tokens,
+            Some(w) => match validate::weights::check(&net, w) {
+                Ok(layout) => return codegen::embedded::generate(&net, w, &layout),
                 Err(errors) => (errors, Some(Box::new(net))),
             },
             None => {

@@ -101,11 +101,11 @@ fn read(net: &Network, slot: &[Option<usize>], s: Src) -> TokenStream {
 fn apply(l: &Layer, x: &TokenStream) -> TokenStream {
     let (f, li, lo) = (&l.name, l.inputs.tokens(), l.outputs.tokens());
     match &l.kind {
-        LayerKind::Op(o) if o.params => quote! {
+        LayerKind::Op(o) if o.has_params() => quote! {
             ::nn_core::embed::Infer::<T, #li, #lo>::infer(&self.#f, #x, __y);
         },
         LayerKind::Op(o) => {
-            let ty = &o.ty;
+            let ty = o.trainable();
             quote! {
                 let mut __cache = <#ty as ::nn_core::layer::Op<T, #li, #lo>>::empty_cache();
                 ::nn_core::layer::Op::<T, #li, #lo>::op_forward(

@@ -17,7 +17,6 @@
 mod backward;
 pub mod embedded;
 mod embedded_forward;
-mod embedded_recurrent;
 mod forward;
 pub mod generics;
 mod join;
@@ -141,7 +140,7 @@ fn src_size(net: &Network, s: Src) -> TokenStream {
 /// `<Ty as Op<T, {IN}, {OUT}>>` (or `BatchOp`) for a layer with an `Op` type.
 fn op_trait(l: &Layer, batch: bool) -> TokenStream {
     let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
-    let ty = l.op().map(|o| o.ty.clone()).unwrap_or_default();
+    let ty = l.op().map(|o| o.trainable()).unwrap_or_default();
     if batch {
         quote!(<#ty as ::nn_core::layer::BatchOp<T, { #i }, { #o }>>)
     } else {

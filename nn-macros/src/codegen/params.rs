@@ -17,7 +17,7 @@ pub fn generate(net: &Network) -> TokenStream {
         .unwrap_or_default();
     let (in_v, out_v) = (vector(&in_t), vector(&out_t));
     let param_layers: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
-    let ty = |l: &Layer| l.op().map(|o| o.ty.clone()).unwrap_or_default();
+    let ty = |l: &Layer| l.op().map(|o| o.trainable()).unwrap_or_default();
 
     // Each accessor walks the layers, subtracting each one's tensor count.
     let walk = |body: fn(&syn::Ident) -> TokenStream| {
@@ -89,7 +89,10 @@ pub fn generate(net: &Network) -> TokenStream {
     let out_sizes: Vec<_> = net.outputs.iter().map(|s| src_size(net, *s)).collect();
     // Batch norm normalizes with the statistics of the whole mini-batch: splitting the batch
     // across threads would change them, so such networks train on one thread.
-    let per_sample = !net.layers.iter().any(|l| l.kind_name() == "batch_norm");
+    let per_sample = !net
+        .layers
+        .iter()
+        .any(|l| l.op().is_some_and(|o| o.batch_statistics()));
     let traits = simple.then(|| quote! {
         ::nn_core::__private::if_alloc! {
             impl<T: ::nn_core::Scalar> ::nn_core::BatchNetwork<T, { #in_t }, { #out_t }> for #name<T> {

@@ -3,10 +3,86 @@
 //! then the activation. A channel count, as PyTorch's `BatchNorm2d(C)` takes, is checked
 //! against the input.
 
+use super::{tensor, Kind, Tensor};
 use super::{Ctx, Lowered};
-use crate::ir::{Act, Dims, InitKind, LayerKind, OpKind};
+use crate::ir::{Act, Dims, InitKind, Layer, LayerKind, Size};
 use crate::validate::options;
+use proc_macro2::TokenStream;
 use quote::quote;
+
+/// `batch_norm`: `nn_core::layer::BatchNorm2d<T, C, HW>` over `C` channels of `HW`
+/// positions each (a flat input: `C` features, `HW = 1`), or embedded `StaticBatchNorm2d`.
+pub struct BatchNorm {
+    /// The channels, the first of the input's dimensions.
+    pub channels: Size,
+    /// The input's other dimensions, whose product is `HW`.
+    pub positions: Vec<Size>,
+}
+
+impl BatchNorm {
+    /// `HW` as a const argument.
+    fn hw(&self) -> TokenStream {
+        let rest = self.positions.iter().map(Size::tokens);
+        quote!({ 1 #(* #rest)* })
+    }
+}
+
+impl Kind for BatchNorm {
+    fn name(&self) -> &'static str {
+        "batch_norm"
+    }
+
+    fn trainable(&self) -> TokenStream {
+        let c = self.channels.tokens();
+        let hw = if self.positions.is_empty() {
+            quote!(1)
+        } else {
+            self.hw()
+        };
+        quote!(::nn_core::layer::BatchNorm2d<T, #c, #hw>)
+    }
+
+    fn batch_statistics(&self) -> bool {
+        true
+    }
+
+    fn tensors(&self, _: &Layer, _: bool) -> Option<Vec<Tensor>> {
+        // As `BatchNorm2d` saves them (PyTorch's names): γ, β, then the two buffers.
+        let t = |s| tensor(s, &[&self.channels], None);
+        Some(vec![
+            t("weight"),
+            t("bias"),
+            t("running_mean"),
+            t("running_var"),
+        ])
+    }
+
+    fn shape_hint(&self, l: &Layer, suffix: &str, found: &[usize]) -> Option<String> {
+        match (suffix, found) {
+            ("weight", [c]) => Some(format!(
+                "\n\nhelp: the file's `{}` normalizes {c} channels",
+                l.name
+            )),
+            _ => None,
+        }
+    }
+
+    fn embedded_type(&self, _: &Layer, t: &TokenStream, _: bool) -> TokenStream {
+        let (c, hw) = (self.channels.tokens(), self.hw());
+        quote!(::nn_core::embed::StaticBatchNorm2d<#t, #c, #hw>)
+    }
+
+    fn embedded_value(&self, views: Vec<TokenStream>, _: bool) -> TokenStream {
+        // `weight`, `bias`, `running_mean`, `running_var`, in `tensors`' order.
+        quote!(::nn_core::embed::StaticBatchNorm2d::new(#(#views),*))
+    }
+
+    fn embedded_parameters(&self, _: &Layer) -> TokenStream {
+        // γ, β and the two running statistics, as the trainable network counts them.
+        let c = self.channels.tokens();
+        quote!(4 * (#c))
+    }
+}
 
 pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let (layer, name) = (cx.decl, cx.name.clone());
@@ -49,23 +125,14 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
             act = None;
         }
     }
-    let (c, hw) = match dims.rank() {
-        1 => (dims.0[0].tokens(), quote!(1)),
-        _ => {
-            let c = dims.0[0].tokens();
-            let rest = dims.0[1..].iter().map(|s| s.tokens());
-            (c, quote!({ 1 #(* #rest)* }))
-        }
-    };
     let Some(act) = act else {
         return (None, Some(dims));
     };
     let lowered = Lowered {
-        kind: LayerKind::Op(OpKind {
-            kind: "batch_norm",
-            ty: quote!(::nn_core::layer::BatchNorm2d<T, #c, #hw>),
-            params: true,
-        }),
+        kind: LayerKind::Op(Box::new(BatchNorm {
+            channels: dims.0[0].clone(),
+            positions: dims.0[1..].to_vec(),
+        })),
         out: dims.clone(),
         act,
         init: Some(InitKind::LeCun),

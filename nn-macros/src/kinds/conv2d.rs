@@ -7,14 +7,99 @@
 //! between both sides (the only padding `Conv2d` has), as it does for odd kernels at stride 1.
 
 use super::image;
-use super::{Ctx, Lowered};
+use super::{tensor, Ctx, Kind, Lowered, Tensor};
 use crate::ast::Arg;
-use crate::ir::{Act, Dims, InitKind, LayerKind, OpKind, Size};
+use crate::ir::{Act, Dims, InitKind, Layer, LayerKind, Size};
 use crate::parse::span_of;
 use crate::suggest;
 use crate::validate::options;
-use proc_macro2::Literal;
-use quote::quote;
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, ToTokens};
+
+/// `conv2d`: `nn_core::layer::Conv2d<T, C, H, W, F, KH, KW, S, P, D, G, K, BIAS>`, or
+/// embedded `StaticConv2d` (`StaticQConv2d` when the file holds it in int8).
+pub struct Conv2d {
+    /// `C, H, W, F, KH, KW, S, P, D, G, K` with `K = C/G·KH·KW`, the type's const arguments.
+    pub sizes: [usize; 11],
+    pub bias: bool,
+}
+
+impl Kind for Conv2d {
+    fn name(&self) -> &'static str {
+        "conv2d"
+    }
+
+    fn trainable(&self) -> TokenStream {
+        let sizes = self.sizes.map(Literal::usize_unsuffixed);
+        let bias = self.bias;
+        quote!(::nn_core::layer::Conv2d<T, #(#sizes,)* #bias>)
+    }
+
+    fn quantizable(&self) -> bool {
+        true
+    }
+
+    fn tensors(&self, l: &Layer, quantized: bool) -> Option<Vec<Tensor>> {
+        // PyTorch's `weight` (F, C/G, kh, kw) and `bias` (F); int8 adds the scales.
+        let [c, _, _, f, kh, kw, _, _, _, g, _] = self.sizes;
+        let lit = |n| Size::Lit(n, l.name.span());
+        let (f, cg, kh, kw, one) = (lit(f), lit(c / g), lit(kh), lit(kw), lit(1));
+        let (float, int8) = (None, Some("F32"));
+        let mut t = if quantized {
+            vec![
+                tensor("weight", &[&f, &cg, &kh, &kw], Some("I8")),
+                tensor("weight_scale", &[&f], int8),
+                tensor("input_scale", &[&one], int8),
+            ]
+        } else {
+            vec![tensor("weight", &[&f, &cg, &kh, &kw], float)]
+        };
+        if self.bias {
+            t.push(tensor("bias", &[&f], if quantized { int8 } else { float }));
+        }
+        Some(t)
+    }
+
+    fn shape_hint(&self, l: &Layer, suffix: &str, found: &[usize]) -> Option<String> {
+        match (suffix, found) {
+            ("weight", [f, c, kh, kw]) => Some(format!(
+                "\n\nhelp: the file's `{}` has {f} filters of {kh}x{kw} over {c} input channels (per group)",
+                l.name
+            )),
+            _ => None,
+        }
+    }
+
+    fn embedded_type(&self, _: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
+        let sizes = self.sizes.map(Literal::usize_unsuffixed);
+        if quantized {
+            quote!(::nn_core::embed::StaticQConv2d<#(#sizes),*>)
+        } else {
+            quote!(::nn_core::embed::StaticConv2d<#t, #(#sizes),*>)
+        }
+    }
+
+    fn embedded_value(&self, mut views: Vec<TokenStream>, quantized: bool) -> TokenStream {
+        // The bias comes last in `tensors` and is optional.
+        let b = match self.bias.then(|| views.pop()).flatten() {
+            Some(b) => quote!(::core::option::Option::Some(#b)),
+            None => quote!(::core::option::Option::None),
+        };
+        if quantized {
+            let [w, s, a] = &views[..] else {
+                return quote!(());
+            };
+            quote!(::nn_core::embed::StaticQConv2d::new(#w, #s, #b, #a))
+        } else {
+            quote!(::nn_core::embed::StaticConv2d::new(#(#views,)* #b))
+        }
+    }
+
+    fn embedded_parameters(&self, _: &Layer) -> TokenStream {
+        let (f, k) = (self.sizes[3], self.sizes[10]);
+        Literal::usize_unsuffixed(f * k + usize::from(self.bias) * f).into_token_stream()
+    }
+}
 
 const NAMED: &[&str] = &[
     "stride", "pad", "padding", "dilation", "groups", "bias", "floor", "init",
@@ -189,27 +274,11 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let (Some(act), Some(init), Some(bias), true) = (act, init, bias, ok) else {
         return (None, Some(out));
     };
-    let k = c / g * kh * kw;
-    let lit = Literal::usize_unsuffixed;
-    let (c, h, w, f, kh, kw, s, p, d, g, k) = (
-        lit(c),
-        lit(h),
-        lit(w),
-        lit(f),
-        lit(kh),
-        lit(kw),
-        lit(s),
-        lit(p),
-        lit(d),
-        lit(g),
-        lit(k),
-    );
     let lowered = Lowered {
-        kind: LayerKind::Op(OpKind {
-            kind: "conv2d",
-            ty: quote!(::nn_core::layer::Conv2d<T, #c, #h, #w, #f, #kh, #kw, #s, #p, #d, #g, #k, #bias>),
-            params: true,
-        }),
+        kind: LayerKind::Op(Box::new(Conv2d {
+            sizes: [c, h, w, f, kh, kw, s, p, d, g, c / g * kh * kw],
+            bias,
+        })),
         out: out.clone(),
         act,
         init: Some(init),

@@ -1,13 +1,82 @@
 //! `dense(OUT)` or `dense(IN -> OUT)`, then an activation and `init = ...`:
 //! `z = W x + b` over a flat input.
 
-use super::{Ctx, Lowered};
+use super::{tensor, Ctx, Kind, Lowered, Tensor};
 use crate::args;
 use crate::ast::Arg;
-use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, OpKind, Size};
+use crate::ir::{Act, ConstCheck, Dims, InitKind, Layer, LayerKind, Size};
 use crate::suggest;
 use crate::validate::{named, options, positive};
+use proc_macro2::TokenStream;
 use quote::quote;
+
+/// `dense(IN -> OUT)`: `nn_core::layer::Dense`, or embedded `StaticDense` (`StaticQDense`
+/// when the file holds it in int8).
+pub struct Dense {
+    pub inputs: Size,
+    pub outputs: Size,
+}
+
+impl Kind for Dense {
+    fn name(&self) -> &'static str {
+        "dense"
+    }
+
+    fn trainable(&self) -> TokenStream {
+        let (i, o) = (self.inputs.tokens(), self.outputs.tokens());
+        quote!(::nn_core::layer::Dense<T, #i, #o>)
+    }
+
+    fn quantizable(&self) -> bool {
+        true
+    }
+
+    fn tensors(&self, l: &Layer, quantized: bool) -> Option<Vec<Tensor>> {
+        let (i, o, one) = (&l.inputs, &l.outputs, &Size::Lit(1, l.name.span()));
+        Some(if quantized {
+            vec![
+                tensor("weight", &[o, i], Some("I8")),
+                tensor("weight_scale", &[o], Some("F32")),
+                tensor("bias", &[o], Some("F32")),
+                tensor("input_scale", &[one], Some("F32")),
+            ]
+        } else {
+            vec![tensor("weight", &[o, i], None), tensor("bias", &[o], None)]
+        })
+    }
+
+    fn shape_hint(&self, l: &Layer, suffix: &str, found: &[usize]) -> Option<String> {
+        match (suffix, found) {
+            ("weight", [o, i]) => Some(format!(
+                "\n\nhelp: the file's `{}` is `dense({i} -> {o})`",
+                l.name
+            )),
+            _ => None,
+        }
+    }
+
+    fn embedded_type(&self, l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
+        let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+        if quantized {
+            quote!(::nn_core::embed::StaticQDense<#i, #o>)
+        } else {
+            quote!(::nn_core::embed::StaticDense<#t, #i, #o>)
+        }
+    }
+
+    fn embedded_value(&self, views: Vec<TokenStream>, quantized: bool) -> TokenStream {
+        if quantized {
+            quote!(::nn_core::embed::StaticQDense::new(#(#views),*))
+        } else {
+            quote!(::nn_core::embed::StaticDense::new(#(#views),*))
+        }
+    }
+
+    fn embedded_parameters(&self, l: &Layer) -> TokenStream {
+        let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
+        quote!((#i) * (#o) + (#o))
+    }
+}
 
 /// Reads `dense(...)`: sizes (an explicit input size must equal the producer's), the
 /// activation and the initialization.
@@ -146,12 +215,7 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let (Some(inputs), Some(act), Some(init), true) = (inputs, act, init, ok) else {
         return (None, Some(out));
     };
-    let (i, o) = (inputs.tokens(), outputs.tokens());
-    let kind = LayerKind::Op(OpKind {
-        kind: "dense",
-        ty: quote!(::nn_core::layer::Dense<T, #i, #o>),
-        params: true,
-    });
+    let kind = LayerKind::Op(Box::new(Dense { inputs, outputs }));
     let lowered = Lowered {
         kind,
         out: out.clone(),

@@ -1,8 +1,26 @@
-//! The layer kinds `network!` knows, each in its own file: a kind reads its arguments,
-//! checks them against its input's shape and returns its nn-core type and output shape.
+//! The layer kinds `network!` knows, each in its own file. A kind's `lower` function reads
+//! its arguments, checks them against its input's shape and returns a value of the kind's
+//! own type, holding its resolved settings (sizes, kernel, cell...), and the output shape.
+//! That type implements [`Kind`]: its name, its trainable nn-core type, and for a network
+//! embedded from a weights file (`#[weights = "..."]`) the tensors it reads, its embedded
+//! type and value. Codegen and the weights checks ask the [`Kind`]; none of them knows a
+//! kind by name.
 //!
-//! Adding a kind: a file with a `lower` function, one line in [`KINDS`], and an nn-core type
-//! implementing `Layer`, `Op` and `BatchOp`. Codegen needs nothing else.
+//! # Adding a kind
+//!
+//! 1. A file `kinds/my_kind.rs` with a `lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>)`
+//!    function (read the arguments with the helpers of `crate::args` and `super::image`,
+//!    push every mistake on `cx.errs`, spanned on what the user wrote) and a type holding
+//!    the resolved settings that implements [`Kind`]: `name` and `trainable` always;
+//!    `has_params` (default `true`), `batch_statistics`; and to embed from a weights file
+//!    `tensors` (default: none for a kind without parameters, "cannot be embedded yet"
+//!    otherwise), `embedded_type`, `embedded_value`, `embedded_parameters`, plus the
+//!    optional hints (`quantizable`, `shape_hint`, `file_mismatch`).
+//! 2. `mod my_kind;` and one line `("my_kind", my_kind::lower)` in [`KINDS`].
+//! 3. In nn-core, the trainable type implementing `Layer`, `Op` and `BatchOp` (and for
+//!    embedding, a static type implementing `embed::Infer`).
+//!
+//! Nothing else changes: validation, codegen and the weights checks go through [`Kind`].
 
 mod batch_norm;
 mod conv2d;
@@ -13,10 +31,101 @@ mod global_avg_pool;
 mod image;
 mod pool2d;
 mod recurrent;
+mod recurrent_layer;
+
+pub use dense::Dense;
 
 use crate::ast::LayerDecl;
-use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, Size};
+use crate::ir::{Act, ConstCheck, Dims, InitKind, Layer, LayerKind, Size};
 use crate::validate::{Errors, Producer};
+use crate::weights::Header;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// A lowered layer kind: a type holding the layer's resolved settings.
+///
+/// Methods taking `l` get the lowered layer the kind belongs to (its name, input and output
+/// shapes).
+pub trait Kind {
+    /// The kind's name as written in `network!` (`"dense"`), for messages and `summary()`.
+    fn name(&self) -> &'static str;
+
+    /// The trainable layer type, generic over the scalar `T`
+    /// (`::nn_core::layer::Dense<T, 784, 128>`), implementing `Layer`, `Op` and `BatchOp`.
+    fn trainable(&self) -> TokenStream;
+
+    /// Whether it owns parameters (and is initialized by `new`).
+    fn has_params(&self) -> bool {
+        true
+    }
+
+    /// Whether it computes statistics over the whole mini-batch (batch norm), so the
+    /// network trains on one thread.
+    fn batch_statistics(&self) -> bool {
+        false
+    }
+
+    /// Whether a weights file may hold it quantized (`I8` weights, from `nn_core::quant`).
+    fn quantizable(&self) -> bool {
+        false
+    }
+
+    /// The tensors a weights file holds for layer `l`, in the order [`Kind::embedded_value`]
+    /// takes their views; `None` when the kind cannot be embedded yet.
+    fn tensors(&self, l: &Layer, quantized: bool) -> Option<Vec<Tensor>> {
+        let _ = (l, quantized);
+        (!self.has_params()).then(Vec::new)
+    }
+
+    /// A hint for a tensor `suffix` of layer `l` whose shape in the file, `found`, is not
+    /// the expected one: the layer the file holds, as it would be declared.
+    fn shape_hint(&self, l: &Layer, suffix: &str, found: &[usize]) -> Option<String> {
+        let _ = (l, suffix, found);
+        None
+    }
+
+    /// The one error to report when `file` holds another kind of layer under `l`'s name
+    /// (an `lstm` over a GRU's tensors), instead of one per tensor.
+    fn file_mismatch(&self, l: &Layer, header: &Header, file: &str) -> Option<String> {
+        let _ = (l, header, file);
+        None
+    }
+
+    /// The embedded field type of layer `l` (with parameters) over scalar `t`.
+    fn embedded_type(&self, l: &Layer, t: &TokenStream, quantized: bool) -> TokenStream {
+        let _ = (l, t, quantized);
+        quote!(())
+    }
+
+    /// The embedded field's value, given a view of each of [`Kind::tensors`] in order.
+    fn embedded_value(&self, views: Vec<TokenStream>, quantized: bool) -> TokenStream {
+        let _ = (views, quantized);
+        quote!(())
+    }
+
+    /// The embedded layer's number of scalar parameters, as a `const` expression.
+    fn embedded_parameters(&self, l: &Layer) -> TokenStream {
+        let _ = l;
+        quote!(0)
+    }
+}
+
+/// One tensor a layer reads from a weights file: its name suffix (`weight`), shape in
+/// PyTorch's order, and dtype (`None`: the network's float type, F32 or F64).
+pub struct Tensor {
+    pub suffix: String,
+    pub shape: Vec<Size>,
+    pub dtype: Option<&'static str>,
+}
+
+/// A [`Tensor`] of the given shape.
+pub fn tensor(suffix: impl Into<String>, shape: &[&Size], dtype: Option<&'static str>) -> Tensor {
+    Tensor {
+        suffix: suffix.into(),
+        shape: shape.iter().map(|s| (*s).clone()).collect(),
+        dtype,
+    }
+}
 
 /// What a kind is given: its declaration, its input and where to report.
 pub struct Ctx<'a> {

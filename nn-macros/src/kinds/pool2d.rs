@@ -2,12 +2,42 @@
 //! window (stride `K` unless given) over each channel of a `C x H x W` image.
 
 use super::image;
+use super::Kind;
 use super::{Ctx, Lowered};
-use crate::ir::{Act, Dims, LayerKind, OpKind, Size};
+use crate::ir::{Act, Dims, LayerKind, Size};
 use crate::parse::span_of;
 use crate::suggest;
-use proc_macro2::Literal;
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
+
+/// `max_pool2d` or `avg_pool2d`: `nn_core::layer::MaxPool2d<T, C, H, W, K, S, P>` (or
+/// `AvgPool2d`); no parameters.
+pub struct Pool2d {
+    /// `"max_pool2d"` or `"avg_pool2d"`.
+    kind: &'static str,
+    /// `"MaxPool2d"` or `"AvgPool2d"`.
+    ty: &'static str,
+    /// `C, H, W, K, S, P`.
+    sizes: [usize; 6],
+    /// The kind as written, where the type's name points.
+    span: Span,
+}
+
+impl Kind for Pool2d {
+    fn name(&self) -> &'static str {
+        self.kind
+    }
+
+    fn trainable(&self) -> TokenStream {
+        let sizes = self.sizes.map(Literal::usize_unsuffixed);
+        let ty = syn::Ident::new(self.ty, self.span);
+        quote!(::nn_core::layer::#ty<T, #(#sizes),*>)
+    }
+
+    fn has_params(&self) -> bool {
+        false
+    }
+}
 
 /// `max_pool2d`.
 pub fn lower_max(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
@@ -19,7 +49,7 @@ pub fn lower_avg(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     lower(cx, "avg_pool2d", "AvgPool2d")
 }
 
-fn lower(cx: &mut Ctx, kind: &'static str, ty: &str) -> (Option<Lowered>, Option<Dims>) {
+fn lower(cx: &mut Ctx, kind: &'static str, ty: &'static str) -> (Option<Lowered>, Option<Dims>) {
     let input = image::chw(cx, kind);
     let (layer, name, errs) = (cx.decl, cx.name.clone(), &mut *cx.errs);
     let mut ok = true;
@@ -114,15 +144,13 @@ fn lower(cx: &mut Ctx, kind: &'static str, ty: &str) -> (Option<Lowered>, Option
     if !ok {
         return (None, Some(out));
     }
-    let lit = Literal::usize_unsuffixed;
-    let (c, h, w, k, s, p) = (lit(c), lit(h), lit(w), lit(k), lit(s), lit(p));
-    let ty = syn::Ident::new(ty, span);
     let lowered = Lowered {
-        kind: LayerKind::Op(OpKind {
+        kind: LayerKind::Op(Box::new(Pool2d {
             kind,
-            ty: quote!(::nn_core::layer::#ty<T, #c, #h, #w, #k, #s, #p>),
-            params: false,
-        }),
+            ty,
+            sizes: [c, h, w, k, s, p],
+            span,
+        })),
         out: out.clone(),
         act: Act::Identity,
         init: None,

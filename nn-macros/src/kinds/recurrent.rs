@@ -16,10 +16,11 @@
 //! direction is `nn_core::cell::Recurrent`; anything more, `nn_core::cell::RecurrentStack`.
 
 use super::image::flag;
+use super::recurrent_layer::{Cell, Recurrent};
 use super::{Ctx, Lowered};
 use crate::args;
 use crate::ast::Arg;
-use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, OpKind, Size};
+use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, Size};
 use crate::parse::span_of;
 use crate::suggest;
 use crate::validate::{named, options, positive, Errors};
@@ -27,17 +28,17 @@ use quote::quote;
 
 /// `lstm(...)`: `::nn_core::cell::LstmCell`, 4H gate rows.
 pub fn lstm(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
-    lower(cx, "lstm", 4)
+    lower(cx, Cell::Lstm)
 }
 
 /// `gru(...)`: `::nn_core::cell::GruCell` (or `GruResetBeforeCell`), 3H gate rows.
 pub fn gru(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
-    lower(cx, "gru", 3)
+    lower(cx, Cell::Gru)
 }
 
 /// `rnn(...)`: `::nn_core::cell::RnnCell`, H rows.
 pub fn rnn(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
-    lower(cx, "rnn", 1)
+    lower(cx, Cell::Rnn)
 }
 
 /// The most stacked layers (`nn_core::cell::MAX_LAYERS`).
@@ -77,7 +78,8 @@ fn layer_count(a: &Arg, name: &str, errs: &mut Errors) -> Option<usize> {
     }
 }
 
-fn lower(cx: &mut Ctx, kind: &'static str, gates: usize) -> (Option<Lowered>, Option<Dims>) {
+fn lower(cx: &mut Ctx, cell: Cell) -> (Option<Lowered>, Option<Dims>) {
+    let kind = cell.kind();
     let (layer, name) = (cx.decl, cx.name.clone());
     let mut ok = true;
     // The input: a sequence `[SEQ, I]`.
@@ -155,7 +157,7 @@ fn lower(cx: &mut Ctx, kind: &'static str, gates: usize) -> (Option<Lowered>, Op
                 }
                 None => ok = false,
             },
-            "reset_after" if kind != "gru" => {
+            "reset_after" if cell != Cell::Gru => {
                 errs.push(
                     key_span,
                     format!("`reset_after` is an option of `gru` layers, but `{name}` is an `{kind}` layer, which has no reset gate"),
@@ -258,40 +260,21 @@ fn lower(cx: &mut Ctx, kind: &'static str, gates: usize) -> (Option<Lowered>, Op
     let (Some(init), Some(out_dims), true) = (init, out.clone(), ok) else {
         return (None, out);
     };
-    let (s, i, h) = (seq.tokens(), inputs.tokens(), hidden.tokens());
-    let g = proc_macro2::Literal::usize_unsuffixed(gates);
-    // The cell, and its one-layer alias (`Lstm<T, I, H, G, SEQ, IN, OUT>`).
-    let (cell, alias) = match (kind, reset_after) {
-        ("lstm", _) => (quote!(LstmCell), quote!(Lstm)),
-        ("gru", true) => (quote!(GruCell), quote!(Gru)),
-        ("gru", false) => (quote!(GruResetBeforeCell), quote!(GruResetBefore)),
-        _ => (quote!(RnnCell), quote!(Rnn)),
-    };
-    let cell = quote!(::nn_core::cell::#cell);
-    let d = proc_macro2::Literal::usize_unsuffixed(dirs);
-    let o = match (full, dirs) {
-        (true, 1) => quote!({ (#s) * (#h) }),
-        (true, _) => quote!({ (#s) * #d * (#h) }),
-        (false, 1) => h.clone(),
-        (false, _) => quote!({ #d * (#h) }),
-    };
-    let ty = if layers == 1 && dirs == 1 {
-        quote!(::nn_core::cell::#alias<T, #i, #h, { #g * (#h) }, #s, { (#s) * (#i) }, #o>)
-    } else {
-        let up = proc_macro2::Literal::usize_unsuffixed(layers - 1);
-        let bits = proc_macro2::Literal::u64_suffixed(drop.to_bits());
-        quote!(::nn_core::cell::RecurrentStack<
-            #cell<T, #i, #h, { #g * (#h) }>,
-            #cell<T, { #d * (#h) }, #h, { #g * (#h) }>,
-            #d, #up, #s, { (#s) * (#i) }, { (#s) * (#h) }, { (#s) * #d * (#h) }, #o, #bits
-        >)
+    let cell = match (cell, reset_after) {
+        (Cell::Gru, false) => Cell::GruResetBefore,
+        (cell, _) => cell,
     };
     let lowered = Lowered {
-        kind: LayerKind::Op(OpKind {
-            kind,
-            ty,
-            params: true,
-        }),
+        kind: LayerKind::Op(Box::new(Recurrent {
+            cell,
+            seq,
+            inputs,
+            hidden,
+            dirs,
+            layers,
+            dropout: drop,
+            full,
+        })),
         out: out_dims,
         act: Act::Identity,
         init: Some(init),

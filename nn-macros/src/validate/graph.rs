@@ -357,14 +357,12 @@ fn collapsed(
 /// A `dense` layer with the sizes of a layer that has a mistake, standing in for it.
 fn standin_layer(name: Ident, parents: Vec<Src>, in_dims: Dims, out_dims: Dims) -> Layer {
     let (inputs, outputs) = (in_dims.flat(), out_dims.flat());
-    let (i, o) = (inputs.tokens(), outputs.tokens());
     Layer {
         name,
-        kind: LayerKind::Op(crate::ir::OpKind {
-            kind: "dense",
-            ty: quote::quote!(::nn_core::layer::Dense<T, #i, #o>),
-            params: true,
-        }),
+        kind: LayerKind::Op(Box::new(crate::kinds::Dense {
+            inputs: inputs.clone(),
+            outputs: outputs.clone(),
+        })),
         parents,
         in_dims,
         out_dims,

@@ -11,6 +11,7 @@ mod graph;
 mod join;
 pub mod options;
 pub mod params;
+pub mod weights;
 
 use crate::ast::NetworkDecl;
 use crate::ir::{ConstCheck, Network, Size};

@@ -1,0 +1,210 @@
+//! The checks of a network embedded from a weights file (`#[weights = "..."]`) against the
+//! file's header: each layer's kind says which tensors it reads (`Kind::tensors`); every
+//! tensor of the file is checked against them (name, dtype, shape, alignment) and each
+//! disagreement becomes an error naming the tensor, spanned on the layer. What passes is the
+//! [`Layout`] codegen embeds (`codegen::embedded`).
+
+use super::Errors;
+use crate::ir::{Layer, LayerKind, Network, Size};
+use crate::kinds::Tensor;
+use crate::weights::{dtype_size, shape_text, Header, WeightsAttr};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+/// Reads `attr`'s header and checks `net` against it: the layout, or every mistake.
+pub fn check(net: &Network, attr: &WeightsAttr) -> Result<Layout, Vec<syn::Error>> {
+    let header = crate::weights::read(attr).map_err(|msg| vec![syn::Error::new(attr.span, msg)])?;
+    let mut errs = Errors::default();
+    let layout = layout(net, attr, &header, &mut errs);
+    errs.into_result(layout)
+}
+
+/// Whether the file holds layer `l` quantized (`I8` weights, from `nn_core::quant`).
+fn quantized(l: &Layer, header: &Header) -> bool {
+    l.op().is_some_and(|k| k.quantizable())
+        && header
+            .tensors
+            .get(&format!("{}.weight", l.name))
+            .is_some_and(|t| t.dtype == "I8")
+}
+
+/// The tensors of layer `l`, or `None` when its kind cannot be embedded yet.
+fn tensors(l: &Layer, quantized: bool) -> Option<Vec<Tensor>> {
+    match &l.kind {
+        LayerKind::Op(k) => k.tensors(l, quantized),
+        LayerKind::Dropout(_) | LayerKind::Join(_) => Some(vec![]),
+    }
+}
+
+/// The checked layout: the scalar type and each layer's tensor offsets in the file.
+pub struct Layout {
+    pub scalar: TokenStream,
+    /// Each layer's tensor offsets in the file, in the order of its kind's `tensors`.
+    pub offsets: Vec<Vec<usize>>,
+    /// Whether each layer is quantized in the file.
+    pub quantized: Vec<bool>,
+    /// `const` assertions for sizes written as `const` names.
+    pub checks: Vec<TokenStream>,
+    /// The file's length in bytes.
+    pub file_len: usize,
+}
+
+fn layout(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors) -> Layout {
+    let file = &attr.path;
+    let mut used = std::collections::BTreeSet::new();
+    let mut dtype: Option<(&str, String)> = None;
+    let mut offsets = Vec::new();
+    let mut checks = Vec::new();
+    let mut quantized_layers = Vec::new();
+    for l in &net.layers {
+        let span = l.name.span();
+        let q = quantized(l, header);
+        quantized_layers.push(q);
+        let Some(tensors) = tensors(l, q) else {
+            errs.push(
+                span,
+                format!(
+                    "`{}` layers cannot be embedded from a weights file yet",
+                    l.kind_name()
+                ),
+            );
+            offsets.push(vec![]);
+            continue;
+        };
+        if let Some(msg) = l.op().and_then(|k| k.file_mismatch(l, header, file)) {
+            errs.push(span, msg);
+            // Its tensors are the file's, read as another kind: reported once, above.
+            let prefix = format!("{}.", l.name);
+            used.extend(
+                header
+                    .tensors
+                    .keys()
+                    .filter(|k| k.starts_with(&prefix))
+                    .cloned(),
+            );
+            offsets.push(vec![]);
+            continue;
+        }
+        let mut layer_offsets = Vec::new();
+        for e in tensors {
+            let name = format!("{}.{}", l.name, e.suffix);
+            let want = shape_text(&e.shape.iter().map(Size::display).collect::<Vec<_>>());
+            let Some(t) = header.tensors.get(&name) else {
+                let held: Vec<_> = header.tensors.keys().map(|k| format!("`{k}`")).collect();
+                errs.push(
+                    span,
+                    format!(
+                        "`{name}` is missing from `{file}`: `{}` expects a tensor of shape {want}; the file holds {}",
+                        l.name,
+                        if held.is_empty() { "no tensors".into() } else { held.join(", ") }
+                    ),
+                );
+                layer_offsets.push(0);
+                continue;
+            };
+            used.insert(name.clone());
+            let found = shape_text(&t.shape);
+            let rank_ok = t.shape.len() == e.shape.len();
+            let dims_ok = rank_ok
+                && e.shape.iter().zip(&t.shape).all(|(s, &f)| match s.known() {
+                    Some(k) => k == f,
+                    None => true,
+                });
+            if !dims_ok {
+                // The layer the file holds, as it would be declared.
+                let hint = l
+                    .op()
+                    .and_then(|k| k.shape_hint(l, &e.suffix, &t.shape))
+                    .unwrap_or_default();
+                errs.push(
+                    span,
+                    format!(
+                        "`{name}` has shape {found} in `{file}`, but `{}` expects {want}{hint}",
+                        l.name
+                    ),
+                );
+            } else {
+                for (s, &f) in e.shape.iter().zip(&t.shape) {
+                    if let Size::Expr(..) = s {
+                        let (v, msg) = (
+                            s.tokens(),
+                            format!(
+                                "`{name}` has shape {found} in `{file}`, but `{}` expects {want}, with `{}` != {f}",
+                                l.name,
+                                s.display()
+                            ),
+                        );
+                        checks.push(quote_spanned! {s.span()=>
+                            const _: () = if (#v) != #f { ::core::panic!(#msg) };
+                        });
+                    }
+                }
+            }
+            match (e.dtype, dtype_size(&t.dtype)) {
+                (Some(d), _) if d != t.dtype => errs.push(
+                    span,
+                    format!(
+                        "`{name}` has dtype {} in `{file}`, but a quantized `{}` needs {d}",
+                        t.dtype, l.name
+                    ),
+                ),
+                (None, None) | (None, Some(1)) => errs.push(
+                    span,
+                    format!(
+                        "`{name}` has dtype {} in `{file}`; embedded weights must be F32 or F64",
+                        t.dtype
+                    ),
+                ),
+                (_, None) => {}
+                (fixed, Some(size)) => {
+                    match &dtype {
+                        _ if fixed.is_some() => {}
+                        None => dtype = Some((if size == 4 { "F32" } else { "F64" }, name.clone())),
+                        Some((d, first)) if *d != t.dtype => errs.push(
+                            span,
+                            format!(
+                                "`{name}` has dtype {} in `{file}`, but `{first}` has {d}; every tensor must have the same dtype",
+                                t.dtype
+                            ),
+                        ),
+                        _ => {}
+                    }
+                    // The reader checked that the tensor's bytes lie inside the file and
+                    // hold exactly `dtype × shape`, with checked arithmetic.
+                    let at = t.start;
+                    if !at.is_multiple_of(size) {
+                        errs.push(span, format!("`{name}` starts at byte {at} of `{file}`, not a multiple of {size}, so it cannot be viewed in place; save the file with nn_core::io::save_safetensors or the safetensors package, which align every tensor"));
+                    }
+                }
+            }
+            layer_offsets.push(t.start);
+        }
+        offsets.push(layer_offsets);
+    }
+    for name in header.tensors.keys().filter(|k| !used.contains(*k)) {
+        errs.push(
+            attr.span,
+            format!(
+                "`{file}` holds `{name}`, which `{}` does not declare",
+                net.name
+            ),
+        );
+    }
+    let scalar = match dtype {
+        Some(("F64", _)) => quote!(f64),
+        _ => quote!(f32),
+    };
+    if quantized_layers.contains(&true) && dtype.is_some_and(|(d, _)| d == "F64") {
+        errs.push(
+            net.name.span(),
+            format!("`{file}` mixes int8 layers with F64 ones; quantized networks compute in F32"),
+        );
+    }
+    Layout {
+        scalar,
+        offsets,
+        quantized: quantized_layers,
+        checks,
+        file_len: header.file_len,
+    }
+}

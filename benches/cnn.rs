@@ -66,6 +66,12 @@ fn forward(c: &mut Criterion) {
     g.bench_function("W4 forward, batch 1 (FLOP/s)", |b| {
         b.iter(|| net.forward(black_box(&x)))
     });
+    // The same sample through the planned workspace (the path of networks too large for
+    // stack locals), against the stack locals `forward` keeps for a network this small.
+    let mut workspace = vec![0.0f32; W4::<f32>::WORKSPACE_LEN];
+    g.bench_function("W4 forward_in, batch 1 (FLOP/s)", |b| {
+        b.iter(|| net.forward_in(black_box(&x), &mut workspace))
+    });
     let xb = Batch::<f32, 784>::from_fn(64, |_, _| rng.random());
     g.throughput(Throughput::Elements(64 * FLOP_PER_SAMPLE));
     let mut trace = net.forward_batch_trace(&xb);

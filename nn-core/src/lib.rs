@@ -98,6 +98,7 @@ mod scalar;
 pub mod summary;
 #[cfg(feature = "std")]
 pub mod train;
+pub mod workspace;
 
 #[cfg(feature = "alloc")]
 pub use batch::BatchNetwork;
@@ -258,6 +259,51 @@ pub use nalgebra;
 /// nn_core::network! { struct Net { input: 784, out: dense(10) } }
 /// let net: Net = Net::zeros();
 /// net.forward(&nn_core::nalgebra::SVector::<f32, 100>::zeros());
+/// ```
+///
+/// # Size parameters
+///
+/// `struct Name<const P: usize, ...>` declares sizes the user picks; the scalar type comes
+/// after them with its default (`Mlp<16, 3>` is `f32`). A parameter is checked by name where
+/// a size is used as it is; a size computed from one (a flattened `[C, 8, 8]`, a `concat`'s
+/// sum) is refused, as stable Rust cannot compute with a const parameter inside a type.
+///
+/// ```
+/// use nn_core::network;
+/// network! {
+///     pub struct Mlp<const H: usize, const CLASSES: usize> {
+///         input: 4,
+///         hidden: dense(H, relu),
+///         out: dense(H -> CLASSES),
+///     }
+/// }
+/// let net: Mlp<16, 3> = Mlp::zeros();
+/// assert_eq!(net.forward(&nn_core::nalgebra::SVector::zeros()).len(), 3);
+/// assert_eq!(Mlp::<16, 3, f64>::PARAMETERS, 4 * 16 + 16 + 16 * 3 + 3);
+/// ```
+///
+/// ```compile_fail
+/// nn_core::network! {
+///     struct Net<const C: usize> { input: [C, 8, 8], flat: flatten, out: dense(10) }
+/// }
+/// // error: the size of the input `input` would be computed from the size parameter `C`
+/// ```
+///
+/// # Large networks: the workspace
+///
+/// One sample's `forward` keeps small networks' activations on the stack and a large
+/// network's in a heap workspace of `WORKSPACE_LEN` values (with `alloc`); `forward_in`
+/// takes the caller's buffer instead and never allocates:
+///
+/// ```
+/// use nn_core::network;
+/// network! { struct Net { input: [1, 16, 16], c: conv2d(4, 3, relu, pad = 1), f: flatten, out: dense(2) } }
+/// let net: Net = Net::zeros();
+/// let mut workspace = [0.0f32; Net::<f32>::WORKSPACE_LEN];
+/// let y = net.forward_in(&nn_core::nalgebra::SVector::zeros(), &mut workspace)?;
+/// assert_eq!(y, net.forward(&nn_core::nalgebra::SVector::zeros()));
+/// assert_eq!(Net::<f32>::WORKSPACE_BYTES, 4 * Net::<f32>::WORKSPACE_LEN);
+/// # Ok::<(), nn_core::Error>(())
 /// ```
 ///
 /// # Example
@@ -448,6 +494,24 @@ pub mod __private {
         ($($t:tt)*) => {};
     }
     pub use crate::__nn_if_alloc as if_alloc;
+
+    /// `alloc_or!({ with } else { without })`: the first block when nn-core has the `alloc`
+    /// feature, the second otherwise.
+    #[cfg(feature = "alloc")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __nn_alloc_or {
+        ({ $($a:tt)* } else { $($b:tt)* }) => { { $($a)* } };
+    }
+    /// `alloc_or!({ with } else { without })`: the first block when nn-core has the `alloc`
+    /// feature, the second otherwise.
+    #[cfg(not(feature = "alloc"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __nn_alloc_or {
+        ({ $($a:tt)* } else { $($b:tt)* }) => { { $($b)* } };
+    }
+    pub use crate::__nn_alloc_or as alloc_or;
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@ pub trait Network<T: Scalar>: Parameters<T> {
     type Input;
     /// One sample's output, `SVector<T, OUTPUTS>`.
     type Output;
-    /// The output for one sample; allocates nothing.
+    /// The output for one sample. A `network!` struct allocates nothing unless its
+    /// activations exceed 32768 values (then one heap workspace; `forward_in` takes a buffer).
     fn forward(&self, x: &Self::Input) -> Self::Output;
 }
 

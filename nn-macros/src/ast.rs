@@ -3,7 +3,7 @@
 //! ```text
 //! network! {
 //!     /// docs and #[attributes]
-//!     pub struct Name {
+//!     pub struct Name<const P: usize, ...> {   (size parameters optional)
 //!         input: SIZE | [DIM, ...],          (or several `name: input(SIZE)`)
 //!         layer_name: kind(arg, arg, key = value, ...),
 //!         layer_name: kind(args)(parent),      (read another node than the previous one)
@@ -25,6 +25,8 @@ pub struct NetworkDecl {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
+    /// Size parameters, `<const H: usize, ...>` after the name.
+    pub params: Vec<Ident>,
     /// Span of the `{ ... }` body.
     pub body_span: Span,
     pub items: Vec<Item>,

@@ -50,13 +50,38 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         return tflite::expand(decl, weights);
     }
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
+    // Size parameters: checked after lowering, added to the generated types at the end.
+    let params = decl.params.clone();
+    if let (Some(_), Some(p)) = (&weights, params.first()) {
+        let e = syn::Error::new(
+            p.span(),
+            "a network embedded from a weights file takes no size parameters: the file fixes every size",
+        )
+        .to_compile_error();
+        let stub = codegen::embedded::stub(&attrs, &vis, &name);
+        return quote::quote!(#e #stub);
+    }
+    let generic = |tokens| {
+        let names = [
+            name.clone(),
+            quote::format_ident!("{}Trace", name),
+            quote::format_ident!("{}BatchTrace", name),
+        ];
+        codegen::generics::apply(tokens, &names, &params)
+    };
     let (errors, standin) = match validate::validate(decl) {
-        Ok(net) => match &weights {
+        Ok(mut net) => match &weights {
             Some(w) => match validate::weights::check(&net, w) {
                 Ok(layout) => return codegen::embedded::generate(&net, w, &layout),
                 Err(errors) => (errors, Some(Box::new(net))),
             },
-            None => return codegen::generate(&net),
+            None => {
+                let errors = validate::params::check(&mut net, &params);
+                if errors.is_empty() {
+                    return generic(codegen::generate(&net));
+                }
+                (errors, Some(Box::new(net)))
+            }
         },
         Err(failed) => (failed.errors, failed.standin),
     };
@@ -66,8 +91,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let stub = match (&weights, &standin) {
         (Some(w), Some(net)) => codegen::embedded_standin(net, &codegen::embedded::scalar(w)),
         (Some(_), None) => codegen::embedded::stub(&attrs, &vis, &name),
-        (None, Some(net)) => codegen::generate(net),
-        (None, None) => codegen::stub(&attrs, &vis, &name),
+        (None, Some(net)) if params.is_empty() => codegen::generate(net),
+        (None, _) => generic(codegen::stub(&attrs, &vis, &name)),
     };
     quote::quote!(#(#errors)* #stub)
 }

@@ -34,11 +34,19 @@ impl Parse for NetworkDecl {
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
+        let mut params = Vec::new();
         if input.peek(Token![<]) {
-            errors.push(input.error(
-                "a network takes no generic parameters: the generated struct is generic over its scalar type `T` (default `f32`) already",
-            ));
-            skip_generics(input)?;
+            let fork = input.fork();
+            match size_params(&fork) {
+                Ok(p) => {
+                    input.advance_to(&fork);
+                    params = p;
+                }
+                Err(e) => {
+                    errors.push(e);
+                    skip_generics(input)?;
+                }
+            }
         }
         let content;
         let brace = braced!(content in input);
@@ -50,6 +58,7 @@ impl Parse for NetworkDecl {
             attrs,
             vis,
             name,
+            params,
             body_span: brace.span.join(),
             items,
             blocks,
@@ -180,6 +189,46 @@ pub fn parse_path(input: ParseStream) -> syn::Result<(Ident, Option<String>)> {
     }
     let ident = Ident::new(&segments.join("_"), first.span());
     Ok((ident, Some(segments.join("."))))
+}
+
+/// `<const H: usize, ...>`: the network's size parameters.
+fn size_params(input: ParseStream) -> syn::Result<Vec<Ident>> {
+    const ONLY: &str = "a network takes only size parameters, written `const H: usize`: the generated struct is generic over its scalar type `T` (default `f32`) already";
+    input.parse::<Token![<]>()?;
+    let mut params: Vec<Ident> = Vec::new();
+    while !input.peek(Token![>]) {
+        if !input.peek(Token![const]) {
+            return Err(input.error(ONLY));
+        }
+        input.parse::<Token![const]>()?;
+        let name: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let ty: Ident = input.parse()?;
+        if ty != "usize" {
+            return Err(syn::Error::new(
+                ty.span(),
+                format!("the size parameter `{name}` must be a `usize`, found `{ty}`\n\nhelp: write `const {name}: usize`"),
+            ));
+        }
+        if name == "T" {
+            return Err(syn::Error::new(
+                name.span(),
+                "`T` names the network's scalar type: give the size parameter another name",
+            ));
+        }
+        if params.contains(&name) {
+            return Err(syn::Error::new(
+                name.span(),
+                format!("the size parameter `{name}` is declared twice"),
+            ));
+        }
+        params.push(name);
+        if !input.peek(Token![>]) {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    input.parse::<Token![>]>()?;
+    Ok(params)
 }
 
 /// Skips `<...>` after the name, nested angle brackets included.
@@ -358,10 +407,26 @@ mod tests {
     }
 
     #[test]
-    fn rejects_generics() {
-        let r = syn::parse2::<NetworkDecl>(quote::quote! { struct Net<T> { input: 1 } });
-        let msg = r.map(|d| d.errors[0].to_string()).unwrap_or_default();
-        assert!(msg.contains("no generic parameters"), "{msg}");
+    fn takes_only_size_parameters() {
+        let first_error = |t: TokenStream| {
+            syn::parse2::<NetworkDecl>(t)
+                .map(|d| {
+                    d.errors
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+        };
+        let msg = first_error(quote::quote! { struct Net<T> { input: 1 } });
+        assert!(msg.contains("only size parameters"), "{msg}");
+        let msg = first_error(quote::quote! { struct Net<const H: u32> { input: 1 } });
+        assert!(msg.contains("must be a `usize`, found `u32`"), "{msg}");
+        let decl: NetworkDecl = syn::parse_quote! {
+            struct Net<const H: usize, const C: usize> { input: 4, a: dense(H), b: dense(C) }
+        };
+        assert!(decl.errors.is_empty());
+        assert_eq!(decl.params, ["H", "C"]);
     }
 
     #[test]

@@ -340,15 +340,11 @@ pub fn generate(net: &Network) -> TokenStream {
         }
     };
 
+    let one_sample = super::workspace::generate(net, quote!(#(#steps)* #ret), forward_sig);
     quote! {
-        impl<T: ::nn_core::Scalar> #name<T> {
-            /// The network's output `f(x)` for one sample. Allocates nothing.
-            #[allow(clippy::let_and_return)]
-            #forward_sig {
-                #(#steps)*
-                #ret
-            }
+        #one_sample
 
+        impl<T: ::nn_core::Scalar> #name<T> {
             /// The forward pass for one sample, keeping every layer's `z_l` and `x_l` for
             /// [`backward`](Self::backward). Allocates nothing.
             #trace_sig {

@@ -2,11 +2,13 @@
 //!
 //! - `types`: the struct, its traces, `zeros`/`new`, `Clone`, `Debug`.
 //! - `forward`: one sample (no heap) and batches, in declaration order.
+//! - `workspace`: the one-sample `forward` over a workspace planned at compile time.
 //! - `backward`: the backward chain rule in reverse order, one sample and batches; a node
 //!   read by several children receives the sum of their gradients.
 //! - `tangent`: the forward chain rule (Jacobian-vector products) and the input Jacobian.
 //! - `join`: the per-join code the three passes share.
 //! - `params`: the parameter visitor, the `Network` impls, constants and `summary()`.
+//! - `generics`: size parameters added to every generated type and `impl`.
 //! - `stub`: what is emitted beside the errors when a declaration is wrong.
 //! - `embedded`, `embedded_forward`: a network declared with `#[weights = "..."]` instead:
 //!   the file's tensors checked, `static` layers, and a forward over reused stack buffers
@@ -17,11 +19,13 @@ pub mod embedded;
 mod embedded_forward;
 mod forward;
 mod graph;
+pub mod generics;
 mod join;
 mod params;
 mod stub;
 mod tangent;
 mod types;
+mod workspace;
 
 pub use stub::{embedded_standin, stub};
 

@@ -170,9 +170,12 @@ pub fn generate(net: &Network) -> TokenStream {
 
             /// The layers with their shapes and parameter counts (`Display` prints a table).
             pub fn summary() -> ::nn_core::Summary {
-                const ROWS: &[::nn_core::SummaryRow] = &[#(#rows),*];
-                ::nn_core::Summary { name: #name_str, rows: ROWS }
+                ::nn_core::Summary { name: #name_str, rows: Self::__SUMMARY_ROWS }
             }
+
+            // An associated `const`, which (unlike a `const` item) may use size parameters.
+            #[doc(hidden)]
+            const __SUMMARY_ROWS: &'static [::nn_core::SummaryRow] = &[#(#rows),*];
         }
 
         ::nn_core::__private::if_alloc! {

@@ -10,6 +10,7 @@
 mod graph;
 mod join;
 pub mod options;
+pub mod params;
 pub mod weights;
 
 use crate::ast::NetworkDecl;

@@ -22,6 +22,16 @@ pub fn predict(net: &Sine, x: f32) -> f32 {
     net.forward(&SVector::from([x]))[0]
 }
 
+/// One prediction in a caller's workspace (a `static` buffer on a microcontroller): the
+/// stack holds no activation, whatever the network's size.
+pub fn predict_in(
+    net: &Sine,
+    x: f32,
+    workspace: &mut [f32; Sine::<f32>::WORKSPACE_LEN],
+) -> Result<f32, nn_core::Error> {
+    Ok(net.forward_in(&SVector::from([x]), workspace)?[0])
+}
+
 /// One step of plain gradient descent on one sample, entirely on the stack.
 pub fn train_step(
     net: &mut Sine,

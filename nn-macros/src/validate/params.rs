@@ -1,0 +1,164 @@
+//! Size parameters, `struct Mlp<const H: usize, const CLASSES: usize>`: where they may go.
+//!
+//! A parameter may be any size that the generated types use as it is (`dense(H)`,
+//! `lstm(H)`, `input: H`, a batch norm over `[H, 8, 8]` channels...), and the macro checks
+//! such sizes against each other by name: `dense(H)` then `dense(H -> 10)` fits,
+//! `dense(H2 -> 10)` does not. Stable Rust cannot compute with a const parameter inside a
+//! type (`SVector<T, { H * 64 }>` needs the unstable `generic_const_exprs`), so a size that
+//! would be computed from a parameter (a convolution's output, a concat's sum, the flat size
+//! of an image with `H` channels) is rejected with a message saying so.
+
+use crate::ir::{ConstCheck, Network, Size};
+use proc_macro2::{Ident, TokenStream, TokenTree};
+
+/// The first parameter `tokens` mention.
+fn mentions<'p>(tokens: &TokenStream, params: &'p [Ident]) -> Option<&'p Ident> {
+    tokens.clone().into_iter().find_map(|tt| match tt {
+        TokenTree::Ident(i) => params.iter().find(|p| **p == i),
+        TokenTree::Group(g) => mentions(&g.stream(), params),
+        _ => None,
+    })
+}
+
+/// Whether `size` is computed from a parameter (mentions one and is not that parameter).
+fn computed<'p>(size: &Size, params: &'p [Ident]) -> Option<&'p Ident> {
+    let Size::Expr(tokens, ..) = size else {
+        return None;
+    };
+    let p = mentions(tokens, params)?;
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    match trees.as_slice() {
+        [TokenTree::Ident(i)] if i == p => None,
+        _ => Some(p),
+    }
+}
+
+/// The message for a size computed from parameter `p`.
+fn arithmetic(what: &str, size: &Size, p: &Ident) -> String {
+    format!(
+        "{what} would be computed from the size parameter `{p}` ({}): stable Rust cannot compute with a const parameter inside a type\n\nhelp: give this size as a literal or a `const` item, or make the computed size a parameter of its own",
+        size.display()
+    )
+}
+
+/// Checks where `params` are used in `net` and turns the compiler checks that mention them
+/// into the macro's own (by name). Returns the errors; at most one for arithmetic, at the
+/// first place it happens (later sizes derive from it).
+pub fn check(net: &mut Network, params: &[Ident]) -> Vec<syn::Error> {
+    let mut errors = Vec::new();
+    if params.is_empty() {
+        return errors;
+    }
+    let inputs = net.inputs.iter().map(|i| {
+        (
+            format!("the size of the input `{}`", i.name),
+            &i.dims,
+            i.name.span(),
+        )
+    });
+    let layers = net.layers.iter().map(|l| {
+        (
+            format!("the output size of `{}`", l.name),
+            &l.out_dims,
+            l.name.span(),
+        )
+    });
+    'places: for (what, dims, span) in inputs.chain(layers) {
+        for size in dims.0.iter().chain([&dims.flat()]) {
+            if let Some(p) = computed(size, params) {
+                errors.push(syn::Error::new(span, arithmetic(&what, size, p)));
+                break 'places;
+            }
+        }
+    }
+    let checks = std::mem::take(&mut net.checks);
+    for c in checks {
+        match &c {
+            ConstCheck::Positive { value, .. } if mentions(value, params).is_some() => {}
+            ConstCheck::Equal {
+                expected,
+                found,
+                parts,
+                span,
+            } if mentions(expected, params).is_some() || mentions(found, params).is_some() => {
+                if expected.to_string() != found.to_string() && errors.is_empty() {
+                    let side = |part: &str, value: &TokenStream| match part.strip_suffix(" = ") {
+                        Some(named) => named.to_string(),
+                        None => format!("{part}{value}"),
+                    };
+                    let msg = format!(
+                        "{}{}{}\n\nnote: sizes given by size parameters are compared by name",
+                        side(&parts[0], expected),
+                        side(&parts[1], found),
+                        parts[2]
+                    );
+                    errors.push(syn::Error::new(*span, msg));
+                }
+            }
+            _ => net.checks.push(c),
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::validate;
+    use quote::format_ident;
+
+    fn errors(decl: crate::ast::NetworkDecl) -> Vec<String> {
+        let params = decl.params.clone();
+        let mut net = match validate(decl) {
+            Ok(net) => net,
+            Err(f) => return f.errors.iter().map(ToString::to_string).collect(),
+        };
+        check(&mut net, &params)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn parameters_used_as_they_are_pass_and_are_compared_by_name() {
+        let m = errors(syn::parse_quote! {
+            struct N<const H: usize> { input: 4, a: dense(H), b: dense(H -> 3) }
+        });
+        assert!(m.is_empty(), "{m:?}");
+        let m = errors(syn::parse_quote! {
+            struct N<const H: usize, const G: usize> { input: 4, a: dense(H), b: dense(G -> 3) }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].contains("`b` expects `G` inputs, but `a` produces `H`"),
+            "{}",
+            m[0]
+        );
+    }
+
+    #[test]
+    fn arithmetic_on_a_parameter_is_refused_once() {
+        let m = errors(syn::parse_quote! {
+            struct N<const C: usize> { input: [C, 8, 8], f: flatten, out: dense(2) }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].contains(
+                "the size of the input `input` would be computed from the size parameter `C`"
+            ),
+            "{}",
+            m[0]
+        );
+        let m = errors(syn::parse_quote! {
+            struct N<const H: usize> { input: 4, a: dense(H)(input), b: dense(3)(input), c: concat(a, b), out: dense(2) }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].contains("the output size of `c` would be computed from the size parameter `H`"),
+            "{}",
+            m[0]
+        );
+        let h = format_ident!("H");
+        assert!(computed(&Size::Expr(quote::quote!(H), "H".into(), h.span()), &[h]).is_none());
+    }
+}

@@ -64,7 +64,7 @@ use core::fmt;
 use core::str::FromStr;
 use std::collections::HashMap;
 use std::string::String;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{LazyLock, RwLock};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
@@ -445,6 +445,27 @@ std::thread_local! {
     static PACKED: core::cell::RefCell<Vec<f32>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
+/// The largest scratch buffer any thread has grown to, in values.
+static PACKED_MAX: AtomicUsize = AtomicUsize::new(0);
+
+/// The largest scratch buffer any thread has grown to, in values: a training pool grows
+/// every thread's to it ([`grow_scratch`]) in the step that raised it, so a later step
+/// allocates nothing whichever thread runs which part.
+pub(crate) fn scratch_max() -> usize {
+    PACKED_MAX.load(Ordering::Relaxed)
+}
+
+/// Grows this thread's scratch buffer to at least `len` values.
+pub(crate) fn grow_scratch(len: usize) {
+    PACKED.with(|cell| {
+        if let Ok(mut buf) = cell.try_borrow_mut() {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+        }
+    });
+}
+
 /// `p` rewritten for the own kernels: `alpha · op(A)` copied column-major into `buf` (grown
 /// if needed), `C` scaled by `beta` in place when `beta` is neither 0 nor 1 (then
 /// accumulated onto).
@@ -455,6 +476,7 @@ unsafe fn prepare(p: &Product, buf: &mut Vec<f32>) -> Product {
     let (m, k) = (p.m, p.k);
     if buf.len() < m * k {
         buf.resize(m * k, 0.0);
+        PACKED_MAX.fetch_max(m * k, Ordering::Relaxed);
     }
     let dst = &mut buf[..m * k];
     // Blocks of 16 x 16 keep both the reads and the writes within a few cache lines.

@@ -104,6 +104,8 @@ pub(crate) struct Pool {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
     generation: u64,
+    /// The scratch size every thread's kernel buffer has been grown to (see [`Pool::run`]).
+    scratch: usize,
 }
 
 impl Pool {
@@ -137,16 +139,51 @@ impl Pool {
                 Err(_) => break,
             }
         }
-        Self {
+        let mut pool = Self {
             shared,
             workers,
             generation: 0,
+            scratch: 0,
+        };
+        // A thread's start-up allocates (its name, its signal stack): wait for it here, so
+        // no step after the first sees it.
+        pool.on_every_thread(&|| {});
+        pool
+    }
+
+    /// Calls `f` once on the caller's thread and once on every worker: each call waits
+    /// until all have started, so no thread can claim two parts.
+    fn on_every_thread(&mut self, f: &(dyn Fn() + Sync)) {
+        if self.workers.is_empty() {
+            return;
         }
+        let threads = self.workers.len() + 1;
+        let started = AtomicUsize::new(0);
+        self.run_parts(threads, &|_| {
+            f();
+            started.fetch_add(1, SeqCst);
+            while started.load(SeqCst) < threads {
+                std::thread::yield_now();
+            }
+        });
     }
 
     /// Calls `job(i)` for every `i < parts`, in parallel, and returns when all calls have
     /// returned. Panics (after every call has ended) if a call panicked.
+    ///
+    /// When a part grew its thread's scratch buffer for the matrix kernels, every thread's
+    /// is grown to the same size before returning, so the steps after the first allocate
+    /// nothing whichever thread claims which part.
     pub fn run(&mut self, parts: usize, job: &Job<'_>) {
+        self.run_parts(parts, job);
+        let max = crate::kernels::select::scratch_max();
+        if max > self.scratch {
+            self.scratch = max;
+            self.on_every_thread(&|| crate::kernels::select::grow_scratch(max));
+        }
+    }
+
+    fn run_parts(&mut self, parts: usize, job: &Job<'_>) {
         if self.workers.is_empty() || parts <= 1 {
             (0..parts).for_each(job);
             return;

@@ -415,8 +415,13 @@ fn run_graph_takes_schedules_decay_clipping_and_checkpoints() {
     let want = 0.02 * (1.0 + (std::f64::consts::PI * 11.0 / 12.0).cos()) / 2.0;
     assert!((opt.alpha - want).abs() < 1e-12, "{} {want}", opt.alpha);
 
-    let file = std::env::temp_dir().join(format!("nn-graph-ckpt-{}.safetensors", std::process::id()));
-    run(fit(2).checkpoint(&file, 2), &mut start.clone(), &mut Adam::new(0.02));
+    let file =
+        std::env::temp_dir().join(format!("nn-graph-ckpt-{}.safetensors", std::process::id()));
+    run(
+        fit(2).checkpoint(&file, 2),
+        &mut start.clone(),
+        &mut Adam::new(0.02),
+    );
     let (mut resumed, mut opt2) = (TwoByTwo::zeros(), Adam::new(0.02));
     run(fit(4).resume(&file), &mut resumed, &mut opt2);
     std::fs::remove_file(&file).ok();

@@ -107,7 +107,7 @@ impl Around {
             }
         }
         if let Some((path, every)) = &fit.options.checkpoint {
-            if stats.epoch % every == 0 || stopped || stats.epoch == fit.epochs {
+            if stats.epoch.is_multiple_of(*every) || stopped || stats.epoch == fit.epochs {
                 let plateau = self.rate.plateau.map(|p| p.state());
                 super::checkpoint::save_with(path, net, opt, stats.epoch, fit.seed, plateau)?;
             }

@@ -54,7 +54,7 @@ measure() {
 }
 
 touch_resnet() {
-    touch examples/resnet18_stack.rs
+    touch examples/support/resnet18_flat.rs
 }
 
 # Alternates the width between 257 and 256 so every round changes it.

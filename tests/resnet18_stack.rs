@@ -1,6 +1,6 @@
-//! A ResNet-18-shaped network at 3x224x224 (torchvision's layout, declared flat here) runs
-//! one sample forward and backward on the main thread's default stack and on a thread with
-//! 2 MiB of stack.
+//! A ResNet-18-shaped network at 3x224x224 (torchvision's layout, declared flat in
+//! `examples/support/resnet18_flat.rs`) runs one sample forward and backward on the main
+//! thread's default stack and on a thread with 2 MiB of stack.
 //!
 //! Its activations total 5.9 million values per sample, 23.7 MB in `f32` (conv1 alone makes
 //! 64x112x112): kept on the stack, one sample's forward would overflow 8 MiB. `forward`
@@ -12,66 +12,12 @@
 
 use nn_core::gradcheck::relative_error;
 use nn_core::nalgebra::SVector;
-use nn_core::{network, Batch, Scalar};
+use nn_core::{Batch, Scalar};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-network! {
-    /// ResNet-18 as torchvision builds it (`l2_0_down` is `layer2.0.downsample`).
-    pub struct ResNet18Flat {
-        input: [3, 224, 224],
-        conv1: conv2d(64, 7, stride = 2, pad = 3, bias = false, floor = true),
-        bn1: batch_norm(relu),
-        maxpool: max_pool2d(3, stride = 2, pad = 1, floor = true),
-        l1_0_conv1: conv2d(64, 3, pad = 1, bias = false)(maxpool),
-        l1_0_bn1: batch_norm(relu),
-        l1_0_conv2: conv2d(64, 3, pad = 1, bias = false),
-        l1_0_bn2: batch_norm,
-        l1_0_out: add(l1_0_bn2, maxpool, relu),
-        l1_1_conv1: conv2d(64, 3, pad = 1, bias = false)(l1_0_out),
-        l1_1_bn1: batch_norm(relu),
-        l1_1_conv2: conv2d(64, 3, pad = 1, bias = false),
-        l1_1_bn2: batch_norm,
-        l1_1_out: add(l1_1_bn2, l1_0_out, relu),
-        l2_0_conv1: conv2d(128, 3, stride = 2, pad = 1, bias = false, floor = true)(l1_1_out),
-        l2_0_bn1: batch_norm(relu),
-        l2_0_conv2: conv2d(128, 3, pad = 1, bias = false),
-        l2_0_bn2: batch_norm,
-        l2_0_down: conv2d(128, 1, stride = 2, bias = false, floor = true)(l1_1_out),
-        l2_0_down_bn: batch_norm,
-        l2_0_out: add(l2_0_bn2, l2_0_down_bn, relu),
-        l2_1_conv1: conv2d(128, 3, pad = 1, bias = false)(l2_0_out),
-        l2_1_bn1: batch_norm(relu),
-        l2_1_conv2: conv2d(128, 3, pad = 1, bias = false),
-        l2_1_bn2: batch_norm,
-        l2_1_out: add(l2_1_bn2, l2_0_out, relu),
-        l3_0_conv1: conv2d(256, 3, stride = 2, pad = 1, bias = false, floor = true)(l2_1_out),
-        l3_0_bn1: batch_norm(relu),
-        l3_0_conv2: conv2d(256, 3, pad = 1, bias = false),
-        l3_0_bn2: batch_norm,
-        l3_0_down: conv2d(256, 1, stride = 2, bias = false, floor = true)(l2_1_out),
-        l3_0_down_bn: batch_norm,
-        l3_0_out: add(l3_0_bn2, l3_0_down_bn, relu),
-        l3_1_conv1: conv2d(256, 3, pad = 1, bias = false)(l3_0_out),
-        l3_1_bn1: batch_norm(relu),
-        l3_1_conv2: conv2d(256, 3, pad = 1, bias = false),
-        l3_1_bn2: batch_norm,
-        l3_1_out: add(l3_1_bn2, l3_0_out, relu),
-        l4_0_conv1: conv2d(512, 3, stride = 2, pad = 1, bias = false, floor = true)(l3_1_out),
-        l4_0_bn1: batch_norm(relu),
-        l4_0_conv2: conv2d(512, 3, pad = 1, bias = false),
-        l4_0_bn2: batch_norm,
-        l4_0_down: conv2d(512, 1, stride = 2, bias = false, floor = true)(l3_1_out),
-        l4_0_down_bn: batch_norm,
-        l4_0_out: add(l4_0_bn2, l4_0_down_bn, relu),
-        l4_1_conv1: conv2d(512, 3, pad = 1, bias = false)(l4_0_out),
-        l4_1_bn1: batch_norm(relu),
-        l4_1_conv2: conv2d(512, 3, pad = 1, bias = false),
-        l4_1_bn2: batch_norm,
-        l4_1_out: add(l4_1_bn2, l4_0_out, relu),
-        avgpool: global_avg_pool,
-        fc: dense(1000),
-    }
-}
+#[path = "../examples/support/resnet18_flat.rs"]
+mod resnet18_flat;
+use resnet18_flat::ResNet18Flat;
 
 const IN: usize = 3 * 224 * 224;
 

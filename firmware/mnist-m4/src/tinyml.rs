@@ -91,3 +91,48 @@ pub fn sample<const N: usize>(all: &'static [u8], i: usize) -> [i8; N] {
     }
     x
 }
+
+/// What each `tinyml_*` binary does: paints the stack, then for each case prints
+/// `{model} {case}: {output bytes}` (the lines `firmware/run-qemu.sh` compares with the
+/// host's), with [`mark`](crate::mark) right before and after each inference for
+/// `benches/tinyml_vs_microflow.sh`'s counter; then `result: instructions_per_inference=...
+/// stack_peak_bytes=... static_ram_bytes=... arena_bytes=...`, and exits QEMU with success
+/// when every inference did.
+pub fn run_cases<const I: usize, const O: usize>(
+    model: &str,
+    arena_bytes: usize,
+    cases: &[&str],
+    input: impl Fn(usize) -> [i8; I],
+    infer: impl Fn(&[i8; I], &mut [i8; O]) -> bool,
+) -> ! {
+    let Some(p) = cortex_m::Peripherals::take() else {
+        crate::exit(false)
+    };
+    crate::paint_stack();
+    let timer = LongTimer::new(p.SYST);
+    let per_tick = timer.calibrate();
+    let (mut ticks, mut ok) = (0u64, true);
+    for (i, name) in cases.iter().enumerate() {
+        let x = core::hint::black_box(input(i));
+        let mut y = [0i8; O];
+        let (r, t) = timer.ticks(|| {
+            crate::mark();
+            let r = infer(&x, &mut y);
+            crate::mark();
+            r
+        });
+        ticks += t;
+        ok &= r;
+        crate::println(format_args!("{model} {name}: {}", Bytes(&y)));
+    }
+    crate::println(format_args!(
+        "result: instructions_per_inference={} stack_peak_bytes={} static_ram_bytes={} arena_bytes={}",
+        // Rounded to a whole count: printing an `f32` would link float formatting, which
+        // costs more flash than the sine model itself.
+        (ticks as f32 * per_tick / cases.len() as f32 + 0.5) as u64,
+        crate::stack_peak(),
+        crate::static_ram(),
+        arena_bytes
+    ));
+    crate::exit(ok)
+}

@@ -1,52 +1,27 @@
-//! TFLM's `person_detect` model (MobileNet v1 0.25 at 96x96: no person, person) as the `network!` declaration `nn-import` wrote
-//! (crate nn-tinyml): TFLite int8 layers with TFLM's arithmetic, the activations in
-//! `PersonDetect::ARENA_BYTES` of stack. Prints each output's bytes (the host's and TFLM's, see
-//! `nn-import/tests/firmware_tinyml.rs`), then the instructions per inference and the
-//! memory used.
+//! TFLM's `person_detect` model (MobileNet v1 0.25 at 96x96: no person, person) as the
+//! `network!` declaration `nn-import` wrote (crate nn-tinyml): TFLite int8 layers with TFLM's
+//! arithmetic, the activations in `PersonDetect::ARENA_BYTES` of stack. Prints each output's
+//! bytes (the host's and TFLM's, see `nn-import/tests/firmware_tinyml.rs`), then the
+//! instructions per inference and the memory used ([`mnist_m4::tinyml::run_cases`]).
 
 #![no_std]
 #![no_main]
 
 use cortex_m_rt::entry;
-use mnist_m4::tinyml::{sample, Bytes, LongTimer};
-use mnist_m4::{exit, mark, paint_stack, println, stack_peak, static_ram};
+use mnist_m4::tinyml::{run_cases, sample, PERSON_SAMPLES};
 use nn_tinyml::PersonDetect;
 
 static NET: PersonDetect = PersonDetect::new();
 
 #[entry]
 fn main() -> ! {
-    let Some(p) = cortex_m::Peripherals::take() else {
-        exit(false)
-    };
-    paint_stack();
-    let timer = LongTimer::new(p.SYST);
-    let per_tick = timer.calibrate();
-    let (mut ticks, mut ok) = (0u64, true);
-    let cases = ["person", "no_person"];
-    for (i, name) in cases.iter().enumerate() {
-        let x: [i8; PersonDetect::INPUT_LEN] =
-            core::hint::black_box(sample(mnist_m4::tinyml::PERSON_SAMPLES, i));
-        let mut y = [0i8; PersonDetect::OUTPUT_LEN];
-        // The markers delimit the inference for benches/tinyml_vs_microflow.sh's counter.
-        let (r, t) = timer.ticks(|| {
-            mark();
-            let r = NET.run(&x, &mut y);
-            mark();
-            r
-        });
-        ticks += t;
-        ok &= r.is_ok();
-        println(format_args!("tinyml_person_detect {name}: {}", Bytes(&y)));
-    }
-    println(format_args!(
-        "result: instructions_per_inference={} stack_peak_bytes={} static_ram_bytes={} arena_bytes={}",
-        // Rounded to a whole count: printing an `f32` would link float formatting, which
-        // costs more flash than the sine model itself.
-        (ticks as f32 * per_tick / cases.len() as f32 + 0.5) as u64,
-        stack_peak(),
-        static_ram(),
-        PersonDetect::ARENA_BYTES
-    ));
-    exit(ok)
+    run_cases(
+        "tinyml_person_detect",
+        PersonDetect::ARENA_BYTES,
+        &["person", "no_person"],
+        |i| sample(PERSON_SAMPLES, i),
+        |x: &[i8; PersonDetect::INPUT_LEN], y: &mut [i8; PersonDetect::OUTPUT_LEN]| {
+            NET.run(x, y).is_ok()
+        },
+    )
 }

@@ -22,69 +22,14 @@ use nn_core::data::Mnist;
 use nn_core::loss::CrossEntropy;
 use nn_core::optim::Adam;
 use nn_core::train::{Data, Fit, Targets, Trainer};
-use nn_core::{network, Batch, BatchNetwork};
+use nn_core::{Batch, BatchNetwork};
 use rand::{rngs::StdRng, SeedableRng};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-network! {
-    /// The MLP.
-    struct Mlp {
-        input: 784,
-        fc1: dense(128, relu),
-        fc2: dense(64, relu),
-        out: dense(10),
-    }
-}
-
-network! {
-    /// The small CNN.
-    struct Cnn {
-        input: [1, 28, 28],
-        conv1: conv2d(8, 3, relu, pad = 1),
-        pool1: max_pool2d(2),
-        conv2: conv2d(16, 3, relu, pad = 1),
-        pool2: max_pool2d(2),
-        flat: flatten,
-        out: dense(10),
-    }
-}
-
-network! {
-    /// `examples/03_mnist_mlp.rs`'s network.
-    struct MnistMlp {
-        input: 784,
-        fc1: dense(512, relu, init = he),
-        drop1: dropout(0.2),
-        fc2: dense(256, relu, init = he),
-        drop2: dropout(0.2),
-        fc3: dense(10),
-    }
-}
-
-network! {
-    /// `examples/10_mnist_cnn.rs`'s network.
-    struct MnistCnn {
-        input: [1, 28, 28],
-        conv1: conv2d(16, 3, relu, pad = 1, init = he),
-        pool1: max_pool2d(2),
-        conv2: conv2d(32, 3, relu, pad = 1, init = he),
-        pool2: max_pool2d(2),
-        flat: flatten,
-        fc: dense(128, relu, init = he),
-        drop: dropout(0.3),
-        out: dense(10),
-    }
-}
-
-network! {
-    /// MNIST row by row: 28 steps of 28 pixels.
-    struct Lstm {
-        input: [28, 28],
-        lstm: lstm(64, seq = last),
-        out: dense(10),
-    }
-}
+#[path = "../tests/support/speed_networks.rs"]
+mod speed_networks;
+use speed_networks::{Cnn, Lstm, Mlp, MnistCnn, MnistMlp};
 
 struct Args {
     net: String,

@@ -26,64 +26,9 @@ network! {
     }
 }
 
-network! {
-    /// The speed table's MLP.
-    struct Mlp {
-        input: 784,
-        fc1: dense(128, relu),
-        fc2: dense(64, relu),
-        out: dense(10),
-    }
-}
-
-network! {
-    /// The speed table's small CNN.
-    struct Cnn {
-        input: [1, 28, 28],
-        conv1: conv2d(8, 3, relu, pad = 1),
-        pool1: max_pool2d(2),
-        conv2: conv2d(16, 3, relu, pad = 1),
-        pool2: max_pool2d(2),
-        flat: flatten,
-        out: dense(10),
-    }
-}
-
-network! {
-    /// `mnist_mlp`'s network.
-    struct MnistMlp {
-        input: 784,
-        fc1: dense(512, relu, init = he),
-        drop1: dropout(0.2),
-        fc2: dense(256, relu, init = he),
-        drop2: dropout(0.2),
-        fc3: dense(10),
-    }
-}
-
-network! {
-    /// `mnist_cnn`'s network.
-    struct MnistCnn {
-        input: [1, 28, 28],
-        conv1: conv2d(16, 3, relu, pad = 1, init = he),
-        pool1: max_pool2d(2),
-        conv2: conv2d(32, 3, relu, pad = 1, init = he),
-        pool2: max_pool2d(2),
-        flat: flatten,
-        fc: dense(128, relu, init = he),
-        drop: dropout(0.3),
-        out: dense(10),
-    }
-}
-
-network! {
-    /// The LSTM classifier: 28 rows of 28 pixels.
-    struct Lstm {
-        input: [28, 28],
-        lstm: lstm(64, seq = last),
-        out: dense(10),
-    }
-}
+#[path = "support/speed_networks.rs"]
+mod speed_networks;
+use speed_networks::{Cnn, Lstm, Mlp, MnistCnn, MnistMlp};
 
 fn data<const IN: usize, const OUT: usize>(n: usize, seed: u64) -> (Batch<f32, IN>, Vec<usize>) {
     let mut rng = StdRng::seed_from_u64(seed);

@@ -2,7 +2,8 @@
 # Builds the Cortex-M4F firmware (firmware/mnist-m4) for thumbv7em-none-eabihf, runs every
 # binary under QEMU's MPS2-AN386 board, checks that their outputs equal the host's
 # (firmware/mnist-m4/expected-*.txt, written and checked by `cargo test --test firmware` and,
-# for the tinyml_* binaries, `cargo test -p nn-import --test firmware_tinyml`),
+# for the tinyml_* binaries, `cargo test -p nn-import --test firmware_tinyml`, and for
+# mnist_cnn_int8, `cargo test -p nn-import --test ptq_mnist_cnn`),
 # and prints flash, RAM and instructions per inference, for the fast (release, opt-level 3)
 # and the small (opt-level "s") builds.
 #
@@ -33,7 +34,7 @@ status=0
 for profile in release small; do
   cargo build --quiet --profile "$profile" --bins
   dir=${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/$profile
-  for bin in mnist mnist_q8 mnist_cnn mnist_cnn_q8 sine recurrent tinyml_sine tinyml_speech tinyml_person_detect tflite_kernels; do
+  for bin in mnist mnist_q8 mnist_cnn mnist_cnn_q8 mnist_cnn_int8 sine recurrent tinyml_sine tinyml_speech tinyml_person_detect tflite_kernels; do
     out=$(qemu "$dir/$bin") || { echo "$out"; echo "FAILED: $bin ($profile) exited with an error"; status=1; continue; }
     # Every line but the figures must be the host's.
     if diff <(grep -v '^result: ' <<<"$out") "expected-$bin.txt" >/dev/null; then same=yes; else same=no; status=1; fi

@@ -14,6 +14,7 @@
 //! our interpreter against it.
 
 use nn_import::schema::tflite as fb;
+use nn_import::TfliteBuilder;
 use std::path::PathBuf;
 
 /// splitmix64: the same deterministic stream on every platform.
@@ -38,23 +39,12 @@ impl Rng {
     }
 }
 
-/// A model under construction: tensors, buffers (buffer 0 is TFLite's empty sentinel),
-/// operator codes and operators.
-struct Graph {
-    tensors: Vec<fb::Tensor>,
-    buffers: Vec<fb::Buffer>,
-    codes: Vec<fb::OperatorCode>,
-    ops: Vec<fb::Operator>,
-}
+/// A model under construction ([`TfliteBuilder`]), with seeded weights and biases.
+struct Graph(TfliteBuilder);
 
 impl Graph {
     fn new() -> Self {
-        Graph {
-            tensors: vec![],
-            buffers: vec![fb::Buffer::default()],
-            codes: vec![],
-            ops: vec![],
-        }
+        Graph(TfliteBuilder::new())
     }
 
     fn tensor(
@@ -66,32 +56,7 @@ impl Graph {
         zero_points: Vec<i64>,
         data: Option<Vec<u8>>,
     ) -> i32 {
-        let buffer = match data {
-            Some(d) => {
-                self.buffers.push(fb::Buffer {
-                    data: Some(d),
-                    ..Default::default()
-                });
-                self.buffers.len() as u32 - 1
-            }
-            None => 0,
-        };
-        let quantization = (!scales.is_empty()).then(|| {
-            Box::new(fb::QuantizationParameters {
-                scale: Some(scales),
-                zero_point: Some(zero_points),
-                ..Default::default()
-            })
-        });
-        self.tensors.push(fb::Tensor {
-            shape: Some(shape.to_vec()),
-            type_: ty,
-            buffer,
-            name: Some(name.into()),
-            quantization,
-            ..Default::default()
-        });
-        self.tensors.len() as i32 - 1
+        self.0.tensor(name, shape, ty, scales, zero_points, 0, data)
     }
 
     fn act(&mut self, name: &str, shape: &[i32], scale: f32, zero_point: i64) -> i32 {
@@ -117,11 +82,8 @@ impl Graph {
         let n: i32 = shape.iter().product();
         let data = (0..n).map(|_| rng.i8().max(-127) as u8).collect();
         let zeros = vec![0; scales.len()];
-        let t = self.tensor(name, shape, fb::TensorType::Int8, scales, zeros, Some(data));
-        if let Some(q) = self.tensors[t as usize].quantization.as_mut() {
-            q.quantized_dimension = axis;
-        }
-        t
+        let ty = fb::TensorType::Int8;
+        self.0.tensor(name, shape, ty, scales, zeros, axis, Some(data))
     }
 
     fn bias(&mut self, rng: &mut Rng, name: &str, n: usize, scales: Vec<f32>) -> i32 {
@@ -146,54 +108,11 @@ impl Graph {
         output: i32,
         options: Option<fb::BuiltinOptions>,
     ) {
-        let index = self
-            .codes
-            .iter()
-            .position(|c| c.builtin_code == code)
-            .unwrap_or_else(|| {
-                self.codes.push(fb::OperatorCode {
-                    deprecated_builtin_code: (code as i32).min(127) as i8,
-                    builtin_code: code,
-                    version: 1,
-                    ..Default::default()
-                });
-                self.codes.len() - 1
-            });
-        self.ops.push(fb::Operator {
-            opcode_index: index as u32,
-            inputs: Some(inputs.to_vec()),
-            outputs: Some(vec![output]),
-            builtin_options: options,
-            ..Default::default()
-        });
+        self.0.op(code, inputs, output, options)
     }
 
     fn finish(self, input: i32, output: i32) -> Vec<u8> {
-        let model = fb::Model {
-            version: 3,
-            operator_codes: Some(self.codes),
-            subgraphs: Some(vec![fb::SubGraph {
-                tensors: Some(self.tensors),
-                inputs: Some(vec![input]),
-                outputs: Some(vec![output]),
-                operators: Some(self.ops),
-                name: Some("main".into()),
-                ..Default::default()
-            }]),
-            description: Some("nn-import op_models".into()),
-            buffers: Some(self.buffers),
-            ..Default::default()
-        };
-        let mut builder = planus::Builder::new();
-        let mut bytes = builder.finish(&model, Some(*b"TFL3")).to_vec();
-        // planus 1.3 writes the identifier first, then the root offset relative to itself;
-        // flatbuffers (and TFLite) put the root offset, relative to the buffer's start, first.
-        if bytes[..4] == *b"TFL3" {
-            let root = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) + 4;
-            bytes[..4].copy_from_slice(&root.to_le_bytes());
-            bytes[4..8].copy_from_slice(b"TFL3");
-        }
-        bytes
+        self.0.finish(input, output, "nn-import op_models")
     }
 }
 

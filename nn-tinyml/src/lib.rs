@@ -8,6 +8,11 @@
 //! cargo run -p nn-import -- models/tinyml/person_detect.tflite --name PersonDetect --out nn-tinyml/src
 //! ```
 //!
+//! `MnistCnn` is the workspace's own MNIST CNN (`tests/fixtures/pytorch_cnn.safetensors`)
+//! after post-training quantization to the same full-integer form, written with
+//! `models/mnist_cnn_int8.tflite` by `cargo run --release -p nn-import --example ptq_mnist_cnn`
+//! (`nn_import::ptq`).
+//!
 //! Each embeds its `.safetensors` file (weights, biases, TFLM's requantization multipliers
 //! and shifts, every activation's shape, scale and zero point), checked against the
 //! declaration at compile time, and runs with TFLM's integer arithmetic and no heap: the
@@ -24,3 +29,4 @@
 include!("sine.rs");
 include!("speech.rs");
 include!("person_detect.rs");
+include!("mnist_cnn.rs");

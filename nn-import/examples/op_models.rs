@@ -83,7 +83,8 @@ impl Graph {
         let data = (0..n).map(|_| rng.i8().max(-127) as u8).collect();
         let zeros = vec![0; scales.len()];
         let ty = fb::TensorType::Int8;
-        self.0.tensor(name, shape, ty, scales, zeros, axis, Some(data))
+        self.0
+            .tensor(name, shape, ty, scales, zeros, axis, Some(data))
     }
 
     fn bias(&mut self, rng: &mut Rng, name: &str, n: usize, scales: Vec<f32>) -> i32 {

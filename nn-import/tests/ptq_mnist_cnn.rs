@@ -32,7 +32,10 @@ fn committed_files_are_what_the_tool_writes() {
     let mnist = mnist();
     let (tflite, e) = quantized(&chain(), &mnist.train);
     let committed = |path: &str| std::fs::read(root().join(path)).unwrap();
-    assert!(committed(TFLITE) == tflite, "{TFLITE} differs: run the example");
+    assert!(
+        committed(TFLITE) == tflite,
+        "{TFLITE} differs: run the example"
+    );
     assert!(committed(WEIGHTS.0) == e.weights, "{} differs", WEIGHTS.0);
     assert_eq!(String::from_utf8(committed(SOURCE)).unwrap(), e.source);
 }
@@ -50,8 +53,14 @@ fn int8_loses_at_most_half_a_point() {
         same_as_interpreter += usize::from(model.run(&q).unwrap() == y);
         argmax(&y)
     });
-    println!("float_accuracy={float:.4} int8_accuracy={int8:.4} drop_points={:.2}", (float - int8) * 100.0);
-    assert_eq!(same_as_interpreter, 10_000, "the declaration and the interpreter differ");
+    println!(
+        "float_accuracy={float:.4} int8_accuracy={int8:.4} drop_points={:.2}",
+        (float - int8) * 100.0
+    );
+    assert_eq!(
+        same_as_interpreter, 10_000,
+        "the declaration and the interpreter differ"
+    );
     assert!(float > 0.96, "float accuracy {float}");
     assert!(float - int8 <= 0.005, "float {float}, int8 {int8}");
     // The input's parameters are the calibration's: standardized pixels in [-0.42, 2.82].
@@ -64,7 +73,10 @@ fn firmware_prints_the_hosts_bits() {
     let (mut text, mut correct) = (String::new(), 0);
     for (i, d) in digits.chunks_exact(785).enumerate() {
         // As the firmware: `mnist_m4::pixel`, then TFLite's QUANTIZE.
-        let x: Vec<f32> = d[1..].iter().map(|&p| pixel(f32::from(p) / 255.0)).collect();
+        let x: Vec<f32> = d[1..]
+            .iter()
+            .map(|&p| pixel(f32::from(p) / 255.0))
+            .collect();
         let y = run(&quantize_input(&x));
         correct += usize::from(argmax(&y) == usize::from(d[0]));
         let hex: Vec<String> = y.iter().map(|v| format!("{:02x}", *v as u8)).collect();

@@ -39,7 +39,10 @@ pub const NAME: &str = "MnistCnn";
 /// The declaration (`include!`d by nn-tinyml's `lib.rs`).
 pub const SOURCE: &str = "nn-tinyml/src/mnist_cnn.rs";
 /// Its weights file, and the `#[weights]` path (relative to nn-tinyml's `Cargo.toml`).
-pub const WEIGHTS: (&str, &str) = ("nn-tinyml/src/mnist_cnn.safetensors", "src/mnist_cnn.safetensors");
+pub const WEIGHTS: (&str, &str) = (
+    "nn-tinyml/src/mnist_cnn.safetensors",
+    "src/mnist_cnn.safetensors",
+);
 /// The int8 model as a `.tflite` file (TFLite's format: TFLM runs it too).
 pub const TFLITE: &str = "models/mnist_cnn_int8.tflite";
 

@@ -158,11 +158,14 @@ impl FloatChain {
                             let oh = out_size_and_padding(p, h, kh, 1, 1);
                             let ow = out_size_and_padding(p, w, kw, 1, 1);
                             let pt = |n: usize, k: usize| (n + 2 * pad + 1).checked_sub(k);
-                            oh.zip(ow) == pt(h, kh).zip(pt(w, kw)).map(|(a, b)| ((a, pad), (b, pad)))
+                            oh.zip(ow)
+                                == pt(h, kh).zip(pt(w, kw)).map(|(a, b)| ((a, pad), (b, pad)))
                         })
                         .ok_or_else(|| {
                             model_err(
-                                format!("`{name}`: padding 0 or TFLite's SAME for a {kh}x{kw} kernel"),
+                                format!(
+                                    "`{name}`: padding 0 or TFLite's SAME for a {kh}x{kw} kernel"
+                                ),
                                 format!("padding {pad}"),
                             )
                         })?;
@@ -213,7 +216,8 @@ impl FloatChain {
                     }
                     // Column (ch, y, x) of PyTorch's flatten -> (y, x, ch) of NHWC.
                     let mut weight = vec![0f32; wt.len()];
-                    for (row_pt, row) in wt.chunks_exact(depth).zip(weight.chunks_exact_mut(depth)) {
+                    for (row_pt, row) in wt.chunks_exact(depth).zip(weight.chunks_exact_mut(depth))
+                    {
                         for ch in 0..c {
                             for y in 0..h {
                                 for x in 0..w {
@@ -286,8 +290,16 @@ impl FloatChain {
                         padding: (pad(si[1], weight_shape[1]), pad(si[2], weight_shape[2])),
                     };
                     conv_2d_f32(
-                        &g, None, x, si, weight, *weight_shape, Some(bias.as_slice()), range(*relu),
-                        &mut out, so,
+                        &g,
+                        None,
+                        x,
+                        si,
+                        weight,
+                        *weight_shape,
+                        Some(bias.as_slice()),
+                        range(*relu),
+                        &mut out,
+                        so,
                     )
                     .map_err(err)?;
                 }
@@ -305,8 +317,15 @@ impl FloatChain {
                     weight, bias, relu, ..
                 } => {
                     let depth = si[1] * si[2] * si[3];
-                    fully_connected_f32(x, depth, weight, Some(bias.as_slice()), range(*relu), &mut out)
-                        .map_err(err)?;
+                    fully_connected_f32(
+                        x,
+                        depth,
+                        weight,
+                        Some(bias.as_slice()),
+                        range(*relu),
+                        &mut out,
+                    )
+                    .map_err(err)?;
                 }
             }
             acts.push(out);

@@ -59,7 +59,9 @@ pub fn calibrate<'a>(
         }
         for x in batch.chunks_exact(sample) {
             let acts = chain.forward_all(x)?;
-            let seen = acts.iter().map(|a| Range::of(a).unwrap_or(Range { min: 0.0, max: 0.0 }));
+            let seen = acts
+                .iter()
+                .map(|a| Range::of(a).unwrap_or(Range { min: 0.0, max: 0.0 }));
             ranges = Some(match ranges {
                 None => seen.collect(),
                 Some(r) => r.into_iter().zip(seen).map(|(a, b)| a.union(b)).collect(),
@@ -93,7 +95,10 @@ pub fn quantize(
     let shapes = chain.shapes();
     if ranges.len() != shapes.len() {
         return Err(ImportError::Model {
-            expected: format!("{} activation ranges (the input and each layer)", shapes.len()),
+            expected: format!(
+                "{} activation ranges (the input and each layer)",
+                shapes.len()
+            ),
             found: format!("{}", ranges.len()),
         });
     }

@@ -74,7 +74,11 @@ pub fn activation_params(range: Range) -> QuantParams {
     let min = range.min.min(0.0);
     let max = range.max.max(0.0);
     let scale = (max - min) / (qmax - qmin);
-    let from_min = if scale != 0.0 { qmin - min / scale } else { qmin };
+    let from_min = if scale != 0.0 {
+        qmin - min / scale
+    } else {
+        qmin
+    };
     let zero_point = if from_min < qmin {
         -128
     } else if from_min > qmax {
@@ -124,13 +128,21 @@ pub fn quantize_weights(weights: &[f32], channels: usize) -> (Vec<i8>, Vec<f32>)
 /// assert_eq!(s, [0.005, 0.05]);
 /// assert_eq!(q, [60, 0]); // -0.25 rounds to 0
 /// ```
-pub fn quantize_bias(bias: &[f32], input_scale: f32, weight_scales: &[f32]) -> (Vec<i32>, Vec<f32>) {
+pub fn quantize_bias(
+    bias: &[f32],
+    input_scale: f32,
+    weight_scales: &[f32],
+) -> (Vec<i32>, Vec<f32>) {
     let scales: Vec<f32> = weight_scales.iter().map(|&s| input_scale * s).collect();
     let q = bias
         .iter()
         .zip(&scales)
         .map(|(&b, &s)| {
-            let inv = if s == 0.0 { 0.0 } else { (1.0 / f64::from(s)) as f32 };
+            let inv = if s == 0.0 {
+                0.0
+            } else {
+                (1.0 / f64::from(s)) as f32
+            };
             // SafeCast: saturating; then clamp to the symmetric range.
             let v = (b * inv).round() as i32;
             v.max(-i32::MAX)
@@ -169,13 +181,19 @@ mod tests {
         assert_eq!(p.zero_point, (-128.0 - min / scale).round() as i32);
         assert_eq!(p.zero_point, -95);
         // Entirely negative: the max becomes 0 and the zero point 127.
-        let p = activation_params(Range { min: -2.0, max: -1.0 });
+        let p = activation_params(Range {
+            min: -2.0,
+            max: -1.0,
+        });
         assert_eq!((p.scale, p.zero_point), (2.0 / 255.0, 127));
         // All zero: scale 0, zero point -128, as TFLite (no division by zero).
         let p = activation_params(Range { min: 0.0, max: 0.0 });
         assert_eq!((p.scale, p.zero_point), (0.0, -128));
         // A tie rounds away from zero: from_min = -128 + 127.5 = -0.5 -> -1.
-        let p = activation_params(Range { min: -127.5, max: 127.5 });
+        let p = activation_params(Range {
+            min: -127.5,
+            max: 127.5,
+        });
         assert_eq!(p.zero_point, -1);
     }
 

@@ -27,6 +27,27 @@ fn run(q: &[i8; 784]) -> [i8; 10] {
     y
 }
 
+/// The float chain (TFLite's NHWC layout, PyTorch's weights permuted) gives PyTorch's own
+/// logits on the first 100 test images (`tests/fixtures/pytorch_cnn_logits.json`).
+#[test]
+fn float_chain_reproduces_pytorchs_logits() {
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/pytorch_cnn_logits.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let logits = v["logits"].as_array().unwrap();
+    assert_eq!(logits.len(), 100);
+    let (test, chain) = (mnist().test, chain());
+    let mut worst = 0f64;
+    for (x, expected) in test.pixels().chunks_exact(784).zip(logits) {
+        let y = chain.forward(x).unwrap();
+        for (a, b) in y.iter().zip(expected.as_array().unwrap()) {
+            worst = worst.max((f64::from(*a) - b.as_f64().unwrap()).abs());
+        }
+    }
+    println!("largest difference from PyTorch's logits: {worst:.2e}");
+    assert!(worst < 1e-4, "{worst}");
+}
+
 #[test]
 fn committed_files_are_what_the_tool_writes() {
     let mnist = mnist();

@@ -243,6 +243,15 @@ impl FloatChain {
     }
 
     /// The NHWC shape of every activation: the input's, then each layer's output.
+    ///
+    /// ```
+    /// use nn_import::ptq::{FloatChain, FloatLayer};
+    /// let chain = FloatChain { input_shape: [1, 1, 1, 2], layers: vec![FloatLayer::Dense {
+    ///     name: "fc".into(), weight: vec![1.0, -1.0], bias: vec![0.5], relu: true }] };
+    /// assert_eq!(chain.shapes(), [[1, 1, 1, 2], [1, 1, 1, 1]]);
+    /// assert_eq!(chain.forward(&[2.0, 1.0]).unwrap(), [1.5]);
+    /// assert_eq!(chain.forward_all(&[1.0, 3.0]).unwrap(), [vec![1.0, 3.0], vec![0.0]]); // ReLU
+    /// ```
     pub fn shapes(&self) -> Vec<[usize; 4]> {
         let mut shapes = vec![self.input_shape];
         for layer in &self.layers {
@@ -265,6 +274,15 @@ impl FloatChain {
 
     /// Runs one NHWC sample through TFLite's float32 reference kernels and returns every
     /// activation: the input, then each layer's output (after its fused ReLU).
+    ///
+    /// ```
+    /// use nn_import::ptq::{FloatChain, FloatLayer};
+    /// let chain = FloatChain { input_shape: [1, 1, 1, 2], layers: vec![FloatLayer::Dense {
+    ///     name: "fc".into(), weight: vec![1.0, -1.0], bias: vec![0.5], relu: true }] };
+    /// assert_eq!(chain.shapes(), [[1, 1, 1, 2], [1, 1, 1, 1]]);
+    /// assert_eq!(chain.forward(&[2.0, 1.0]).unwrap(), [1.5]);
+    /// assert_eq!(chain.forward_all(&[1.0, 3.0]).unwrap(), [vec![1.0, 3.0], vec![0.0]]); // ReLU
+    /// ```
     pub fn forward_all(&self, input: &[f32]) -> Result<Vec<Vec<f32>>, ImportError> {
         let shapes = self.shapes();
         let err = |e: nn_core::Error| model_err("a consistent float network", e.to_string());
@@ -334,6 +352,15 @@ impl FloatChain {
     }
 
     /// The network's output for one NHWC sample.
+    ///
+    /// ```
+    /// use nn_import::ptq::{FloatChain, FloatLayer};
+    /// let chain = FloatChain { input_shape: [1, 1, 1, 2], layers: vec![FloatLayer::Dense {
+    ///     name: "fc".into(), weight: vec![1.0, -1.0], bias: vec![0.5], relu: true }] };
+    /// assert_eq!(chain.shapes(), [[1, 1, 1, 2], [1, 1, 1, 1]]);
+    /// assert_eq!(chain.forward(&[2.0, 1.0]).unwrap(), [1.5]);
+    /// assert_eq!(chain.forward_all(&[1.0, 3.0]).unwrap(), [vec![1.0, 3.0], vec![0.0]]); // ReLU
+    /// ```
     pub fn forward(&self, input: &[f32]) -> Result<Vec<f32>, ImportError> {
         Ok(self.forward_all(input)?.pop().unwrap_or_default())
     }

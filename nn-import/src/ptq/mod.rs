@@ -1,6 +1,7 @@
 //! Post-training quantization: a float network (a [`FloatChain`], read from a PyTorch-layout
 //! safetensors file) plus calibration samples from its training data become a full-integer
-//! int8 `.tflite` model with TFLite's converter conventions ([`params`](self#functions)),
+//! int8 `.tflite` model with TFLite's converter conventions ([`activation_params`],
+//! [`quantize_weights`], [`quantize_bias`]),
 //! which [`crate::export`] then writes as a `network!` declaration of `tfl_*` layers and its
 //! weights file, like any imported model.
 //!
@@ -44,6 +45,14 @@ use nn_core::quant::tflite::{Padding, QuantParams};
 
 /// Every activation's range (the input's, then each layer's output) over all samples of
 /// `batches`, each batch holding whole NHWC samples one after another.
+///
+/// ```
+/// use nn_import::ptq::{calibrate, FloatChain, FloatLayer, Range};
+/// let chain = FloatChain { input_shape: [1, 1, 1, 2], layers: vec![FloatLayer::Dense {
+///     name: "fc".into(), weight: vec![1.0, -1.0], bias: vec![0.5], relu: false }] };
+/// let ranges = calibrate(&chain, [&[2.0, 1.0, 1.0, 3.0][..], &[0.0, -1.0]]).unwrap();
+/// assert_eq!(ranges, [Range { min: -1.0, max: 3.0 }, Range { min: -1.5, max: 1.5 }]);
+/// ```
 pub fn calibrate<'a>(
     chain: &FloatChain,
     batches: impl IntoIterator<Item = &'a [f32]>,
@@ -87,6 +96,21 @@ fn i32s(shape: &[usize]) -> Vec<i32> {
 }
 
 /// The int8 `.tflite` model of `chain` with the activation `ranges` of [`calibrate`].
+///
+/// ```
+/// use nn_import::ptq::{quantize, FloatChain, FloatLayer, Range};
+/// let chain = FloatChain { input_shape: [1, 1, 1, 2], layers: vec![FloatLayer::Dense {
+///     name: "fc".into(), weight: vec![1.0, -1.0], bias: vec![0.5], relu: false }] };
+/// let ranges = [Range { min: -1.0, max: 3.0 }, Range { min: -1.5, max: 1.5 }];
+/// let model = nn_import::Model::from_bytes(&quantize(&chain, &ranges, "fc").unwrap()).unwrap();
+/// let (s, z) = (model.input().scales[0], model.input().zero_points[0]);
+/// assert_eq!((s, z), (4.0 / 255.0, -64));
+/// let x = [(2.0 / s).round() as i8 - 64, (1.0 / s).round() as i8 - 64];
+/// let (y, out) = (model.run(&x).unwrap()[0], model.output());
+/// let real = out.scales[0] * (i64::from(y) - out.zero_points[0]) as f32;
+/// // 2 - 1 + 0.5, within the inputs' and output's rounding (under two output steps).
+/// assert!((real - 1.5).abs() < 2.0 * out.scales[0], "{real}");
+/// ```
 pub fn quantize(
     chain: &FloatChain,
     ranges: &[Range],

@@ -92,7 +92,7 @@ pub fn sample<const N: usize>(all: &'static [u8], i: usize) -> [i8; N] {
     x
 }
 
-/// What each `tinyml_*` binary does: paints the stack, then for each case prints
+/// What each `tinyml_*` binary (and `mnist_cnn_int8`) does: paints the stack, then for each case prints
 /// `{model} {case}: {output bytes}` (the lines `firmware/run-qemu.sh` compares with the
 /// host's), with [`mark`](crate::mark) right before and after each inference for
 /// `benches/tinyml_vs_microflow.sh`'s counter; then `result: instructions_per_inference=...

@@ -14,7 +14,7 @@ use nn_core::quant::tflite::{
     PoolGeometry, PoolKind,
 };
 
-/// One layer of a [`PyTorchSpec`]: how to read the file's tensors.
+/// One layer of the list [`FloatChain::from_pytorch`] reads: how to read the file's tensors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PyTorchLayer<'a> {
     /// `name.weight` `(F, C, k, k)`, `name.bias` `(F)`; stride 1, symmetric zero padding.

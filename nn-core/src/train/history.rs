@@ -1,6 +1,6 @@
 //! What training measured, epoch by epoch: the loss (and accuracy) on the training and
-//! validation sets, and, for a network with several outputs ([`Fit::run_graph`]
-//! (super::Fit::run_graph)), each output's.
+//! validation sets, and, for a network with several outputs
+//! ([`Fit::run_graph`](super::Fit::run_graph)), each output's.
 //!
 //! For outputs `k = 1 … K` with weights `w_k`, an epoch's [`EpochStats`] hold the weighted
 //! total `L = Σ_k w_k L_k` and its [`OutputStats`] each output's unweighted mean loss

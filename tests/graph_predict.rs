@@ -9,14 +9,12 @@ use nn_core::{network, Batch, GraphNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 network! {
-    /// Two inputs, two outputs (classes and values), dropout on the shared trunk.
+    /// Two inputs read together, two outputs (classes and values) after a dropout layer.
     struct TwoByTwo {
         a: input(5),
         b: input(2),
-        ha: dense(8, tanh)(a),
-        hb: dense(4, relu)(b),
-        both: concat(ha, hb),
-        trunk: dense(6, tanh),
+        both: concat(a, b),
+        trunk: dense(12, tanh),
         drop: dropout(0.3),
         class: dense(3)(drop),
         value: dense(2)(drop),

@@ -167,9 +167,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         fit = fit.decoupled_weight_decay(args.decoupled_weight_decay);
     }
     if args.schedule == "cosine" {
-        // One cosine over every step of the run: `--lr` at the first, near 0 at the last.
+        // One cosine over every step of the run: `--lr` at the first, near 0 at the last (a
+        // period of at least 1 step, so that `--epochs 0` evaluates the untrained network).
         let steps = args.epochs * y_train.len().div_ceil(args.batch_size.min(y_train.len()));
-        fit = fit.schedule(Schedule::cosine(lr, 0.0, steps as u64));
+        fit = fit.schedule(Schedule::cosine(lr, 0.0, steps.max(1) as u64));
     }
     let mut log = |e: &EpochStats, _: &mut Mlp| {
         print_epoch(e);

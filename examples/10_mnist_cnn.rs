@@ -63,12 +63,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut net: Cnn = Cnn::new(&mut StdRng::seed_from_u64(args.seed));
     println!("{}", Cnn::<f32>::summary());
-    // One cosine over every step of the run: `--lr` at the first, near 0 at the last.
+    // One cosine over every step of the run: `--lr` at the first, near 0 at the last (a
+    // period of at least 1 step, so that `--epochs 0` evaluates the untrained network).
     let steps = args.epochs * y_train.len().div_ceil(args.batch_size.min(y_train.len()));
     let fit = Fit::new(args.epochs)
         .batch_size(args.batch_size)
         .seed(args.seed)
-        .schedule(Schedule::cosine(args.lr, 0.0, steps as u64))
+        .schedule(Schedule::cosine(args.lr, 0.0, steps.max(1) as u64))
         .progress(true);
     let mut log = |e: &EpochStats, _: &mut Cnn| {
         let v = e.validation.unwrap_or_default();

@@ -70,9 +70,15 @@ impl History {
         self.epochs.last()
     }
 
-    /// Total training time, in seconds.
+    /// Total training time, in seconds (0 before any epoch; a float `sum` of nothing would
+    /// be -0, printed as `-0.0`).
+    ///
+    /// ```
+    /// let h = nn_core::train::History::default();
+    /// assert_eq!(h.train_seconds().to_bits(), 0f64.to_bits());
+    /// ```
     pub fn train_seconds(&self) -> f64 {
-        self.epochs.iter().map(|e| e.seconds).sum()
+        self.epochs.iter().fold(0.0, |t, e| t + e.seconds)
     }
 
     /// Output `k`'s figures (from 0, in `output` order) as a history of their own: each

@@ -1,5 +1,6 @@
 //! MNIST with a multi-layer perceptron: 784-512-256-10, ReLU, dropout 0.2 after each hidden
-//! layer, softmax cross-entropy, Adam.
+//! layer, softmax cross-entropy, Adam whose learning rate follows one cosine over the run
+//! (`Fit::schedule`), `η_t = η (1 + cos(π t / T)) / 2` at step `t` of the run's `T` steps.
 //!
 //! Trains on 55,000 training images, validates on the other 5,000 after every epoch, and
 //! reports accuracy on the 10,000 test images. Ends with
@@ -16,7 +17,9 @@
 //! mean and standard deviation of the training images given, or not at all), `--val N`
 //! (validation images held out, default 5,000; 0 trains on all 60,000), `--epochs N`,
 //! `--seed N`, `--batch-size N`, `--lr X`, `--weight-decay X` (L2, the lecture's λW added to
-//! the weight gradients), `--optimizer sgd|momentum|nesterov|adam|nadam|rprop|lbfgs`,
+//! the weight gradients), `--decoupled-weight-decay X` (AdamW's `W ← W - ηλW`),
+//! `--schedule cosine|constant` (the rate over the run, for every mini-batch optimizer),
+//! `--optimizer sgd|momentum|nesterov|adam|nadam|rprop|lbfgs`,
 //! `--augment` (random shifts, rotations and scalings of every mini-batch), `--ensemble K`
 //! (bagging: K Adam-trained networks on bootstrap samples, averaging their probabilities),
 //! `--plot FILE.png` (training and validation curves), `--save FILE.safetensors` (the trained
@@ -34,7 +37,7 @@ use clap::builder::PossibleValuesParser;
 use clap::Parser;
 use nn_core::data::MnistSet;
 use nn_core::loss::CrossEntropy;
-use nn_core::optim::{Adam, Lbfgs, Momentum, Nadam, Nesterov, Rprop, Sgd};
+use nn_core::optim::{Adam, Lbfgs, Momentum, Nadam, Nesterov, Rprop, Schedule, Sgd};
 use nn_core::train::{
     bagging, evaluate, top_k_accuracy, Augment, ConfusionMatrix, Data, EpochStats, Fit, History,
     Predict,
@@ -81,6 +84,13 @@ struct Args {
     /// L2 weight decay λ: λW is added to the weight gradients
     #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = cli::non_negative)]
     weight_decay: f64,
+    /// Decoupled (AdamW-style) weight decay λ: W ← W - ηλW before every step
+    #[arg(long, value_name = "X", default_value_t = 0.0, value_parser = cli::non_negative)]
+    decoupled_weight_decay: f64,
+    /// The learning rate over the run (mini-batch optimizers): `cosine` anneals it from
+    /// `--lr` at the first step to 0 at the last, `constant` keeps `--lr`
+    #[arg(long, default_value = "cosine", value_parser = PossibleValuesParser::new(["cosine", "constant"]))]
+    schedule: String,
     /// The optimizer; rprop and lbfgs are full-batch methods, trained on the first 5,000
     /// images
     #[arg(long, default_value = "adam", value_parser = PossibleValuesParser::new(["sgd", "momentum", "nesterov", "adam", "nadam", "rprop", "lbfgs"]))]
@@ -141,12 +151,26 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let train = Data::classes(&x_train, &y_train);
     let val = val.as_ref().map(|(x, y)| Data::classes(x, y));
+    let lr = args.lr.unwrap_or(match args.optimizer.as_str() {
+        "sgd" => 0.1,
+        "momentum" | "nesterov" => 0.05,
+        _ => 1e-3,
+    });
     let mut fit = Fit::new(args.epochs)
         .batch_size(args.batch_size)
         .seed(args.seed)
         .progress(true);
     if args.weight_decay > 0.0 {
         fit = fit.weight_decay(args.weight_decay); // the lecture's λW added to the gradient
+    }
+    if args.decoupled_weight_decay > 0.0 {
+        fit = fit.decoupled_weight_decay(args.decoupled_weight_decay);
+    }
+    if args.schedule == "cosine" {
+        // One cosine over every step of the run: `--lr` at the first, near 0 at the last (a
+        // period of at least 1 step, so that `--epochs 0` evaluates the untrained network).
+        let steps = args.epochs * y_train.len().div_ceil(args.batch_size.min(y_train.len()));
+        fit = fit.schedule(Schedule::cosine(lr, 0.0, steps.max(1) as u64));
     }
     let mut log = |e: &EpochStats, _: &mut Mlp| {
         print_epoch(e);
@@ -158,19 +182,19 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let history: History = match args.optimizer.as_str() {
         "sgd" => {
-            let opt = Sgd::new(args.lr.unwrap_or(0.1));
+            let opt = Sgd::new(lr);
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "momentum" => {
-            let opt = Momentum::new(args.lr.unwrap_or(0.05), 0.9);
+            let opt = Momentum::new(lr, 0.9);
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "nesterov" => {
-            let opt = Nesterov::new(args.lr.unwrap_or(0.05), 0.9);
+            let opt = Nesterov::new(lr, 0.9);
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "adam" if args.augment => {
-            let opt = Adam::new(args.lr.unwrap_or(1e-3));
+            let opt = Adam::new(lr);
             let jitter = Augment::mnist();
             fit.run_augmented(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log], |x, rng| {
                 // The batch holds 784 = 28 x 28 pixels per column, so this cannot fail.
@@ -178,11 +202,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             })?
         }
         "adam" => {
-            let opt = Adam::new(args.lr.unwrap_or(1e-3));
+            let opt = Adam::new(lr);
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "nadam" => {
-            let opt = Nadam::new(args.lr.unwrap_or(1e-3));
+            let opt = Nadam::new(lr);
             fit.run(&mut net, &mut { opt }, &CrossEntropy, train, val, &mut [&mut log])?
         }
         "rprop" | "lbfgs" => full_batch(&args, &mut net, &mnist.train)?,

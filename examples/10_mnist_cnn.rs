@@ -2,7 +2,8 @@
 //! pooling (16 then 32 filters), a 128-unit dense layer with dropout, and a 10-way softmax,
 //! trained with Adam on mini-batches of softmax cross-entropy. The learning rate follows a
 //! cosine from `--lr` at the first step down to 0 at the last,
-//! `α_t = α · (1 + cos(π t / T)) / 2` over the run's `T` steps.
+//! `α_t = α · (1 + cos(π t / T)) / 2` over the run's `T` steps (`Fit::schedule` with
+//! `Schedule::cosine`).
 //!
 //! Trains on 55,000 training images, validates on the other 5,000 after every epoch, and
 //! reports accuracy on the 10,000 test images. Ends with
@@ -25,9 +26,8 @@ mod cli;
 mod mnist_cli;
 use nn_core::loss::CrossEntropy;
 use nn_core::network;
-use nn_core::optim::{Adam, Optimizer};
+use nn_core::optim::{Adam, Schedule};
 use nn_core::train::{evaluate, Control, Data, EpochStats, Fit};
-use nn_core::Error;
 use rand::{rngs::StdRng, SeedableRng};
 
 network! {
@@ -42,33 +42,6 @@ network! {
         fc: dense(128, relu, init = he),
         drop: dropout(0.3),
         out: dense(10),
-    }
-}
-
-/// Adam whose step size follows the cosine schedule over `total` steps.
-struct Cosine {
-    adam: Adam<Cnn>,
-    base: f64,
-    total: u64,
-}
-
-impl Optimizer<f32, Cnn> for Cosine {
-    fn step(&mut self, params: &mut Cnn, grads: &Cnn) -> Result<(), Error> {
-        let t = self.adam.steps().min(self.total) as f64 / self.total.max(1) as f64;
-        self.adam.alpha = self.base * 0.5 * (1.0 + (std::f64::consts::PI * t).cos());
-        self.adam.step(params, grads)
-    }
-    fn steps(&self) -> u64 {
-        self.adam.steps()
-    }
-    fn reset(&mut self) {
-        self.adam.reset()
-    }
-    fn before_gradient(&mut self, params: &mut Cnn) -> Result<(), Error> {
-        self.adam.before_gradient(params)
-    }
-    fn abandon_step(&mut self, params: &mut Cnn) {
-        self.adam.abandon_step(params)
     }
 }
 
@@ -90,9 +63,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut net: Cnn = Cnn::new(&mut StdRng::seed_from_u64(args.seed));
     println!("{}", Cnn::<f32>::summary());
+    // One cosine over every step of the run: `--lr` at the first, near 0 at the last (a
+    // period of at least 1 step, so that `--epochs 0` evaluates the untrained network).
+    let steps = args.epochs * y_train.len().div_ceil(args.batch_size.min(y_train.len()));
     let fit = Fit::new(args.epochs)
         .batch_size(args.batch_size)
         .seed(args.seed)
+        .schedule(Schedule::cosine(args.lr, 0.0, steps.max(1) as u64))
         .progress(true);
     let mut log = |e: &EpochStats, _: &mut Cnn| {
         let v = e.validation.unwrap_or_default();
@@ -109,12 +86,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let history = fit.run(
         &mut net,
-        &mut Cosine {
-            adam: Adam::new(args.lr),
-            base: args.lr,
-            total: (args.epochs * y_train.len().div_ceil(args.batch_size.min(y_train.len())))
-                as u64,
-        },
+        &mut Adam::new(args.lr),
         &CrossEntropy,
         Data::classes(&x_train, &y_train),
         val.as_ref().map(|(x, y)| Data::classes(x, y)),

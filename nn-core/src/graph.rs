@@ -38,6 +38,10 @@ use core::ops::Range;
 /// x.gather(&[2, 0], &mut picked);
 /// assert_eq!(picked.0.column(0)[0], 20.0);
 /// assert_eq!(picked.0.column(1)[1], 1.0);
+/// // And back: the two picked samples become samples 2 and 3 of four.
+/// let mut all = <(Batch<f32, 2>, Batch<f32, 1>)>::with_samples(4);
+/// picked.copy_to(2, &mut all);
+/// assert_eq!((all.0.column(2)[0], all.0.column(3)[1]), (20.0, 1.0));
 /// // Parts of different lengths are an error naming both counts.
 /// assert!((Batch::<f32, 2>::zeros(3), Batch::<f32, 1>::zeros(4)).samples().is_err());
 /// ```
@@ -55,6 +59,9 @@ pub trait Columns<T: Scalar>: Clone + Send + Sync + Sized {
     fn gather(&self, idx: &[usize], out: &mut Self);
     /// Copies the contiguous samples `r` into `out`, resized to `r.len()` samples.
     fn copy_range(&self, r: Range<usize>, out: &mut Self);
+    /// Copies every sample into `out`'s samples from `at` on (the inverse of
+    /// [`copy_range`](Self::copy_range)); `out` must hold them.
+    fn copy_to(&self, at: usize, out: &mut Self);
 }
 
 impl<T: Scalar, const N: usize> Columns<T> for Batch<T, N> {
@@ -78,6 +85,10 @@ impl<T: Scalar, const N: usize> Columns<T> for Batch<T, N> {
         crate::__private::resize(out, r.len());
         out.as_mut_slice()
             .copy_from_slice(&self.as_slice()[r.start * N..r.end * N]);
+    }
+    fn copy_to(&self, at: usize, out: &mut Self) {
+        let len = self.as_slice().len();
+        out.as_mut_slice()[at * N..at * N + len].copy_from_slice(self.as_slice());
     }
 }
 
@@ -104,6 +115,10 @@ macro_rules! tuple_columns {
             fn copy_range(&self, r: Range<usize>, out: &mut Self) {
                 self.$f.copy_range(r.clone(), &mut out.$f);
                 $(self.$i.copy_range(r.clone(), &mut out.$i);)+
+            }
+            fn copy_to(&self, at: usize, out: &mut Self) {
+                self.$f.copy_to(at, &mut out.$f);
+                $(self.$i.copy_to(at, &mut out.$i);)+
             }
         }
     };

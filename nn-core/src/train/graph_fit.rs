@@ -29,13 +29,17 @@
 //!     .run_graph(&mut net, &mut Adam::new(0.01), &heads, data, None, &mut [])
 //!     .unwrap();
 //! assert!(history.last().unwrap().train.accuracy.unwrap() > 0.9);
+//! // Each output's figures, epoch by epoch: the class head's accuracy, the size head's loss.
+//! let (class, size) = (history.output(0).unwrap(), history.output(1).unwrap());
+//! assert!(class.last().unwrap().train.accuracy.unwrap() > 0.9);
+//! assert!(size.last().unwrap().train.loss < size.epochs[0].train.loss);
 //! ```
 
 use super::fit::Callback;
 use super::graph_trainer::GraphTrainer;
 use super::heads::{HeadSum, Heads};
 use super::trainer::StepError;
-use super::{EpochStats, Fit, History, Metrics, TrainError};
+use super::{EpochStats, Fit, History, Metrics, OutputStats, TrainError};
 use crate::graph::Columns;
 use crate::optim::Optimizer;
 use crate::{GraphNetwork, Scalar};
@@ -181,8 +185,10 @@ impl Fit {
     /// Trains a network with several inputs or outputs ([`GraphNetwork`]) on
     /// `L = Σ_k w_k L_k` ([`Heads`]: one [`Weighted`](super::Weighted) loss per output);
     /// measures `validation` after each epoch; calls `callbacks` after each epoch. The
-    /// epochs' figures are the weighted total loss and the accuracy of the first output
-    /// with class targets ([`evaluate_graph`] gives each output's).
+    /// [`History`]'s `epochs` hold the weighted total loss and the accuracy of the first
+    /// output with class targets, its `outputs` each output's unweighted loss `L_k` and
+    /// accuracy, on the training and the validation data ([`History::output`] gives one
+    /// output's as a history of its own).
     ///
     /// Each mini-batch is split across [`Fit::threads`] threads as in [`run`](Fit::run)
     /// (see [`GraphTrainer`]). Errors as [`run`](Fit::run).
@@ -322,18 +328,23 @@ impl Fit {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            let train_metrics = metrics(total, &sums, n).total;
+            let train_metrics = metrics(total, &sums, n);
             let validation = match &validation {
-                Some(v) => Some(eval.run(net, heads, *v, batch_size.max(256))?.total),
+                Some(v) => Some(eval.run(net, heads, *v, batch_size.max(256))?),
                 None => None,
             };
             let stats = EpochStats {
                 epoch,
-                train: train_metrics,
-                validation,
+                train: train_metrics.total,
+                validation: validation.as_ref().map(|v| v.total),
                 seconds,
             };
             history.epochs.push(stats);
+            history.outputs.push(OutputStats {
+                epoch,
+                train: train_metrics.heads,
+                validation: validation.map(|v| v.heads),
+            });
             if around.after_epoch(self, net, opt, &stats, callbacks)? {
                 break;
             }

@@ -1,6 +1,7 @@
 //! The code of a `tfl_` network: a unit struct whose `run_in` calls
-//! `nn_core::quant::tflite`'s kernels on views of the embedded file, the layers taking turns
-//! at the two ends of one arena (see `nn_core::quant::tflite::arena_pair`).
+//! `nn_core::quant::tflite`'s kernels on views of the embedded parameters (a byte string of
+//! only what the kernels read, [`super::blob`]), the layers taking turns at the two ends of
+//! one arena (see `nn_core::quant::tflite::arena_pair`).
 
 use super::file::{At, Layout, Params, Quant};
 use super::kinds::{Act, Net, Op, Window};
@@ -32,7 +33,7 @@ fn view(ty: TokenStream, at: Option<At>) -> TokenStream {
     let at = at.unwrap_or(At { start: 0, len: 0 });
     let (start, len) = (lit(at.start), lit(at.len));
     quote!({
-        const V: &[#ty] = ::nn_core::embed::view_slice(&__NN_WEIGHTS_FILE, #start, #len);
+        const V: &[#ty] = ::nn_core::embed::view_slice(&__NN_PARAMS, #start, #len);
         V
     })
 }
@@ -195,7 +196,8 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
         quant(*quants.last().unwrap_or(&layout.input)),
     );
     let arena_lit = lit(arena);
-    let file_len = lit(layout.file_len);
+    let blob_len = lit(layout.blob.len());
+    let blob = Literal::byte_string(&layout.blob);
     let file = Literal::string(&attr.path);
     let include = if std::path::Path::new(&attr.path).is_absolute() {
         quote!(#file)
@@ -247,8 +249,10 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
             #[allow(unused_variables, unused_mut)]
             #vis fn run_in(&self, arena: &mut [i8; #arena_lit], input: &[i8; #in_len], output: &mut [i8; #out_len]) -> ::core::result::Result<(), ::nn_core::Error> {
                 use ::nn_core::quant::tflite as __k;
-                static __NN_WEIGHTS_FILE: ::nn_core::embed::Aligned<[u8; #file_len]> =
-                    ::nn_core::embed::Aligned(*::core::include_bytes!(#include));
+                // Rebuilt when the file changes; only `blob`'s bytes reach the binary.
+                const _: &[u8] = ::core::include_bytes!(#include);
+                static __NN_PARAMS: ::nn_core::embed::Aligned<[u8; #blob_len]> =
+                    ::nn_core::embed::Aligned(*#blob);
                 #(#body)*
                 Ok(())
             }

@@ -8,9 +8,9 @@
 //! cargo run -p nn-import -- models/tinyml/person_detect.tflite --name PersonDetect --out nn-tinyml/src
 //! ```
 //!
-//! Each embeds its `.safetensors` file (weights, biases, TFLM's requantization multipliers
-//! and shifts, every activation's shape, scale and zero point), checked against the
-//! declaration at compile time, and runs with TFLM's integer arithmetic and no heap: the
+//! Each is checked at compile time against its `.safetensors` file (weights, biases, TFLM's
+//! requantization multipliers and shifts, every activation's shape, scale and zero point)
+//! and embeds what its kernels read (weights, biases, multipliers, shifts), and runs with TFLM's integer arithmetic and no heap: the
 //! activations take `ARENA_BYTES`, on the stack (`run`) or in the caller's buffer (`run_in`).
 //!
 //! ```

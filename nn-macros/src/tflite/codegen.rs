@@ -80,6 +80,13 @@ fn conv_geometry(w: &Window) -> TokenStream {
     quote!(__k::ConvGeometry { stride: #s, dilation: #d, padding: #p })
 }
 
+/// A fully-connected layer of at most this many multiply-adds per row of its input takes the
+/// one-product-at-a-time kernel (`quant::tflite::reference`, the same bits): with the
+/// feature `arm-dsp` the DSP kernel saves about two instructions per multiply-add but is
+/// 3.7 kB of code, more than such a layer's whole weights. Sine's layers (16 to 256
+/// multiply-adds) take the small kernel, micro_speech's 4000 x 4 the DSP one.
+const SMALL_FC_MACS: usize = 1024;
+
 /// The largest input plus output over the layers that read or write the arena.
 pub fn arena_bytes(sizes: &[(usize, usize)]) -> usize {
     let m = sizes.len();
@@ -134,8 +141,14 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
             Op::FullyConnected { act, .. } => {
                 let rq = requant(p, qin, *act);
                 let (w, b) = (view(quote!(i8), p.weight), view(quote!(i32), p.bias));
-                let depth = lit(*l.input.last().unwrap_or(&1));
-                quote!(__k::fully_connected(&#rq, x, #depth, #w, Some(#b), y)?;)
+                let depth = *l.input.last().unwrap_or(&1);
+                let kernel = if depth * l.out.last().unwrap_or(&1) <= SMALL_FC_MACS {
+                    quote!(__k::reference::fully_connected)
+                } else {
+                    quote!(__k::fully_connected)
+                };
+                let depth = lit(depth);
+                quote!(#kernel(&#rq, x, #depth, #w, Some(#b), y)?;)
             }
             Op::Conv { act, win, filters } => {
                 let rq = requant(p, qin, *act);

@@ -10,8 +10,9 @@
 //!
 //! Each is checked at compile time against its `.safetensors` file (weights, biases, TFLM's
 //! requantization multipliers and shifts, every activation's shape, scale and zero point)
-//! and embeds what its kernels read (weights, biases, multipliers, shifts), and runs with TFLM's integer arithmetic and no heap: the
-//! activations take `ARENA_BYTES`, on the stack (`run`) or in the caller's buffer (`run_in`).
+//! and embeds what its kernels read (weights, biases, multipliers, shifts); it runs with
+//! TFLM's integer arithmetic and no heap: the activations take `ARENA_BYTES`, on the stack
+//! (`run`) or in the caller's buffer (`run_in`).
 //!
 //! ```
 //! use nn_tinyml::Speech;

@@ -158,7 +158,7 @@ pub(super) fn fully_connected_with<const DSP: bool>(
     }
     rq.check(out_depth)?;
     if !DSP {
-        fully_connected_rows(rq, (input, depth), filter, bias, (output, out_depth));
+        fully_connected_rows(rq, input, depth, filter, bias, output, out_depth);
         return Ok(());
     }
     for (x, out) in input
@@ -188,15 +188,16 @@ pub(super) fn fully_connected_with<const DSP: bool>(
 /// (pairing rows pays only when they share an unpacked input), through `split_at_checked`
 /// and `get` instead of indexing and `chunks_exact`, so that it holds no panic: a firmware
 /// whose layers all take this path links no panic formatting.
-/// `x` is the input and its depth, `y` the output and its depth.
 fn fully_connected_rows(
     rq: &Requant<'_>,
-    x: (&[i8], usize),
+    input: &[i8],
+    depth: usize,
     filter: &[i8],
     bias: Option<&[i32]>,
-    y: (&mut [i8], usize),
+    output: &mut [i8],
+    out_depth: usize,
 ) {
-    let ((mut xs, depth), (mut ys, out_depth)) = (x, y);
+    let (mut xs, mut ys) = (input, output);
     while let Some((x, rest)) = xs.split_at_checked(depth) {
         xs = rest;
         let Some((out, more)) = core::mem::take(&mut ys).split_at_mut_checked(out_depth) else {

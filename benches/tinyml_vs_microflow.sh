@@ -18,6 +18,16 @@
 # Board and target for both: qemu-system-arm -machine mps2-an386 -cpu cortex-m4,
 # thumbv7em-none-eabihf, release profile (opt-level 3, LTO, one codegen unit).
 #
+# What each binary carries besides the engine, the same kind of code on both sides so that
+# the sizes differ by the engine: cortex-m-rt (reset handler, 1 kB vector table), stack
+# painting, the marker, one semihosting line per case with its int8 outputs through
+# core::fmt (ours `{:02x}` per byte, MicroFlow's `{}`), a last line with the peak stack (ours
+# also the static RAM and arena size), and a panic handler that prints the panic message
+# (linked only where something can panic). No timer on either side. MicroFlow's side also
+# holds its cases as a static table of inputs and requantizes its f32 outputs to int8
+# (libm's roundf) after the second marker; ours computes sine's 8 inputs and embeds
+# speech's and person_detect's samples (firmware/mnist-m4/tinyml-*.bin).
+#
 # Usage: benches/tinyml_vs_microflow.sh [OURS_DIR]
 #   OURS_DIR holds our firmware ELFs `tinyml_sine`, `tinyml_speech`, `tinyml_person_detect`
 #   (default: firmware/mnist-m4/target/thumbv7em-none-eabihf/release, after building that

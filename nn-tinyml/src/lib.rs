@@ -13,10 +13,11 @@
 //! `models/mnist_cnn_int8.tflite` by `cargo run --release -p nn-import --example ptq_mnist_cnn`
 //! (`nn_import::ptq`).
 //!
-//! Each embeds its `.safetensors` file (weights, biases, TFLM's requantization multipliers
-//! and shifts, every activation's shape, scale and zero point), checked against the
-//! declaration at compile time, and runs with TFLM's integer arithmetic and no heap: the
-//! activations take `ARENA_BYTES`, on the stack (`run`) or in the caller's buffer (`run_in`).
+//! Each is checked at compile time against its `.safetensors` file (weights, biases, TFLM's
+//! requantization multipliers and shifts, every activation's shape, scale and zero point)
+//! and embeds what its kernels read (weights, biases, multipliers, shifts); it runs with
+//! TFLM's integer arithmetic and no heap: the activations take `ARENA_BYTES`, on the stack
+//! (`run`) or in the caller's buffer (`run_in`).
 //!
 //! ```
 //! use nn_tinyml::Speech;

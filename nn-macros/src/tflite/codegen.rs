@@ -1,6 +1,7 @@
 //! The code of a `tfl_` network: a unit struct whose `run_in` calls
-//! `nn_core::quant::tflite`'s kernels on views of the embedded file, the layers taking turns
-//! at the two ends of one arena (see `nn_core::quant::tflite::arena_pair`).
+//! `nn_core::quant::tflite`'s kernels on views of the embedded parameters (a byte string of
+//! only what the kernels read, [`super::blob`]), the layers taking turns at the two ends of
+//! one arena (see `nn_core::quant::tflite::arena_pair`).
 
 use super::file::{At, Layout, Params, Quant};
 use super::kinds::{Act, Net, Op, Window};
@@ -32,7 +33,7 @@ fn view(ty: TokenStream, at: Option<At>) -> TokenStream {
     let at = at.unwrap_or(At { start: 0, len: 0 });
     let (start, len) = (lit(at.start), lit(at.len));
     quote!({
-        const V: &[#ty] = ::nn_core::embed::view_slice(&__NN_WEIGHTS_FILE, #start, #len);
+        const V: &[#ty] = ::nn_core::embed::view_slice(&__NN_PARAMS, #start, #len);
         V
     })
 }
@@ -78,6 +79,13 @@ fn conv_geometry(w: &Window) -> TokenStream {
     let (s, d, p) = (pair(w.stride), pair(w.dilation), pair(w.pad));
     quote!(__k::ConvGeometry { stride: #s, dilation: #d, padding: #p })
 }
+
+/// A fully-connected layer of at most this many multiply-adds per row of its input takes the
+/// one-product-at-a-time kernel (`quant::tflite::reference`, the same bits): with the
+/// feature `arm-dsp` the DSP kernel saves about two instructions per multiply-add but is
+/// 3.7 kB of code, more than such a layer's whole weights. Sine's layers (16 to 256
+/// multiply-adds) take the small kernel, micro_speech's 4000 x 4 the DSP one.
+const SMALL_FC_MACS: usize = 1024;
 
 /// The largest input plus output over the layers that read or write the arena.
 pub fn arena_bytes(sizes: &[(usize, usize)]) -> usize {
@@ -133,8 +141,14 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
             Op::FullyConnected { act, .. } => {
                 let rq = requant(p, qin, *act);
                 let (w, b) = (view(quote!(i8), p.weight), view(quote!(i32), p.bias));
-                let depth = lit(*l.input.last().unwrap_or(&1));
-                quote!(__k::fully_connected(&#rq, x, #depth, #w, Some(#b), y)?;)
+                let depth = *l.input.last().unwrap_or(&1);
+                let kernel = if depth * l.out.last().unwrap_or(&1) <= SMALL_FC_MACS {
+                    quote!(__k::reference::fully_connected)
+                } else {
+                    quote!(__k::fully_connected)
+                };
+                let depth = lit(depth);
+                quote!(#kernel(&#rq, x, #depth, #w, Some(#b), y)?;)
             }
             Op::Conv { act, win, filters } => {
                 let rq = requant(p, qin, *act);
@@ -195,7 +209,8 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
         quant(*quants.last().unwrap_or(&layout.input)),
     );
     let arena_lit = lit(arena);
-    let file_len = lit(layout.file_len);
+    let blob_len = lit(layout.blob.len());
+    let blob = Literal::byte_string(&layout.blob);
     let file = Literal::string(&attr.path);
     let include = if std::path::Path::new(&attr.path).is_absolute() {
         quote!(#file)
@@ -247,8 +262,10 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
             #[allow(unused_variables, unused_mut)]
             #vis fn run_in(&self, arena: &mut [i8; #arena_lit], input: &[i8; #in_len], output: &mut [i8; #out_len]) -> ::core::result::Result<(), ::nn_core::Error> {
                 use ::nn_core::quant::tflite as __k;
-                static __NN_WEIGHTS_FILE: ::nn_core::embed::Aligned<[u8; #file_len]> =
-                    ::nn_core::embed::Aligned(*::core::include_bytes!(#include));
+                // Rebuilt when the file changes; only `blob`'s bytes reach the binary.
+                const _: &[u8] = ::core::include_bytes!(#include);
+                static __NN_PARAMS: ::nn_core::embed::Aligned<[u8; #blob_len]> =
+                    ::nn_core::embed::Aligned(*#blob);
                 #(#body)*
                 Ok(())
             }

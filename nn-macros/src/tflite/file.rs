@@ -30,9 +30,10 @@ pub struct Params {
     pub out: Option<Quant>,
 }
 
-/// The checked file: its length, the input's quantization and each layer's parameters.
+/// The checked file: the bytes to embed ([`super::blob`]), the input's quantization and each
+/// layer's parameters (views into those bytes).
 pub struct Layout {
-    pub file_len: usize,
+    pub blob: Vec<u8>,
     pub input: Quant,
     pub layers: Vec<Params>,
 }
@@ -398,7 +399,7 @@ pub fn check(
         }
     }
     (errs.len() == before).then_some(Layout {
-        file_len: file.header.file_len,
+        blob: super::blob::pack(&file.bytes, &mut layers),
         input: input?,
         layers,
     })

@@ -28,6 +28,7 @@
 //! buffer (`run_in`); nothing is allocated.
 
 mod args;
+mod blob;
 mod codegen;
 mod file;
 mod kinds;

@@ -11,7 +11,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use mnist_m4::tinyml::run_cases;
+use mnist_m4::tinyml::run_cases_timed;
 use nn_core::quant::tflite::quantize_f32;
 use nn_tinyml::MnistCnn;
 
@@ -30,7 +30,7 @@ fn input(i: usize) -> [i8; MnistCnn::INPUT_LEN] {
 
 #[entry]
 fn main() -> ! {
-    run_cases(
+    run_cases_timed(
         "mnist_cnn_int8",
         MnistCnn::ARENA_BYTES,
         &[

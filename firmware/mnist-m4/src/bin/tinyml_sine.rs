@@ -1,8 +1,8 @@
 //! TFLM's `sine` model (a 1-16-16-1 ReLU regressor of sin x) as the `network!` declaration
 //! `nn-import` wrote (crate nn-tinyml): TFLite int8 layers with TFLM's arithmetic, the
 //! activations in `Sine::ARENA_BYTES` of stack. Prints each output's bytes (the host's and
-//! TFLM's, see `nn-import/tests/firmware_tinyml.rs`), then the instructions per inference and
-//! the memory used ([`mnist_m4::tinyml::run_cases`]).
+//! TFLM's, see `nn-import/tests/firmware_tinyml.rs`), then the memory used
+//! ([`mnist_m4::tinyml::run_cases`]; instructions: `benches/tinyml_vs_microflow.sh`).
 
 #![no_std]
 #![no_main]

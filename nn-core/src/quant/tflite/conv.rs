@@ -50,13 +50,12 @@ impl Requant<'_> {
         } else {
             channel
         };
-        requantize(
-            acc,
-            self.multipliers[i],
-            self.shifts[i],
-            self.output_offset,
-            self.range,
-        )
+        // `check` gave every channel its multiplier and shift; `get` rather than indexing
+        // keeps panic code (and the formatting it links) out of a firmware.
+        match (self.multipliers.get(i), self.shifts.get(i)) {
+            (Some(&m), Some(&s)) => requantize(acc, m, s, self.output_offset, self.range),
+            _ => 0,
+        }
     }
 }
 
@@ -158,6 +157,10 @@ pub(super) fn fully_connected_with<const DSP: bool>(
         check_len("fully-connected biases", out_depth, b.len())?;
     }
     rq.check(out_depth)?;
+    if !DSP {
+        fully_connected_rows(rq, input, depth, filter, bias, output, out_depth);
+        return Ok(());
+    }
     for (x, out) in input
         .chunks_exact(depth)
         .zip(output.chunks_exact_mut(out_depth.max(1)))
@@ -179,6 +182,38 @@ pub(super) fn fully_connected_with<const DSP: bool>(
         }
     }
     Ok(())
+}
+
+/// [`fully_connected_with`]'s portable loop on checked lengths: one output row at a time
+/// (pairing rows pays only when they share an unpacked input), through `split_at_checked`
+/// and `get` instead of indexing and `chunks_exact`, so that it holds no panic: a firmware
+/// whose layers all take this path links no panic formatting.
+fn fully_connected_rows(
+    rq: &Requant<'_>,
+    input: &[i8],
+    depth: usize,
+    filter: &[i8],
+    bias: Option<&[i32]>,
+    output: &mut [i8],
+    out_depth: usize,
+) {
+    let (mut xs, mut ys) = (input, output);
+    while let Some((x, rest)) = xs.split_at_checked(depth) {
+        xs = rest;
+        let Some((out, more)) = core::mem::take(&mut ys).split_at_mut_checked(out_depth) else {
+            return;
+        };
+        ys = more;
+        let mut ws = filter;
+        for (o, y) in out.iter_mut().enumerate() {
+            let Some((w, rest)) = ws.split_at_checked(depth) else {
+                return;
+            };
+            ws = rest;
+            let b = bias.and_then(|b| b.get(o)).copied().unwrap_or(0);
+            *y = rq.apply(mac::<false>(rq, w, x).wrapping_add(b), o);
+        }
+    }
 }
 
 fn checked_product(dims: &[usize]) -> Option<usize> {

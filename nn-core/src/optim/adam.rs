@@ -265,6 +265,30 @@ impl Config {
     }
 }
 
+/// Calls `f` with every trained tensor's values, gradient, `m` and `v` (of one length: the
+/// shapes were checked).
+fn each_tensor<T: Scalar, P: Parameters<T>>(
+    params: &mut P,
+    grads: &P,
+    m: &mut P,
+    v: &mut P,
+    mut f: impl FnMut(&mut [T], &[T], &mut [T], &mut [T]),
+) {
+    for i in 0..params.tensor_count() {
+        if !params.is_trainable(i) {
+            continue;
+        }
+        if let (Some(p), Some(g), Some(m), Some(v)) = (
+            params.tensor_mut(i),
+            grads.tensor(i),
+            m.tensor_mut(i),
+            v.tensor_mut(i),
+        ) {
+            f(p, g, m, v);
+        }
+    }
+}
+
 /// Every trained tensor's update on the calling thread.
 fn update_in_turn<T: Scalar, P: Parameters<T>>(
     params: &mut P,
@@ -273,21 +297,10 @@ fn update_in_turn<T: Scalar, P: Parameters<T>>(
     v: &mut P,
     k: crate::kernels::AdamCoefficients,
 ) {
-    for i in 0..params.tensor_count() {
-        if !params.is_trainable(i) {
-            continue;
-        }
-        let (Some(p), Some(g), Some(m), Some(v)) = (
-            params.tensor_mut(i),
-            grads.tensor(i),
-            m.tensor_mut(i),
-            v.tensor_mut(i),
-        ) else {
-            continue;
-        };
-        // The shapes were checked, so this cannot fail (nor stop half-way).
+    // Slices of one length: cannot fail (nor stop half-way).
+    each_tensor(params, grads, m, v, |p, g, m, v| {
         let _ = crate::kernels::adam_update(p, g, m, v, k);
-    }
+    });
 }
 
 /// Every trained tensor's update, part `p` of `parts` updating range `p` of each tensor;
@@ -302,29 +315,18 @@ fn update_in_parts<T: Scalar, P: Parameters<T>>(
     parts: &mut dyn super::Parts,
 ) {
     views.clear();
-    for i in 0..params.tensor_count() {
-        if !params.is_trainable(i) {
-            continue;
-        }
-        let (Some(p), Some(g), Some(m), Some(v)) = (
-            params.tensor_mut(i),
-            grads.tensor(i),
-            m.tensor_mut(i),
-            v.tensor_mut(i),
-        ) else {
-            continue;
-        };
-        // The shapes were checked, so the lengths agree.
-        let addr = |x: *const T| x as usize;
+    each_tensor(params, grads, m, v, |p, g, m, v| {
+        // Written through later: the addresses of the mutable borrows.
+        let addr = |x: *mut T| x as usize;
         let len = p.len();
         views.push([
-            addr(p.as_ptr()),
-            addr(g.as_ptr()),
-            addr(m.as_ptr()),
-            addr(v.as_ptr()),
+            addr(p.as_mut_ptr()),
+            g.as_ptr() as usize,
+            addr(m.as_mut_ptr()),
+            addr(v.as_mut_ptr()),
             len,
         ]);
-    }
+    });
     let count = parts.count();
     let views = &views[..];
     parts.run(&|part| {

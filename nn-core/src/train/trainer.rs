@@ -6,10 +6,13 @@
 //!
 //! With `k > 1` threads the batch is cut into `k` contiguous shards `D̂_1 … D̂_k` (at least
 //! [`MIN_SHARD`] samples each, so small batches stay on fewer threads), each thread computes
-//! its shard's mean loss `L_j` and gradient `g_j` into its own buffers, and the caller's
-//! thread reduces them in shard order: `L = Σ_j (n_j/n) L_j`, `∂L/∂β = Σ_j (n_j/n) g_j`.
-//! The order is fixed, so a seeded run gives the same weights every time for a given thread
-//! count (results of different thread counts differ by rounding). Each shard draws its
+//! its shard's mean loss `L_j` and gradient `g_j` into its own buffers, and they are reduced
+//! in shard order: `L = Σ_j (n_j/n) L_j`, `∂L/∂β = Σ_j (n_j/n) g_j`, the gradient's sum (with
+//! its finiteness check) and the optimizer's element-wise update
+//! ([`Optimizer::step_parts`](crate::optim::Optimizer::step_parts)) shared by the threads,
+//! each taking a fixed range of every tensor. The order is fixed, so a seeded run gives the
+//! same weights every time for a given thread count (results of different thread counts
+//! differ by rounding). Each shard draws its
 //! dropout masks from its own generator, seeded from the run's seed and the shard's index
 //! (`Fit` reseeds them from the seed and the epoch at each epoch, [`Trainer::reseed`]).
 //!

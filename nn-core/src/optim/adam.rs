@@ -158,6 +158,15 @@ impl<P, const NESTEROV: bool> AdamLike<P, NESTEROV> {
 
     /// [`step`](Self::step) with the element-wise update shared by `parts`
     /// ([`Optimizer::step_parts`]): the same result bit for bit.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{parts::Serial, Adam}, Parameters};
+    /// let (mut w, mut g) = (Dense::<f64, 3, 2>::zeros(), Dense::<f64, 3, 2>::zeros());
+    /// g.fill(0.5);
+    /// let mut adam = Adam::new(0.01);
+    /// adam.step_parts(&mut w, &g, &mut Serial).unwrap();
+    /// assert!((w.weight[(0, 0)] + 0.01).abs() < 1e-9); // the first step: -α sign(g)
+    /// ```
     pub fn step_parts<T: Scalar>(
         &mut self,
         params: &mut P,

@@ -180,6 +180,7 @@ def main():
             ratio = None if t is None else t / r["fit_seconds"]
             print(f"| {DESCRIPTION[net]} | {int(r['samples'])} | {fmt(r['fit_seconds'])} | {fmt(t)} | "
                   f"{fmt(ratio)}{'' if ratio is None else 'x'} |", flush=True)
+        print(f"\n# load average {os.getloadavg()[0]:.2f} after this table")
 
     if "1" in tables:
         side_by_side(f"Whole machine: `Fit` on {cores} threads, PyTorch's default threads", 0)
@@ -194,6 +195,7 @@ def main():
             ratio = r["fit_samples_per_s"] / r["step_samples_per_s"]
             print(f"| {DESCRIPTION[net]} | {r['fit_samples_per_s']:.0f} | {r['step_samples_per_s']:.0f} | "
                   f"{100 * ratio:.0f}% |", flush=True)
+        print(f"\n# load average {os.getloadavg()[0]:.2f} after this table")
     print(f"\n# load average {os.getloadavg()[0]:.2f} at the end")
 
 

@@ -1,5 +1,6 @@
 //! `Fit` on several threads: one thread is exactly a hand-written loop, the shards'
-//! gradients add up to the whole batch's, and a seeded run repeats bit for bit.
+//! gradients add up to the whole batch's, a seeded run repeats bit for bit, and Adam's
+//! update shared by the threads is one thread's.
 
 use nn_core::loss::{CrossEntropy, LossExt, Reduction};
 use nn_core::optim::{Adam, Optimizer, Sgd};
@@ -324,5 +325,65 @@ fn shard_gradients_add_up_for_convolutions() {
         for (a, b) in w1.iter().zip(&step(threads)) {
             assert!((a - b).abs() < 1e-10, "{threads} threads: {a} against {b}");
         }
+    }
+}
+
+/// Adam whose every update is checked against Adam on one thread, on a copy of the weights.
+struct Checked {
+    shared: Adam<Plain<f64>>,
+    alone: Adam<Plain<f64>>,
+    parts_seen: usize,
+}
+
+impl Optimizer<f64, Plain<f64>> for Checked {
+    fn step(&mut self, params: &mut Plain<f64>, grads: &Plain<f64>) -> Result<(), nn_core::Error> {
+        self.step_parts(params, grads, &mut nn_core::optim::parts::Serial)
+    }
+    fn step_parts(
+        &mut self,
+        params: &mut Plain<f64>,
+        grads: &Plain<f64>,
+        parts: &mut dyn nn_core::optim::Parts,
+    ) -> Result<(), nn_core::Error> {
+        self.parts_seen = self.parts_seen.max(parts.count());
+        let mut copy = params.clone();
+        self.alone.step(&mut copy, grads)?;
+        self.shared.step_parts(params, grads, parts)?;
+        let bits = |p: &Plain<f64>| weights(p).iter().map(|w| w.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(params), bits(&copy), "step {}", self.alone.steps());
+        Ok(())
+    }
+    fn steps(&self) -> u64 {
+        self.alone.steps()
+    }
+    fn reset(&mut self) {}
+}
+
+/// On several threads the trainer hands Adam's update to its pool (each thread a range of
+/// every tensor), and every step's result is one thread's bit for bit.
+#[test]
+fn adam_shared_by_the_pool_is_adam_on_one_thread() {
+    let (x, y) = data(200);
+    for threads in [2, 3] {
+        let mut net: Plain<f64> = Plain::new(&mut StdRng::seed_from_u64(5));
+        let mut opt = Checked {
+            shared: Adam::new(0.01),
+            alone: Adam::new(0.01),
+            parts_seen: 0,
+        };
+        Fit::new(2)
+            .batch_size(64)
+            .threads(threads)
+            .run(
+                &mut net,
+                &mut opt,
+                &CrossEntropy,
+                Data::classes(&x, &y),
+                None,
+                &mut [],
+            )
+            .unwrap();
+        assert_eq!(opt.parts_seen, threads);
+        assert_eq!(opt.alone.steps(), 8);
     }
 }

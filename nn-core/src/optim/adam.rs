@@ -50,6 +50,20 @@ pub struct AdamLike<P, const NESTEROV: bool> {
     pub eps: f64,
     t: u64,
     moments: Option<(P, P)>,
+    /// The tensors of a step shared by threads ([`Optimizer::step_parts`]); kept so a step
+    /// allocates nothing.
+    views: Views,
+}
+
+/// Each trained tensor of one step as the addresses of its values, gradient, `m` and `v`
+/// and its length (valid during that step only).
+#[derive(Clone, Default)]
+struct Views(#[cfg(feature = "alloc")] alloc::vec::Vec<[usize; 5]>);
+
+impl core::fmt::Debug for Views {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("..")
+    }
 }
 
 impl<P, const NESTEROV: bool> Default for AdamLike<P, NESTEROV> {
@@ -74,6 +88,7 @@ impl<P, const NESTEROV: bool> AdamLike<P, NESTEROV> {
             eps: 1e-8,
             t: 0,
             moments: None,
+            views: Views::default(),
         }
     }
 
@@ -138,8 +153,36 @@ impl<P, const NESTEROV: bool> AdamLike<P, NESTEROV> {
     where
         P: Parameters<T> + Clone,
     {
+        self.step_parts(params, grads, &mut super::parts::Serial)
+    }
+
+    /// [`step`](Self::step) with the element-wise update shared by `parts`
+    /// ([`Optimizer::step_parts`]): the same result bit for bit.
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{parts::Serial, Adam}, Parameters};
+    /// let (mut w, mut g) = (Dense::<f64, 3, 2>::zeros(), Dense::<f64, 3, 2>::zeros());
+    /// g.fill(0.5);
+    /// let mut adam = Adam::new(0.01);
+    /// adam.step_parts(&mut w, &g, &mut Serial).unwrap();
+    /// assert!((w.weight[(0, 0)] + 0.01).abs() < 1e-9); // the first step: -α sign(g)
+    /// ```
+    pub fn step_parts<T: Scalar>(
+        &mut self,
+        params: &mut P,
+        grads: &P,
+        parts: &mut dyn super::Parts,
+    ) -> Result<(), Error>
+    where
+        P: Parameters<T> + Clone,
+    {
         let cfg = Config::new(self.alpha, self.beta1, self.beta2, self.eps)?;
-        adam_step(cfg, NESTEROV, &mut self.t, &mut self.moments, params, grads)
+        let state = State {
+            t: &mut self.t,
+            moments: &mut self.moments,
+            views: &mut self.views,
+        };
+        adam_step(cfg, NESTEROV, state, params, grads, parts)
     }
 }
 
@@ -148,6 +191,14 @@ impl<T: Scalar, P: Parameters<T> + Clone, const NESTEROV: bool> Optimizer<T, P>
 {
     fn step(&mut self, params: &mut P, grads: &P) -> Result<(), Error> {
         AdamLike::step(self, params, grads)
+    }
+    fn step_parts(
+        &mut self,
+        params: &mut P,
+        grads: &P,
+        parts: &mut dyn super::Parts,
+    ) -> Result<(), Error> {
+        AdamLike::step_parts(self, params, grads, parts)
     }
     fn steps(&self) -> u64 {
         self.t
@@ -223,21 +274,114 @@ impl Config {
     }
 }
 
-/// One Adam (`nesterov = false`) or Nadam (`true`) step; `t` and the moments are the
-/// optimizer's state.
-pub(crate) fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
-    cfg: Config,
-    nesterov: bool,
-    t: &mut u64,
-    moments: &mut Option<(P, P)>,
+/// Calls `f` with every trained tensor's values, gradient, `m` and `v` (of one length: the
+/// shapes were checked).
+fn each_tensor<T: Scalar, P: Parameters<T>>(
     params: &mut P,
     grads: &P,
+    m: &mut P,
+    v: &mut P,
+    mut f: impl FnMut(&mut [T], &[T], &mut [T], &mut [T]),
+) {
+    for i in 0..params.tensor_count() {
+        if !params.is_trainable(i) {
+            continue;
+        }
+        if let (Some(p), Some(g), Some(m), Some(v)) = (
+            params.tensor_mut(i),
+            grads.tensor(i),
+            m.tensor_mut(i),
+            v.tensor_mut(i),
+        ) {
+            f(p, g, m, v);
+        }
+    }
+}
+
+/// Every trained tensor's update on the calling thread.
+fn update_in_turn<T: Scalar, P: Parameters<T>>(
+    params: &mut P,
+    grads: &P,
+    m: &mut P,
+    v: &mut P,
+    k: crate::kernels::AdamCoefficients,
+) {
+    // Slices of one length: cannot fail (nor stop half-way).
+    each_tensor(params, grads, m, v, |p, g, m, v| {
+        let _ = crate::kernels::adam_update(p, g, m, v, k);
+    });
+}
+
+/// Every trained tensor's update, part `p` of `parts` updating range `p` of each tensor;
+/// `views` is the kept buffer of the tensors' addresses.
+#[cfg(feature = "alloc")]
+fn update_in_parts<T: Scalar, P: Parameters<T>>(
+    params: &mut P,
+    grads: &P,
+    (m, v): (&mut P, &mut P),
+    k: crate::kernels::AdamCoefficients,
+    views: &mut alloc::vec::Vec<[usize; 5]>,
+    parts: &mut dyn super::Parts,
+) {
+    views.clear();
+    each_tensor(params, grads, m, v, |p, g, m, v| {
+        // Written through later: the addresses of the mutable borrows.
+        let addr = |x: *mut T| x as usize;
+        let len = p.len();
+        views.push([
+            addr(p.as_mut_ptr()),
+            g.as_ptr() as usize,
+            addr(m.as_mut_ptr()),
+            addr(v.as_mut_ptr()),
+            len,
+        ]);
+    });
+    let count = parts.count();
+    let views = &views[..];
+    parts.run(&|part| {
+        for &[p, g, m, v, len] in views {
+            let r = super::parts::range(len, count, part);
+            // SAFETY: the addresses are those of `params`, `grads` and the moments, borrowed
+            // (mutably but for `grads`) by the caller until `run` returns; every part touches
+            // only its own range `r` of each tensor, so no two parts' slices overlap.
+            let (p, g, m, v) = unsafe {
+                let at = |a: usize| (a as *mut T).add(r.start);
+                (
+                    core::slice::from_raw_parts_mut(at(p), r.len()),
+                    core::slice::from_raw_parts(at(g), r.len()),
+                    core::slice::from_raw_parts_mut(at(m), r.len()),
+                    core::slice::from_raw_parts_mut(at(v), r.len()),
+                )
+            };
+            // Slices of one length: cannot fail.
+            let _ = crate::kernels::adam_update(p, g, m, v, k);
+        }
+    });
+}
+
+/// The optimizer's state a step changes.
+struct State<'a, P> {
+    t: &'a mut u64,
+    moments: &'a mut Option<(P, P)>,
+    views: &'a mut Views,
+}
+
+/// One Adam (`nesterov = false`) or Nadam (`true`) step, each tensor cut into `parts`'
+/// ranges ([`parts::range`](super::parts::range)).
+fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
+    cfg: Config,
+    nesterov: bool,
+    state: State<'_, P>,
+    params: &mut P,
+    grads: &P,
+    parts: &mut dyn super::Parts,
 ) -> Result<(), Error> {
     check_same(params, grads, "gradient values")?;
+    let moments = state.moments;
     let (m, v) = moments.get_or_insert_with(|| (zeros_like(params), zeros_like(params)));
     check_same(params, m, "first-moment values")?;
     check_same(params, v, "second-moment values")?;
-    let step = *t + 1;
+    let step = *state.t + 1;
     let bias1 = 1.0 - powf(cfg.beta1, step as f64);
     let bias2 = 1.0 - powf(cfg.beta2, step as f64);
     let k = crate::kernels::AdamCoefficients {
@@ -248,22 +392,15 @@ pub(crate) fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
         eps: cfg.eps,
         nesterov,
     };
-    for i in 0..params.tensor_count() {
-        if !params.is_trainable(i) {
-            continue;
-        }
-        let (Some(p), Some(g), Some(m), Some(v)) = (
-            params.tensor_mut(i),
-            grads.tensor(i),
-            m.tensor_mut(i),
-            v.tensor_mut(i),
-        ) else {
-            continue;
-        };
-        // The shapes were checked above, so this cannot fail (nor stop half-way).
-        crate::kernels::adam_update(p, g, m, v, k)?;
+    if parts.count() <= 1 {
+        update_in_turn(params, grads, m, v, k);
+    } else {
+        #[cfg(feature = "alloc")]
+        update_in_parts(params, grads, (m, v), k, &mut state.views.0, parts);
+        #[cfg(not(feature = "alloc"))]
+        update_in_turn(params, grads, m, v, k);
     }
-    *t = step;
+    *state.t = step;
     Ok(())
 }
 
@@ -314,6 +451,44 @@ mod tests {
         for k in 0..N {
             let want = X0[k] - 0.001 * g[k] / (g[k].abs() + 1e-8);
             assert!((x[k] - want).abs() < 1e-15);
+        }
+    }
+
+    /// Parts run backwards, so a part that read another's range would see it updated.
+    struct Backwards(usize);
+    impl crate::optim::Parts for Backwards {
+        fn count(&self) -> usize {
+            self.0
+        }
+        fn run(&mut self, job: &(dyn Fn(usize) + Sync)) {
+            (0..self.0).rev().for_each(job)
+        }
+    }
+
+    /// Shared by 2, 3 or 7 parts (more parts than a bias has values), Adam's and Nadam's
+    /// steps are one thread's bit for bit, step after step.
+    #[test]
+    fn steps_in_parts_are_one_threads_bit_for_bit() {
+        use crate::optim::{testutil::bits, Nadam};
+        for parts in [2, 3, 7] {
+            let (mut a, mut b) = (unflat(&X0), unflat(&X0));
+            let (mut one, mut split) = (Adam::<P>::new(0.01), Adam::<P>::new(0.01));
+            let (mut c, mut d) = (unflat(&X0), unflat(&X0));
+            let (mut n1, mut n2) = (Nadam::<P>::new(0.01), Nadam::<P>::new(0.01));
+            for _ in 0..4 {
+                let g = grad(&a);
+                one.step(&mut a, &g).unwrap();
+                split.step_parts(&mut b, &g, &mut Backwards(parts)).unwrap();
+                assert_eq!(bits(&a), bits(&b), "adam, {parts} parts");
+                let g = grad(&c);
+                n1.step(&mut c, &g).unwrap();
+                n2.step_parts(&mut d, &g, &mut Backwards(parts)).unwrap();
+                assert_eq!(bits(&c), bits(&d), "nadam, {parts} parts");
+            }
+            assert_eq!(
+                bits(one.moments().unwrap().1),
+                bits(split.moments().unwrap().1)
+            );
         }
     }
 

@@ -68,6 +68,7 @@ pub mod lbfgs;
 pub mod momentum;
 pub mod nadam;
 pub mod nesterov;
+pub mod parts;
 pub mod rmsprop;
 pub mod rprop;
 pub mod schedule;
@@ -81,6 +82,7 @@ pub use lbfgs::{Lbfgs, LineSearch};
 pub use momentum::Momentum;
 pub use nadam::Nadam;
 pub use nesterov::Nesterov;
+pub use parts::Parts;
 pub use rmsprop::Rmsprop;
 pub use rprop::Rprop;
 pub use schedule::Schedule;
@@ -127,6 +129,29 @@ pub trait Optimizer<T: Scalar, P: Parameters<T> + Clone> {
     /// assert!((w.bias[0] + 0.1).abs() < 1e-6);
     /// ```
     fn step(&mut self, params: &mut P, grads: &P) -> Result<(), Error>;
+
+    /// [`step`](Self::step), its work cut into `parts.count()` parts that `parts` may run on
+    /// several threads, with the same result bit for bit. By default `step` on the calling
+    /// thread; [`Adam`] and [`Nadam`] share their element-wise update (see [`parts`]).
+    ///
+    /// ```
+    /// use nn_core::{layer::Dense, optim::{parts::Serial, Adam, Optimizer}, Parameters};
+    /// let (mut w, mut g) = (Dense::<f32, 2, 2>::zeros(), Dense::<f32, 2, 2>::zeros());
+    /// g.fill(1.0);
+    /// let mut v = w.clone();
+    /// Adam::new(0.1).step_parts(&mut w, &g, &mut Serial).unwrap();
+    /// Adam::new(0.1).step(&mut v, &g).unwrap();
+    /// assert_eq!(w, v);
+    /// ```
+    fn step_parts(
+        &mut self,
+        params: &mut P,
+        grads: &P,
+        parts: &mut dyn Parts,
+    ) -> Result<(), Error> {
+        let _ = parts;
+        self.step(params, grads)
+    }
 
     /// How many steps have been taken (the lecture's `t` after the last step).
     ///

@@ -167,7 +167,13 @@ impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, 
         opt.before_gradient(net)?;
         let result = self.gradient(net, heads, x, y).and_then(|v| {
             let grads = &mut lock(&mut self.shards[0]).grads;
-            self.options.step(opt, net, grads, &mut self.saved)?;
+            self.options.step(
+                opt,
+                net,
+                grads,
+                &mut self.saved,
+                &mut crate::optim::parts::Serial,
+            )?;
             Ok(v)
         });
         match result {

@@ -48,6 +48,7 @@ mod data;
 mod early_stopping;
 mod ensemble;
 mod epoch_options;
+mod finite;
 mod fit;
 mod fit_options;
 mod graph_fit;

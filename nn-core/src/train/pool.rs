@@ -232,6 +232,16 @@ impl Pool {
     }
 }
 
+/// An optimizer's element-wise update shared by every thread of the pool.
+impl crate::optim::Parts for Pool {
+    fn count(&self) -> usize {
+        self.workers.len() + 1
+    }
+    fn run(&mut self, job: &(dyn Fn(usize) + Sync)) {
+        Pool::run(self, self.workers.len() + 1, job)
+    }
+}
+
 fn worker(shared: &Shared) {
     let mut seen = 0u64;
     loop {

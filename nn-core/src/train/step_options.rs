@@ -22,7 +22,7 @@
 //! both are the same update. Both decay weights, not biases, unless a [`WeightDecay`] says
 //! otherwise ([`weight_decay_with`](StepOptions::weight_decay_with)).
 
-use crate::optim::{clip_global_norm, Optimizer, Penalty, WeightDecay};
+use crate::optim::{clip_global_norm, Optimizer, Parts, Penalty, WeightDecay};
 use crate::{Error, Parameters, Scalar};
 
 /// Where weight decay acts.
@@ -163,17 +163,19 @@ impl StepOptions {
         Ok(())
     }
 
-    /// Clips `grads`, adds the decay, and steps `opt` (decoupled decay first shrinks
-    /// `params`, kept in `saved` so that a failed step leaves them as they were).
+    /// Clips `grads`, adds the decay, and steps `opt`, its update shared by `parts`
+    /// (decoupled decay first shrinks `params`, kept in `saved` so that a failed step leaves
+    /// them as they were).
     pub(crate) fn step<T: Scalar, P: Parameters<T> + Clone, O: Optimizer<T, P>>(
         &self,
         opt: &mut O,
         params: &mut P,
         grads: &mut P,
         saved: &mut Option<P>,
+        parts: &mut dyn Parts,
     ) -> Result<(), Error> {
         if self.is_empty() {
-            return opt.step(params, grads);
+            return opt.step_parts(params, grads, parts);
         }
         self.validate()?;
         if let Some(c) = self.clip_value {
@@ -188,10 +190,10 @@ impl StepOptions {
             clip_global_norm(grads, c)?;
         }
         match self.decay {
-            None => opt.step(params, grads),
+            None => opt.step_parts(params, grads, parts),
             Some(Decay::InGradient(d)) => {
                 d.apply(grads, params)?;
-                opt.step(params, grads)
+                opt.step_parts(params, grads, parts)
             }
             Some(Decay::Decoupled(d)) => {
                 let lr = opt.learning_rate().ok_or(Error::Unsupported {
@@ -214,7 +216,7 @@ impl StepOptions {
                         }
                     }
                 });
-                let r = opt.step(params, grads);
+                let r = opt.step_parts(params, grads, parts);
                 if r.is_err() {
                     if let Some(s) = saved {
                         params.zip_mut(s, |_, p, s| p.copy_from_slice(s));

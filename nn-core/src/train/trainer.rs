@@ -6,10 +6,13 @@
 //!
 //! With `k > 1` threads the batch is cut into `k` contiguous shards `D̂_1 … D̂_k` (at least
 //! [`MIN_SHARD`] samples each, so small batches stay on fewer threads), each thread computes
-//! its shard's mean loss `L_j` and gradient `g_j` into its own buffers, and the caller's
-//! thread reduces them in shard order: `L = Σ_j (n_j/n) L_j`, `∂L/∂β = Σ_j (n_j/n) g_j`.
-//! The order is fixed, so a seeded run gives the same weights every time for a given thread
-//! count (results of different thread counts differ by rounding). Each shard draws its
+//! its shard's mean loss `L_j` and gradient `g_j` into its own buffers, and they are reduced
+//! in shard order: `L = Σ_j (n_j/n) L_j`, `∂L/∂β = Σ_j (n_j/n) g_j`, the gradient's sum (with
+//! its finiteness check) and the optimizer's element-wise update
+//! ([`Optimizer::step_parts`](crate::optim::Optimizer::step_parts)) shared by the threads,
+//! each taking a fixed range of every tensor. The order is fixed, so a seeded run gives the
+//! same weights every time for a given thread count (results of different thread counts
+//! differ by rounding). Each shard draws its
 //! dropout masks from its own generator, seeded from the run's seed and the shard's index
 //! (`Fit` reseeds them from the seed and the epoch at each epoch, [`Trainer::reseed`]).
 //!
@@ -24,7 +27,7 @@ use super::pool::Pool;
 use super::{Data, Targets, TrainError};
 use crate::loss::{Loss, LossExt, Reduction};
 use crate::optim::Optimizer;
-use crate::{Batch, BatchNetwork, Parameters, Scalar};
+use crate::{Batch, BatchNetwork, Scalar};
 use core::ops::Range;
 use std::sync::Mutex;
 use std::vec::Vec;
@@ -79,6 +82,10 @@ pub struct Trainer<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, cons
     /// Weight decay and clipping around the optimizer's step; `saved` is their scratch.
     options: super::StepOptions,
     saved: Option<N>,
+    /// Every shard's gradient tensors and the shards' weights, for the threads of
+    /// [`reduce`](Self::reduce) (kept, so a step allocates nothing).
+    tensors: Vec<Tensor<T>>,
+    weights: Vec<T>,
     /// The epoch and step an error names (set by `Fit`; otherwise 1 and a running count).
     pub(crate) epoch: usize,
     pub(crate) step: usize,
@@ -121,6 +128,8 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
             pool: (k > 1).then(|| Pool::new(k)),
             options: super::StepOptions::default(),
             saved: None,
+            tensors: Vec::new(),
+            weights: Vec::new(),
             epoch: 1,
             step: 0,
         }
@@ -210,7 +219,12 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
         opt.before_gradient(net)?;
         let result = self.gradient(net, loss, x, y).and_then(|v| {
             let grads = &mut lock(&mut self.shards[0]).grads;
-            self.options.step(opt, net, grads, &mut self.saved)?;
+            let mut serial = crate::optim::parts::Serial;
+            let parts: &mut dyn crate::optim::Parts = match &mut self.pool {
+                Some(pool) => pool,
+                None => &mut serial,
+            };
+            self.options.step(opt, net, grads, &mut self.saved, parts)?;
             Ok(v)
         });
         match result {
@@ -236,9 +250,10 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
     ) -> Result<(f64, usize), StepError> {
         let n = x.ncols();
         let k = self.shards.len().min(n / MIN_SHARD).max(1);
-        let (l, correct) = if k == 1 {
+        let (l, correct, finite) = if k == 1 {
             let s = lock(&mut self.shards[0]);
-            shard_gradient(net, loss, x, y, s)?
+            let (l, correct) = shard_gradient(net, loss, x, y, s)?;
+            (l, correct, super::finite::all_finite_params(&s.grads))
         } else {
             let shards = &self.shards[..k];
             let job = |j: usize| {
@@ -265,47 +280,96 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
             }
             self.reduce(n, k)?
         };
-        if !l.is_finite() || !all_finite(&lock(&mut self.shards[0]).grads) {
+        if !l.is_finite() || !finite {
             return Err(StepError::NonFinite(l));
         }
         Ok((l, correct))
     }
 
     /// Shard 0's gradient becomes `Σ_j (n_j/n) g_j`, summed in shard order; returns the
-    /// weighted mean loss and the total correct count. The first failed shard's error wins.
-    fn reduce(&mut self, n: usize, k: usize) -> Result<(f64, usize), StepError> {
-        let (first, rest) = self.shards[..k].split_at_mut(1);
-        let first = lock(&mut first[0]);
-        let w0 = shard_range(n, k, 0).len() as f64 / n as f64;
-        let (l0, c0) = first.result.clone()?;
-        let (mut l, mut correct) = (w0 * l0, c0);
-        let w0 = T::of(w0);
-        for (j, s) in rest.iter_mut().enumerate() {
-            let s = lock(s);
-            let wj = shard_range(n, k, j + 1).len() as f64 / n as f64;
-            let (lj, cj) = s.result.clone()?;
-            l += wj * lj;
+    /// weighted mean loss, the total correct count and whether the sum is finite. The first
+    /// failed shard's error wins.
+    ///
+    /// Every tensor is cut into `k` contiguous ranges and the pool's threads sum one range
+    /// each (and check it finite): every value is summed in shard order whichever thread
+    /// sums it, so the result is the same as one thread's.
+    fn reduce(&mut self, n: usize, k: usize) -> Result<(f64, usize, bool), StepError> {
+        let (mut l, mut correct) = (0.0, 0usize);
+        for (j, s) in self.shards[..k].iter_mut().enumerate() {
+            let (lj, cj) = lock(s).result.clone()?;
+            l += shard_range(n, k, j).len() as f64 / n as f64 * lj;
             correct += cj;
-            let w = T::of(wj);
-            // The first shard's weight is applied in the same pass as the second's.
-            if j == 0 {
-                first.grads.zip_mut(&s.grads, |_, g, gj| {
-                    g.iter_mut()
-                        .zip(gj)
-                        .for_each(|(g, &gj)| *g = w0 * *g + w * gj)
-                });
-            } else {
-                first.grads.zip_mut(&s.grads, |_, g, gj| {
-                    g.iter_mut().zip(gj).for_each(|(g, &gj)| *g += w * gj)
-                });
+        }
+        self.weights.clear();
+        self.weights
+            .extend((0..k).map(|j| T::of(shard_range(n, k, j).len() as f64 / n as f64)));
+        let tensors = lock(&mut self.shards[0]).grads.tensor_count();
+        self.tensors.clear();
+        for s in &mut self.shards[..k] {
+            let g = &mut lock(s).grads;
+            for i in 0..tensors {
+                let t = g.tensor_mut(i).unwrap_or(&mut []);
+                self.tensors.push(Tensor(t.as_mut_ptr(), t.len()));
             }
         }
-        if rest.is_empty() {
-            first
-                .grads
-                .visit_mut(|_, g| g.iter_mut().for_each(|g| *g *= w0));
+        let finite = core::sync::atomic::AtomicBool::new(true);
+        let (views, weights) = (&self.tensors[..], &self.weights[..]);
+        let job = |part: usize| {
+            for i in 0..tensors {
+                let r = shard_range(views[i].1, k, part);
+                // SAFETY: `views` holds every shard's tensors, alive and untouched by
+                // anything else while `reduce` holds `&mut self`; each part writes only its
+                // own range of shard 0's tensors and reads the same range of the others'.
+                let g = unsafe { views[i].slice_mut(r.clone()) };
+                let rest = (1..k).map(|j| unsafe { &*views[j * tensors + i].slice_mut(r.clone()) });
+                sum_weighted(g, rest, weights);
+                if !super::finite::all_finite(g) {
+                    finite.store(false, core::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        };
+        match &mut self.pool {
+            Some(pool) => pool.run(k, &job),
+            None => (0..k).for_each(job),
         }
-        Ok((l, correct))
+        Ok((l, correct, finite.into_inner()))
+    }
+}
+
+/// One tensor of a shard's gradient, as its address and length, for the threads that sum
+/// ranges of it.
+#[derive(Clone, Copy)]
+struct Tensor<T>(*mut T, usize);
+
+// SAFETY: only the pointee's ranges are shared, each written by one thread (see `reduce`).
+unsafe impl<T: Send> Send for Tensor<T> {}
+unsafe impl<T: Send> Sync for Tensor<T> {}
+
+impl<T> Tensor<T> {
+    /// The values `r`.
+    ///
+    /// # Safety
+    /// The tensor must be alive, `r` inside it, and no other reference to these values live.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice_mut(&self, r: Range<usize>) -> &mut [T] {
+        // SAFETY: the caller's contract.
+        unsafe { core::slice::from_raw_parts_mut(self.0.add(r.start), r.len()) }
+    }
+}
+
+/// `g ← w_0 g + w_1 g_1`, then `g ← g + w_j g_j` for the later shards, value by value (the
+/// first two in one pass).
+fn sum_weighted<'a, T: Scalar>(g: &mut [T], mut rest: impl Iterator<Item = &'a [T]>, w: &[T]) {
+    let Some(g1) = rest.next() else {
+        g.iter_mut().for_each(|g| *g *= w[0]);
+        return;
+    };
+    let (w0, w1) = (w[0], w[1]);
+    g.iter_mut()
+        .zip(g1)
+        .for_each(|(g, &g1)| *g = w0 * *g + w1 * g1);
+    for (gj, &wj) in rest.zip(&w[2..]) {
+        g.iter_mut().zip(gj).for_each(|(g, &gj)| *g += wj * gj);
     }
 }
 
@@ -424,10 +488,4 @@ impl From<crate::Error> for StepError {
     fn from(e: crate::Error) -> Self {
         StepError::Core(e)
     }
-}
-
-fn all_finite<T: Scalar, P: Parameters<T>>(p: &P) -> bool {
-    let mut ok = true;
-    p.visit(|_, v| ok &= v.iter().all(|x| x.is_finite()));
-    ok
 }

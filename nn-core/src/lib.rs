@@ -354,9 +354,9 @@ pub mod __private {
 
     pub use crate::sizes::{FeedsInto, NotASize, OutputSize, Size, SizeOf};
 
+    pub use crate::embed::buffers::{max_of, vector, vector_mut};
     #[cfg(feature = "alloc")]
     pub use crate::layer::dropout::{dropout_backward, dropout_forward};
-    pub use crate::embed::buffers::{max_of, vector, vector_mut};
 
     /// The joins' forward and backward maps on column-major slices.
     pub mod join {

@@ -9,7 +9,7 @@ use crate::Scalar;
 /// Whether `Self`'s output can feed `Next`: implemented exactly when the first network's
 /// [`OutputSize`] is the second network's input size.
 ///
-/// This is the only bound of [`chain`] that involves sizes, so two networks that do not fit
+/// This is the only bound of [`chain`](crate::chain) that involves sizes, so two networks that do not fit
 /// are reported with this trait's message, naming both networks; the compiler's help below
 /// it names both sizes (`OutputSize<Size<32>>` is not implemented, `OutputSize<Size<64>>`
 /// is).

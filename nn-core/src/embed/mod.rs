@@ -30,6 +30,7 @@
 //! ```
 
 mod batch_norm2d;
+pub(crate) mod buffers;
 mod conv2d;
 mod dense;
 mod qconv2d;
@@ -37,7 +38,6 @@ mod qdense;
 mod recurrent;
 mod recurrent_stack;
 mod slice;
-pub(crate) mod buffers;
 
 pub use batch_norm2d::StaticBatchNorm2d;
 pub use conv2d::StaticConv2d;

@@ -42,4 +42,3 @@ pub(crate) use gemv::{gemv_f32, gemv_portable};
 pub(crate) use product::{gemm, gemm_heap_free, sgemm, Operand};
 #[cfg(feature = "std")]
 pub use select::{choices, pin, pinned, Choice, Kernel, KernelError};
-

@@ -1,12 +1,12 @@
 //! `C = alpha * op(A) * op(B) + beta * C` on column-major slices (see the [module](super)
 //! for the shapes): the operand type and the entry points the layers call.
 
-#[cfg(feature = "alloc")]
-use crate::Scalar;
 #[cfg(feature = "std")]
 use super::select;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 use super::Kernel;
+#[cfg(feature = "alloc")]
+use crate::Scalar;
 
 /// Whether an operand is used as stored or transposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

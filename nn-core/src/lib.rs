@@ -352,8 +352,6 @@ pub mod __private {
     pub use core::{clone::Clone, fmt, option::Option, result::Result};
     pub use nalgebra::SVector;
 
-    pub use crate::sizes::{FeedsInto, NotASize, OutputSize, Size, SizeOf};
-
     pub use crate::embed::buffers::{max_of, vector, vector_mut};
     #[cfg(feature = "alloc")]
     pub use crate::layer::dropout::{dropout_backward, dropout_forward};

@@ -16,7 +16,9 @@
 //! assert_eq!(y.len(), 2);
 //! ```
 
-use crate::sizes::{FeedsInto, OutputSize, Size};
+// The size traits stay public here: the compiler names them in `chain`'s errors, shortly
+// only when they are reachable through documented modules.
+pub use crate::sizes::{FeedsInto, NotASize, OutputSize, Size, SizeOf};
 use crate::{ParamInfo, Parameters, Scalar};
 
 /// A network with a statically sized input and output.

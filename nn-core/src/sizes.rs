@@ -1,7 +1,7 @@
 //! The sizes of networks as types, for [`chain`](crate::chain)'s compile-time check: a
 //! network's output size is `Size<N>` and [`FeedsInto`] holds exactly when it is the next
-//! network's input size. Plumbing that `network!` implements for the structs it declares;
-//! reached through `nn_core::__private`, out of the documented API.
+//! network's input size. Plumbing that `network!` implements for the structs it declares,
+//! re-exported by [`network`](crate::network).
 
 use crate::network::Network;
 use crate::Scalar;
@@ -45,7 +45,7 @@ impl<T, const N: usize> SizeOf for nalgebra::SVector<T, N> {
 /// `Self` produces `S` values: `network!` implements `OutputSize<Size<OUTPUTS>>` for the
 /// struct it declares. [`FeedsInto`] (and so [`chain`](crate::chain)) reads it; a network written by hand
 /// implements it the same way
-/// (`nn_core::__private::OutputSize`) to be chained.
+/// (`nn_core::network::OutputSize`) to be chained.
 #[diagnostic::on_unimplemented(
     message = "the output of `{Self}` does not fit the next network, which reads `{S}`",
     label = "the output of `{Self}` has another size",

@@ -11,7 +11,8 @@
 //! results and prints, per shape, the tuned time against the fastest pinned kernel.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use nn_core::kernels::{gemm, pin, Kernel, Operand};
+use nn_core::__private::kernels::{gemm, Operand};
+use nn_core::kernels::{pin, Kernel};
 use std::hint::black_box;
 
 /// `(m, k, n, A transposed, B transposed, beta)`.

@@ -2,7 +2,8 @@
 //! kernel gives bit-identical results run after run, every kernel agrees with the others
 //! within rounding, `NN_GEMM_KERNEL` pins from outside, and bad names are typed errors.
 
-use nn_core::kernels::{choices, gemm, pin, pinned, Kernel, KernelError, Operand};
+use nn_core::__private::kernels::{gemm, Operand};
+use nn_core::kernels::{choices, pin, pinned, Kernel, KernelError};
 use nn_core::{network, Batch};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 

@@ -3,12 +3,13 @@
 //!
 //! `‖q - r‖² = ‖q‖² - 2 q·r + ‖r‖²`; ranking the references of one query needs only
 //! `‖r‖² - 2 q·r`, and the dot products of a block of references with a block of queries are
-//! one matrix product (`nn_core::kernels::gemm`, `f32`). The references are stored in blocks
-//! of [`BLOCK`] images, each block as a `BLOCK x 784` column-major matrix (one column per
-//! pixel), so a block (784 kB) stays in cache while the queries stream past it, and the
-//! product kernel reads it with unit row stride.
+//! one matrix product (`f32`, through the layers' own kernel, `nn_core::__private::kernels`:
+//! low-level, outside the documented API). The references are stored in blocks of [`BLOCK`]
+//! images, each block as a `BLOCK x 784` column-major matrix (one column per pixel), so a
+//! block (784 kB) stays in cache while the queries stream past it, and the product kernel
+//! reads it with unit row stride.
 
-use nn_core::kernels::{gemm, Operand};
+use nn_core::__private::kernels::{gemm, Operand};
 
 /// Reference images per block.
 pub const BLOCK: usize = 256;

@@ -30,7 +30,7 @@
 //! ```
 //!
 //! The formulas and shapes of every piece are in its module's header: [`activation`],
-//! [`loss`], [`init`], [`layer`], [`kernels`], [`gradcheck`], [`embed`] (networks whose
+//! [`loss`], [`init`], [`layer`], [`gradcheck`], [`embed`] (networks whose
 //! parameters are embedded `static` data), [`quant`] (int8 post-training quantization) and
 //! [`rl`] (reinforcement learning).
 //!
@@ -84,7 +84,10 @@ pub mod gradcheck;
 pub mod graph;
 pub mod init;
 pub mod io;
+#[cfg(feature = "std")]
 pub mod kernels;
+#[cfg(not(feature = "std"))]
+mod kernels;
 pub mod layer;
 pub mod loss;
 pub mod network;
@@ -95,9 +98,13 @@ pub mod quant;
 #[cfg(feature = "std")]
 pub mod rl;
 mod scalar;
+mod sizes;
 pub mod summary;
 #[cfg(feature = "std")]
 pub mod train;
+// The generated one-sample forward's workspace plan and buffer helpers: code-generation
+// plumbing, reached by path from generated code (`nn_core::workspace`) but not documented.
+#[doc(hidden)]
 pub mod workspace;
 
 #[cfg(feature = "alloc")]
@@ -344,6 +351,26 @@ pub type Batch<T, const N: usize> = nalgebra::OMatrix<T, nalgebra::Const<N>, nal
 pub mod __private {
     pub use core::{clone::Clone, fmt, option::Option, result::Result};
     pub use nalgebra::SVector;
+
+    pub use crate::embed::buffers::{max_of, vector, vector_mut};
+    #[cfg(feature = "alloc")]
+    pub use crate::layer::dropout::{dropout_backward, dropout_forward};
+
+    /// The joins' forward and backward maps on column-major slices.
+    pub mod join {
+        pub use crate::layer::join::*;
+    }
+
+    /// The matrix and convolution kernels the layers run: for benchmarks and tests that time
+    /// or check them directly (users pick a kernel with [`crate::kernels::pin`]).
+    pub mod kernels {
+        pub use crate::kernels::adam::{adam_update, AdamCoefficients};
+        pub use crate::kernels::conv::{conv_backward, conv_forward, out_size, ConvGeometry};
+        pub use crate::kernels::gemv::{gemv_f32, gemv_portable};
+        #[cfg(feature = "alloc")]
+        pub use crate::kernels::product::{gemm, sgemm};
+        pub use crate::kernels::product::{Op, Operand};
+    }
 
     /// `Ok` when a batch has the number of samples its trace was made for.
     pub fn check_batch(

@@ -1,6 +1,6 @@
 //! [`Network`]: what every `network!` struct is, and [`Chain`]: two networks in sequence.
 //!
-//! Chaining checks sizes in the type system ([`FeedsInto`]): the first network's output size
+//! Chaining checks sizes in the type system: the first network's output size
 //! must be the second one's input size, so an encoder producing 64 values cannot feed a head
 //! expecting 32; that mistake does not compile, and the error names both networks and both
 //! sizes.
@@ -16,6 +16,9 @@
 //! assert_eq!(y.len(), 2);
 //! ```
 
+// The size traits stay public here: the compiler names them in `chain`'s errors, shortly
+// only when they are reachable through documented modules.
+pub use crate::sizes::{FeedsInto, NotASize, OutputSize, Size, SizeOf};
 use crate::{ParamInfo, Parameters, Scalar};
 
 /// A network with a statically sized input and output.
@@ -42,70 +45,16 @@ pub struct Chain<A, B> {
     pub second: B,
 }
 
-/// Whether `Self`'s output can feed `Next`: implemented exactly when the first network's
-/// [`OutputSize`] is the second network's input size.
-///
-/// This is the only bound of [`chain`] that involves sizes, so two networks that do not fit
-/// are reported with this trait's message, naming both networks; the compiler's help below
-/// it names both sizes (`OutputSize<Size<32>>` is not implemented, `OutputSize<Size<64>>`
-/// is).
-#[diagnostic::on_unimplemented(
-    message = "`{Next}` cannot read the output of `{Self}`: their sizes disagree",
-    label = "the output of `{Self}` does not match the input of `{Next}`",
-    note = "the first network's output size must equal the second network's input size"
-)]
-pub trait FeedsInto<T: Scalar, Next> {}
-
-impl<T: Scalar, A, B> FeedsInto<T, B> for A
-where
-    A: Network<T>,
-    B: Network<T>,
-    B::Input: SizeOf,
-    A: OutputSize<<B::Input as SizeOf>::Size>,
-{
-}
-
-/// A number of values as a type: what [`OutputSize`] compares.
-pub struct Size<const N: usize>;
-
-/// The number of values of a network's input or output, as a [`Size`].
-pub trait SizeOf {
-    /// `Size<N>` for `N` values.
-    type Size;
-}
-
-impl<T, const N: usize> SizeOf for nalgebra::SVector<T, N> {
-    type Size = Size<N>;
-}
-
-/// `Self` produces `S` values: `network!` implements `OutputSize<Size<OUTPUTS>>` for the
-/// struct it declares. [`FeedsInto`] (and so [`chain`]) reads it; a network written by hand
-/// implements it the same way to be chained.
-#[diagnostic::on_unimplemented(
-    message = "the output of `{Self}` does not fit the next network, which reads `{S}`",
-    label = "the output of `{Self}` has another size",
-    note = "the output of a chain is the output of its last network"
-)]
-pub trait OutputSize<S> {}
-
-/// Never a size. Every type implements `OutputSize<NotASize<_>>`, only so that a network has
-/// two `OutputSize` impls: otherwise the compiler would take its one impl as the size
-/// [`FeedsInto`] asks for before it knows the next network's input size, and report a
-/// mismatch in [`chain`] as an unrelated type mismatch instead of `FeedsInto`'s message.
-pub struct NotASize<S>(core::marker::PhantomData<S>);
-
-#[diagnostic::do_not_recommend]
-impl<X: ?Sized, S> OutputSize<NotASize<S>> for X {}
-
-impl<A, B: OutputSize<Size<N>>, const N: usize> OutputSize<Size<N>> for Chain<A, B> {}
-
-/// Runs `first`, then `second` on its output. The sizes must agree ([`FeedsInto`]).
+/// Runs `first`, then `second` on its output. The sizes must agree: the first network's
+/// output size is the second one's input size, or the call does not compile.
 pub fn chain<T: Scalar, A: Network<T> + FeedsInto<T, B>, B: Network<T>>(
     first: A,
     second: B,
 ) -> Chain<A, B> {
     Chain { first, second }
 }
+
+impl<A, B: OutputSize<Size<N>>, const N: usize> OutputSize<Size<N>> for Chain<A, B> {}
 
 impl<T: Scalar, A: Network<T>, B: Network<T, Input = A::Output>> Network<T> for Chain<A, B> {
     const INPUTS: usize = A::INPUTS;

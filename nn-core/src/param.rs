@@ -24,7 +24,7 @@ use core::ops::{Deref, DerefMut};
 /// assert_eq!(b.len(), 3);
 /// ```
 #[repr(transparent)]
-pub struct Param<M: bytemuck::Pod>(
+pub struct Param<M>(
     #[cfg(feature = "alloc")] alloc::boxed::Box<M>,
     #[cfg(not(feature = "alloc"))] M,
 );

@@ -297,6 +297,14 @@ pub enum ConstCheck {
         message: String,
         span: Span,
     },
+    /// `value > 0` for a size that mentions a size parameter (`dense(H)`): only known when
+    /// the network's type is used with values for its parameters, so codegen checks it in an
+    /// associated `const` that the constructor evaluates.
+    ParamPositive {
+        value: TokenStream,
+        message: String,
+        span: Span,
+    },
     /// `expected == found`, else `parts[0] {expected} parts[1] {found} parts[2]`: the
     /// values are formatted by the compiler, so the message names both sizes.
     Equal {

@@ -8,8 +8,8 @@
 
 use crate::layers::{check_op, output, randomize};
 use crate::{random_vector, rng};
+use nn_core::__private::kernels::ConvGeometry;
 use nn_core::gradcheck::{numeric_gradient, numeric_gradient_of, relative_error};
-use nn_core::kernels::ConvGeometry;
 use nn_core::layer::{BatchOp, Conv2d};
 use nn_core::nalgebra::SVector;
 use nn_core::{Batch, Parameters};

@@ -274,7 +274,7 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
 macro_rules! cell_type {
     ($(#[$m:meta])* $name:ident, $kind:literal, $gates:literal) => {
         $(#[$m])*
-        pub struct $name<T: Scalar, const I: usize, const H: usize, const G: usize> {
+        pub struct $name<T, const I: usize, const H: usize, const G: usize> {
             weights: $crate::cell::CellWeights<T, I, H, G>,
         }
 

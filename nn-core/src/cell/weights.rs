@@ -20,7 +20,7 @@ use core::fmt;
 use nalgebra::{SMatrix, SVector};
 
 /// `W_ih` (`G x I`), `W_hh` (`G x H`), `b_ih` and `b_hh` (`G`).
-pub struct CellWeights<T: Scalar, const I: usize, const H: usize, const G: usize> {
+pub struct CellWeights<T, const I: usize, const H: usize, const G: usize> {
     /// Input-to-gates weights, PyTorch's `weight_ih_l0`, `G x I`.
     pub weight_ih: Param<SMatrix<T, G, I>>,
     /// Hidden-to-gates weights, PyTorch's `weight_hh_l0`, `G x H`.

@@ -372,11 +372,12 @@ pub struct Choice {
 /// logs: which kernel won where on this host).
 ///
 /// ```
-/// use nn_core::kernels::{choices, gemm, Operand};
-/// let (a, b) = (vec![1.0f32; 40 * 30], vec![1.0f32; 30 * 20]);
-/// let mut c = vec![0.0f32; 40 * 20];
-/// gemm(1.0, Operand::n(&a, 40), Operand::n(&b, 30), 0.0, &mut c, 40);
-/// assert!(c.iter().all(|&v| v == 30.0));
+/// use nn_core::kernels::choices;
+/// use nn_core::{network, BatchNetwork, Batch};
+/// network! { struct Net { input: 30, out: dense(40) } }
+/// let net: Net = Net::zeros();
+/// let y = net.forward_batch(&Batch::<f32, 30>::from_element(20, 1.0));
+/// assert_eq!(y.shape(), (40, 20));
 /// for ch in choices() {
 ///     println!("{}x{}x{}: {}", ch.m, ch.k, ch.n, ch.kernel);
 /// }

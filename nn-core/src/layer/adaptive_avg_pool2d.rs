@@ -26,7 +26,7 @@ use nalgebra::SVector;
 
 /// `C x H x W` averaged into `C x OH x OW` windows; see the [module](self).
 pub struct AdaptiveAvgPool2d<
-    T: Scalar,
+    T,
     const C: usize,
     const H: usize,
     const W: usize,

@@ -23,7 +23,7 @@ use nalgebra::SVector;
 /// Average pooling over `C x H x W` samples with a `K x K` window, stride `S` and padding
 /// `P` (at most `K/2`, as PyTorch requires); see the [module](self).
 pub struct AvgPool2d<
-    T: Scalar,
+    T,
     const C: usize,
     const H: usize,
     const W: usize,

@@ -39,7 +39,7 @@ use core::fmt;
 use nalgebra::SVector;
 
 /// Batch normalization of `C` channels of `HW` positions each; see the [module](self).
-pub struct BatchNorm2d<T: Scalar, const C: usize, const HW: usize> {
+pub struct BatchNorm2d<T, const C: usize, const HW: usize> {
     /// `γ`, one scale per channel.
     pub weight: Param<SVector<T, C>>,
     /// `β`, one shift per channel.

@@ -47,7 +47,7 @@ use nalgebra::{SMatrix, SVector};
 /// `K` must be `(C/G)·KH·KW` (the weight's column count; a mismatch is a compile error when
 /// the layer is used).
 pub struct Conv2d<
-    T: Scalar,
+    T,
     const C: usize,
     const H: usize,
     const W: usize,

@@ -24,7 +24,7 @@ use core::fmt;
 use nalgebra::{SMatrix, SVector};
 
 /// `z = W x + b` with `IN` inputs and `OUT` outputs.
-pub struct Dense<T: Scalar, const IN: usize, const OUT: usize> {
+pub struct Dense<T, const IN: usize, const OUT: usize> {
     /// `W`, `OUT x IN`: row `i` holds the weights into unit `i` (PyTorch's `weight`).
     pub weight: Param<SMatrix<T, OUT, IN>>,
     /// `b`, `OUT` values.

@@ -10,7 +10,7 @@
 //! the generated single-sample path is inference and passes values through.
 //!
 //! ```
-//! use nn_core::{layer::{dropout_backward, dropout_forward, DropoutRng}, Batch};
+//! use nn_core::{__private::{dropout_backward, dropout_forward}, layer::DropoutRng, Batch};
 //! let z = Batch::<f64, 4>::from_element(1000, 1.0);
 //! let (mut x, mut mask) = (Batch::zeros(0), Batch::zeros(0));
 //! dropout_forward(0.5, &z, &mut x, &mut mask, &mut DropoutRng::new(7));

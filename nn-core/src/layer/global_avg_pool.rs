@@ -19,7 +19,7 @@ use core::marker::PhantomData;
 use nalgebra::SVector;
 
 /// The mean of each of `C` channels of `HW` positions; see the [module](self).
-pub struct GlobalAvgPool<T: Scalar, const C: usize, const HW: usize>(PhantomData<T>);
+pub struct GlobalAvgPool<T, const C: usize, const HW: usize>(PhantomData<T>);
 
 impl<T: Scalar, const C: usize, const HW: usize> GlobalAvgPool<T, C, HW> {
     /// The layer (it has no parameters).

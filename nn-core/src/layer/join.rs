@@ -1,4 +1,5 @@
-//! Joins: the nodes of a `network!` graph that read several parents.
+//! Joins: the nodes of a `network!` graph that read several parents. The generated code calls
+//! these (through `nn_core::__private`); they are not part of the documented API.
 //!
 //! Every function works on column-major slices of `rows` values per sample, so the same
 //! code serves one sample (`SVector`, one column) and a batch (`Batch`, one column per
@@ -12,7 +13,7 @@
 //! | `dueling(v, a)` | `z_k = v + a_k - mean(a)` | `dℓ/dv = Σ_k δ_k`, `dℓ/da_k = δ_k - mean(δ)` |
 //!
 //! ```
-//! use nn_core::layer::join;
+//! use nn_core::__private::join;
 //! let (v, a) = ([1.0f64], [1.0, 2.0, 3.0]);
 //! let mut q = [0.0; 3];
 //! join::dueling_forward(&v, &a, &mut q);

@@ -107,7 +107,7 @@ pub fn generate(net: &Network) -> TokenStream {
             if net.children(me).is_empty() {
                 bsteps.push(quote!(::nn_core::__private::assign(&mut trace.#d, #dl);));
             } else {
-                bsteps.push(quote!(::nn_core::layer::join::add_assign(trace.#d.as_mut_slice(), #dl.as_slice());));
+                bsteps.push(quote!(::nn_core::__private::join::add_assign(trace.#d.as_mut_slice(), #dl.as_slice());));
             }
         }
         if let Some(a) = act_value(l.act) {
@@ -129,7 +129,7 @@ pub fn generate(net: &Network) -> TokenStream {
             } else {
                 (
                     quote!(trace.#acc),
-                    quote!(::nn_core::layer::join::add_assign(trace.#target.as_mut_slice(), trace.#acc.as_slice());),
+                    quote!(::nn_core::__private::join::add_assign(trace.#target.as_mut_slice(), trace.#acc.as_slice());),
                 )
             };
             let (single, batched) = match &l.kind {
@@ -163,7 +163,7 @@ pub fn generate(net: &Network) -> TokenStream {
                     (
                         quote!(#gp += &#g;),
                         quote! {
-                            ::nn_core::layer::dropout_backward(&trace.#m, &trace.#d, &mut #place);
+                            ::nn_core::__private::dropout_backward(&trace.#m, &trace.#d, &mut #place);
                             #merge
                         },
                     )
@@ -179,7 +179,7 @@ pub fn generate(net: &Network) -> TokenStream {
                     };
                     let dq = quote!(trace.#d);
                     let batched = if !is_first && *jn == crate::ir::Join::Add {
-                        quote!(::nn_core::layer::join::add_assign(trace.#target.as_mut_slice(), trace.#d.as_slice());)
+                        quote!(::nn_core::__private::join::add_assign(trace.#target.as_mut_slice(), trace.#d.as_slice());)
                     } else {
                         let code = join::backward(net, l, *jn, k, &values, &dq, &place);
                         quote! {

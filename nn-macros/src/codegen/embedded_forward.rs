@@ -2,9 +2,9 @@
 //! `x_l = σ(z_l)` in declaration order, for one sample, with no heap.
 //!
 //! Each node's output lives in a stack buffer (a `[T; M]` array, viewed as `SVector<T, N>`
-//! with `nn_core::embed::vector`/`vector_mut`) from the node's step to its last reader's;
+//! with `nn_core::__private::vector`/`vector_mut`) from the node's step to its last reader's;
 //! a buffer is then free for a later node, and sized for the largest node it holds
-//! (`nn_core::embed::max_of`). A node never writes into a buffer it reads, since its parents
+//! (`nn_core::__private::max_of`). A node never writes into a buffer it reads, since its parents
 //! are still live while it runs. For a chain this alternates between two buffers, so the
 //! stack holds two layers' outputs, not all of them. Inputs are read through their
 //! references; dropout (the identity at inference) is its parent's value, with no step; an
@@ -91,7 +91,7 @@ fn read(net: &Network, slot: &[Option<usize>], s: Src) -> TokenStream {
         }
         Src::Node(k) => {
             let (buf, n) = (buffer(slot[k].unwrap_or(0)), src_size(net, Src::Node(k)));
-            quote!(::nn_core::embed::vector::<T, #n, _>(&#buf))
+            quote!(::nn_core::__private::vector::<T, #n, _>(&#buf))
         }
     }
 }
@@ -132,7 +132,7 @@ pub fn generate(net: &Network, t: &TokenStream) -> Forward {
             quote!(::nn_core::activation::Activation::<T>::forward_in_place(&#a, #lo, __y.as_mut_slice());)
         });
         steps.push(quote! {{
-            let __y = ::nn_core::embed::vector_mut::<T, #lo, _>(&mut #buf);
+            let __y = ::nn_core::__private::vector_mut::<T, #lo, _>(&mut #buf);
             #z
             #act
         }});
@@ -140,7 +140,7 @@ pub fn generate(net: &Network, t: &TokenStream) -> Forward {
     let buffers = sizes.iter().enumerate().map(|(b, s)| {
         let buf = buffer(b);
         quote! {
-            let mut #buf = [<T as ::core::default::Default>::default(); ::nn_core::embed::max_of(&[#(#s),*])];
+            let mut #buf = [<T as ::core::default::Default>::default(); ::nn_core::__private::max_of(&[#(#s),*])];
         }
     });
     let outs: Vec<_> = net

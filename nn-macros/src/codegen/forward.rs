@@ -150,7 +150,7 @@ pub fn generate(net: &Network) -> TokenStream {
                 trace_steps.push(quote!(let #x: #ty = *#ta;));
                 trace_fields.push(quote!(#x));
                 let m = field(l, "mask");
-                batch_steps.push(quote!(::nn_core::layer::dropout_forward(#p, #ba, &mut trace.#x, &mut trace.#m, &mut trace.dropout_rng);));
+                batch_steps.push(quote!(::nn_core::__private::dropout_forward(#p, #ba, &mut trace.#x, &mut trace.#m, &mut trace.dropout_rng);));
                 eval_steps.push(quote!(::nn_core::__private::assign(&mut trace.#x, #ba);));
                 infer_steps.push(quote!(let #v: #bty = ::core::clone::Clone::clone(#a);));
             }

@@ -6,7 +6,7 @@ use crate::ir::{Join, Layer, Network};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-const J: fn() -> TokenStream = || quote!(::nn_core::layer::join);
+const J: fn() -> TokenStream = || quote!(::nn_core::__private::join);
 
 /// `z = join(parents)`, into the place `z` (already sized).
 pub fn forward(

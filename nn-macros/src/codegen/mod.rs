@@ -41,6 +41,8 @@ pub fn generate(net: &Network) -> TokenStream {
     let params = params::generate(net);
     let graph = graph::generate(net);
     let checks = net.checks.iter().map(|c| match c {
+        // Emitted in the `impl` (see `types`), where the parameters are in scope.
+        ConstCheck::ParamPositive { .. } => TokenStream::new(),
         ConstCheck::Positive {
             value,
             message,

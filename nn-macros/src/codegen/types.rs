@@ -1,9 +1,9 @@
 //! The network struct, its trace structs, constructors, `Clone` and `Debug`.
 
 use super::{acc_field, batch, field, grad_field, names, needs_acc, op_trait, vector};
-use crate::ir::{InitKind, Network, Src};
+use crate::ir::{ConstCheck, InitKind, Network, Src};
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 pub fn generate(net: &Network) -> TokenStream {
     let name = &net.name;
@@ -47,6 +47,21 @@ pub fn generate(net: &Network) -> TokenStream {
         quote!(::nn_core::layer::Layer::<T>::init(&mut net.#f, #init, rng);)
     });
     let name_str = name.to_string();
+    // Sizes that are size parameters (`dense(H)`) must not be 0: checked when the type is
+    // used with values for them, as the constructor evaluates this constant (one error, at
+    // the declaration's size, naming the layer and the parameter).
+    let param_checks = net.checks.iter().filter_map(|c| match c {
+        ConstCheck::ParamPositive {
+            value,
+            message,
+            span,
+        } => Some(quote_spanned! {*span=>
+            if (#value) == 0 {
+                ::core::panic!("{}", #message)
+            }
+        }),
+        _ => None,
+    });
 
     // One-sample trace: z_l, x_l and the layer's cache, on the stack.
     let trace_fields = net.layers.iter().map(|l| {
@@ -192,9 +207,17 @@ pub fn generate(net: &Network) -> TokenStream {
         "The intermediates of a batch's forward pass through [`{name}`] (one column per sample), plus scratch space for the backward pass. Made by [`{name}::forward_batch_trace`]; reuse it with [`{name}::forward_batch_trace_into`] so a training loop allocates once."
     );
 
+    // The struct itself bounds its scalar only where a field needs it (a custom layer of the
+    // user's, whose type may bound it): otherwise `Net<i32>` is a valid type and the one error
+    // is where it is constructed or used, from the bound of the `impl`s (which all have it).
+    let bound = net
+        .layers
+        .iter()
+        .any(|l| l.kind_name() == "custom")
+        .then(|| quote!(: ::nn_core::Scalar));
     quote! {
         #(#attrs)*
-        #vis struct #name<T: ::nn_core::Scalar = f32> {
+        #vis struct #name<T #bound = f32> {
             #(#fields)*
             _scalar: ::core::marker::PhantomData<T>,
         }
@@ -244,9 +267,12 @@ pub fn generate(net: &Network) -> TokenStream {
         }
 
         impl<T: ::nn_core::Scalar> #name<T> {
+            const SIZE_PARAMETERS_POSITIVE: () = { #(#param_checks)* };
+
             /// A network with every parameter zero (also the shape of a gradient or an
             /// optimizer's state).
             pub fn zeros() -> Self {
+                let () = Self::SIZE_PARAMETERS_POSITIVE;
                 Self { #(#field_names: ::nn_core::layer::Layer::<T>::zeros(),)* _scalar: ::core::marker::PhantomData }
             }
 

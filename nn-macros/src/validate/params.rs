@@ -74,7 +74,21 @@ pub fn check(net: &mut Network, params: &[Ident]) -> Vec<syn::Error> {
     let checks = std::mem::take(&mut net.checks);
     for c in checks {
         match &c {
-            ConstCheck::Positive { value, .. } if mentions(value, params).is_some() => {}
+            ConstCheck::Positive {
+                value,
+                message,
+                span,
+            } => match mentions(value, params) {
+                Some(p) => net.checks.push(ConstCheck::ParamPositive {
+                    value: value.clone(),
+                    message: format!(
+                        "{message} (`{p}` is a size parameter of `{}`: give it a value of at least 1)",
+                        net.name
+                    ),
+                    span: *span,
+                }),
+                None => net.checks.push(c),
+            },
             ConstCheck::Equal {
                 expected,
                 found,
@@ -133,6 +147,32 @@ mod tests {
             m[0].contains("`b` expects `G` inputs, but `a` produces `H`"),
             "{}",
             m[0]
+        );
+    }
+
+    #[test]
+    fn a_parameter_size_is_checked_positive_where_the_parameters_are_known() {
+        let decl: crate::ast::NetworkDecl = syn::parse_quote! {
+            struct N<const H: usize> { input: 4, a: dense(H), b: dense(3) }
+        };
+        let params = decl.params.clone();
+        let Ok(mut net) = validate(decl) else {
+            panic!("a valid declaration")
+        };
+        assert!(check(&mut net, &params).is_empty());
+        let messages: Vec<&str> = net
+            .checks
+            .iter()
+            .filter_map(|c| match c {
+                ConstCheck::ParamPositive { message, .. } => Some(message.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("`a`") && messages[0].contains("size parameter of `N`"),
+            "{}",
+            messages[0]
         );
     }
 

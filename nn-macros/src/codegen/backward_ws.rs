@@ -173,20 +173,16 @@ pub fn generate(net: &Network) -> TokenStream {
         })
         .collect();
     let in_refs = tuple(&in_refs);
-    let ref_tys: Vec<_> = (0..net.inputs.len())
-        .map(|i| {
-            let v = vector(&src_size(net, Src::Input(i)));
-            quote!(&'w #v)
-        })
+    // `SVector<T, N>` of each input, returned as references into the workspace or copied.
+    let in_tys: Vec<_> = (0..net.inputs.len())
+        .map(|i| vector(&src_size(net, Src::Input(i))))
         .collect();
+    let ref_tys: Vec<_> = in_tys.iter().map(|v| quote!(&'w #v)).collect();
     let ref_ty = tuple(&ref_tys);
 
     let heap = on_heap(net).then(|| {
         let trace = quote::format_ident!("{}Trace", name);
-        let tys: Vec<_> = (0..net.inputs.len())
-            .map(|i| vector(&src_size(net, Src::Input(i))))
-            .collect();
-        let ret_ty = tuple(&tys);
+        let ret_ty = tuple(&in_tys);
         let copies: Vec<_> = (0..net.inputs.len())
             .map(|i| {
                 let i = syn::Index::from(i);

@@ -67,7 +67,8 @@ fn one_sample_f32() {
     // The trace: every z (5,922,280 values) and the x of the 17 layers with a ReLU
     // (2,308,096).
     assert_eq!(ResNet18Flat::<f32>::TRACE_LEN, 5_922_280 + 2_308_096);
-    assert!(ResNet18Flat::<f32>::BACKWARD_LEN < 4 * 64 * 112 * 112);
+    // The gradients: three and a half times the largest activation, the input's included.
+    assert_eq!(ResNet18Flat::<f32>::BACKWARD_LEN, 7 * 64 * 112 * 112 / 2);
     let trace = net.forward_trace(&x);
     assert_eq!(*trace.output(), y, "forward_trace and forward disagree");
     let dl = SVector::<f32, 1000>::from_element(1.0);

@@ -11,13 +11,18 @@
 //! `cargo test --test torchvision -- --ignored write_weight_files` writes the files to
 //! `target/torchvision/` for the script. ResNet-18 is also embedded with `#[weights]`, in a
 //! narrowed variant whose file (as torchvision saved it, `num_batches_tracked` included) is
-//! small enough to commit.
+//! small enough to commit; the full one in `tests/torchvision-embedded`, whose build script
+//! writes its seeded 45 MB file.
 //!
 //! One sample through ResNet-18 at 224 x 224 keeps every activation on the stack: these
 //! tests run on a thread with a 1 GiB stack ([`big_stack`]).
 
 #[path = "../examples/support/torchvision_models.rs"]
 mod models;
+#[path = "support/torchvision_fixture.rs"]
+mod torchvision_fixture;
+#[path = "support/torchvision_seed.rs"]
+mod torchvision_seed;
 
 use models::*;
 use nn_core::io::{from_safetensors_bytes, to_safetensors_bytes};
@@ -25,23 +30,8 @@ use nn_core::nalgebra::SVector;
 use nn_core::{network, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::{Path, PathBuf};
-
-/// The inputs' seeds, shared with the script.
-const INPUT_SEEDS: [u64; 2] = [1, 2];
-
-/// `n` values in [-1, 1), `k / 2^23 - 1` from the top 24 bits of a 64-bit LCG (Knuth's
-/// MMIX constants), exactly as `tools/torchvision_logits.py` draws them.
-fn input(seed: u64, n: usize) -> Vec<f32> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f64 / (1u64 << 23) as f64 - 1.0) as f32
-        })
-        .collect()
-}
+use torchvision_fixture::worst;
+use torchvision_seed::{input, seeded_range, INPUT_SEEDS};
 
 /// FNV-1a, 64 bits: the checksum the fixtures hold of the file the script read.
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -50,9 +40,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Every tensor of `net` drawn from `seed`: weights uniform within `±sqrt(6 / fan_in)`
-/// (He), biases within ±0.1; batch norm's scale in [0.3, 0.7), shift and running mean within
-/// ±0.1 and running variance in [0.5, 1.5), so the residual sums stay near unit scale.
+/// Every tensor of `net` drawn from `seed`, in the ranges of [`seeded_range`].
 fn seeded<P: Parameters<f32>>(net: &mut P, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let infos: Vec<_> = (0..net.tensor_count())
@@ -64,16 +52,7 @@ fn seeded<P: Parameters<f32>>(net: &mut P, seed: u64) {
             .any(|j| j.layer == layer && j.name == "running_var")
     };
     for (i, info) in infos.iter().enumerate() {
-        let dims = info.shape.dims();
-        let (lo, hi) = match (is_bn(info.layer), info.name) {
-            (true, "weight") => (0.3, 0.7),
-            (true, "running_var") => (0.5, 1.5),
-            (true, _) | (false, "bias") => (-0.1, 0.1),
-            _ => {
-                let b = (6.0 / dims[1..].iter().product::<usize>() as f64).sqrt() as f32;
-                (-b, b)
-            }
-        };
+        let (lo, hi) = seeded_range(is_bn(info.layer), info.name, info.shape.dims());
         for v in net.tensor_mut(i).expect("index in range") {
             *v = rng.random_range(lo..hi);
         }
@@ -83,23 +62,7 @@ fn seeded<P: Parameters<f32>>(net: &mut P, seed: u64) {
 /// `tests/fixtures/torchvision/NAME.json`: the checksum of the weights file the script
 /// read, and its logits for each of [`INPUT_SEEDS`].
 fn fixture(name: &str) -> (u64, Vec<Vec<f64>>) {
-    let path = root().join(format!("tests/fixtures/torchvision/{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let fnv = u64::from_str_radix(v["fnv1a"].as_str().unwrap(), 16).unwrap();
-    let logits = v["logits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| {
-            row.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap())
-                .collect()
-        })
-        .collect();
-    (fnv, logits)
+    torchvision_fixture::fixture(&root().join("tests/fixtures/torchvision"), name)
 }
 
 fn root() -> PathBuf {
@@ -115,18 +78,6 @@ fn big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
         .expect("thread")
         .join()
         .expect("no panic")
-}
-
-/// The largest difference between our logits and the fixture's.
-fn worst(ours: &[Vec<f32>], theirs: &[Vec<f64>]) -> f64 {
-    assert_eq!(ours.len(), theirs.len());
-    ours.iter()
-        .zip(theirs)
-        .flat_map(|(a, b)| {
-            assert_eq!(a.len(), b.len());
-            a.iter().zip(b).map(|(a, b)| (f64::from(*a) - b).abs())
-        })
-        .fold(0.0, f64::max)
 }
 
 /// One network's case: its seeded weights' bytes, loaded back through the runtime loader,

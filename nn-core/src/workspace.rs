@@ -72,6 +72,26 @@ pub const fn plan<const L: usize>(sizes: [usize; L], last_use: [usize; L]) -> Pl
     Plan { offsets, len }
 }
 
+/// Back-to-back placement of `L` blocks of `sizes[l]` values, none ever reused: block `l`
+/// starts where block `l - 1` ends. The layout of a one-sample trace, where every layer's
+/// `z_l` and `x_l` stay until the backward pass; `O(L)` steps.
+///
+/// ```
+/// let p = nn_core::workspace::packed([3, 0, 5]);
+/// assert_eq!((p.offsets, p.len), ([0, 3, 3], 8));
+/// ```
+pub const fn packed<const L: usize>(sizes: [usize; L]) -> Plan<L> {
+    let mut offsets = [0usize; L];
+    let mut len = 0;
+    let mut l = 0;
+    while l < L {
+        offsets[l] = len;
+        len += sizes[l];
+        l += 1;
+    }
+    Plan { offsets, len }
+}
+
 /// Whether `start..start + n` overlaps no output `k < l` still alive at layer `l`.
 const fn fits<const L: usize>(
     start: usize,
@@ -151,6 +171,11 @@ pub fn check_len(needed: usize, found: usize) -> Result<(), crate::Error> {
         })
     }
 }
+
+/// The heap storage of a large network's one-sample trace.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+pub type HeapValues<T> = alloc::vec::Vec<T>;
 
 /// A zeroed workspace of `len` values on the heap.
 #[cfg(feature = "alloc")]

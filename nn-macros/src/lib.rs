@@ -65,6 +65,7 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         let names = [
             name.clone(),
             quote::format_ident!("{}Trace", name),
+            quote::format_ident!("{}TraceIn", name),
             quote::format_ident!("{}BatchTrace", name),
         ];
         codegen::generics::apply(tokens, &names, &params)

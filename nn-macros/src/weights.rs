@@ -1,6 +1,9 @@
 //! `#[weights = "file.safetensors"]`: the weights file a network is embedded from.
 //!
-//! The path is relative to the crate's `CARGO_MANIFEST_DIR`. While expanding, the macro reads
+//! The path is relative to the crate's `CARGO_MANIFEST_DIR` (absolute paths are taken as
+//! they are). `#[weights(out_dir = "file.safetensors")]` names a file relative to `OUT_DIR`
+//! instead: one the crate's build script wrote, e.g. weights generated from a seed that are
+//! too large to commit. While expanding, the macro reads
 //! only the file's header (an 8-byte little-endian length, then JSON mapping each tensor's
 //! name to its `dtype`, `shape` and `data_offsets` relative to the end of the header) with
 //! `nn_weights_header`, which checks every offset and byte count against the file; the
@@ -8,7 +11,9 @@
 //! crate, and so re-run the checks, when the file changes.
 
 pub use nn_weights_header::Header;
-use proc_macro2::Span;
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::quote;
+use std::path::PathBuf;
 use syn::{Attribute, Expr, ExprLit, Lit, Meta};
 
 /// The attribute, as written.
@@ -18,6 +23,70 @@ pub struct WeightsAttr {
     pub path: String,
     /// The span of the string literal.
     pub span: Span,
+    /// The directory a relative path starts from.
+    pub base: Base,
+}
+
+/// Where a relative weights path starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// `#[weights = "..."]`: the crate's `CARGO_MANIFEST_DIR`.
+    Manifest,
+    /// `#[weights(out_dir = "...")]`: the `OUT_DIR` of the crate's build script.
+    OutDir,
+}
+
+impl Base {
+    /// The environment variable naming the directory.
+    fn var(self) -> &'static str {
+        match self {
+            Base::Manifest => "CARGO_MANIFEST_DIR",
+            Base::OutDir => "OUT_DIR",
+        }
+    }
+
+    /// How an error names the directory a path is relative to.
+    fn described(self) -> &'static str {
+        match self {
+            Base::Manifest => "the path is relative to the crate's `Cargo.toml`",
+            Base::OutDir => {
+                "the path is relative to `OUT_DIR`, where the crate's build script writes"
+            }
+        }
+    }
+}
+
+impl WeightsAttr {
+    /// The file's full path while expanding. `OUT_DIR` unset (the crate has no build
+    /// script) is an error; an unset `CARGO_MANIFEST_DIR` (outside Cargo) means `.`.
+    pub fn full_path(&self) -> Result<PathBuf, String> {
+        let path = std::path::Path::new(&self.path);
+        if path.is_absolute() {
+            return Ok(path.to_path_buf());
+        }
+        let dir = match (std::env::var(self.base.var()), self.base) {
+            (Ok(dir), _) => dir,
+            (Err(_), Base::Manifest) => ".".into(),
+            (Err(_), Base::OutDir) => {
+                return Err(format!(
+                    "`OUT_DIR` is not set, so `#[weights(out_dir = \"{}\")]` names no file; expected a crate with a build script (`build.rs`) that writes the file into `OUT_DIR`",
+                    self.path
+                ))
+            }
+        };
+        Ok(std::path::Path::new(&dir).join(path))
+    }
+
+    /// The argument of the generated `include_bytes!`: the same file the header was read
+    /// from, found again by the compiler through `env!` (absolute paths as they are).
+    pub fn include(&self) -> TokenStream {
+        let file = Literal::string(&self.path);
+        if std::path::Path::new(&self.path).is_absolute() {
+            return quote!(#file);
+        }
+        let var = self.base.var();
+        quote!(::core::concat!(::core::env!(#var), "/", #file))
+    }
 }
 
 /// Removes `#[weights = "..."]` from `attrs`, returning it.
@@ -39,12 +108,32 @@ pub fn take(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>> {
             }) => Ok(Some(WeightsAttr {
                 path: s.value(),
                 span: s.span(),
+                base: Base::Manifest,
             })),
             other => Err(syn::Error::new_spanned(
                 other,
                 "expected a path in quotes: `#[weights = \"weights/mlp.safetensors\"]`",
             )),
         },
+        Meta::List(list) => {
+            let hint = "expected `#[weights(out_dir = \"file.safetensors\")]`, with the path relative to the `OUT_DIR` of the crate's build script";
+            let nv: syn::MetaNameValue = list
+                .parse_args()
+                .map_err(|e| syn::Error::new(e.span(), hint))?;
+            if !nv.path.is_ident("out_dir") {
+                return Err(syn::Error::new_spanned(&nv.path, hint));
+            }
+            match &nv.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Ok(Some(WeightsAttr {
+                    path: s.value(),
+                    span: s.span(),
+                    base: Base::OutDir,
+                })),
+                other => Err(syn::Error::new_spanned(other, hint)),
+            }
+        }
         _ => Err(syn::Error::new_spanned(
             &attr,
             "expected `#[weights = \"path/to/file.safetensors\"]`, with the path relative to the crate's `Cargo.toml`",
@@ -56,13 +145,12 @@ pub fn take(attrs: &mut Vec<Attribute>) -> syn::Result<Option<WeightsAttr>> {
 /// refuses directories, devices and FIFOs and never reads past the header); the error says
 /// what is wrong with the file, naming the tensor or field, expected and found.
 pub fn read(attr: &WeightsAttr) -> Result<Header, String> {
-    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
-    let full = std::path::Path::new(&dir).join(&attr.path);
-    let path = &attr.path;
+    let full = attr.full_path()?;
+    let (path, base) = (&attr.path, attr.base.described());
     nn_weights_header::read(full).map_err(|e| match e {
-        nn_weights_header::Error::Io { message } => format!(
-            "cannot read the weights file `{path}`: {message} (the path is relative to the crate's `Cargo.toml`)"
-        ),
+        nn_weights_header::Error::Io { message } => {
+            format!("cannot read the weights file `{path}`: {message} ({base})")
+        }
         e => format!("`{path}` is not a valid safetensors file: {e}"),
     })
 }
@@ -106,6 +194,7 @@ mod tests {
         let attr = WeightsAttr {
             path: path.display().to_string(),
             span: Span::call_site(),
+            base: Base::Manifest,
         };
         let r = read(&attr);
         std::fs::remove_file(&path).unwrap();
@@ -125,6 +214,7 @@ mod tests {
         let missing = WeightsAttr {
             path: "no/such/file.safetensors".into(),
             span: Span::call_site(),
+            base: Base::Manifest,
         };
         let e = read(&missing).unwrap_err();
         assert!(
@@ -135,6 +225,7 @@ mod tests {
         let dir = WeightsAttr {
             path: std::env::temp_dir().display().to_string(),
             span: Span::call_site(),
+            base: Base::Manifest,
         };
         let e = read(&dir).unwrap_err();
         assert!(

@@ -117,3 +117,36 @@ fn a_skip_connection_matches_finite_differences() {
     });
     assert!(relative_error(dx.as_slice(), &num_x) < TOL);
 }
+
+/// `forward_trace_in` and `backward_in` (the trace and the gradients in caller buffers, as
+/// a network too large for the stack runs) give the stack path's gradients: every join, two
+/// inputs, two outputs and a node read by three children.
+#[test]
+fn the_workspace_backward_equals_the_stack_backward() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let net = everything(3);
+    let (img, feat) = (random::<6>(&mut rng), random::<2>(&mut rng));
+    let (u, w) = (random::<3>(&mut rng), random::<2>(&mut rng));
+    let trace = net.forward_trace(&img, &feat);
+    let mut grads = Everything::zeros();
+    let (d_img, d_feat) = net.backward(&img, &feat, &trace, &u, &w, &mut grads);
+
+    // Stale contents in both buffers: every value is written before it is read.
+    let mut values = vec![f64::NAN; Everything::<f64>::TRACE_LEN];
+    let mut scratch = vec![f64::NAN; Everything::<f64>::BACKWARD_LEN];
+    let trace_in = net
+        .forward_trace_in(&img, &feat, &mut values[..])
+        .expect("long enough");
+    let mut grads_in = Everything::zeros();
+    let (i_img, i_feat) = net
+        .backward_in(&img, &feat, &trace_in, &u, &w, &mut grads_in, &mut scratch)
+        .expect("long enough");
+    assert!(relative_error(d_img.as_slice(), i_img.as_slice()) < 1e-14);
+    assert!(relative_error(d_feat.as_slice(), i_feat.as_slice()) < 1e-14);
+    let (err, tensor) = max_relative_error(&grads, &grads_in);
+    assert!(
+        err < 1e-14,
+        "parameter tensor {tensor}: relative error {err:e}"
+    );
+    assert!(net.forward_trace_in(&img, &feat, &mut values[1..]).is_err());
+}

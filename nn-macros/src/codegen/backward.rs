@@ -231,17 +231,24 @@ pub fn generate(net: &Network) -> TokenStream {
         quote!(::nn_core::__private::check_batch(trace.batch_size(), #g.ncols(), "output-gradient columns")?;)
     });
 
-    quote! {
-        impl<T: ::nn_core::Scalar> #name<T> {
-            /// Backpropagation for one sample: given the input, its trace and `dℓ/df` (the
-            /// loss gradient at each output), writes `dℓ/dθ` for every weight and bias into
-            /// `grads` (overwriting) and returns `dℓ/dx` for each input. Allocates nothing.
-            #[allow(unused_variables, clippy::too_many_arguments)]
-            pub fn backward(&self, #(#params,)* trace: &#trace<T>, #(#out_params,)* grads: &mut Self) -> #ret_ty {
-                #(#steps)*
-                #ret
+    // A network too large for the stack has its backward over a heap workspace instead.
+    let stack = (!super::trace_ws::on_heap(net)).then(|| {
+        quote! {
+            impl<T: ::nn_core::Scalar> #name<T> {
+                /// Backpropagation for one sample: given the input, its trace and `dℓ/df`
+                /// (the loss gradient at each output), writes `dℓ/dθ` for every weight and
+                /// bias into `grads` (overwriting) and returns `dℓ/dx` for each input.
+                /// Allocates nothing.
+                #[allow(unused_variables, clippy::too_many_arguments)]
+                pub fn backward(&self, #(#params,)* trace: &#trace<T>, #(#out_params,)* grads: &mut Self) -> #ret_ty {
+                    #(#steps)*
+                    #ret
+                }
             }
         }
+    });
+    quote! {
+        #stack
 
         ::nn_core::__private::if_alloc! {
             impl<T: ::nn_core::Scalar> #name<T> {

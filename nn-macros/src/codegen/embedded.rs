@@ -70,14 +70,8 @@ pub fn generate(net: &Network, attr: &WeightsAttr, layout: &Layout) -> TokenStre
         .iter()
         .filter_map(|l| l.op().map(|k| k.embedded_parameters(l)));
 
-    let file = Literal::string(&attr.path);
-    // A relative path from the crate's `Cargo.toml`, as the header was read; an absolute one
-    // as it is.
-    let include = if std::path::Path::new(&attr.path).is_absolute() {
-        quote!(#file)
-    } else {
-        quote!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), "/", #file))
-    };
+    // The file the header was read from (relative to `CARGO_MANIFEST_DIR` or `OUT_DIR`).
+    let include = attr.include();
     let len = Literal::usize_unsuffixed(layout.file_len);
     let checks = &layout.checks;
     let doc = format!(
@@ -178,6 +172,7 @@ mod tests {
         let attr = WeightsAttr {
             path: file.to_string(),
             span: proc_macro2::Span::call_site(),
+            base: crate::weights::Base::Manifest,
         };
         let layout =
             crate::validate::weights::check(&net, &attr).unwrap_or_else(|e| panic!("{}", e[0]));

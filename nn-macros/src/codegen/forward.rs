@@ -341,17 +341,23 @@ pub fn generate(net: &Network) -> TokenStream {
     };
 
     let one_sample = super::workspace::generate(net, quote!(#(#steps)* #ret), forward_sig);
-    quote! {
-        #one_sample
-
-        impl<T: ::nn_core::Scalar> #name<T> {
-            /// The forward pass for one sample, keeping every layer's `z_l` and `x_l` for
-            /// [`backward`](Self::backward). Allocates nothing.
-            #trace_sig {
-                #(#trace_steps)*
-                #trace { #(#trace_fields),* }
+    let trace_in = super::trace_ws::generate(net, &trace_sig);
+    let stack_trace = (!super::trace_ws::on_heap(net)).then(|| {
+        quote! {
+            impl<T: ::nn_core::Scalar> #name<T> {
+                /// The forward pass for one sample, keeping every layer's `z_l` and `x_l` for
+                /// [`backward`](Self::backward). Allocates nothing.
+                #trace_sig {
+                    #(#trace_steps)*
+                    #trace { #(#trace_fields),* }
+                }
             }
         }
+    });
+    quote! {
+        #one_sample
+        #trace_in
+        #stack_trace
 
         ::nn_core::__private::if_alloc! {
             impl<T: ::nn_core::Scalar> #name<T> {

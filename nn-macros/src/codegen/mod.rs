@@ -3,6 +3,8 @@
 //! - `types`: the struct, its traces, `zeros`/`new`, `Clone`, `Debug`.
 //! - `forward`: one sample (no heap) and batches, in declaration order.
 //! - `workspace`: the one-sample `forward` over a workspace planned at compile time.
+//! - `trace_ws`, `backward_ws`: the one-sample trace and backward over workspaces (on the
+//!   heap for a network too large for the stack).
 //! - `backward`: the backward chain rule in reverse order, one sample and batches; a node
 //!   read by several children receives the sum of their gradients.
 //! - `tangent`: the forward chain rule (Jacobian-vector products) and the input Jacobian.
@@ -15,6 +17,7 @@
 //!   (joins from `join`).
 
 mod backward;
+mod backward_ws;
 pub mod embedded;
 mod embedded_forward;
 mod forward;
@@ -24,6 +27,7 @@ mod join;
 mod params;
 mod stub;
 mod tangent;
+mod trace_ws;
 mod types;
 mod workspace;
 
@@ -37,6 +41,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let types = types::generate(net);
     let forward = forward::generate(net);
     let backward = backward::generate(net);
+    let backward_ws = backward_ws::generate(net);
     let tangent = tangent::generate(net);
     let params = params::generate(net);
     let graph = graph::generate(net);
@@ -69,6 +74,7 @@ pub fn generate(net: &Network) -> TokenStream {
         #types
         #forward
         #backward
+        #backward_ws
         #tangent
         #params
         #graph

@@ -29,6 +29,10 @@ fn tangent_expr(net: &Network, s: Src) -> TokenStream {
 }
 
 pub fn generate(net: &Network) -> TokenStream {
+    // Forward mode keeps its tangents on the stack: not for a network too large for it.
+    if super::trace_ws::on_heap(net) {
+        return TokenStream::new();
+    }
     let name = &net.name;
     let trace = names(net).trace;
     let params = input_params(net, false);

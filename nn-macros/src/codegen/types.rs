@@ -206,6 +206,31 @@ pub fn generate(net: &Network) -> TokenStream {
     let batch_doc = format!(
         "The intermediates of a batch's forward pass through [`{name}`] (one column per sample), plus scratch space for the backward pass. Made by [`{name}::forward_batch_trace`]; reuse it with [`{name}::forward_batch_trace_into`] so a training loop allocates once."
     );
+    // A network too large for the stack has its one-sample trace in a heap workspace
+    // instead (`trace_ws`).
+    let stack_trace = (!super::trace_ws::on_heap(net)).then(|| {
+        quote! {
+            #[doc = #trace_doc]
+            #vis struct #trace<T: ::nn_core::Scalar = f32> {
+                #(#trace_fields)*
+            }
+
+            #trace_output
+
+            impl<T: ::nn_core::Scalar> ::core::clone::Clone for #trace<T> {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+            impl<T: ::nn_core::Scalar> ::core::marker::Copy for #trace<T> {}
+
+            impl<T: ::nn_core::Scalar> ::core::fmt::Debug for #trace<T> {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct(::core::stringify!(#trace)).finish_non_exhaustive()
+                }
+            }
+        }
+    });
 
     // The struct itself bounds its scalar only where a field needs it (a custom layer of the
     // user's, whose type may bound it): otherwise `Net<i32>` is a valid type and the one error
@@ -222,12 +247,7 @@ pub fn generate(net: &Network) -> TokenStream {
             _scalar: ::core::marker::PhantomData<T>,
         }
 
-        #[doc = #trace_doc]
-        #vis struct #trace<T: ::nn_core::Scalar = f32> {
-            #(#trace_fields)*
-        }
-
-        #trace_output
+        #stack_trace
 
         ::nn_core::__private::if_alloc! {
             #[doc = #batch_doc]
@@ -296,19 +316,6 @@ pub fn generate(net: &Network) -> TokenStream {
                 f.debug_struct(#name_str)
                     #(.field(::core::stringify!(#debug_names), &self.#debug_names))*
                     .finish()
-            }
-        }
-
-        impl<T: ::nn_core::Scalar> ::core::clone::Clone for #trace<T> {
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-        impl<T: ::nn_core::Scalar> ::core::marker::Copy for #trace<T> {}
-
-        impl<T: ::nn_core::Scalar> ::core::fmt::Debug for #trace<T> {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct(::core::stringify!(#trace)).finish_non_exhaustive()
             }
         }
     }

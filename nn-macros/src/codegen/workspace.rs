@@ -21,7 +21,7 @@ const STACK_VALUES: usize = 32 * 1024;
 /// Whether every layer's output size is a literal and together they fit [`STACK_VALUES`]:
 /// then `forward` keeps its stack locals. `None` when a size is a `const` expression (the
 /// generated code decides with `WORKSPACE_LEN`).
-fn small(net: &Network) -> Option<bool> {
+pub(super) fn small(net: &Network) -> Option<bool> {
     let mut total = 0usize;
     for l in &net.layers {
         total = total.saturating_add(l.outputs.known()?);

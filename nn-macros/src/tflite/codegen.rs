@@ -211,12 +211,7 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
     let arena_lit = lit(arena);
     let blob_len = lit(layout.blob.len());
     let blob = Literal::byte_string(&layout.blob);
-    let file = Literal::string(&attr.path);
-    let include = if std::path::Path::new(&attr.path).is_absolute() {
-        quote!(#file)
-    } else {
-        quote!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), "/", #file))
-    };
+    let include = attr.include();
     let doc_new = format!(
         "The network with the int8 parameters of `{}`, embedded at compile time.",
         attr.path

@@ -50,8 +50,7 @@ impl File {
     /// Reads and checks the header (`nn_weights_header`), then the bytes it describes.
     pub fn open(attr: &WeightsAttr) -> Result<File, String> {
         let header = crate::weights::read(attr)?;
-        let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
-        let full = std::path::Path::new(&dir).join(&attr.path);
+        let full = attr.full_path()?;
         let bytes = std::fs::read(&full)
             .map_err(|e| format!("cannot read the weights file `{}`: {e}", attr.path))?;
         if bytes.len() != header.file_len {

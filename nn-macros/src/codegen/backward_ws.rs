@@ -150,7 +150,7 @@ pub fn generate(net: &Network) -> TokenStream {
             if !first {
                 steps.push(quote! {{
                     let (__rest, __gp) = ::nn_core::workspace::split::<T, { #pn }>(__ws, #po);
-                    ::nn_core::layer::join::add_assign(__gp.as_mut_slice(), __rest.get::<{ #pn }>(#tmp).as_slice());
+                    ::nn_core::__private::join::add_assign(__gp.as_mut_slice(), __rest.get::<{ #pn }>(#tmp).as_slice());
                 }});
             }
         }
@@ -223,7 +223,7 @@ pub fn generate(net: &Network) -> TokenStream {
             /// workspace: the gradients of the layers' outputs still to be passed on,
             /// placed without overlap, the input gradients and one vector of scratch.
             pub const BACKWARD_LEN: usize = Self::__BACKWARD.len
-                + ::nn_core::embed::max_of(&[#({ #sizes }),*]);
+                + ::nn_core::__private::max_of(&[#({ #sizes }),*]);
 
             /// The backward workspace's size in bytes, `BACKWARD_LEN * size_of::<T>()`.
             pub const BACKWARD_BYTES: usize = Self::BACKWARD_LEN * ::core::mem::size_of::<T>();

@@ -24,6 +24,7 @@ mod join;
 mod params;
 mod stub;
 mod tangent;
+pub mod tfl;
 mod types;
 mod workspace;
 

@@ -11,6 +11,8 @@ mod graph;
 mod join;
 pub mod options;
 pub mod params;
+pub mod tfl;
+pub mod tfl_weights;
 pub mod weights;
 
 use crate::ast::NetworkDecl;

@@ -26,6 +26,12 @@
 //!
 //! Nothing else changes: the chain's validation, the file checks and the code generator go
 //! through [`TflKind`].
+//!
+//! What the IR assumes today: each layer reads the one before it (`ir::TflLayer` has no
+//! parents yet, so a kind reading two nodes, TFLite's ADD, first needs them there and in
+//! `validate::tfl`), and activations are int8 (`x: &[i8]`, `y: &mut [i8]` in one `i8`
+//! arena; a kind writing another dtype, DEQUANTIZE, needs the dtype in [`Emit`] and the
+//! arena in bytes).
 
 pub mod args;
 mod conv2d;

@@ -165,8 +165,9 @@ impl Ctx<'_> {
         self.errs.push(
             self.decl.kind.span(),
             format!(
-                "`{}` is a `{kind}` layer, which {what}, but {} {}\n\nhelp: insert `flat: flatten,` before `{}`{}",
+                "`{}` is {} `{kind}` layer, which {what}, but {} {}\n\nhelp: insert `flat: flatten,` before `{}`{}",
                 self.name,
+                crate::suggest::article(kind),
                 self.producer.gives(),
                 dims.display(),
                 self.name,

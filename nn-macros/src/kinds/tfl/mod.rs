@@ -240,7 +240,7 @@ impl Ctx<'_> {
         args::err(
             self.errs,
             l.kind.span(),
-            format!("`{}` is a `{kind}` layer, which takes an NHWC input of 4 dimensions, but its input has shape {input:?}\n\nhelp: insert a `tfl_reshape([1, H, W, C])` before `{}`", l.name, l.name),
+            format!("`{}` is {} `{kind}` layer, which takes an NHWC input of 4 dimensions, but its input has shape {input:?}\n\nhelp: insert a `tfl_reshape([1, H, W, C])` before `{}`", l.name, crate::suggest::article(kind), l.name),
         );
         false
     }

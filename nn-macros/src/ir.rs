@@ -1,6 +1,7 @@
 //! The lowered network: every size resolved, every layer's meaning known. Codegen reads only
 //! this.
 
+use crate::kinds::tfl::TflKind;
 use crate::kinds::Kind;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -357,4 +358,27 @@ impl Network {
         }
         out
     }
+}
+
+/// A lowered network of `tfl_` layers (TFLite int8, inference only): a chain over concrete
+/// NHWC shapes, each layer's kind a [`TflKind`]. Codegen (`codegen::tfl`) reads only this
+/// and the file layout `validate::tfl_weights` checked.
+pub struct TflNetwork {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    /// The input's shape, and the span of `input` for the file's errors about it.
+    pub input: Vec<usize>,
+    pub input_span: Span,
+    pub layers: Vec<TflLayer>,
+}
+
+/// A lowered `tfl_` layer, reading the one before it (or the input).
+pub struct TflLayer {
+    pub name: Ident,
+    /// The kind as written, where the layer's errors point.
+    pub span: Span,
+    pub kind: Box<dyn TflKind>,
+    pub input: Vec<usize>,
+    pub out: Vec<usize>,
 }

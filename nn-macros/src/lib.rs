@@ -4,7 +4,9 @@
 //! `parse` (syntax tree with spans) -> `validate` (thread sizes through the layers,
 //! collect every error, lower to the resolved `ir`) -> `codegen`.
 //! On errors the macro emits every `compile_error!` plus a stand-in of the struct with the
-//! same generated surface (see `validate::Failed`).
+//! same generated surface (see `validate::Failed`). A declaration of TFLite int8 layers
+//! (`tfl_*`, inference only) takes the same three steps over its own IR
+//! (`ir::TflNetwork`, each kind a `kinds::tfl::TflKind`): see `tflite`.
 //!
 //! Use it through `nn_core::network!`; its documentation is there.
 
@@ -45,7 +47,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
             return quote::quote!(#e #stub);
         }
     };
-    // `tfl_*` layers: TFLite full-integer int8 (nn-import's declarations), their own path.
+    // `tfl_*` layers: TFLite full-integer int8 (nn-import's declarations), inference only,
+    // on their own IR.
     if tflite::is_tflite(&decl) {
         return tflite::expand(decl, weights);
     }

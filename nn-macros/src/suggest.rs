@@ -35,6 +35,15 @@ pub fn list(known: &[&str]) -> String {
     }
 }
 
+/// The article before a name: "an" when it begins with a vowel (`an `adaptive_avg_pool2d``
+/// layer), "a" otherwise.
+pub fn article(name: &str) -> &'static str {
+    match name.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u' | 'A' | 'E' | 'I' | 'O' | 'U') => "an",
+        _ => "a",
+    }
+}
+
 /// "unknown X `word`; expected one of ...", with a hint when a known name is close or
 /// `word` is another library's name for a known one (`aliases`: `(other name, ours)`).
 pub fn unknown(what: &str, word: &str, known: &[&str], aliases: &[(&str, &str)]) -> String {
@@ -64,6 +73,13 @@ mod tests {
         assert_eq!(closest("conv", &["dense"]), None);
         assert_eq!(list(&["a", "b", "c"]), "`a`, `b` or `c`");
         assert_eq!(closest("relu", &["relu"]), Some("relu"));
+    }
+
+    #[test]
+    fn the_article_follows_the_first_letter() {
+        assert_eq!(article("adaptive_avg_pool2d"), "an");
+        assert_eq!(article("dense"), "a");
+        assert_eq!(article("tfl_avg_pool2d"), "a");
     }
 
     #[test]

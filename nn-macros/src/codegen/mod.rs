@@ -27,6 +27,7 @@ mod join;
 mod params;
 mod stub;
 mod tangent;
+pub mod tfl;
 mod trace_ws;
 mod types;
 mod workspace;

@@ -37,8 +37,9 @@ pub fn chw(cx: &mut Ctx, kind: &str) -> Option<(usize, usize, usize)> {
             cx.errs.push(
                 cx.decl.kind.span(),
                 format!(
-                    "`{}` is a `{kind}` layer, which needs the image size as integer literals, but {} {}",
+                    "`{}` is {} `{kind}` layer, which needs the image size as integer literals, but {} {}",
                     cx.name,
+                    crate::suggest::article(kind),
                     cx.producer.gives(),
                     dims.display()
                 ),
@@ -49,8 +50,9 @@ pub fn chw(cx: &mut Ctx, kind: &str) -> Option<(usize, usize, usize)> {
             cx.errs.push(
                 cx.decl.kind.span(),
                 format!(
-                    "`{}` is a `{kind}` layer, which takes a C x H x W image, but {} {}\n\nhelp: declare the input as an image, e.g. `input: [1, 28, 28]`",
+                    "`{}` is {} `{kind}` layer, which takes a C x H x W image, but {} {}\n\nhelp: declare the input as an image, e.g. `input: [1, 28, 28]`",
                     cx.name,
+                    crate::suggest::article(kind),
                     cx.producer.gives(),
                     dims.display()
                 ),

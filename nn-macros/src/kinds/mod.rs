@@ -21,6 +21,16 @@
 //!    embedding, a static type implementing `embed::Infer`).
 //!
 //! Nothing else changes: validation, codegen and the weights checks go through [`Kind`].
+//!
+//! # Inference-only kinds: `tfl_*`
+//!
+//! [`Kind`] describes a trainable float layer. TFLite's int8 layers (`tfl_conv2d`, ...) have
+//! no trainable type and run over concrete NHWC shapes with a quantization per activation,
+//! so they implement a second trait, [`tfl::TflKind`]: the tensors they read from the
+//! weights file, the rule their output quantization follows, and their kernel call. A
+//! declaration with a `tfl_` layer is validated (`validate::tfl`, `validate::tfl_weights`)
+//! and generated (`codegen::tfl`) through that trait; its kinds are registered in
+//! [`tfl::KINDS`] and suggested only there. The recipe for adding one is in [`tfl`].
 
 mod adaptive_avg_pool2d;
 mod batch_norm;
@@ -34,6 +44,7 @@ mod image;
 mod pool2d;
 mod recurrent;
 mod recurrent_layer;
+pub mod tfl;
 
 pub use dense::Dense;
 
@@ -154,8 +165,9 @@ impl Ctx<'_> {
         self.errs.push(
             self.decl.kind.span(),
             format!(
-                "`{}` is a `{kind}` layer, which {what}, but {} {}\n\nhelp: insert `flat: flatten,` before `{}`{}",
+                "`{}` is {} `{kind}` layer, which {what}, but {} {}\n\nhelp: insert `flat: flatten,` before `{}`{}",
                 self.name,
+                crate::suggest::article(kind),
                 self.producer.gives(),
                 dims.display(),
                 self.name,
@@ -212,7 +224,8 @@ pub const KINDS: &[(&str, LowerFn)] = &[
     ("rnn", recurrent::rnn),
 ];
 
-/// Every kind's name, joins and `input` included, for "did you mean" hints.
+/// Every kind's name, joins and `input` included, for "did you mean" hints in a float
+/// network (the `tfl_` kinds are suggested only in a network of them: [`tfl::names`]).
 pub fn names() -> Vec<&'static str> {
     let mut names: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
     names.extend(crate::ir::Join::NAMES);

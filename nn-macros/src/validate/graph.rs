@@ -659,7 +659,7 @@ fn lower_node(
                     parent_names.iter().map(|(n, _)| format!("`{n}`")).collect();
                 errs.push(
                     l.parents.as_ref().map_or(l.kind.span(), |p| p.1),
-                    format!("`{name}` is a `{kind}` layer and reads one node, but names {} ({})\n\nhelp: join them first, e.g. `joined: concat({}),`", list.len(), list.join(", "), parent_names.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")),
+                    format!("`{name}` is {} `{kind}` layer and reads one node, but names {} ({})\n\nhelp: join them first, e.g. `joined: concat({}),`", suggest::article(&kind), list.len(), list.join(", "), parent_names.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")),
                 );
                 return (None, None);
             }

@@ -11,6 +11,9 @@ mod graph;
 mod join;
 pub mod options;
 pub mod params;
+pub mod tfl;
+mod tfl_blob;
+pub mod tfl_weights;
 pub mod weights;
 
 use crate::ast::NetworkDecl;

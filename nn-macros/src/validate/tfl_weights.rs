@@ -1,9 +1,14 @@
-//! The weights file of a `tfl_` network, checked against the declaration: every tensor's
-//! dtype and shape, the activations' shapes and quantization, and no tensor left over.
+//! The weights file of a network of `tfl_` layers, checked against the lowered network:
+//! every activation's `shape`, `scale` and `zero_point`, every tensor each layer's kind
+//! reads (`TflKind::tensors`: dtype, shape, alignment, values), the rule each kind's output
+//! quantization follows (`TflKind::check_output`), and no tensor left over. A disagreement
+//! is an error naming the tensor, spanned on the layer; what passes is the [`Layout`]
+//! `codegen::tfl` embeds.
 
-use super::kinds::{Layer, Net, Op};
+use crate::ir::{TflLayer, TflNetwork};
+use crate::kinds::tfl::{Dtype, Quant, Shape, Values};
 use crate::weights::{shape_text, Header, WeightsAttr};
-use proc_macro2::{Ident, Span};
+use proc_macro2::Span;
 use std::collections::BTreeSet;
 
 /// A tensor's place in the file, for a view.
@@ -13,24 +18,17 @@ pub struct At {
     pub len: usize,
 }
 
-/// A tensor's per-tensor quantization: `real = scale · (q - zero_point)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Quant {
-    pub scale: f32,
-    pub zero_point: i32,
-}
-
 /// What codegen needs from the file, per layer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Params {
-    pub weight: Option<At>,
-    pub bias: Option<At>,
-    pub multiplier: Option<At>,
-    pub shift: Option<At>,
-    pub out: Option<Quant>,
+    /// Where each of the kind's `tensors` lies, in their order: in the file while checking,
+    /// in the embedded bytes once packed (`len` 0 for a tensor the kernel does not read).
+    pub tensors: Vec<At>,
+    /// The output's quantization (a reshape's is its input's).
+    pub out: Quant,
 }
 
-/// The checked file: the bytes to embed ([`super::blob`]), the input's quantization and each
+/// The checked file: the bytes to embed ([`super::tfl_blob`]), the input's quantization and each
 /// layer's parameters (views into those bytes).
 pub struct Layout {
     pub blob: Vec<u8>,
@@ -77,11 +75,11 @@ impl File {
         span: Span,
         owner: &str,
         name: &str,
-        dtype: &str,
+        dtype: Dtype,
         shape: &[usize],
     ) -> Option<At> {
         self.used.insert(name.to_string());
-        let file = &self.path;
+        let (file, size, dtype) = (&self.path, dtype.size(), dtype.name());
         let Some(t) = self.header.tensors.get(name) else {
             errs.push(syn::Error::new(
                 span,
@@ -110,7 +108,6 @@ impl File {
             ));
             return None;
         }
-        let size = if dtype == "I8" { 1 } else { 4 };
         if !t.start.is_multiple_of(size) {
             errs.push(syn::Error::new(
                 span,
@@ -124,10 +121,33 @@ impl File {
         })
     }
 
+    /// Checks the values of the tensor `name` at `at` against `values`; reports on `span`.
+    fn values(&self, errs: &mut Vec<syn::Error>, span: Span, name: &str, at: At, values: Values) {
+        let file = &self.path;
+        let bad = match values {
+            Values::Any => return,
+            Values::PositiveScales => self
+                .words(at)
+                .map(f32::from_le_bytes)
+                .find(|s| !(s.is_finite() && *s > 0.0))
+                .map(|bad| format!("`{name}` holds {bad} in `{file}`, expected positive scales")),
+            Values::Shifts => self
+                .words(at)
+                .map(i32::from_le_bytes)
+                .find(|s| !(-31..=31).contains(s))
+                .map(|bad| {
+                    format!("`{name}` holds {bad} in `{file}`, expected shifts in -31..=31")
+                }),
+        };
+        if let Some(msg) = bad {
+            errs.push(syn::Error::new(span, msg));
+        }
+    }
+
     /// `LAYER.shape` as the file holds it (a 1-D I32 tensor), with the file's path.
     pub fn declared_shape(&self, layer: &str) -> Option<(Vec<usize>, String)> {
         let t = self.header.tensors.get(&format!("{layer}.shape"))?;
-        if t.dtype != "I32" || t.shape.len() != 1 {
+        if t.dtype != Dtype::I32.name() || t.shape.len() != 1 {
             return None;
         }
         let at = At {
@@ -150,8 +170,15 @@ impl File {
 
     /// `NODE.scale` and `NODE.zero_point`: a positive finite scale and an int8 zero point.
     fn quant(&mut self, errs: &mut Vec<syn::Error>, span: Span, node: &str) -> Option<Quant> {
-        let s = self.tensor(errs, span, node, &format!("{node}.scale"), "F32", &[1]);
-        let z = self.tensor(errs, span, node, &format!("{node}.zero_point"), "I32", &[1]);
+        let s = self.tensor(errs, span, node, &format!("{node}.scale"), Dtype::F32, &[1]);
+        let z = self.tensor(
+            errs,
+            span,
+            node,
+            &format!("{node}.zero_point"),
+            Dtype::I32,
+            &[1],
+        );
         let scale = f32::from_le_bytes(self.words(s?).next()?);
         let zero_point = i32::from_le_bytes(self.words(z?).next()?);
         if !(scale.is_finite() && scale > 0.0 && (-128..=127).contains(&zero_point)) {
@@ -174,7 +201,7 @@ impl File {
         from: &str,
     ) -> Option<()> {
         let name = format!("{node}.shape");
-        let at = self.tensor(errs, span, node, &name, "I32", &[shape.len()])?;
+        let at = self.tensor(errs, span, node, &name, Dtype::I32, &[shape.len()])?;
         let found: Vec<i64> = self
             .words(at)
             .map(|w| i64::from(i32::from_le_bytes(w)))
@@ -192,7 +219,7 @@ impl File {
 }
 
 /// The layers the file has tensors for (`layer.tensor`) that `net` does not declare.
-fn undeclared(file: &File, net: &Net) -> Vec<String> {
+fn undeclared(file: &File, net: &TflNetwork) -> Vec<String> {
     let declared: BTreeSet<String> = net.layers.iter().map(|l| l.name.to_string()).collect();
     let mut layers: Vec<String> = file
         .header
@@ -208,7 +235,7 @@ fn undeclared(file: &File, net: &Net) -> Vec<String> {
 fn layer_params(
     file: &mut File,
     errs: &mut Vec<syn::Error>,
-    l: &Layer,
+    l: &TflLayer,
     prev: Quant,
     unknown: &[String],
 ) -> Option<Params> {
@@ -237,114 +264,63 @@ fn layer_params(
         ));
         return None;
     }
-    let from = match l.op {
-        Op::Reshape => String::new(),
-        _ => format!(" from its input {:?}", l.input),
+    let computes = l.kind.computes();
+    let from = if computes {
+        format!(" from its input {:?}", l.input)
+    } else {
+        String::new()
     };
     let shape_ok = file.shape(errs, span, &name, &l.out, &from);
-    if let Op::Reshape = l.op {
+    if !computes {
         shape_ok?;
         return Some(Params {
-            out: Some(prev),
-            ..Params::default()
+            tensors: Vec::new(),
+            out: prev,
         });
     }
     let out = file.quant(errs, span, &name);
-    let mut p = Params {
-        out,
-        ..Params::default()
-    };
-    if let Some(ws) = l.op.weight_shape(&l.input) {
-        let c = ws[if matches!(l.op, Op::Depthwise { .. }) {
-            3
-        } else {
-            0
-        }];
-        p.weight = file.tensor(errs, span, &name, &format!("{name}.weight"), "I8", &ws);
-        p.bias = file.tensor(errs, span, &name, &format!("{name}.bias"), "I32", &[c]);
-        // Per-channel (C) or per-tensor (1) scales; the multipliers and shifts follow them.
-        let k = match file.header.tensors.get(&format!("{name}.weight_scale")) {
-            Some(t) if t.shape == [1] => 1,
-            _ => c,
+    // The views of the tensors that passed (all of them when `errs` stays as it was, the
+    // only case codegen sees).
+    let mut tensors = Vec::new();
+    // The count of the per-channel tensors: `[1]` when the first one is so in the file.
+    let mut per_channel = None;
+    for t in l.kind.tensors(l) {
+        let full = format!("{name}.{}", t.suffix);
+        let shape = match t.shape {
+            Shape::Exact(s) => s,
+            Shape::PerChannel(c) => {
+                let k = *per_channel.get_or_insert_with(|| match file.header.tensors.get(&full) {
+                    Some(t) if t.shape == [1] => 1,
+                    _ => c,
+                });
+                vec![k]
+            }
         };
-        let scales = file.tensor(
-            errs,
-            span,
-            &name,
-            &format!("{name}.weight_scale"),
-            "F32",
-            &[k],
-        );
-        p.multiplier = file.tensor(
-            errs,
-            span,
-            &name,
-            &format!("{name}.multiplier"),
-            "I32",
-            &[k],
-        );
-        p.shift = file.tensor(errs, span, &name, &format!("{name}.shift"), "I32", &[k]);
-        if let Some(at) = scales {
-            if let Some(bad) = file
-                .words(at)
-                .map(f32::from_le_bytes)
-                .find(|s| !(s.is_finite() && *s > 0.0))
-            {
-                errs.push(syn::Error::new(
-                    span,
-                    format!(
-                        "`{name}.weight_scale` holds {bad} in `{}`, expected positive scales",
-                        file.path
-                    ),
-                ));
-            }
-        }
-        if let Some(at) = p.shift {
-            if let Some(bad) = file
-                .words(at)
-                .map(i32::from_le_bytes)
-                .find(|s| !(-31..=31).contains(s))
-            {
-                errs.push(syn::Error::new(
-                    span,
-                    format!(
-                        "`{name}.shift` holds {bad} in `{}`, expected shifts in -31..=31",
-                        file.path
-                    ),
-                ));
-            }
+        let at = file.tensor(errs, span, &name, &full, t.dtype, &shape);
+        if let Some(at) = at {
+            file.values(errs, span, &full, at, t.values);
+            tensors.push(at);
         }
     }
-    let out = p.out?;
-    match l.op {
-        Op::Pool { .. } if out != prev => {
-            errs.push(syn::Error::new(span, format!("`{name}.scale` and `{name}.zero_point` are {} and {} in `{}`, but a pooling layer keeps its input's {} and {}", out.scale, out.zero_point, file.path, prev.scale, prev.zero_point)));
-            return None;
-        }
-        Op::Softmax { .. }
-            if out
-                != (Quant {
-                    scale: 1.0 / 256.0,
-                    zero_point: -128,
-                }) =>
-        {
-            errs.push(syn::Error::new(span, format!("`{name}.scale` and `{name}.zero_point` are {} and {} in `{}`, but TFLite's int8 softmax writes 1/256 and -128", out.scale, out.zero_point, file.path)));
-            return None;
-        }
-        _ => {}
+    let out = out?;
+    if let Some(why) = l.kind.check_output(prev, out) {
+        errs.push(syn::Error::new(
+            span,
+            format!(
+                "`{name}.scale` and `{name}.zero_point` are {} and {} in `{}`, but {why}",
+                out.scale, out.zero_point, file.path
+            ),
+        ));
+        return None;
     }
     shape_ok?;
-    Some(p)
+    Some(Params { tensors, out })
 }
 
 /// Checks every tensor of the file against `net`; `None` (with the errors in `errs`) when
 /// something differs.
-pub fn check(
-    net: &Net,
-    mut file: File,
-    name: &Ident,
-    errs: &mut Vec<syn::Error>,
-) -> Option<Layout> {
+pub fn check(net: &TflNetwork, mut file: File, errs: &mut Vec<syn::Error>) -> Option<Layout> {
+    let name = &net.name;
     let before = errs.len();
     let span = net.input_span;
     file.shape(errs, span, "input", &net.input, "");
@@ -354,8 +330,8 @@ pub fn check(
     let unknown = undeclared(&file, net);
     for l in &net.layers {
         let p = prev.and_then(|q| layer_params(&mut file, errs, l, q, &unknown));
-        prev = p.as_ref().and_then(|p| p.out);
-        layers.push(p.unwrap_or_default());
+        prev = p.as_ref().map(|p| p.out);
+        layers.push(p);
     }
     if errs.len() > before {
         // A layer that failed leaves the ones after it unchecked: their tensors are not
@@ -398,8 +374,8 @@ pub fn check(
         }
     }
     (errs.len() == before).then_some(Layout {
-        blob: super::blob::pack(&file.bytes, &mut layers),
+        blob: super::tfl_blob::pack(&file.bytes, net, &mut layers),
         input: input?,
-        layers,
+        layers: layers.into_iter().collect::<Option<_>>()?,
     })
 }

@@ -3,16 +3,40 @@
 //! `ceil((in - (k - 1)·d) / stride)` for VALID, the padding split evenly (the extra row or
 //! column at the end).
 
-use super::kinds::{Act, Padding, Window};
 use crate::ast::{Arg, LayerDecl};
 use proc_macro2::{Span, TokenStream};
 
-pub(super) fn err(errs: &mut Vec<syn::Error>, span: Span, msg: impl std::fmt::Display) {
+/// A fused activation, TFLite's `ActivationFunctionType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    None,
+    Relu,
+    ReluN1To1,
+    Relu6,
+}
+
+/// TFLite's padding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    Same,
+    Valid,
+}
+
+/// A window's geometry, height first: kernel, stride, dilation and the leading padding.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub kernel: (usize, usize),
+    pub stride: (usize, usize),
+    pub dilation: (usize, usize),
+    pub pad: (usize, usize),
+}
+
+pub fn err(errs: &mut Vec<syn::Error>, span: Span, msg: impl std::fmt::Display) {
     errs.push(syn::Error::new(span, msg.to_string()));
 }
 
 /// Reads `[d, ...]` (or one size) as a shape.
-pub(super) fn shape(tokens: &TokenStream) -> Option<Vec<usize>> {
+pub fn shape(tokens: &TokenStream) -> Option<Vec<usize>> {
     if let Ok(n) = syn::parse2::<syn::LitInt>(tokens.clone()) {
         return n.base10_parse().ok().map(|n| vec![n]);
     }
@@ -74,13 +98,22 @@ fn out_and_pad(
 }
 
 /// The arguments of one layer, by key; the first unkeyed one as `""`.
-pub(super) struct Args<'a> {
+pub struct Args<'a> {
     pub layer: &'a LayerDecl,
     pub kind: String,
     pub used: Vec<bool>,
 }
 
 impl<'a> Args<'a> {
+    /// The arguments of `layer`, none used yet.
+    pub fn new(layer: &'a LayerDecl) -> Args<'a> {
+        Args {
+            layer,
+            kind: layer.kind.to_string(),
+            used: vec![false; layer.args.len()],
+        }
+    }
+
     pub fn get(&mut self, key: &str) -> Option<&'a Arg> {
         let i = self.layer.args.iter().position(|a| match &a.key {
             Some(k) => k == key,
@@ -196,7 +229,7 @@ impl<'a> Args<'a> {
 
 /// The window of a convolution or pooling over `input` (NHWC), and its output's height and
 /// width.
-pub(super) fn window(
+pub fn window(
     a: &mut Args,
     errs: &mut Vec<syn::Error>,
     input: &[usize],

@@ -1,36 +1,19 @@
 //! The code of a `tfl_` network: a unit struct whose `run_in` calls
 //! `nn_core::quant::tflite`'s kernels on views of the embedded parameters (a byte string of
-//! only what the kernels read, [`super::blob`]), the layers taking turns at the two ends of
+//! only what the kernels read, `validate::tfl_blob`), the layers taking turns at the two ends of
 //! one arena (see `nn_core::quant::tflite::arena_pair`).
 
-use super::file::{At, Layout, Params, Quant};
-use super::kinds::{Act, Net, Op, Window};
-use crate::ast::NetworkDecl;
+use crate::ir::{TflLayer, TflNetwork};
+use crate::kinds::tfl::emit::{lit, quant};
+use crate::kinds::tfl::{Dtype, Emit, Quant};
+use crate::validate::tfl_weights::{At, Layout, Params};
 use crate::weights::WeightsAttr;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-fn lit(n: usize) -> Literal {
-    Literal::usize_unsuffixed(n)
-}
-
-fn f32_bits(v: f32) -> TokenStream {
-    let bits = Literal::u32_suffixed(v.to_bits());
-    quote!(f32::from_bits(#bits))
-}
-
-fn quant(q: Quant) -> TokenStream {
-    let (s, z) = (f32_bits(q.scale), Literal::i32_unsuffixed(q.zero_point));
-    quote!(::nn_core::quant::tflite::QuantParams { scale: #s, zero_point: #z })
-}
-
-fn shape4(s: &[usize]) -> TokenStream {
-    let d = s.iter().map(|&d| lit(d));
-    quote!([#(#d),*])
-}
-
-fn view(ty: TokenStream, at: Option<At>) -> TokenStream {
-    let at = at.unwrap_or(At { start: 0, len: 0 });
+/// A view of the tensor at `at` of the embedded parameters, as a `&'static [T]` of its dtype.
+fn view(dtype: Dtype, at: At) -> TokenStream {
+    let ty = dtype.rust();
     let (start, len) = (lit(at.start), lit(at.len));
     quote!({
         const V: &[#ty] = ::nn_core::embed::view_slice(&__NN_PARAMS, #start, #len);
@@ -38,54 +21,22 @@ fn view(ty: TokenStream, at: Option<At>) -> TokenStream {
     })
 }
 
-fn act(a: Act) -> TokenStream {
-    match a {
-        Act::None => quote!(None),
-        Act::Relu => quote!(Relu),
-        Act::Relu6 => quote!(Relu6),
-        Act::ReluN1To1 => quote!(ReluN1To1),
-    }
+/// Layer `l`'s kernel call, its kind given a view of each of its tensors.
+fn call(l: &TflLayer, p: &Params, input: Quant) -> TokenStream {
+    let views = l
+        .kind
+        .tensors(l)
+        .iter()
+        .zip(&p.tensors)
+        .map(|(t, &at)| view(t.dtype, at))
+        .collect();
+    let e = Emit {
+        input,
+        output: p.out,
+        views,
+    };
+    l.kind.emit(l, &e)
 }
-
-fn range(a: Act, out: Quant) -> TokenStream {
-    let (a, q) = (act(a), quant(out));
-    quote!(__k::activation_range_i8(__k::FusedActivation::#a, #q))
-}
-
-fn requant(p: &Params, input: Quant, a: Act) -> TokenStream {
-    let out = p.out.unwrap_or(input);
-    let (m, s) = (view(quote!(i32), p.multiplier), view(quote!(i32), p.shift));
-    let (io, oo) = (
-        Literal::i32_unsuffixed(-input.zero_point),
-        Literal::i32_unsuffixed(out.zero_point),
-    );
-    let r = range(a, out);
-    quote!(__k::Requant {
-        input_offset: #io,
-        filter_offset: 0,
-        output_offset: #oo,
-        multipliers: #m,
-        shifts: #s,
-        range: #r,
-    })
-}
-
-fn pair(p: (usize, usize)) -> TokenStream {
-    let (a, b) = (lit(p.0), lit(p.1));
-    quote!((#a, #b))
-}
-
-fn conv_geometry(w: &Window) -> TokenStream {
-    let (s, d, p) = (pair(w.stride), pair(w.dilation), pair(w.pad));
-    quote!(__k::ConvGeometry { stride: #s, dilation: #d, padding: #p })
-}
-
-/// A fully-connected layer of at most this many multiply-adds per row of its input takes the
-/// one-product-at-a-time kernel (`quant::tflite::reference`, the same bits): with the
-/// feature `arm-dsp` the DSP kernel saves about two instructions per multiply-add but is
-/// 3.7 kB of code, more than such a layer's whole weights. Sine's layers (16 to 256
-/// multiply-adds) take the small kernel, micro_speech's 4000 x 4 the DSP one.
-const SMALL_FC_MACS: usize = 1024;
 
 /// The largest input plus output over the layers that read or write the arena.
 pub fn arena_bytes(sizes: &[(usize, usize)]) -> usize {
@@ -99,12 +50,12 @@ pub fn arena_bytes(sizes: &[(usize, usize)]) -> usize {
 }
 
 /// The network's code.
-pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAttr) -> TokenStream {
-    let (attrs, vis, name) = (&decl.attrs, &decl.vis, &decl.name);
+pub fn generate(net: &TflNetwork, layout: &Layout, attr: &WeightsAttr) -> TokenStream {
+    let (attrs, vis, name) = (&net.attrs, &net.vis, &net.name);
     let len = |s: &[usize]| s.iter().product::<usize>();
     // The layers that compute (a reshape only renames the shape of the same bytes).
     let compute: Vec<usize> = (0..net.layers.len())
-        .filter(|&i| !matches!(net.layers[i].op, Op::Reshape))
+        .filter(|&i| net.layers[i].kind.computes())
         .collect();
     let sizes: Vec<(usize, usize)> = compute
         .iter()
@@ -112,16 +63,13 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
         .collect();
     let arena = arena_bytes(&sizes);
     let mut quants = vec![layout.input];
-    for p in &layout.layers {
-        quants.push(p.out.unwrap_or(*quants.last().unwrap_or(&layout.input)));
-    }
+    quants.extend(layout.layers.iter().map(|p| p.out));
     let m = compute.len();
     let mut body = Vec::new();
     for (j, &i) in compute.iter().enumerate() {
         let l = &net.layers[i];
         let p = &layout.layers[i];
         let qin = quants[i];
-        let out_q = p.out.unwrap_or(qin);
         let (n_in, n_out) = (lit(len(&l.input)), lit(len(&l.out)));
         let front = j % 2 == 0;
         let prev_front = !front;
@@ -137,57 +85,7 @@ pub fn generate(decl: &NetworkDecl, net: &Net, layout: &Layout, attr: &WeightsAt
                 quote!(let (x, y) = __k::arena_pair(&mut arena[..], #front, #n_in, #n_out)?;)
             }
         };
-        let call = match &l.op {
-            Op::FullyConnected { act, .. } => {
-                let rq = requant(p, qin, *act);
-                let (w, b) = (view(quote!(i8), p.weight), view(quote!(i32), p.bias));
-                let depth = *l.input.last().unwrap_or(&1);
-                let kernel = if depth * l.out.last().unwrap_or(&1) <= SMALL_FC_MACS {
-                    quote!(__k::reference::fully_connected)
-                } else {
-                    quote!(__k::fully_connected)
-                };
-                let depth = lit(depth);
-                quote!(#kernel(&#rq, x, #depth, #w, Some(#b), y)?;)
-            }
-            Op::Conv { act, win, filters } => {
-                let rq = requant(p, qin, *act);
-                let (w, b) = (view(quote!(i8), p.weight), view(quote!(i32), p.bias));
-                let g = conv_geometry(win);
-                let fs = shape4(&[*filters, win.kernel.0, win.kernel.1, l.input[3]]);
-                let (is, os) = (shape4(&l.input), shape4(&l.out));
-                quote!(__k::conv_2d(&#rq, &#g, x, #is, #w, #fs, Some(#b), y, #os)?;)
-            }
-            Op::Depthwise {
-                act,
-                win,
-                multiplier,
-            } => {
-                let rq = requant(p, qin, *act);
-                let (w, b) = (view(quote!(i8), p.weight), view(quote!(i32), p.bias));
-                let g = conv_geometry(win);
-                let fs = shape4(&[1, win.kernel.0, win.kernel.1, l.out[3]]);
-                let (is, os, mult) = (shape4(&l.input), shape4(&l.out), lit(*multiplier));
-                quote!(__k::depthwise_conv_2d(&#rq, &#g, #mult, x, #is, #w, #fs, Some(#b), y, #os)?;)
-            }
-            Op::Pool { max, win, act } => {
-                let kind = if *max { quote!(Max) } else { quote!(Average) };
-                let (f, s, pad, r) = (
-                    pair(win.kernel),
-                    pair(win.stride),
-                    pair(win.pad),
-                    range(*act, out_q),
-                );
-                let (is, os) = (shape4(&l.input), shape4(&l.out));
-                quote!(__k::pool_2d(__k::PoolKind::#kind, &__k::PoolGeometry { filter: #f, stride: #s, padding: #pad, range: #r }, x, #is, y, #os)?;)
-            }
-            Op::Softmax { beta } => {
-                let (b, s) = (f32_bits(*beta), f32_bits(qin.scale));
-                let depth = lit(*l.input.last().unwrap_or(&1));
-                quote!(__k::softmax_i8(&__k::SoftmaxParams::new(#b, #s), x, #depth, y)?;)
-            }
-            Op::Reshape => quote!(),
-        };
+        let call = call(l, p, qin);
         body.push(quote!({
             #io
             #call

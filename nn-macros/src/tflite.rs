@@ -22,25 +22,25 @@
 //! `L.multiplier` and `L.shift` (I32, as `L.weight_scale`). Every tensor is checked against the
 //! declaration while expanding; a mismatch is an error on the layer naming the tensor.
 //!
+//! The pipeline: `validate::tfl` lowers each layer through its kind (`kinds::tfl`, one type
+//! per kind implementing `TflKind`) over its input's shape to an `ir::TflNetwork`;
+//! `validate::tfl_weights` checks the file against it (the tensors each kind reads) and
+//! gives the `Layout`; `codegen::tfl` writes the struct, placing each kind's kernel call.
+//!
 //! The activations live in one arena of `ARENA_BYTES` (a `const` the macro computes: the
 //! largest input plus output of the layers between the first and the last, which read the
 //! caller's input and write the caller's output), on the stack (`run`) or in a caller's
 //! buffer (`run_in`); nothing is allocated.
 
-mod args;
-mod blob;
-mod codegen;
-mod file;
-mod kinds;
-
 use crate::ast::{Item, NetworkDecl};
+use crate::codegen::tfl as codegen;
+use crate::kinds::tfl::PREFIX;
+use crate::validate::{tfl as lower, tfl_weights as file};
 use crate::weights::WeightsAttr;
 use proc_macro2::TokenStream;
 
-/// The prefix of the TFLite int8 kinds.
-pub const PREFIX: &str = "tfl_";
-
-/// Whether `decl` declares a network of TFLite int8 layers (any layer kind `tfl_*`).
+/// Whether `decl` declares a network of TFLite int8 layers (any layer kind `tfl_*`, the
+/// prefix every registered `tfl_` kind has).
 pub fn is_tflite(decl: &NetworkDecl) -> bool {
     decl.items
         .iter()
@@ -69,13 +69,13 @@ pub fn expand(decl: NetworkDecl, weights: Option<WeightsAttr>) -> TokenStream {
             return errors(&errs, stub);
         }
     };
-    let net = kinds::lower(&decl, &mut errs, &|layer| file.declared_shape(layer));
+    let net = lower::lower(&decl, &mut errs, &|layer| file.declared_shape(layer));
     let Some(net) = net else {
         return errors(&errs, stub);
     };
-    let checked = file::check(&net, file, &decl.name, &mut errs);
+    let checked = file::check(&net, file, &mut errs);
     match checked {
-        Some(layout) if errs.is_empty() => codegen::generate(&decl, &net, &layout, &weights),
+        Some(layout) if errs.is_empty() => codegen::generate(&net, &layout, &weights),
         _ => errors(&errs, stub),
     }
 }

@@ -59,3 +59,45 @@ pub fn lower(cx: &mut Ctx) -> Option<Lowered> {
     let out = vec![cx.input_len() / depth.max(1), units];
     Some((Box::new(FullyConnected { units, act }), out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::tfl::Quant;
+
+    /// Whether the call of a `tfl_fully_connected(units)` over `depth` inputs takes the
+    /// portable kernel.
+    fn small(depth: usize, units: usize) -> bool {
+        let l = TflLayer {
+            name: syn::parse_quote!(fc),
+            span: proc_macro2::Span::call_site(),
+            kind: Box::new(super::super::reshape::Reshape),
+            input: vec![1, depth],
+            out: vec![1, units],
+        };
+        let q = Quant {
+            scale: 1.0,
+            zero_point: 0,
+        };
+        let e = Emit {
+            input: q,
+            output: q,
+            views: Vec::new(),
+        };
+        let call = FullyConnected {
+            units,
+            act: Act::None,
+        }
+        .emit(&l, &e)
+        .to_string();
+        call.contains("reference")
+    }
+
+    #[test]
+    fn layers_of_at_most_small_fc_macs_take_the_portable_kernel() {
+        // Sine's 1 -> 16 -> 16 -> 1, micro_speech's 4000 -> 4.
+        assert!(small(1, 16) && small(16, 16) && small(16, 1));
+        assert!(small(32, 32) && !small(33, 32));
+        assert!(!small(4000, 4));
+    }
+}

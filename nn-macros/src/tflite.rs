@@ -25,7 +25,8 @@
 //! The pipeline: `validate::tfl` lowers each layer through its kind (`kinds::tfl`, one type
 //! per kind implementing `TflKind`) over its input's shape to an `ir::TflNetwork`;
 //! `validate::tfl_weights` checks the file against it (the tensors each kind reads) and
-//! gives the `Layout`; `codegen::tfl` writes the struct, placing each kind's kernel call.
+//! gives the `Layout`, whose bytes (`validate::tfl_blob`) are only the tensors the kernels
+//! read; `codegen::tfl` writes the struct, placing each kind's kernel call.
 //!
 //! The activations live in one arena of `ARENA_BYTES` (a `const` the macro computes: the
 //! largest input plus output of the layers between the first and the last, which read the

@@ -34,7 +34,7 @@ pub struct AdamCoefficients {
 /// many values as `p`.
 ///
 /// ```
-/// use nn_core::kernels::{adam_update, AdamCoefficients};
+/// use nn_core::__private::kernels::{adam_update, AdamCoefficients};
 /// let (mut p, mut m, mut v) = ([1.0f64], [0.0], [0.0]);
 /// let k = AdamCoefficients { beta1: 0.9, beta2: 0.999, step: 0.1 / 0.1, inv_sqrt_bias2: 1.0 / 0.001f64.sqrt(), eps: 1e-8, nesterov: false };
 /// adam_update(&mut p, &[2.0], &mut m, &mut v, k).unwrap();

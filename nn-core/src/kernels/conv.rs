@@ -31,7 +31,7 @@ const FB: usize = 64;
 /// The sizes of a convolution; every field is a count of values or pixels.
 ///
 /// ```
-/// use nn_core::kernels::ConvGeometry;
+/// use nn_core::__private::kernels::ConvGeometry;
 /// let g = ConvGeometry { c: 1, h: 28, w: 28, f: 8, kh: 3, kw: 3, stride: 1, pad: 1, dilation: 1, groups: 1 };
 /// assert_eq!((g.oh(), g.ow(), g.k()), (28, 28, 9));
 /// ```
@@ -118,7 +118,7 @@ impl ConvGeometry {
     /// group over it.
     ///
     /// ```
-    /// use nn_core::kernels::ConvGeometry;
+    /// use nn_core::__private::kernels::ConvGeometry;
     /// let g = ConvGeometry { c: 1, h: 2, w: 2, f: 1, kh: 2, kw: 2, stride: 1, pad: 1, dilation: 1, groups: 1 };
     /// let mut patch = [9; 4];
     /// g.gather_patch(&[1, 2, 3, 4], 0, 0, 0, 0, &mut patch); // top-left: three taps in the padding
@@ -302,7 +302,7 @@ pub(crate) fn col2im_column<T: Scalar>(
 /// `y = conv(x)`; `bias` of `F` values or none. Allocates nothing.
 ///
 /// ```
-/// use nn_core::kernels::{conv_forward, ConvGeometry};
+/// use nn_core::__private::kernels::{conv_forward, ConvGeometry};
 /// // One 3x3 image, one 2x2 filter of ones: each output is a sum of a 2x2 window.
 /// let g = ConvGeometry { c: 1, h: 3, w: 3, f: 1, kh: 2, kw: 2, stride: 1, pad: 0, dilation: 1, groups: 1 };
 /// let x: Vec<f64> = (1..=9).map(f64::from).collect();

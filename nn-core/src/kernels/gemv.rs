@@ -14,7 +14,7 @@
 /// `y += W x`, portable: four columns at a time.
 ///
 /// ```
-/// use nn_core::kernels::gemv_portable;
+/// use nn_core::__private::kernels::gemv_portable;
 /// // W = [1 2; 3 4] column-major, x = [1, 1]
 /// let mut y = [0.5f64, 0.5];
 /// gemv_portable(&mut y, &[1.0, 3.0, 2.0, 4.0], &[1.0, 1.0]);
@@ -53,8 +53,8 @@ pub fn gemv_portable<T: crate::Scalar>(y: &mut [T], w: &[T], x: &[T]) {
 /// let w: Vec<f32> = (0..130 * 3).map(|v| v as f32).collect(); // 130 x 3
 /// let mut fast = vec![1.0f32; 130];
 /// let mut slow = fast.clone();
-/// nn_core::kernels::gemv_f32(&mut fast, &w, &[1.0, -2.0, 0.5]);
-/// nn_core::kernels::gemv_portable(&mut slow, &w, &[1.0, -2.0, 0.5]);
+/// nn_core::__private::kernels::gemv_f32(&mut fast, &w, &[1.0, -2.0, 0.5]);
+/// nn_core::__private::kernels::gemv_portable(&mut slow, &w, &[1.0, -2.0, 0.5]);
 /// assert_eq!(fast, slow);
 /// ```
 pub fn gemv_f32(y: &mut [f32], w: &[f32], x: &[f32]) {

@@ -74,7 +74,7 @@ impl<T> Operand<'_, T> {
 /// bug in this crate and panics rather than computing garbage.
 ///
 /// ```
-/// use nn_core::kernels::{gemm, Operand};
+/// use nn_core::__private::kernels::{gemm, Operand};
 /// // [1 2; 3 4] (column-major [1, 3, 2, 4]) times [1; 1]
 /// let a = [1.0f32, 3.0, 2.0, 4.0];
 /// let mut c = [0.0f32; 2];

@@ -398,7 +398,11 @@ fn adam_step<T: Scalar, P: Parameters<T> + Clone>(
         #[cfg(feature = "alloc")]
         update_in_parts(params, grads, (m, v), k, &mut state.views.0, parts);
         #[cfg(not(feature = "alloc"))]
-        update_in_turn(params, grads, m, v, k);
+        {
+            // Without `alloc` there is no kept buffer to share the update through.
+            let _ = &state.views;
+            update_in_turn(params, grads, m, v, k);
+        }
     }
     *state.t = step;
     Ok(())

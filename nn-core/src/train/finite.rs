@@ -11,6 +11,8 @@ use crate::{Parameters, Scalar};
 const LANES: usize = 16;
 
 /// True when no value of `v` is infinite or NaN.
+// `x - x` is deliberate: 0 for finite `x`, NaN for ±∞ and NaN (see the module header).
+#[allow(clippy::eq_op)]
 pub(crate) fn all_finite<T: Scalar>(v: &[T]) -> bool {
     let mut acc = [T::zero(); LANES];
     let chunks = v.chunks_exact(LANES);

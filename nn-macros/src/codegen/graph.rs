@@ -70,7 +70,10 @@ pub fn generate(net: &Network) -> TokenStream {
     } else {
         quote!()
     };
-    let per_sample = !net.layers.iter().any(|l| l.kind_name() == "batch_norm");
+    let per_sample = !net
+        .layers
+        .iter()
+        .any(|l| l.op().is_some_and(|o| o.batch_statistics()));
     quote! {
         ::nn_core::__private::if_alloc! {
             impl<T: ::nn_core::Scalar> ::nn_core::GraphNetwork<T> for #name<T> {

@@ -232,14 +232,14 @@ pub fn generate(net: &Network) -> TokenStream {
         }
     });
 
-    // The struct itself bounds its scalar only where a field needs it (a custom layer of the
-    // user's, whose type may bound it): otherwise `Net<i32>` is a valid type and the one error
-    // is where it is constructed or used, from the bound of the `impl`s (which all have it).
-    let bound = net
-        .layers
-        .iter()
-        .any(|l| l.kind_name() == "custom")
-        .then(|| quote!(: ::nn_core::Scalar));
+    // The struct itself bounds its scalar only where it must: a field of the user's own type
+    // (a custom layer, whose declaration may bound it), or a `#[derive(...)]` of the user's,
+    // whose impls need the layers' `Scalar`-bounded impls. Otherwise `Net<i32>` is a valid
+    // type and the one error is where it is constructed or used, from the bound of the
+    // `impl`s (which all have it).
+    let bound = (net.layers.iter().any(|l| l.op().is_some_and(|o| o.user_defined()))
+        || attrs.iter().any(|a| a.path().is_ident("derive")))
+    .then(|| quote!(: ::nn_core::Scalar));
     quote! {
         #(#attrs)*
         #vis struct #name<T #bound = f32> {

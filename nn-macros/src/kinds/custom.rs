@@ -22,6 +22,10 @@ pub struct Custom {
 }
 
 impl Kind for Custom {
+    fn user_defined(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &'static str {
         "custom"
     }

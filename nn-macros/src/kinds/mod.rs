@@ -78,6 +78,12 @@ pub trait Kind {
         false
     }
 
+    /// Whether the trainable type is the user's own (`custom(...)`), whose declaration may
+    /// bound the scalar: the network struct then carries the `Scalar` bound too.
+    fn user_defined(&self) -> bool {
+        false
+    }
+
     /// Whether a weights file may hold it quantized (`I8` weights, from `nn_core::quant`).
     fn quantizable(&self) -> bool {
         false

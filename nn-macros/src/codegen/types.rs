@@ -237,7 +237,10 @@ pub fn generate(net: &Network) -> TokenStream {
     // whose impls need the layers' `Scalar`-bounded impls. Otherwise `Net<i32>` is a valid
     // type and the one error is where it is constructed or used, from the bound of the
     // `impl`s (which all have it).
-    let bound = (net.layers.iter().any(|l| l.op().is_some_and(|o| o.user_defined()))
+    let bound = (net
+        .layers
+        .iter()
+        .any(|l| l.op().is_some_and(|o| o.user_defined()))
         || attrs.iter().any(|a| a.path().is_ident("derive")))
     .then(|| quote!(: ::nn_core::Scalar));
     quote! {

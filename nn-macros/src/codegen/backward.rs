@@ -8,7 +8,7 @@
 use super::forward::{input_params, src_expr, Place};
 use super::{
     acc_field, act_value, batch, field, grad_field, input_param, join, names, op_trait,
-    output_grad_param, src_size, tuple, vector,
+    output_grad_params, src_size, tuple, vector,
 };
 use crate::ir::{LayerKind, Network, Src};
 use proc_macro2::TokenStream;
@@ -45,19 +45,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let params = input_params(net, false);
     let bparams = input_params(net, true);
     let args: Vec<_> = (0..net.inputs.len()).map(|i| input_param(net, i)).collect();
-    let grads_args: Vec<_> = (0..net.outputs.len())
-        .map(|k| output_grad_param(net, k))
-        .collect();
-    let out_params: Vec<_> = net
-        .outputs
-        .iter()
-        .enumerate()
-        .map(|(k, s)| {
-            let g = &grads_args[k];
-            let v = vector(&src_size(net, *s));
-            quote!(#g: &#v)
-        })
-        .collect();
+    let (grads_args, out_params) = output_grad_params(net);
     let out_bparams: Vec<_> = net
         .outputs
         .iter()

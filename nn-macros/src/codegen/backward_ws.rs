@@ -17,7 +17,7 @@
 
 use super::forward::input_params;
 use super::trace_ws::{on_heap, type_name, value, z_offset};
-use super::{act_value, input_param, join, op_trait, output_grad_param, src_size, tuple, vector};
+use super::{act_value, input_param, join, op_trait, output_grad_params, src_size, tuple, vector};
 use crate::ir::{LayerKind, Network, Src};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -62,18 +62,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let trace_in = type_name(net);
     let params = input_params(net, false);
     let args: Vec<_> = (0..net.inputs.len()).map(|i| input_param(net, i)).collect();
-    let grads_args: Vec<_> = (0..net.outputs.len())
-        .map(|k| output_grad_param(net, k))
-        .collect();
-    let out_params: Vec<_> = net
-        .outputs
-        .iter()
-        .zip(&grads_args)
-        .map(|(s, g)| {
-            let v = vector(&src_size(net, *s));
-            quote!(#g: &#v)
-        })
-        .collect();
+    let (grads_args, out_params) = output_grad_params(net);
 
     let (order, last) = order(net);
     let sizes: Vec<_> = order.iter().map(|s| src_size(net, *s)).collect();

@@ -186,6 +186,25 @@ fn input_param(net: &Network, i: usize) -> Ident {
     }
 }
 
+/// The one-sample backward's output-gradient parameters: their names and their
+/// declarations (`dl_df: &SVector<T, N>`, one per output), as `backward` and `backward_in`
+/// both take them.
+fn output_grad_params(net: &Network) -> (Vec<Ident>, Vec<TokenStream>) {
+    let names: Vec<_> = (0..net.outputs.len())
+        .map(|k| output_grad_param(net, k))
+        .collect();
+    let params = net
+        .outputs
+        .iter()
+        .zip(&names)
+        .map(|(s, g)| {
+            let v = vector(&src_size(net, *s));
+            quote!(#g: &#v)
+        })
+        .collect();
+    (names, params)
+}
+
 /// The parameter name of output `k`'s loss gradient: `dl_df`, or `dl_d<name>` when there
 /// are several outputs.
 fn output_grad_param(net: &Network, k: usize) -> Ident {

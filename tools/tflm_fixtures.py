@@ -22,11 +22,17 @@ Each fixture holds, for one model:
   "input_fnv1a64" is the FNV-1a 64-bit hash of the input bytes, so a generator that drifts
   is reported as such rather than as a kernel mismatch.
 
+A model with a FLOAT32 input (models/ops_float_io/, fixtures in tests/fixtures/tflm/ops_float_io/)
+takes the same int8 values divided by 16 (exact in float32); a FLOAT32 output is recorded as
+"output_f32_bits", each value's IEEE-754 bits as an unsigned integer, so the comparison is
+bit for bit.
+
 Usage (TFLM from the package registry, in a venv):
 
     python3 -m venv /tmp/venv-tflm && /tmp/venv-tflm/bin/pip install tflite-micro numpy
     /tmp/venv-tflm/bin/python tools/tflm_fixtures.py            # 100 random cases per model
     /tmp/venv-tflm/bin/python tools/tflm_fixtures.py --cases 200
+    /tmp/venv-tflm/bin/python tools/tflm_fixtures.py --only mixed_io   # one model
 
 models/tinyml/samples.json was made once from MicroFlow's sample files
 (samples/features/{speech,person_detect}.rs of microflow-rs) with
@@ -90,6 +96,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=100)
     ap.add_argument("--import-samples", metavar="DIR")
+    ap.add_argument("--only", metavar="NAME", help="write the fixture of this model only")
     args = ap.parse_args()
     if args.import_samples:
         import_samples(args.import_samples)
@@ -100,17 +107,31 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     jobs = [(name, MODELS / f"{name}.tflite", OUT) for name in NAMES]
     jobs += [(p.stem, p, OUT / "ops") for p in sorted((ROOT / "models" / "ops").glob("*.tflite"))]
+    jobs += [
+        (p.stem, p, OUT / "ops_float_io")
+        for p in sorted((ROOT / "models" / "ops_float_io").glob("*.tflite"))
+    ]
+    if args.only:
+        jobs = [j for j in jobs if j[0] == args.only]
     for name, path, out_dir in jobs:
         it = runtime.Interpreter.from_file(str(path))
         detail = it.get_input_details(0)
         shape = [int(v) for v in detail["shape"]]
         n = int(np.prod(shape))
+        float_in = detail["dtype"] == np.float32
+        float_out = it.get_output_details(0)["dtype"] == np.float32
 
         def run(values):
             it.reset()
-            it.set_input(np.asarray(values, dtype=np.int8).reshape(shape), 0)
+            x = np.asarray(values, dtype=np.int8).reshape(shape)
+            it.set_input(x.astype(np.float32) / 16 if float_in else x, 0)
             it.invoke()
-            return [int(v) for v in it.get_output(0).flatten()]
+            y = it.get_output(0).flatten()
+            if float_out:
+                return [int(v) for v in y.astype(np.float32).view(np.uint32)]
+            return [int(v) for v in y]
+
+        key = "output_f32_bits" if float_out else "output"
 
         fixture = {
             "model": name,
@@ -123,16 +144,14 @@ def main():
         for case in samples.get(name, []):
             assert len(case["input"]) == n, (name, case["name"], len(case["input"]))
             fixture["samples"].append(
-                {"name": case["name"], "input": case["input"], "output": run(case["input"])}
+                {"name": case["name"], "input": case["input"], key: run(case["input"])}
             )
         if n == 1:
             for v in range(-128, 128):
-                fixture["samples"].append({"name": f"x={v}", "input": [v], "output": run([v])})
+                fixture["samples"].append({"name": f"x={v}", "input": [v], key: run([v])})
         for seed in range(args.cases):
             x = random_input(seed, n)
-            fixture["random"].append(
-                {"seed": seed, "input_fnv1a64": fnv1a64(x), "output": run(x)}
-            )
+            fixture["random"].append({"seed": seed, "input_fnv1a64": fnv1a64(x), key: run(x)})
         text = json.dumps(fixture, separators=(",", ":"))
         # one case per line: readable diffs
         text = text.replace("},{", "},\n{")

@@ -3,21 +3,36 @@
 //! nn-import/tests/network_ops`), run against TFLM's fixtures bit for bit: SAME average pooling
 //! with RELU_N1_TO_1, SAME convolution with RELU6, VALID dilated strided convolution with a
 //! per-tensor filter scale, depth multiplier 2, batched per-channel FULLY_CONNECTED into
-//! SOFTMAX with β = 0.7, VALID max pooling with RELU6. The models the declaration cannot
-//! express are errors of the tool naming the operator, its index and the tensor.
+//! SOFTMAX with β = 0.7, VALID max pooling with RELU6, int8 ADD of a constant with RELU,
+//! DEQUANTIZE / QUANTIZE / requantize, every float32 kernel between int8 ends (`float_chain`)
+//! and float32 input and output around int8 layers (`mixed_io`). The models the declaration
+//! cannot express are errors of the tool naming the operator, its index and the tensor.
+//!
+//! Regenerate the declarations after changing the tool or a model:
+//!
+//! ```text
+//! cargo run -p nn-import -- models/ops/add_relu.tflite --name AddRelu --out nn-import/tests/network_ops
+//! cargo run -p nn-import -- models/ops_float_io/mixed_io.tflite --name MixedIo --out nn-import/tests/network_ops
+//! ```
+//!
+//! (one line per model of `the_committed_operator_declarations_are_what_the_tool_writes`).
 
 use serde_json::Value;
 use std::path::PathBuf;
 
 mod support;
-use support::tflm::fixture_cases;
+use support::tflm::{fixture_cases, fnv1a64, random_input};
 
+include!("network_ops/add_relu.rs");
 include!("network_ops/avg_pool_same.rs");
 include!("network_ops/conv_same.rs");
 include!("network_ops/conv_valid_dilated.rs");
 include!("network_ops/depthwise_multiplier2.rs");
+include!("network_ops/dequantize_quantize_requantize.rs");
 include!("network_ops/fc_batch_softmax.rs");
+include!("network_ops/float_chain.rs");
 include!("network_ops/max_pool_valid.rs");
+include!("network_ops/mixed_io.rs");
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -62,18 +77,86 @@ fn operator_declarations_equal_tflm() {
         FcBatchSoftmax::new().run(x, y)
     });
     check("max_pool_valid_relu6", |x, y| MaxPoolValid::new().run(x, y));
+    check("add_relu", |x, y| AddRelu::new().run(x, y));
+    check("dequantize_quantize_requantize", |x, y| {
+        DequantizeQuantizeRequantize::new().run(x, y)
+    });
+    check("float_chain", |x, y| FloatChain::new().run(x, y));
+}
+
+/// Float32 input and output: the fixture's int8 stream divided by 16, outputs compared by
+/// their bits; the interpreter (`Model::run_f32`) gives the same bits.
+#[test]
+fn a_declaration_with_float32_input_and_output_equals_tflm() {
+    let path = root().join("tests/fixtures/tflm/ops_float_io/mixed_io.json");
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let bytes = std::fs::read(root().join("models/ops_float_io/mixed_io.tflite")).unwrap();
+    let model = nn_import::Model::from_bytes(&bytes).unwrap();
+    let cases = fixture["random"].as_array().unwrap();
+    assert!(cases.len() >= 100);
+    let mut arena = [0i8; MixedIo::ARENA_I8];
+    let mut arena_f32 = [0f32; MixedIo::ARENA_F32];
+    let mut equal = 0;
+    for c in cases {
+        let q = random_input(c["seed"].as_u64().unwrap(), MixedIo::INPUT_LEN);
+        assert_eq!(c["input_fnv1a64"].as_str(), Some(fnv1a64(&q).as_str()));
+        let x: [f32; MixedIo::INPUT_LEN] = std::array::from_fn(|i| f32::from(q[i]) / 16.0);
+        let want: Vec<u32> = c["output_f32_bits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        let mut y = [0f32; MixedIo::OUTPUT_LEN];
+        MixedIo::new()
+            .run_in(&mut arena, &mut arena_f32, &x, &mut y)
+            .unwrap();
+        let ours: Vec<u32> = y.iter().map(|v| v.to_bits()).collect();
+        let interpreted: Vec<u32> = model
+            .run_f32(&x)
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(ours, interpreted, "seed {}", c["seed"]);
+        if ours == want {
+            equal += 1;
+        } else {
+            eprintln!("mixed_io seed {}: ours {ours:?}, TFLM {want:?}", c["seed"]);
+        }
+    }
+    println!("mixed_io={equal}/{}", cases.len());
+    assert_eq!(equal, cases.len());
+}
+
+#[test]
+fn the_arenas_hold_what_the_layers_between_the_ends_read_and_write() {
+    // add_relu: one layer reading the input and a constant, writing the output.
+    assert_eq!(AddRelu::ARENA_BYTES, 0);
+    // dequantize -> quantize -> requantize over 64 values: 64 floats, then 64 int8.
+    assert_eq!(
+        (
+            DequantizeQuantizeRequantize::ARENA_I8,
+            DequantizeQuantizeRequantize::ARENA_F32
+        ),
+        (64, 64)
+    );
+    assert_eq!(DequantizeQuantizeRequantize::ARENA_BYTES, 64 + 4 * 64);
+    // float_chain: the largest float32 step is the depthwise convolution, 144 in + 128 out.
+    assert_eq!(
+        (FloatChain::ARENA_I8, FloatChain::ARENA_F32),
+        (0, 144 + 128)
+    );
+    // mixed_io: 10 int8 (quantized) + 6 (hidden); 6 floats + 3 (logits).
+    assert_eq!((MixedIo::ARENA_I8, MixedIo::ARENA_F32), (16, 9));
 }
 
 #[test]
 fn what_a_declaration_cannot_express_is_an_error_naming_the_operator() {
-    for (model, expected) in [
-        ("add_relu", "operator 0 (`ADD`), tensor `output`: "),
-        ("float_chain", "operator 0 (`DEQUANTIZE`), tensor `x`: "),
-        (
-            "conv_grouped_relu",
-            "found a grouped convolution (4 input channels, filters over 2)",
-        ),
-    ] {
+    for (model, expected) in [(
+        "conv_grouped_relu",
+        "operator 0 (`CONV_2D`), tensor `output`: expected FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX, ADD, QUANTIZE or DEQUANTIZE over int8 or float32 for `network!`, found a grouped convolution (4 input channels, filters over 2)",
+    )] {
         let bytes = std::fs::read(root().join(format!("models/ops/{model}.tflite"))).unwrap();
         let e = nn_import::export(&bytes, "X", "x.safetensors", "x.tflite").unwrap_err();
         assert!(e.to_string().contains(expected), "{model}: {e}");
@@ -101,8 +184,17 @@ fn the_committed_operator_declarations_are_what_the_tool_writes() {
             "fc_batch_softmax",
         ),
         ("max_pool_valid_relu6", "MaxPoolValid", "max_pool_valid"),
+        ("add_relu", "AddRelu", "add_relu"),
+        (
+            "dequantize_quantize_requantize",
+            "DequantizeQuantizeRequantize",
+            "dequantize_quantize_requantize",
+        ),
+        ("float_chain", "FloatChain", "float_chain"),
+        ("../ops_float_io/mixed_io", "MixedIo", "mixed_io"),
     ] {
         let bytes = std::fs::read(root().join(format!("models/ops/{model}.tflite"))).unwrap();
+        let model = model.rsplit('/').next().unwrap();
         let e = nn_import::export(
             &bytes,
             name,

@@ -1,7 +1,7 @@
 //! The lowered network: every size resolved, every layer's meaning known. Codegen reads only
 //! this.
 
-use crate::kinds::tfl::TflKind;
+use crate::kinds::tfl::{Dtype, TflKind};
 use crate::kinds::Kind;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -360,25 +360,39 @@ impl Network {
     }
 }
 
-/// A lowered network of `tfl_` layers (TFLite int8, inference only): a chain over concrete
-/// NHWC shapes, each layer's kind a [`TflKind`]. Codegen (`codegen::tfl`) reads only this
-/// and the file layout `validate::tfl_weights` checked.
+/// A lowered network of `tfl_` layers (TFLite int8 and float32, inference only): layers in
+/// order over concrete NHWC shapes, each reading earlier nodes ([`TflNode`]), each layer's
+/// kind a [`TflKind`]. Codegen (`codegen::tfl`) reads only this and the file layout
+/// `validate::tfl_weights` checked.
 pub struct TflNetwork {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
-    /// The input's shape, and the span of `input` for the file's errors about it.
+    /// The input's shape and dtype, and the span of `input` for the file's errors about it.
     pub input: Vec<usize>,
+    pub input_dtype: Dtype,
     pub input_span: Span,
     pub layers: Vec<TflLayer>,
 }
 
-/// A lowered `tfl_` layer, reading the one before it (or the input).
+/// A node a `tfl_` layer reads: the network's input or an earlier layer's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TflNode {
+    Input,
+    Layer(usize),
+}
+
+/// A lowered `tfl_` layer, reading its parents (the node before it unless it names them).
 pub struct TflLayer {
     pub name: Ident,
     /// The kind as written, where the layer's errors point.
     pub span: Span,
     pub kind: Box<dyn TflKind>,
+    /// The nodes it reads, in order (`input` is the first one's shape).
+    pub parents: Vec<TflNode>,
+    /// The first parent's shape and dtype (empty and `I8` for a constant).
     pub input: Vec<usize>,
+    pub dtype: Dtype,
     pub out: Vec<usize>,
+    pub out_dtype: Dtype,
 }

@@ -74,9 +74,16 @@ pub fn expand(decl: NetworkDecl, weights: Option<WeightsAttr>) -> TokenStream {
     let Some(net) = net else {
         return errors(&errs, stub);
     };
+    let plan = match codegen::place(&net) {
+        Ok(p) => p,
+        Err(e) => {
+            errs.push(e);
+            return errors(&errs, stub);
+        }
+    };
     let checked = file::check(&net, file, &mut errs);
     match checked {
-        Some(layout) if errs.is_empty() => codegen::generate(&net, &layout, &weights),
+        Some(layout) if errs.is_empty() => codegen::generate(&net, &layout, &plan, &weights),
         _ => errors(&errs, stub),
     }
 }

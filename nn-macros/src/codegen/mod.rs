@@ -28,6 +28,7 @@ mod params;
 mod stub;
 mod tangent;
 pub mod tfl;
+pub mod tfl_plan;
 mod trace_ws;
 mod types;
 mod workspace;

@@ -1,15 +1,18 @@
 //! The code of a `tfl_` network: a unit struct whose `run_in` calls
 //! `nn_core::quant::tflite`'s kernels on views of the embedded parameters (a byte string of
-//! only what the kernels read, `validate::tfl_blob`), the layers taking turns at the two ends of
-//! one arena (see `nn_core::quant::tflite::arena_pair`).
+//! only what the kernels read, `validate::tfl_blob`), each layer reading its parents and
+//! writing its output where `tfl_plan` put them: the caller's input and output, or the two
+//! ends of the arena of its dtype (`[i8; ARENA_I8]`, `[f32; ARENA_F32]`; see
+//! `nn_core::quant::tflite::arena_pair`).
 
-use crate::ir::{TflLayer, TflNetwork};
+use super::tfl_plan::{plan, Node, Overwritten, Plan, Role, Store};
+use crate::ir::{TflLayer, TflNetwork, TflNode};
 use crate::kinds::tfl::emit::{lit, quant};
 use crate::kinds::tfl::{Dtype, Emit, Quant};
 use crate::validate::tfl_weights::{At, Layout, Params};
 use crate::weights::WeightsAttr;
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 
 /// A view of the tensor at `at` of the embedded parameters, as a `&'static [T]` of its dtype.
 fn view(dtype: Dtype, at: At) -> TokenStream {
@@ -21,99 +24,233 @@ fn view(dtype: Dtype, at: At) -> TokenStream {
     })
 }
 
-/// Layer `l`'s kernel call, its kind given a view of each of its tensors.
-fn call(l: &TflLayer, p: &Params, input: Quant) -> TokenStream {
-    let views = l
-        .kind
+/// The views of layer `l`'s tensors.
+fn views(l: &TflLayer, p: &Params) -> Vec<TokenStream> {
+    l.kind
         .tensors(l)
         .iter()
         .zip(&p.tensors)
         .map(|(t, &at)| view(t.dtype, at))
-        .collect();
-    let e = Emit {
-        input,
-        output: p.out,
-        views,
-    };
-    l.kind.emit(l, &e)
+        .collect()
 }
 
-/// The largest input plus output over the layers that read or write the arena.
-pub fn arena_bytes(sizes: &[(usize, usize)]) -> usize {
-    let m = sizes.len();
-    sizes
+/// The placement of `net`'s nodes, or the error on the layer reading an overwritten node.
+pub fn place(net: &TflNetwork) -> Result<Plan, syn::Error> {
+    let len = |s: &[usize]| s.iter().product::<usize>();
+    let nodes: Vec<Node> = net
+        .layers
         .iter()
-        .enumerate()
-        .map(|(j, &(i, o))| if j > 0 { i } else { 0 } + if j + 1 < m { o } else { 0 })
-        .max()
-        .unwrap_or(0)
+        .map(|l| Node {
+            parents: l.parents.clone(),
+            role: if l.kind.stored() {
+                Role::Stored
+            } else if l.kind.computes() {
+                Role::Computes
+            } else {
+                Role::Aliases
+            },
+            dtype: l.out_dtype,
+            len: len(&l.out),
+        })
+        .collect();
+    plan(&nodes).map_err(|Overwritten(i, j)| {
+        let (l, p) = (&net.layers[i], &net.layers[j]);
+        syn::Error::new(
+            l.span,
+            format!("`{}` reads `{}`, but a network of `tfl_` layers keeps only the last activation of each dtype beside the one being written, and `{}` is older (a skip connection)\n\nhelp: read `{}` only from the layer right after it", l.name, p.name, p.name, p.name),
+        )
+    })
+}
+
+/// The arena variable of `dtype`.
+fn arena(dtype: Dtype) -> TokenStream {
+    match dtype {
+        Dtype::F32 => quote!(arena_f32),
+        _ => quote!(arena),
+    }
+}
+
+/// A slice of a node at `store` (`layers`' params give a constant's view).
+fn read(store: Store, net: &TflNetwork, layout: &Layout) -> TokenStream {
+    match store {
+        Store::Input => quote!(&input[..]),
+        Store::Output => quote!(&output[..]),
+        Store::Flash(j) => views(&net.layers[j], &layout.layers[j])
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+        Store::Arena {
+            dtype, front, len, ..
+        } => {
+            let (a, n) = (arena(dtype), lit(len));
+            quote!(__k::arena_read(&#a[..], #front, #n)?)
+        }
+    }
+}
+
+/// Layer `i`'s block: its slices and its kernel call.
+fn layer_code(net: &TflNetwork, layout: &Layout, plan: &Plan, i: usize) -> TokenStream {
+    let l = &net.layers[i];
+    let p = &layout.layers[i];
+    let stores: Vec<Store> = l
+        .parents
+        .iter()
+        .map(|q| match q {
+            TflNode::Input => Store::Input,
+            TflNode::Layer(j) => plan.stores[*j],
+        })
+        .collect();
+    let quant_of = |q: &TflNode| match q {
+        TflNode::Input => layout.input,
+        TflNode::Layer(j) => layout.layers[*j].out,
+    };
+    let inputs: Vec<Quant> = l.parents.iter().map(quant_of).collect();
+    let ty_out = l.out_dtype.rust();
+    let mut lets = Vec::new();
+    // The parent sharing the output's arena, read through `arena_pair`.
+    let mut paired = None;
+    match plan.stores[i] {
+        Store::Arena {
+            dtype, front, len, ..
+        } => {
+            let a = arena(dtype);
+            let n_out = lit(len);
+            let shared = stores
+                .iter()
+                .find(|s| matches!(s, Store::Arena { dtype: d, .. } if *d == dtype));
+            match shared {
+                Some(&s @ Store::Arena { len: n_in, .. }) => {
+                    let n_in = lit(n_in);
+                    lets.push(quote!(let (__x, y): (&[#ty_out], &mut [#ty_out]) = __k::arena_pair(&mut #a[..], #front, #n_in, #n_out)?;));
+                    paired = Some(s);
+                }
+                _ => lets.push(
+                    quote!(let y: &mut [#ty_out] = __k::arena_write(&mut #a[..], #front, #n_out)?;),
+                ),
+            }
+        }
+        _ => lets.push(quote!(let y: &mut [#ty_out] = &mut output[..];)),
+    }
+    for (k, (s, q)) in stores.iter().zip(&l.parents).enumerate() {
+        let x = if k == 0 {
+            format_ident!("x")
+        } else {
+            format_ident!("x{}", k)
+        };
+        let ty = match q {
+            TflNode::Input => net.input_dtype.rust(),
+            TflNode::Layer(j) => net.layers[*j].out_dtype.rust(),
+        };
+        let value = if Some(*s) == paired {
+            quote!(__x)
+        } else {
+            read(*s, net, layout)
+        };
+        lets.push(quote!(let #x: &[#ty] = #value;));
+    }
+    let e = Emit {
+        input: inputs.first().copied().unwrap_or(layout.input),
+        inputs,
+        output: p.out,
+        views: views(l, p),
+    };
+    let call = l.kind.emit(l, &e);
+    quote!({
+        #(#lets)*
+        #call
+    })
 }
 
 /// The network's code.
-pub fn generate(net: &TflNetwork, layout: &Layout, attr: &WeightsAttr) -> TokenStream {
+pub fn generate(net: &TflNetwork, layout: &Layout, plan: &Plan, attr: &WeightsAttr) -> TokenStream {
     let (attrs, vis, name) = (&net.attrs, &net.vis, &net.name);
     let len = |s: &[usize]| s.iter().product::<usize>();
-    // The layers that compute (a reshape only renames the shape of the same bytes).
-    let compute: Vec<usize> = (0..net.layers.len())
+    let mut body: Vec<TokenStream> = (0..net.layers.len())
         .filter(|&i| net.layers[i].kind.computes())
+        .map(|i| layer_code(net, layout, plan, i))
         .collect();
-    let sizes: Vec<(usize, usize)> = compute
-        .iter()
-        .map(|&i| (len(&net.layers[i].input), len(&net.layers[i].out)))
-        .collect();
-    let arena = arena_bytes(&sizes);
-    let mut quants = vec![layout.input];
-    quants.extend(layout.layers.iter().map(|p| p.out));
-    let m = compute.len();
-    let mut body = Vec::new();
-    for (j, &i) in compute.iter().enumerate() {
-        let l = &net.layers[i];
-        let p = &layout.layers[i];
-        let qin = quants[i];
-        let (n_in, n_out) = (lit(len(&l.input)), lit(len(&l.out)));
-        let front = j % 2 == 0;
-        let prev_front = !front;
-        let io = match (j == 0, j + 1 == m) {
-            (true, true) => quote!(let (x, y): (&[i8], &mut [i8]) = (&input[..], &mut output[..]);),
-            (true, false) => {
-                quote!(let (x, y): (&[i8], &mut [i8]) = (&input[..], __k::arena_write(&mut arena[..], #front, #n_out)?);)
-            }
-            (false, true) => {
-                quote!(let (x, y): (&[i8], &mut [i8]) = (__k::arena_read(&arena[..], #prev_front, #n_in)?, &mut output[..]);)
-            }
-            (false, false) => {
-                quote!(let (x, y) = __k::arena_pair(&mut arena[..], #front, #n_in, #n_out)?;)
-            }
-        };
-        let call = call(l, p, qin);
-        body.push(quote!({
-            #io
-            #call
-        }));
-    }
-    if compute.is_empty() {
-        body.push(quote!(output.copy_from_slice(input);));
+    let last = net.layers.len().saturating_sub(1);
+    if !plan.stores.contains(&Store::Output) {
+        // Nothing computes the output (reshapes of the input or a constant): a copy.
+        let src = read(plan.stores[last], net, layout);
+        body.push(quote!(output.copy_from_slice(#src);));
     }
     let in_shape = &net.input;
-    let out_shape = &net.layers.last().map_or(in_shape, |l| &l.out);
+    let (out_shape, out_dtype) = net
+        .layers
+        .last()
+        .map_or((in_shape, net.input_dtype), |l| (&l.out, l.out_dtype));
+    let (in_ty, out_ty) = (net.input_dtype.rust(), out_dtype.rust());
     let (in_len, out_len) = (lit(len(in_shape)), lit(len(out_shape)));
     let (in_rank, out_rank) = (lit(in_shape.len()), lit(out_shape.len()));
     let (in_dims, out_dims) = (
         in_shape.iter().map(|&d| lit(d)),
         out_shape.iter().map(|&d| lit(d)),
     );
-    let (in_q, out_q) = (
-        quant(layout.input),
-        quant(*quants.last().unwrap_or(&layout.input)),
-    );
-    let arena_lit = lit(arena);
+    let dname = |d: Dtype| if d == Dtype::F32 { "float32" } else { "int8" };
+    let doc_in_len = format!("The number of {} input values.", dname(net.input_dtype));
+    let doc_out_len = format!("The number of {} output values.", dname(out_dtype));
+    let in_q = (net.input_dtype == Dtype::I8).then(|| {
+        let q = quant(layout.input);
+        quote! {
+            /// The input's quantization: `real = scale · (q - zero_point)`.
+            #vis const INPUT_QUANT: ::nn_core::quant::tflite::QuantParams = #q;
+        }
+    });
+    let out_q = (out_dtype == Dtype::I8).then(|| {
+        let q = quant(layout.layers.last().map_or(layout.input, |p| p.out));
+        quote! {
+            /// The output's quantization.
+            #vis const OUTPUT_QUANT: ::nn_core::quant::tflite::QuantParams = #q;
+        }
+    });
+    let (a8, af) = (lit(plan.arena_i8), lit(plan.arena_f32));
+    let bytes = lit(plan.arena_i8 + 4 * plan.arena_f32);
     let blob_len = lit(layout.blob.len());
     let blob = Literal::byte_string(&layout.blob);
     let include = attr.include();
     let doc_new = format!(
-        "The network with the int8 parameters of `{}`, embedded at compile time.",
+        "The network with the parameters of `{}`, embedded at compile time.",
         attr.path
     );
+    let (run, run_in) = if plan.arena_f32 == 0 {
+        (
+            quote! {
+                /// Runs the network on one input with its arena on the stack
+                /// (`ARENA_BYTES`); allocates nothing. The error is a kernel's refusal, which
+                /// the macro's shape checks rule out.
+                #vis fn run(&self, input: &[#in_ty; #in_len], output: &mut [#out_ty; #out_len]) -> ::core::result::Result<(), ::nn_core::Error> {
+                    let mut arena = [0i8; #a8];
+                    self.run_in(&mut arena, input, output)
+                }
+            },
+            quote! {
+                /// Runs the network on one input with the caller's arena (a `static`
+                /// buffer, say); allocates nothing.
+                #[allow(unused_variables, unused_mut)]
+                #vis fn run_in(&self, arena: &mut [i8; #a8], input: &[#in_ty; #in_len], output: &mut [#out_ty; #out_len]) -> ::core::result::Result<(), ::nn_core::Error>
+            },
+        )
+    } else {
+        (
+            quote! {
+                /// Runs the network on one input with its arenas on the stack
+                /// (`ARENA_BYTES`); allocates nothing. The error is a kernel's refusal, which
+                /// the macro's shape checks rule out.
+                #vis fn run(&self, input: &[#in_ty; #in_len], output: &mut [#out_ty; #out_len]) -> ::core::result::Result<(), ::nn_core::Error> {
+                    let mut arena = [0i8; #a8];
+                    let mut arena_f32 = [0f32; #af];
+                    self.run_in(&mut arena, &mut arena_f32, input, output)
+                }
+            },
+            quote! {
+                /// Runs the network on one input with the caller's arenas (`static` buffers,
+                /// say), one per activation dtype; allocates nothing.
+                #[allow(unused_variables, unused_mut)]
+                #vis fn run_in(&self, arena: &mut [i8; #a8], arena_f32: &mut [f32; #af], input: &[#in_ty; #in_len], output: &mut [#out_ty; #out_len]) -> ::core::result::Result<(), ::nn_core::Error>
+            },
+        )
+    };
     quote! {
         #(#attrs)*
         #[derive(Clone, Copy, Debug, Default)]
@@ -124,36 +261,31 @@ pub fn generate(net: &TflNetwork, layout: &Layout, attr: &WeightsAttr) -> TokenS
             #vis const INPUT_SHAPE: [usize; #in_rank] = [#(#in_dims),*];
             /// The output's shape.
             #vis const OUTPUT_SHAPE: [usize; #out_rank] = [#(#out_dims),*];
-            /// The number of int8 input values.
+            #[doc = #doc_in_len]
             #vis const INPUT_LEN: usize = #in_len;
-            /// The number of int8 output values.
+            #[doc = #doc_out_len]
             #vis const OUTPUT_LEN: usize = #out_len;
-            /// The input's quantization: `real = scale · (q - zero_point)`.
-            #vis const INPUT_QUANT: ::nn_core::quant::tflite::QuantParams = #in_q;
-            /// The output's quantization.
-            #vis const OUTPUT_QUANT: ::nn_core::quant::tflite::QuantParams = #out_q;
+            #in_q
+            #out_q
+            /// The int8 values of the activation arena: the largest sum, over the layers
+            /// between the first and the last (which read the caller's input and write the
+            /// caller's output), of the int8 values a layer reads and writes there; the
+            /// layers take turns at its two ends.
+            #vis const ARENA_I8: usize = #a8;
+            /// The float32 values of the float activations' arena, sized as `ARENA_I8`.
+            #vis const ARENA_F32: usize = #af;
             /// The bytes of activation memory inference needs beside the input and the
-            /// output: the largest input plus output of the layers in between, which take
-            /// turns at the two ends of one arena.
-            #vis const ARENA_BYTES: usize = #arena_lit;
+            /// output: `ARENA_I8 + 4 · ARENA_F32`.
+            #vis const ARENA_BYTES: usize = #bytes;
 
             #[doc = #doc_new]
             #vis const fn new() -> Self {
                 #name
             }
 
-            /// Runs the network on one int8 input with its arena on the stack
-            /// (`ARENA_BYTES`); allocates nothing. The error is a kernel's refusal, which the
-            /// macro's shape checks rule out.
-            #vis fn run(&self, input: &[i8; #in_len], output: &mut [i8; #out_len]) -> ::core::result::Result<(), ::nn_core::Error> {
-                let mut arena = [0i8; #arena_lit];
-                self.run_in(&mut arena, input, output)
-            }
+            #run
 
-            /// Runs the network on one int8 input with the caller's arena (a `static` buffer,
-            /// say); allocates nothing.
-            #[allow(unused_variables, unused_mut)]
-            #vis fn run_in(&self, arena: &mut [i8; #arena_lit], input: &[i8; #in_len], output: &mut [i8; #out_len]) -> ::core::result::Result<(), ::nn_core::Error> {
+            #run_in {
                 use ::nn_core::quant::tflite as __k;
                 // Rebuilt when the file changes; only `blob`'s bytes reach the binary.
                 const _: &[u8] = ::core::include_bytes!(#include);
@@ -163,20 +295,5 @@ pub fn generate(net: &TflNetwork, layout: &Layout, attr: &WeightsAttr) -> TokenS
                 Ok(())
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::arena_bytes;
-
-    #[test]
-    fn the_arena_holds_the_largest_input_plus_output_between_the_ends() {
-        // 10 -> 6 -> 8 -> 2: the first layer reads the caller's input and the last writes
-        // the caller's output, so the arena holds 6 (layer 0's output), 6 + 8, 8.
-        assert_eq!(arena_bytes(&[(10, 6), (6, 8), (8, 2)]), 14);
-        assert_eq!(arena_bytes(&[(10, 2)]), 0);
-        assert_eq!(arena_bytes(&[(4, 9), (9, 1)]), 9);
-        assert_eq!(arena_bytes(&[]), 0);
     }
 }

@@ -1,12 +1,13 @@
 //! The weights file of a network of `tfl_` layers, checked against the lowered network:
-//! every activation's `shape`, `scale` and `zero_point`, every tensor each layer's kind
+//! every node's `shape`, every int8 node's `scale` and `zero_point` (a float32 node has
+//! neither), every tensor each layer's kind
 //! reads (`TflKind::tensors`: dtype, shape, alignment, values), the rule each kind's output
 //! quantization follows (`TflKind::check_output`), and no tensor left over. A disagreement
 //! is an error naming the tensor, spanned on the layer; what passes is the [`Layout`]
 //! `codegen::tfl` embeds.
 
-use crate::ir::{TflLayer, TflNetwork};
-use crate::kinds::tfl::{Dtype, Quant, Shape, Values};
+use crate::ir::{TflLayer, TflNetwork, TflNode};
+use crate::kinds::tfl::{Dtype, Quant, Shape, Values, F32_QUANT};
 use crate::weights::{shape_text, Header, WeightsAttr};
 use proc_macro2::Span;
 use std::collections::BTreeSet;
@@ -232,13 +233,15 @@ fn undeclared(file: &File, net: &TflNetwork) -> Vec<String> {
     layers
 }
 
+/// Layer `l`'s tensors in the file, given its parents' quantizations `ins`.
 fn layer_params(
     file: &mut File,
     errs: &mut Vec<syn::Error>,
     l: &TflLayer,
-    prev: Quant,
+    ins: &[Quant],
     unknown: &[String],
 ) -> Option<Params> {
+    let prev = ins.first().copied().unwrap_or(F32_QUANT);
     let (name, span) = (l.name.to_string(), l.span);
     let prefix = format!("{name}.");
     if !file.header.tensors.keys().any(|k| k.starts_with(&prefix)) {
@@ -271,14 +274,17 @@ fn layer_params(
         String::new()
     };
     let shape_ok = file.shape(errs, span, &name, &l.out, &from);
-    if !computes {
+    if !computes && !l.kind.stored() {
         shape_ok?;
         return Some(Params {
             tensors: Vec::new(),
             out: prev,
         });
     }
-    let out = file.quant(errs, span, &name);
+    let out = match l.out_dtype {
+        Dtype::I8 => file.quant(errs, span, &name),
+        _ => Some(F32_QUANT),
+    };
     // The views of the tensors that passed (all of them when `errs` stays as it was, the
     // only case codegen sees).
     let mut tensors = Vec::new();
@@ -303,7 +309,8 @@ fn layer_params(
         }
     }
     let out = out?;
-    if let Some(why) = l.kind.check_output(prev, out) {
+    let checked = computes && l.dtype == Dtype::I8 && l.out_dtype == Dtype::I8;
+    if let Some(why) = l.kind.check_output(prev, out).filter(|_| checked) {
         errs.push(syn::Error::new(
             span,
             format!(
@@ -324,13 +331,22 @@ pub fn check(net: &TflNetwork, mut file: File, errs: &mut Vec<syn::Error>) -> Op
     let before = errs.len();
     let span = net.input_span;
     file.shape(errs, span, "input", &net.input, "");
-    let input = file.quant(errs, span, "input");
-    let mut prev = input;
-    let mut layers = Vec::new();
+    let input = match net.input_dtype {
+        Dtype::I8 => file.quant(errs, span, "input"),
+        _ => Some(F32_QUANT),
+    };
+    let mut layers: Vec<Option<Params>> = Vec::new();
     let unknown = undeclared(&file, net);
     for l in &net.layers {
-        let p = prev.and_then(|q| layer_params(&mut file, errs, l, q, &unknown));
-        prev = p.as_ref().map(|p| p.out);
+        let ins: Option<Vec<Quant>> = l
+            .parents
+            .iter()
+            .map(|p| match p {
+                TflNode::Input => input,
+                TflNode::Layer(i) => layers.get(*i).and_then(|p| p.as_ref().map(|p| p.out)),
+            })
+            .collect();
+        let p = ins.and_then(|ins| layer_params(&mut file, errs, l, &ins, &unknown));
         layers.push(p);
     }
     if errs.len() > before {

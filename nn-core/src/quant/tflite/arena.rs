@@ -1,10 +1,11 @@
-//! The activation arena of a `network!` over TFLite int8 layers: one `[i8; ARENA_BYTES]`
-//! buffer in which the layers of a chain take turns, layer `j` writing at the front of the
-//! arena when `j` is even and at its back when `j` is odd, so it reads its input from the
-//! other end. A layer reading `n_in` values and writing `n_out` therefore needs
-//! `n_in + n_out ≤ ARENA_BYTES`; the macro computes `ARENA_BYTES` as the largest such sum
-//! over the layers between the first (which reads the caller's input) and the last (which
-//! writes the caller's output).
+//! The activation arenas of a `network!` over TFLite layers: one buffer per activation dtype
+//! (`[i8; ARENA_I8]`, and `[f32; ARENA_F32]` when the network has float32 activations), in
+//! which the layers writing that dtype take turns: each writes at the end of its arena
+//! opposite to the one the previous such layer wrote, so it reads its input from the other
+//! end. A layer reading `n_in` values and writing `n_out` of the same dtype therefore needs
+//! `n_in + n_out` of that arena; the macro computes each arena's size as the largest such
+//! sum over the layers between the first (which reads the caller's input) and the last
+//! (which writes the caller's output), and `ARENA_BYTES` as the bytes of both.
 //!
 //! ```
 //! use nn_core::quant::tflite::{arena_pair, arena_read, arena_write};
@@ -29,7 +30,7 @@ fn too_small(len: usize, needed: usize) -> Error {
 
 /// The `len` values at the front (`front`) or the back of `arena`: the output of the layer
 /// before.
-pub fn arena_read(arena: &[i8], front: bool, len: usize) -> Result<&[i8], Error> {
+pub fn arena_read<T>(arena: &[T], front: bool, len: usize) -> Result<&[T], Error> {
     let n = arena.len();
     let start = if front { Some(0) } else { n.checked_sub(len) };
     start
@@ -38,7 +39,7 @@ pub fn arena_read(arena: &[i8], front: bool, len: usize) -> Result<&[i8], Error>
 }
 
 /// The `len` values at the front (`front`) or the back of `arena`, to write a layer's output.
-pub fn arena_write(arena: &mut [i8], front: bool, len: usize) -> Result<&mut [i8], Error> {
+pub fn arena_write<T>(arena: &mut [T], front: bool, len: usize) -> Result<&mut [T], Error> {
     let n = arena.len();
     let start = if front { Some(0) } else { n.checked_sub(len) };
     match start {
@@ -49,12 +50,12 @@ pub fn arena_write(arena: &mut [i8], front: bool, len: usize) -> Result<&mut [i8
 
 /// A layer's input (`in_len` values at the end it does not write) and its output (`out_len`
 /// values at the front when `write_front`, else at the back), disjoint.
-pub fn arena_pair(
-    arena: &mut [i8],
+pub fn arena_pair<T>(
+    arena: &mut [T],
     write_front: bool,
     in_len: usize,
     out_len: usize,
-) -> Result<(&[i8], &mut [i8]), Error> {
+) -> Result<(&[T], &mut [T]), Error> {
     let n = arena.len();
     if in_len.checked_add(out_len).is_none_or(|s| s > n) {
         return Err(too_small(n, in_len.saturating_add(out_len)));

@@ -3,6 +3,7 @@
 //! `ceil((in - (k - 1)·d) / stride)` for VALID, the padding split evenly (the extra row or
 //! column at the end).
 
+use super::Dtype;
 use crate::ast::{Arg, LayerDecl};
 use proc_macro2::{Span, TokenStream};
 
@@ -51,6 +52,19 @@ pub fn shape(tokens: &TokenStream) -> Option<Vec<usize>> {
             _ => None,
         })
         .collect()
+}
+
+/// Reads `[d, ...]`, `i8[d, ...]` or `f32[d, ...]` as a shape and its dtype (`i8` when
+/// unwritten).
+pub fn typed_shape(tokens: &TokenStream) -> Option<(Vec<usize>, Dtype)> {
+    let mut it = tokens.clone().into_iter();
+    match it.next()? {
+        proc_macro2::TokenTree::Ident(i) => {
+            let dtype = Dtype::parse(&i.to_string())?;
+            Some((shape(&it.collect())?, dtype))
+        }
+        _ => Some((shape(tokens)?, Dtype::I8)),
+    }
 }
 
 fn pair(tokens: &TokenStream) -> Option<(usize, usize)> {
@@ -167,38 +181,46 @@ impl<'a> Args<'a> {
         }
     }
 
-    pub fn act(&mut self, errs: &mut Vec<syn::Error>) -> Option<Act> {
-        let Some(a) = self.get("act") else {
-            return Some(Act::None);
+    /// The keyword argument `key = word`, one of `options` (`default` when absent).
+    pub fn keyword<T: Copy>(
+        &mut self,
+        errs: &mut Vec<syn::Error>,
+        key: &str,
+        options: &[(&str, T)],
+        default: T,
+    ) -> Option<T> {
+        let Some(a) = self.get(key) else {
+            return Some(default);
         };
-        match a.value.to_string().as_str() {
-            "none" => Some(Act::None),
-            "relu" => Some(Act::Relu),
-            "relu6" => Some(Act::Relu6),
-            "relu_n1_to_1" => Some(Act::ReluN1To1),
-            other => {
-                err(errs, a.span, format!("expected `act` to be one of `none`, `relu`, `relu6`, `relu_n1_to_1`, found `{other}`"));
-                None
-            }
+        let found = a.value.to_string();
+        if let Some((_, v)) = options.iter().find(|(w, _)| *w == found) {
+            return Some(*v);
         }
+        let names: Vec<String> = options.iter().map(|(w, _)| format!("`{w}`")).collect();
+        err(
+            errs,
+            a.span,
+            format!(
+                "expected `{key}` to be one of {}, found `{found}`",
+                names.join(", ")
+            ),
+        );
+        None
+    }
+
+    pub fn act(&mut self, errs: &mut Vec<syn::Error>) -> Option<Act> {
+        let options = [
+            ("none", Act::None),
+            ("relu", Act::Relu),
+            ("relu6", Act::Relu6),
+            ("relu_n1_to_1", Act::ReluN1To1),
+        ];
+        self.keyword(errs, "act", &options, Act::None)
     }
 
     pub fn padding(&mut self, errs: &mut Vec<syn::Error>) -> Option<Padding> {
-        let Some(a) = self.get("padding") else {
-            return Some(Padding::Valid);
-        };
-        match a.value.to_string().as_str() {
-            "same" => Some(Padding::Same),
-            "valid" => Some(Padding::Valid),
-            other => {
-                err(
-                    errs,
-                    a.span,
-                    format!("expected `padding = same` or `padding = valid`, found `{other}`"),
-                );
-                None
-            }
-        }
+        let options = [("same", Padding::Same), ("valid", Padding::Valid)];
+        self.keyword(errs, "padding", &options, Padding::Valid)
     }
 
     pub fn count(&mut self, errs: &mut Vec<syn::Error>, key: &str, what: &str) -> Option<usize> {

@@ -3,11 +3,12 @@
 //! DEPTHWISE_CONV_2D over NHWC input `[N, H, W, C]`,
 //! `y[n, i, j, o] = requant(Σ w[o, di, dj, c] (x[n, s·i + d·di - p, s·j + d·dj - p, c] - z_in) + b[o])`.
 //! Convolution filters are `[FILTERS, KH, KW, C]`, depthwise filters `[1, KH, KW, C·M]`
-//! (output channel `c·M + m` reads input channel `c` only).
+//! (output channel `c·M + m` reads input channel `c` only). Over a float32 input, TFLite's
+//! float kernels: the same sums of `w x` without offsets, `y = clamp(Σ + b)`.
 
 use super::args::{window, Act, Window};
-use super::emit::{conv_geometry, lit, requant, shape};
-use super::{weighted, Ctx, Emit, Lowered, Tensor, TflKind, WeightViews};
+use super::emit::{conv_geometry, lit, range_f32, requant, shape};
+use super::{weighted_as, Ctx, Dtype, Emit, Lowered, Tensor, TflKind, WeightViews};
 use crate::ir::TflLayer;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -33,11 +34,14 @@ impl TflKind for Conv2d {
         "tfl_conv2d"
     }
 
-    fn tensors(&self, _: &TflLayer) -> Vec<Tensor> {
-        weighted(self.filter_shape(), self.filters)
+    fn tensors(&self, l: &TflLayer) -> Vec<Tensor> {
+        weighted_as(l.dtype, self.filter_shape(), self.filters)
     }
 
     fn emit(&self, l: &TflLayer, e: &Emit) -> TokenStream {
+        if l.dtype == Dtype::F32 {
+            return conv_f32(l, e, &self.win, self.act, &self.filter_shape(), None);
+        }
         let v = WeightViews::of(e);
         let rq = requant(e, &v.multiplier, &v.shift, self.act);
         let (w, b, g) = (v.weight, v.bias, conv_geometry(&self.win));
@@ -67,11 +71,15 @@ impl TflKind for DepthwiseConv2d {
         "tfl_depthwise_conv2d"
     }
 
-    fn tensors(&self, _: &TflLayer) -> Vec<Tensor> {
-        weighted(self.filter_shape(), self.channels)
+    fn tensors(&self, l: &TflLayer) -> Vec<Tensor> {
+        weighted_as(l.dtype, self.filter_shape(), self.channels)
     }
 
     fn emit(&self, l: &TflLayer, e: &Emit) -> TokenStream {
+        if l.dtype == Dtype::F32 {
+            let m = Some(self.multiplier);
+            return conv_f32(l, e, &self.win, self.act, &self.filter_shape(), m);
+        }
         let v = WeightViews::of(e);
         let rq = requant(e, &v.multiplier, &v.shift, self.act);
         let (w, b, g) = (v.weight, v.bias, conv_geometry(&self.win));
@@ -83,6 +91,27 @@ impl TflKind for DepthwiseConv2d {
         );
         quote!(__k::depthwise_conv_2d(&#rq, &#g, #mult, x, #is, #w, #fs, Some(#b), y, #os)?;)
     }
+}
+
+/// The float32 kernel call of either kind (`conv_2d_f32`, depthwise with a multiplier).
+fn conv_f32(
+    l: &TflLayer,
+    e: &Emit,
+    win: &Window,
+    act: Act,
+    filter: &[usize],
+    multiplier: Option<usize>,
+) -> TokenStream {
+    let (w, b, g, r) = (e.view(0), e.view(1), conv_geometry(win), range_f32(act));
+    let (fs, is, os) = (shape(filter), shape(&l.input), shape(&l.out));
+    let m = match multiplier {
+        Some(m) => {
+            let m = lit(m);
+            quote!(Some(#m))
+        }
+        None => quote!(None),
+    };
+    quote!(__k::conv_2d_f32(&#g, #m, x, #is, #w, #fs, Some(#b), #r, y, #os)?;)
 }
 
 /// What both kinds' arguments give: the filters or multiplier, window, output size, act.

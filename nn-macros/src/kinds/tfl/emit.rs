@@ -8,9 +8,12 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 /// What a kind's [`super::TflKind::emit`] is given beside its layer: the quantization of
-/// its input and output and a view of each of its [`super::TflKind::tensors`].
+/// its input (its first parent), of every parent and of its output, and a view of each of
+/// its [`super::TflKind::tensors`]. A float32 node's quantization is unused (scale 1, zero
+/// point 0).
 pub struct Emit {
     pub input: Quant,
+    pub inputs: Vec<Quant>,
     pub output: Quant,
     pub views: Vec<TokenStream>,
 }
@@ -67,6 +70,12 @@ fn act(a: Act) -> TokenStream {
 pub fn range(a: Act, out: Quant) -> TokenStream {
     let (a, q) = (act(a), quant(out));
     quote!(__k::activation_range_i8(__k::FusedActivation::#a, #q))
+}
+
+/// The float32 clamp of the fused activation `a`.
+pub fn range_f32(a: Act) -> TokenStream {
+    let a = act(a);
+    quote!(__k::activation_range_f32(__k::FusedActivation::#a))
 }
 
 /// TFLM's requantization of a weighted layer, with its `multiplier` and `shift` views.

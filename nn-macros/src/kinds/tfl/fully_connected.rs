@@ -1,10 +1,11 @@
 //! `tfl_fully_connected(UNITS, act = ...)`: TFLite's int8 FULLY_CONNECTED over the
 //! innermost dimension, `y[n, u] = requant(Σ_i w[u, i] (x[n, i] - z_in) + b[u])`; input
 //! `[.., D]` (read as `N = len / D` rows), weights `[UNITS, D]`, output `[N, UNITS]`.
+//! Over a float32 input, TFLite's float kernel: `y[n, u] = clamp(Σ_i w[u, i] x[n, i] + b[u])`.
 
 use super::args::Act;
-use super::emit::{depth, requant};
-use super::{weighted, Ctx, Emit, Lowered, Tensor, TflKind, WeightViews};
+use super::emit::{depth, range_f32, requant};
+use super::{weighted_as, Ctx, Dtype, Emit, Lowered, Tensor, TflKind, WeightViews};
 use crate::ir::TflLayer;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -29,10 +30,15 @@ impl TflKind for FullyConnected {
     }
 
     fn tensors(&self, l: &TflLayer) -> Vec<Tensor> {
-        weighted(vec![self.units, *l.input.last().unwrap_or(&1)], self.units)
+        let w = vec![self.units, *l.input.last().unwrap_or(&1)];
+        weighted_as(l.dtype, w, self.units)
     }
 
     fn emit(&self, l: &TflLayer, e: &Emit) -> TokenStream {
+        if l.dtype == Dtype::F32 {
+            let (w, b, d, r) = (e.view(0), e.view(1), depth(&l.input), range_f32(self.act));
+            return quote!(__k::fully_connected_f32(x, #d, #w, Some(#b), #r, y)?;);
+        }
         let v = WeightViews::of(e);
         let rq = requant(e, &v.multiplier, &v.shift, self.act);
         let (w, b, d) = (v.weight, v.bias, depth(&l.input));
@@ -72,8 +78,11 @@ mod tests {
             name: syn::parse_quote!(fc),
             span: proc_macro2::Span::call_site(),
             kind: Box::new(super::super::reshape::Reshape),
+            parents: vec![crate::ir::TflNode::Input],
             input: vec![1, depth],
+            dtype: Dtype::I8,
             out: vec![1, units],
+            out_dtype: Dtype::I8,
         };
         let q = Quant {
             scale: 1.0,
@@ -81,6 +90,7 @@ mod tests {
         };
         let e = Emit {
             input: q,
+            inputs: vec![q],
             output: q,
             views: Vec::new(),
         };

@@ -27,17 +27,21 @@
 //! Nothing else changes: the chain's validation, the file checks and the code generator go
 //! through [`TflKind`].
 //!
-//! What the IR assumes today: each layer reads the one before it (`ir::TflLayer` has no
-//! parents yet, so a kind reading two nodes, TFLite's ADD, first needs them there and in
-//! `validate::tfl`), and activations are int8 (`x: &[i8]`, `y: &mut [i8]` in one `i8`
-//! arena; a kind writing another dtype, DEQUANTIZE, needs the dtype in [`Emit`] and the
-//! arena in bytes).
+//! Each layer reads its parents (the node before it unless it names them,
+//! `add1: tfl_add(act = relu)(input, k)`): one for most kinds, two for `tfl_add`, none for
+//! `tfl_constant` ([`arity`]). Activations are int8 or float32: a layer's dtype is its first
+//! parent's ([`Ctx::dtype`]), and a kind changing it says so in [`TflKind::out_dtype`]
+//! (`tfl_quantize` writes int8, `tfl_dequantize` float32); `emit` sees the slices
+//! `x` (and `x1`) and `y` of those dtypes.
 
+mod add;
 pub mod args;
+mod constant;
 mod conv2d;
 pub mod emit;
 mod fully_connected;
 mod pool2d;
+mod quantize;
 mod reshape;
 mod softmax;
 
@@ -68,6 +72,17 @@ pub trait TflKind {
         true
     }
 
+    /// Whether the layer's output is a tensor of the weights file (`tfl_constant`'s
+    /// `L.value`, kept in flash and read in place), rather than computed.
+    fn stored(&self) -> bool {
+        false
+    }
+
+    /// The dtype of the output, given the input's: the input's unless the kind converts.
+    fn out_dtype(&self, input: Dtype) -> Dtype {
+        input
+    }
+
     /// The tensors the weights file holds for layer `l` beside its `shape`, `scale` and
     /// `zero_point`, in the order [`Emit::view`] numbers their views.
     fn tensors(&self, l: &TflLayer) -> Vec<Tensor> {
@@ -83,7 +98,8 @@ pub trait TflKind {
         None
     }
 
-    /// The kernel call of layer `l`, reading the int8 slice `x` and writing `y`, with
+    /// The kernel call of layer `l`, reading the slice `x` (and `x1`, its second parent)
+    /// of its input's dtype and writing `y` of its output's, with
     /// `nn_core::quant::tflite` in scope as `__k` and the `?` of a function returning
     /// `Result<(), nn_core::Error>`.
     fn emit(&self, l: &TflLayer, e: &Emit) -> TokenStream;
@@ -95,6 +111,12 @@ pub struct Quant {
     pub scale: f32,
     pub zero_point: i32,
 }
+
+/// The quantization a float32 node stands under where one is expected: the identity, unused.
+pub const F32_QUANT: Quant = Quant {
+    scale: 1.0,
+    zero_point: 0,
+};
 
 /// One tensor a `tfl_` layer reads from the weights file, named `LAYER.suffix`.
 pub struct Tensor {
@@ -117,6 +139,15 @@ pub enum Dtype {
 }
 
 impl Dtype {
+    /// The dtype written in a declaration (`i8`, `f32`) as an activation's or constant's.
+    pub fn parse(s: &str) -> Option<Dtype> {
+        match s {
+            "i8" => Some(Dtype::I8),
+            "f32" => Some(Dtype::F32),
+            _ => None,
+        }
+    }
+
     /// The safetensors name (`I8`).
     pub fn name(self) -> &'static str {
         match self {
@@ -203,6 +234,27 @@ pub fn weighted(weight: Vec<usize>, channels: usize) -> Vec<Tensor> {
     ]
 }
 
+/// The tensors of a float32 layer with weights of shape `weight` and `channels` outputs:
+/// `weight` and `bias` (F32 `[C]`), both read by the kernel.
+pub fn weighted_f32(weight: Vec<usize>, channels: usize) -> Vec<Tensor> {
+    let t = |suffix, shape| Tensor {
+        suffix,
+        dtype: Dtype::F32,
+        shape: Shape::Exact(shape),
+        values: Values::Any,
+        read: true,
+    };
+    vec![t("weight", weight), t("bias", vec![channels])]
+}
+
+/// [`weighted`] or [`weighted_f32`], as the layer's dtype.
+pub fn weighted_as(dtype: Dtype, weight: Vec<usize>, channels: usize) -> Vec<Tensor> {
+    match dtype {
+        Dtype::F32 => weighted_f32(weight, channels),
+        _ => weighted(weight, channels),
+    }
+}
+
 /// The views of [`weighted`]'s tensors, for a kernel call.
 pub struct WeightViews {
     pub weight: TokenStream,
@@ -222,10 +274,13 @@ impl WeightViews {
     }
 }
 
-/// What a kind is given: its arguments, its input's NHWC shape and where to report.
+/// What a kind is given: its arguments, its input's NHWC shape and dtype (its first
+/// parent's), every parent's shape and dtype, and where to report.
 pub struct Ctx<'a> {
     pub args: Args<'a>,
     pub input: &'a [usize],
+    pub dtype: Dtype,
+    pub parents: &'a [(Vec<usize>, Dtype)],
     pub errs: &'a mut Vec<syn::Error>,
 }
 
@@ -265,7 +320,21 @@ pub const KINDS: &[(&str, LowerFn)] = &[
     ("tfl_max_pool2d", pool2d::lower_max),
     ("tfl_reshape", reshape::lower),
     ("tfl_softmax", softmax::lower),
+    ("tfl_add", add::lower),
+    ("tfl_quantize", quantize::lower_quantize),
+    ("tfl_dequantize", quantize::lower_dequantize),
+    ("tfl_constant", constant::lower),
 ];
+
+/// The number of parents a kind reads: two for `tfl_add`, none for `tfl_constant`, one
+/// for the others.
+pub fn arity(kind: &str) -> usize {
+    match kind {
+        "tfl_add" => 2,
+        "tfl_constant" => 0,
+        _ => 1,
+    }
+}
 
 /// Every `tfl_` kind's name, for "did you mean" hints inside a network of `tfl_` layers.
 pub fn names() -> Vec<&'static str> {
@@ -291,9 +360,12 @@ mod tests {
         for item in &decl.items {
             let Item::Layer(l) = item else { continue };
             let lower = lookup(&l.kind.to_string()).expect("a registered kind");
+            let parents = [(shape.clone(), Dtype::I8)];
             let lowered = lower(&mut Ctx {
                 args: Args::new(l),
                 input: &shape,
+                dtype: Dtype::I8,
+                parents: &parents,
                 errs: &mut errs,
             });
             let lowered = lowered.unwrap_or_else(|| panic!("{}: {:?}", l.name, errs));
@@ -316,6 +388,10 @@ mod tests {
                     e: tfl_reshape([1, 72]),
                     f: tfl_fully_connected(10),
                     g: tfl_softmax(beta = 1.0),
+                    h: tfl_quantize,
+                    i: tfl_dequantize,
+                    j: tfl_add(act = relu),
+                    k: tfl_constant(f32[1, 10]),
                 }
             },
             &[1, 8, 8, 2],
@@ -334,6 +410,10 @@ mod tests {
                 &[1, 3, 3, 8],
                 &[1, 3, 3, 8],
                 &[1, 72],
+                &[1, 10],
+                &[1, 10],
+                &[1, 10],
+                &[1, 10],
                 &[1, 10],
                 &[1, 10]
             ]
@@ -357,7 +437,10 @@ mod tests {
             name: syn::parse_quote!(l),
             span: proc_macro2::Span::call_site(),
             kind: Box::new(reshape::Reshape),
+            parents: vec![crate::ir::TflNode::Input],
             out: lowered[i].1.clone(),
+            out_dtype: Dtype::I8,
+            dtype: Dtype::I8,
             input,
         };
         let (dw, fc) = (layer(0, vec![1, 4, 4, 3]), layer(2, vec![1, 24]));

@@ -2,11 +2,12 @@
 //! TFLite's int8 AVERAGE_POOL_2D and MAX_POOL_2D over NHWC input `[N, H, W, C]`, each
 //! channel on its own: the rounded mean or the maximum of the window's values that lie
 //! inside the input, clamped by the fused activation. The output keeps the input's scale
-//! and zero point.
+//! and zero point. Over a float32 input, TFLite's float kernel: the plain mean or maximum,
+//! clamped.
 
 use super::args::{window, Act, Window};
-use super::emit::{pair, range, shape};
-use super::{Ctx, Emit, Lowered, Quant, TflKind};
+use super::emit::{pair, range, range_f32, shape};
+use super::{Ctx, Dtype, Emit, Lowered, Quant, TflKind};
 use crate::ir::TflLayer;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -43,6 +44,16 @@ impl TflKind for Pool2d {
             quote!(Average)
         };
         let w = &self.win;
+        if l.dtype == Dtype::F32 {
+            let (f, s, pad, r) = (
+                pair(w.kernel),
+                pair(w.stride),
+                pair(w.pad),
+                range_f32(self.act),
+            );
+            let (is, os) = (shape(&l.input), shape(&l.out));
+            return quote!(__k::pool_2d_f32(__k::PoolKind::#kind, &__k::PoolGeometry { filter: #f, stride: #s, padding: #pad, range: (i32::MIN, i32::MAX) }, #r, x, #is, y, #os)?;);
+        }
         let (f, s, pad, r) = (
             pair(w.kernel),
             pair(w.stride),

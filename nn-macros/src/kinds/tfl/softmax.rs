@@ -1,10 +1,11 @@
 //! `tfl_softmax(beta = B)`: TFLite's int8 SOFTMAX over the innermost dimension,
 //! `y_i = exp(β s (x_i - max x)) / Σ_j exp(β s (x_j - max x))` in TFLM's fixed point, written
-//! with scale 1/256 and zero point -128.
+//! with scale 1/256 and zero point -128. Over a float32 input, TFLite's float kernel (the
+//! sum in `f32`).
 
 use super::args::err;
 use super::emit::{depth, f32_bits};
-use super::{Ctx, Emit, Lowered, Quant, TflKind};
+use super::{Ctx, Dtype, Emit, Lowered, Quant, TflKind};
 use crate::ir::TflLayer;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -30,6 +31,10 @@ impl TflKind for Softmax {
     }
 
     fn emit(&self, l: &TflLayer, e: &Emit) -> TokenStream {
+        if l.dtype == Dtype::F32 {
+            let (b, d) = (f32_bits(self.beta), depth(&l.input));
+            return quote!(__k::softmax_f32(#b, x, #d, y)?;);
+        }
         let (b, s, d) = (
             f32_bits(self.beta),
             f32_bits(e.input.scale),

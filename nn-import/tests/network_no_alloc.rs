@@ -1,12 +1,16 @@
-//! The `network!` declarations of TFLite int8 layers allocate nothing: `run` (arena on the
-//! stack) and `run_in` (the caller's arena) of the three TinyML models make zero heap
-//! allocations. A counting global allocator wraps `System` and counts this thread's
+//! The `network!` declarations of TFLite layers allocate nothing: `run` (arena on the
+//! stack) and `run_in` (the caller's arena) of the three TinyML models, and of the operator
+//! models with float32 activations, ADD and constants, make zero heap allocations. A counting global allocator wraps `System` and counts this thread's
 //! allocations (tests run on parallel threads).
 
 use nn_tinyml::{PersonDetect, Sine, Speech};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
+
+include!("network_ops/float_chain.rs");
+include!("network_ops/mixed_io.rs");
+include!("network_ops/add_relu.rs");
 
 thread_local! {
     /// Allocations (including reallocations) made by this thread.
@@ -76,4 +80,34 @@ fn tflite_networks_allocate_nothing() {
     // The networks computed something: softmax outputs sum to about 256 steps of 1/256.
     let total: i32 = y4.iter().map(|&v| i32::from(v) + 128).sum();
     assert!((250..=260).contains(&total), "{y4:?}");
+}
+
+#[test]
+fn networks_with_float32_activations_allocate_nothing() {
+    let x = [5i8; FloatChain::INPUT_LEN];
+    let mut y5 = [0i8; FloatChain::OUTPUT_LEN];
+    assert_eq!(
+        allocations(|| FloatChain::new().run(black_box(&x), &mut y5).unwrap()),
+        0
+    );
+    let x = [0.25f32; MixedIo::INPUT_LEN];
+    let (mut arena, mut arena_f32) = ([0i8; MixedIo::ARENA_I8], [0f32; MixedIo::ARENA_F32]);
+    let mut y3 = [0f32; MixedIo::OUTPUT_LEN];
+    assert_eq!(
+        allocations(|| MixedIo::new()
+            .run_in(&mut arena, &mut arena_f32, black_box(&x), &mut y3)
+            .unwrap()),
+        0
+    );
+    let x = [9i8; AddRelu::INPUT_LEN];
+    let mut y48 = [0i8; AddRelu::OUTPUT_LEN];
+    assert_eq!(
+        allocations(|| AddRelu::new().run(black_box(&x), &mut y48).unwrap()),
+        0
+    );
+    // The networks computed something: both softmaxes sum to about 1.
+    let total: f32 = y3.iter().sum();
+    assert!((total - 1.0).abs() < 1e-5, "{y3:?}");
+    let total: i32 = y5.iter().map(|&v| i32::from(v) + 128).sum();
+    assert!((250..=260).contains(&total), "{y5:?}");
 }

@@ -1,6 +1,9 @@
 //! Compile-time checks of `network!`'s `tfl_*` layers against the weights file `nn-import`
-//! wrote (nn-tinyml's `speech`, at a path relative to trybuild's project in target/): a declaration edited to disagree with the file is an error
-//! spanned on the layer, naming the tensor. Snapshots: `TRYBUILD=overwrite cargo test -p
+//! wrote (nn-tinyml's `speech` and the operator models of `tests/network_ops`, at paths
+//! relative to trybuild's project in target/): a declaration edited to disagree with the
+//! file (a stride, a kernel, a layer's name, the input's dtype, a constant's shape) is one
+//! error spanned on the layer, naming the tensor; a float `network!` layer among `tfl_`
+//! layers and a skip connection are one error each. Snapshots: `TRYBUILD=overwrite cargo test -p
 //! nn-import --test ui`, read before committing.
 
 #[test]

@@ -1,11 +1,15 @@
-//! `network!` over TFLite full-integer int8 layers (`tfl_*` kinds), embedded from a weights
-//! file that `nn-import MODEL.tflite --name NAME --out DIR` writes.
+//! `network!` over TFLite layers (`tfl_*` kinds), embedded from a weights file that
+//! `nn-import MODEL.tflite --name NAME --out DIR` writes.
 //!
-//! Activations are int8 with a scale `s` and zero point `z` per tensor (`r = s (q - z)`),
+//! int8 activations have a scale `s` and zero point `z` per tensor (`r = s (q - z)`),
 //! weights int8 with per-channel scales, biases int32; a layer computes
 //! `y = clamp(z_out + M·(Σ w (x - z_in) + b), lo, hi)` with TFLM's fixed-point `M`
-//! (`nn_core::quant::tflite`). Shapes are TFLite's: NHWC activations, `[out, kh, kw, in]`
+//! (`nn_core::quant::tflite`). float32 activations (`input: f32[..]`, or after a
+//! `tfl_dequantize`) go through TFLite's float kernels, `y = clamp(Σ w x + b)`, until a
+//! `tfl_quantize`. Shapes are TFLite's: NHWC activations, `[out, kh, kw, in]`
 //! convolution filters, `[1, kh, kw, c·m]` depthwise filters, `[out, in]` dense weights.
+//! A layer reads the node before it, or the nodes it names (`add1: tfl_add(act = relu)(a, b)`;
+//! `tfl_constant(i8[..])` declares a constant operand).
 //!
 //! ```text
 //! input: [1, 49, 40, 1],
@@ -16,10 +20,12 @@
 //! ```
 //!
 //! The file holds, for the input and every layer `L`, `L.shape` (I32, the NHWC output
-//! shape), `L.scale` (F32 `[1]`) and `L.zero_point` (I32 `[1]`) (a reshape only its shape),
-//! and for `tfl_fully_connected`, `tfl_conv2d` and `tfl_depthwise_conv2d` `L.weight` (I8),
-//! `L.bias` (I32 `[C]`), `L.weight_scale` (F32, `[C]` or `[1]`) and TFLM's requantization
-//! `L.multiplier` and `L.shift` (I32, as `L.weight_scale`). Every tensor is checked against the
+//! shape) and, when its output is int8, `L.scale` (F32 `[1]`) and `L.zero_point` (I32 `[1]`)
+//! (a reshape only its shape); for an int8 `tfl_fully_connected`, `tfl_conv2d` and
+//! `tfl_depthwise_conv2d` `L.weight` (I8), `L.bias` (I32 `[C]`), `L.weight_scale` (F32, `[C]`
+//! or `[1]`) and TFLM's requantization `L.multiplier` and `L.shift` (I32, as
+//! `L.weight_scale`); for a float32 one `L.weight` and `L.bias` (F32); for a constant
+//! `L.value`. Every tensor is checked against the
 //! declaration while expanding; a mismatch is an error on the layer naming the tensor.
 //!
 //! The pipeline: `validate::tfl` lowers each layer through its kind (`kinds::tfl`, one type
@@ -28,10 +34,11 @@
 //! gives the `Layout`, whose bytes (`validate::tfl_blob`) are only the tensors the kernels
 //! read; `codegen::tfl` writes the struct, placing each kind's kernel call.
 //!
-//! The activations live in one arena of `ARENA_BYTES` (a `const` the macro computes: the
-//! largest input plus output of the layers between the first and the last, which read the
-//! caller's input and write the caller's output), on the stack (`run`) or in a caller's
-//! buffer (`run_in`); nothing is allocated.
+//! The activations live in one arena per dtype (`ARENA_I8`, `ARENA_F32`: `const`s the macro
+//! computes in `codegen::tfl_plan`, the largest sum of what a layer between the first and the
+//! last, which read the caller's input and write the caller's output, reads and writes in
+//! that dtype), on the stack (`run`) or in a caller's buffers (`run_in`); nothing is
+//! allocated. A declaration mixing `tfl_` layers with float `network!` layers is one error.
 
 use crate::ast::{Item, NetworkDecl};
 use crate::codegen::tfl as codegen;
@@ -40,7 +47,7 @@ use crate::validate::{tfl as lower, tfl_weights as file};
 use crate::weights::WeightsAttr;
 use proc_macro2::TokenStream;
 
-/// Whether `decl` declares a network of TFLite int8 layers (any layer kind `tfl_*`, the
+/// Whether `decl` declares a network of TFLite layers (any layer kind `tfl_*`, the
 /// prefix every registered `tfl_` kind has).
 pub fn is_tflite(decl: &NetworkDecl) -> bool {
     decl.items
@@ -48,7 +55,7 @@ pub fn is_tflite(decl: &NetworkDecl) -> bool {
         .any(|i| matches!(i, Item::Layer(l) if l.kind.to_string().starts_with(PREFIX)))
 }
 
-/// Expands a TFLite int8 declaration: the struct and its `run`, or every error beside a
+/// Expands a TFLite declaration: the struct and its `run`, or every error beside a
 /// stand-in struct.
 pub fn expand(decl: NetworkDecl, weights: Option<WeightsAttr>) -> TokenStream {
     let mut errs = decl.errors.clone();

@@ -66,11 +66,16 @@ pub fn mixed(decl: &NetworkDecl) -> Option<syn::Error> {
         !k.starts_with(PREFIX) && crate::kinds::lookup(&k).is_some()
     })?;
     let (k, t) = (float.kind.to_string(), tfl_layer.kind.to_string());
-    let twin = format!("{PREFIX}{k}");
+    let twin = match k.as_str() {
+        "dense" => "tfl_fully_connected".to_string(),
+        "flatten" => "tfl_reshape".to_string(),
+        _ => format!("{PREFIX}{k}"),
+    };
     let hint = if tfl::lookup(&twin).is_some() {
-        format!("use `{twin}` (TFLite's kernel, parameters from the weights file)")
+        format!("use `{twin}` (TFLite's kernel, its parameters in the weights file)")
     } else {
-        format!("the `tfl_` kinds are {}", tfl::names().join(", "))
+        let names: Vec<String> = tfl::names().iter().map(|n| format!("`{n}`")).collect();
+        format!("the `tfl_` kinds are {}", names.join(", "))
     };
     Some(syn::Error::new(
         float.kind.span(),
@@ -175,7 +180,20 @@ pub fn lower(
                     Some((kind, mut out)) => {
                         let (cur, dtype) =
                             parents.first().cloned().unwrap_or((Vec::new(), Dtype::I8));
-                        if let Some((found, file)) = file_shape(&name).filter(|(f, _)| *f != out) {
+                        if let Some((found, file)) =
+                            file_shape(&name).filter(|(f, _)| *f != out && arity == 0)
+                        {
+                            let d = if kind.out_dtype(dtype) == Dtype::F32 {
+                                "f32"
+                            } else {
+                                "i8"
+                            };
+                            err(errs, l.kind.span(), format!("`{name}.shape` is {found:?} in `{file}`, but `{name}` declares {out:?}\n\nhelp: declare `{name}: tfl_constant({d}{found:?})`"));
+                            failed = true;
+                            out = found;
+                        } else if let Some((found, file)) =
+                            file_shape(&name).filter(|(f, _)| *f != out)
+                        {
                             err(errs, l.kind.span(), format!("`{name}.shape` is {found:?} in `{file}`, but `{name}` gives {out:?} from its input {cur:?}\n\nhelp: the file's `{name}` outputs {found:?}; make its arguments (kernel, stride, padding, ...) agree with the file"));
                             failed = true;
                             out = found;

@@ -192,6 +192,43 @@ impl File {
         Some(Quant { scale, zero_point })
     }
 
+    /// The quantization of `node`, whose dtype is `dtype`: `NODE.scale` and
+    /// `NODE.zero_point` when int8, none when float32 ([`F32_QUANT`]). A node whose dtype
+    /// differs from the file's (the file holds neither tensor for an int8 node, or holds
+    /// them for a float32 one) is one error saying so.
+    fn node_quant(
+        &mut self,
+        errs: &mut Vec<syn::Error>,
+        span: Span,
+        node: &str,
+        dtype: Dtype,
+    ) -> Option<Quant> {
+        let (s, z) = (format!("{node}.scale"), format!("{node}.zero_point"));
+        let has = |n: &str| self.header.tensors.contains_key(n);
+        let quantized = has(&s) || has(&z);
+        let file = &self.path;
+        match dtype {
+            Dtype::I8 if !quantized => {
+                errs.push(syn::Error::new(
+                    span,
+                    format!("`{node}` is int8 in the declaration, but `{file}` holds no `{s}` or `{z}`: the file's `{node}` is float32\n\nhelp: make the declaration agree with the file (`f32[...]` for the input, a `tfl_dequantize` before a layer)"),
+                ));
+                None
+            }
+            Dtype::I8 => self.quant(errs, span, node),
+            _ if quantized => {
+                self.used.insert(s.clone());
+                self.used.insert(z);
+                errs.push(syn::Error::new(
+                    span,
+                    format!("`{node}` is float32 in the declaration, but `{file}` holds `{s}`: the file's `{node}` is int8\n\nhelp: make the declaration agree with the file (no `f32` for the input, a `tfl_quantize` before a layer)"),
+                ));
+                None
+            }
+            _ => Some(F32_QUANT),
+        }
+    }
+
     /// `NODE.shape`: the activation's shape the file was made for, equal to `shape`.
     fn shape(
         &mut self,
@@ -281,10 +318,7 @@ fn layer_params(
             out: prev,
         });
     }
-    let out = match l.out_dtype {
-        Dtype::I8 => file.quant(errs, span, &name),
-        _ => Some(F32_QUANT),
-    };
+    let out = file.node_quant(errs, span, &name, l.out_dtype);
     // The views of the tensors that passed (all of them when `errs` stays as it was, the
     // only case codegen sees).
     let mut tensors = Vec::new();
@@ -331,10 +365,7 @@ pub fn check(net: &TflNetwork, mut file: File, errs: &mut Vec<syn::Error>) -> Op
     let before = errs.len();
     let span = net.input_span;
     file.shape(errs, span, "input", &net.input, "");
-    let input = match net.input_dtype {
-        Dtype::I8 => file.quant(errs, span, "input"),
-        _ => Some(F32_QUANT),
-    };
+    let input = file.node_quant(errs, span, "input", net.input_dtype);
     let mut layers: Vec<Option<Params>> = Vec::new();
     let unknown = undeclared(&file, net);
     for l in &net.layers {

@@ -9,6 +9,9 @@ use crate::kinds::tfl::args::{err, typed_shape, Args};
 use crate::kinds::tfl::{self, Ctx, Dtype, Lowered, PREFIX};
 use proc_macro2::Span;
 
+/// A node's shape and dtype.
+type Typed = (Vec<usize>, Dtype);
+
 /// The output shape the weights file holds for a layer, with the file's path.
 pub type FileShape<'a> = dyn Fn(&str) -> Option<(Vec<usize>, String)> + 'a;
 
@@ -97,7 +100,7 @@ pub fn lower(
     let mut input: Option<(Vec<usize>, Dtype, Span)> = None;
     let mut layers: Vec<TflLayer> = Vec::new();
     // Each node's name, shape and dtype (`None` when it failed), the input first.
-    let mut nodes: Vec<(String, TflNode, Option<(Vec<usize>, Dtype)>)> = Vec::new();
+    let mut nodes: Vec<(String, TflNode, Option<Typed>)> = Vec::new();
     let mut failed = false;
     if let Some(e) = mixed(decl) {
         errs.push(e);

@@ -34,7 +34,7 @@ status=0
 for profile in release small; do
   cargo build --quiet --profile "$profile" --bins
   dir=${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/$profile
-  for bin in mnist mnist_q8 mnist_cnn mnist_cnn_q8 mnist_cnn_int8 sine recurrent tinyml_sine tinyml_speech tinyml_person_detect tflite_kernels; do
+  for bin in mnist mnist_q8 mnist_cnn mnist_cnn_q8 mnist_cnn_int8 sine recurrent tinyml_sine tinyml_speech tinyml_person_detect tinyml_float_chain tflite_kernels; do
     out=$(qemu "$dir/$bin") || { echo "$out"; echo "FAILED: $bin ($profile) exited with an error"; status=1; continue; }
     # Every line but the figures must be the host's.
     if diff <(grep -v '^result: ' <<<"$out") "expected-$bin.txt" >/dev/null; then same=yes; else same=no; status=1; fi

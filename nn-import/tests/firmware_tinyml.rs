@@ -4,13 +4,18 @@
 //! `firmware/run-qemu.sh` compares with what the Cortex-M4F prints. The sample inputs the
 //! firmware embeds (`tinyml-*.bin`) are the fixtures' samples, and their outputs TFLM's.
 //!
+//! `tinyml_float_chain` runs `models/ops/float_chain.tflite`'s declaration (float32 kernels
+//! between int8 ends) on the inputs of its fixture's seeds 0 to 7, TFLM's outputs.
+//!
 //! After changing a model, `NN_BLESS=1 cargo test -p nn-import --test firmware_tinyml`
 //! rewrites the files.
 
-use nn_tinyml::{PersonDetect, Sine, Speech};
+use nn_tinyml::{FloatChain, PersonDetect, Sine, Speech};
 use serde_json::Value;
 use std::fmt::Write;
 use std::path::PathBuf;
+
+mod support;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -109,4 +114,25 @@ fn sine_firmware_prints_the_hosts_bits() {
         writeln!(text, "tinyml_sine {name}: {}", hex(&y)).unwrap();
     }
     check("expected-tinyml_sine.txt", text.as_bytes());
+}
+
+#[test]
+fn float_chain_firmware_prints_the_hosts_bits() {
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/tflm/ops/float_chain.json")).unwrap();
+    let fixture: Value = serde_json::from_str(&text).unwrap();
+    // The random cases, regenerated from their seeds (each checked against its hash).
+    let (cases, _) = support::tflm::fixture_cases(&fixture, FloatChain::INPUT_LEN).unwrap();
+    let mut text = String::new();
+    for seed in 0..8 {
+        let name = format!("seed {seed}");
+        let case = cases.iter().find(|c| c.name == name).unwrap();
+        let mut y = [0i8; FloatChain::OUTPUT_LEN];
+        FloatChain::new()
+            .run(case.input[..].try_into().unwrap(), &mut y)
+            .unwrap();
+        assert_eq!(y[..], case.output[..], "float_chain {name}: TFLM's output");
+        writeln!(text, "tinyml_float_chain {name}: {}", hex(&y)).unwrap();
+    }
+    check("expected-tinyml_float_chain.txt", text.as_bytes());
 }

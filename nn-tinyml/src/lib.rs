@@ -13,6 +13,10 @@
 //! `models/mnist_cnn_int8.tflite` by `cargo run --release -p nn-import --example ptq_mnist_cnn`
 //! (`nn_import::ptq`).
 //!
+//! `FloatChain` is `models/ops/float_chain.tflite` (every float32 kernel between int8 ends,
+//! with an ADD of a constant), for the firmware's `tinyml_float_chain`:
+//! `cargo run -p nn-import -- models/ops/float_chain.tflite --name FloatChain --out nn-tinyml/src`.
+//!
 //! Each is checked at compile time against its `.safetensors` file (weights, biases, TFLM's
 //! requantization multipliers and shifts, every activation's shape, scale and zero point)
 //! and embeds what its kernels read (weights, biases, multipliers, shifts); it runs with
@@ -31,3 +35,4 @@ include!("sine.rs");
 include!("speech.rs");
 include!("person_detect.rs");
 include!("mnist_cnn.rs");
+include!("float_chain.rs");

@@ -161,6 +161,34 @@ fn what_a_declaration_cannot_express_is_an_error_naming_the_operator() {
     );
 }
 
+/// TFLM's ADD broadcasts (`BroadcastAdd6DSlow` in its reference kernels); ours does not
+/// yet, and says so naming the operator, its index and the tensor.
+#[test]
+fn a_broadcasting_add_is_an_error_naming_the_operator() {
+    use nn_import::schema::tflite as fb;
+    let mut b = nn_import::TfliteBuilder::new();
+    let i8s = fb::TensorType::Int8;
+    let x = b.tensor("x", &[1, 2, 2, 3], i8s, vec![0.1], vec![0], 0, None);
+    let k = b.tensor(
+        "k",
+        &[1, 1, 1, 3],
+        i8s,
+        vec![0.1],
+        vec![0],
+        0,
+        Some(vec![1, 2, 3]),
+    );
+    let y = b.tensor("y", &[1, 2, 2, 3], i8s, vec![0.2], vec![0], 0, None);
+    let options = fb::BuiltinOptions::AddOptions(Box::default());
+    b.op(fb::BuiltinOperator::Add, &[x, k], y, Some(options));
+    let bytes = b.finish(x, y, "broadcasting add");
+    let e = nn_import::export(&bytes, "X", "x.safetensors", "x.tflite").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "operator 0 (`ADD`), tensor `k`: expected shape [1, 2, 2, 3] (broadcasting is not supported), found [1, 1, 1, 3]"
+    );
+}
+
 #[test]
 fn the_committed_operator_declarations_are_what_the_tool_writes() {
     for (model, name, file) in [

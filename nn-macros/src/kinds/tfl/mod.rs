@@ -1,8 +1,8 @@
-//! The `tfl_*` kinds: TFLite full-integer int8 layers, inference only, embedded from the
-//! weights file `nn-import` writes (the format is in `crate::tflite`).
+//! The `tfl_*` kinds: TFLite layers (full-integer int8 and float32), inference only,
+//! embedded from the weights file `nn-import` writes (the format is in `crate::tflite`).
 //!
 //! They run over concrete NHWC shapes and int8 activations with a scale and zero point per
-//! tensor (`r = s (q - z)`), so they have no trainable type and do not implement
+//! tensor (`r = s (q - z)`) or float32 ones, so they have no trainable type and do not implement
 //! [`super::Kind`]; each is a type holding its resolved settings that implements
 //! [`TflKind`], the second trait of the IR: what it reads from the weights file
 //! ([`TflKind::tensors`], checked by `validate::tfl_weights`), the rule its output

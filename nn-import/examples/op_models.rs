@@ -2,8 +2,9 @@
 //! TinyML models do not: MAX_POOL_2D, SAME average pooling with partial windows, ADD,
 //! QUANTIZE (from float and int8 to int8), DEQUANTIZE, RELU6 and RELU_N1_TO_1 clamps, VALID,
 //! dilated and grouped convolutions, a per-tensor filter scale, a depth multiplier of 2,
-//! batched per-channel FULLY_CONNECTED, SOFTMAX with β ≠ 1, and every float32 kernel
-//! (`float_chain`). Weights, biases and scales come from a fixed seed, so the files are the
+//! batched per-channel FULLY_CONNECTED, SOFTMAX with β ≠ 1, every float32 kernel
+//! (`float_chain`), float32 input and output (`ops_float_io/mixed_io`) and an ADD of two
+//! activations (`residual_add`). Weights, biases and scales come from a fixed seed, so the files are the
 //! same on every run.
 //!
 //! ```text
@@ -558,12 +559,76 @@ fn main() {
 
     // Float32 input and output, in a directory of their own: the int8 interpreter test
     // (`bitexact.rs`) runs every model of models/ops with int8 inputs.
+    let ops = dir.clone();
     let dir = dir.join("../ops_float_io");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("mixed_io.tflite");
     let bytes = mixed_io(&mut rng);
     std::fs::write(&path, &bytes).unwrap();
     println!("{} ({} bytes)", path.display(), bytes.len());
+
+    // After mixed_io, so the models above keep their weights.
+    let path = ops.join("residual_add.tflite");
+    let bytes = residual_add(&mut rng);
+    std::fs::write(&path, &bytes).unwrap();
+    println!("{} ({} bytes)", path.display(), bytes.len());
+}
+
+/// A residual block's end: CONV_2D (SAME, RELU) `a`, DEPTHWISE_CONV_2D (SAME) `b` of `a`,
+/// and ADD of `a` and `b` (two activations, not a constant) as the output.
+fn residual_add(rng: &mut Rng) -> Vec<u8> {
+    let mut g = Graph::new();
+    let s_in = 0.04;
+    let x = g.act("input", &[1, 5, 4, 3], s_in, -6);
+    let scales = channel_scales(rng, 3);
+    let bias_scales: Vec<f32> = scales.iter().map(|s| s * s_in).collect();
+    let w = g.weights(rng, "conv/filter", &[3, 3, 3, 3], scales, 0);
+    let b = g.bias(rng, "conv/bias", 3, bias_scales);
+    let s_a = 0.05;
+    let a = g.act("a", &[1, 5, 4, 3], s_a, -128);
+    let o = fb::Conv2DOptions {
+        padding: fb::Padding::Same,
+        stride_h: 1,
+        stride_w: 1,
+        dilation_h_factor: 1,
+        dilation_w_factor: 1,
+        fused_activation_function: Act::Relu,
+        ..Default::default()
+    };
+    g.op(
+        fb::BuiltinOperator::Conv2d,
+        &[x, w, b],
+        a,
+        Some(fb::BuiltinOptions::Conv2DOptions(Box::new(o))),
+    );
+    let scales = channel_scales(rng, 3);
+    let bias_scales: Vec<f32> = scales.iter().map(|s| s * s_a).collect();
+    let w = g.weights(rng, "dw/filter", &[1, 3, 3, 3], scales, 3);
+    let bias = g.bias(rng, "dw/bias", 3, bias_scales);
+    let bb = g.act("b", &[1, 5, 4, 3], 0.06, 4);
+    let o = fb::DepthwiseConv2DOptions {
+        padding: fb::Padding::Same,
+        stride_h: 1,
+        stride_w: 1,
+        depth_multiplier: 1,
+        dilation_h_factor: 1,
+        dilation_w_factor: 1,
+        fused_activation_function: Act::None,
+    };
+    g.op(
+        fb::BuiltinOperator::DepthwiseConv2d,
+        &[a, w, bias],
+        bb,
+        Some(fb::BuiltinOptions::DepthwiseConv2DOptions(Box::new(o))),
+    );
+    let y = g.act("output", &[1, 5, 4, 3], 0.08, -3);
+    g.op(
+        fb::BuiltinOperator::Add,
+        &[a, bb],
+        y,
+        Some(fb::BuiltinOptions::AddOptions(Box::default())),
+    );
+    g.finish(x, y)
 }
 
 /// Float32 input and output around int8 layers, as TFLite's converter writes a quantized

@@ -66,7 +66,8 @@ fn person_detect_equals_tflm() {
 /// The one- and two-operator models of models/ops (written by `examples/op_models.rs`):
 /// MAX_POOL_2D, SAME average pooling, ADD, QUANTIZE, DEQUANTIZE, RELU6 and RELU_N1_TO_1, grouped,
 /// VALID and dilated convolutions, per-tensor filter scales, depth multiplier 2, batched
-/// per-channel FULLY_CONNECTED, SOFTMAX with beta 0.7, and the float32 kernels (float_chain).
+/// per-channel FULLY_CONNECTED, SOFTMAX with beta 0.7, the float32 kernels (float_chain) and
+/// an ADD of two activations (residual_add).
 #[test]
 fn operator_models_equal_tflm() {
     let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/tflm/ops"))
@@ -81,7 +82,7 @@ fn operator_models_equal_tflm() {
         })
         .collect();
     names.sort();
-    assert_eq!(names.len(), 10, "{names:?}");
+    assert_eq!(names.len(), 11, "{names:?}");
     for name in &names {
         let (p, n, random) = check_files(name, "models/ops", "tests/fixtures/tflm/ops");
         assert!(random >= 100);

@@ -57,7 +57,7 @@ pub fn place(net: &TflNetwork) -> Result<Plan, syn::Error> {
         let (l, p) = (&net.layers[i], &net.layers[j]);
         syn::Error::new(
             l.span,
-            format!("`{}` reads `{}`, but a network of `tfl_` layers keeps only the last activation of each dtype beside the one being written, and `{}` is older (a skip connection)\n\nhelp: read `{}` only from the layer right after it", l.name, p.name, p.name, p.name),
+            format!("`{}` reads `{}`, whose place in the arena is reused by then: a `tfl_` layer reads the last activation written of each dtype, and the one before of a dtype it does not write (the last layer, which writes the output, reads both of its own)\n\nhelp: read `{}` from the layer right after it, or make `{}` the last layer", l.name, p.name, p.name, l.name),
         )
     })
 }

@@ -1,9 +1,11 @@
 //! Where each node of a `tfl_` network lives while `run_in` runs: the caller's input or
 //! output, the embedded parameters (a constant), or one end of the arena of its dtype. The
 //! layers writing a dtype take turns at the two ends of that dtype's arena (see
-//! `nn_core::quant::tflite::arena_pair`), so a layer may read only the last node written
-//! there; each arena holds the largest sum, over the layers, of what a layer reads from it
-//! and writes to it.
+//! `nn_core::quant::tflite::arena_pair`), so a layer writing an arena may read there only
+//! the last node written; a layer writing elsewhere (the caller's output, the other dtype's
+//! arena) may also read the node before it, which lies at the other end (a residual ADD at
+//! the end of a network). Each arena holds the largest sum, over the layers, of what a layer
+//! reads from it and writes to it, so nodes read together never overlap.
 
 use crate::ir::TflNode;
 use crate::kinds::tfl::Dtype;
@@ -75,7 +77,9 @@ pub fn plan(nodes: &[Node]) -> Result<Plan, Overwritten> {
     }
     let writer = writer.filter(|&w| nodes[w].role == Role::Computes);
     let mut stores: Vec<Store> = Vec::with_capacity(nodes.len());
+    // The last and the one-before-last node written to each arena.
     let mut last: [Option<Store>; 2] = [None, None];
+    let mut before: [Option<Store>; 2] = [None, None];
     let mut size = [0usize; 2];
     for (i, n) in nodes.iter().enumerate() {
         let of = |p: &TflNode, stores: &[Store]| match p {
@@ -88,13 +92,17 @@ pub fn plan(nodes: &[Node]) -> Result<Plan, Overwritten> {
             Role::Computes => {
                 let mut used = [0usize; 2];
                 let mut seen: Vec<Store> = Vec::new();
+                let to_output = Some(i) == writer;
                 for p in &n.parents {
                     let s = of(p, &stores);
                     if let Store::Arena {
                         dtype, len, writer, ..
                     } = s
                     {
-                        if last[slot(dtype)] != Some(s) {
+                        let d = slot(dtype);
+                        let elsewhere = to_output || slot(n.dtype) != d;
+                        let intact = last[d] == Some(s) || (elsewhere && before[d] == Some(s));
+                        if !intact {
                             return Err(Overwritten(i, writer));
                         }
                         if !seen.contains(&s) {
@@ -103,7 +111,7 @@ pub fn plan(nodes: &[Node]) -> Result<Plan, Overwritten> {
                         }
                     }
                 }
-                let store = if Some(i) == writer {
+                let store = if to_output {
                     Store::Output
                 } else {
                     let d = slot(n.dtype);
@@ -118,6 +126,7 @@ pub fn plan(nodes: &[Node]) -> Result<Plan, Overwritten> {
                         len: n.len,
                         writer: i,
                     };
+                    before[d] = last[d];
                     last[d] = Some(s);
                     s
                 };
@@ -204,5 +213,24 @@ mod tests {
             node(vec![Layer(0), Layer(2)], Role::Computes, i8, 4),
         ];
         assert_eq!(plan(&nodes), Err(Overwritten(3, 0)));
+    }
+
+    #[test]
+    fn a_last_layer_reads_the_two_nodes_before_it_at_both_ends() {
+        // a = f(input) at the front, b = g(a) at the back, output = add(a, b): both stay
+        // intact, and the arena holds them side by side.
+        let i8 = Dtype::I8;
+        let nodes = vec![
+            node(vec![Input], Role::Computes, i8, 4),
+            node(vec![Layer(0)], Role::Computes, i8, 6),
+            node(vec![Layer(0), Layer(1)], Role::Computes, i8, 4),
+        ];
+        let p = plan(&nodes).unwrap();
+        assert_eq!(p.arena_i8, 10);
+        assert_eq!(p.stores[2], Store::Output);
+        // Written to the arena instead (a layer after it), the ADD would overwrite `a`.
+        let mut more = nodes;
+        more.push(node(vec![Layer(2)], Role::Computes, i8, 4));
+        assert_eq!(plan(&more), Err(Overwritten(2, 0)));
     }
 }

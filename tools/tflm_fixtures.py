@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Runs TensorFlow Lite for Microcontrollers' own interpreter (the `tflite-micro` package)
-on the three models of models/tinyml/ and on the small operator models of models/ops/
-(written by `cargo run -p nn-import --example op_models`), and writes the bit-exactness
-fixtures of nn-import/tests/bitexact.rs: tests/fixtures/tflm/{sine,speech,person_detect}.json
-and tests/fixtures/tflm/ops/*.json. The committed fixtures were made with tflite-micro
+on the three models of models/tinyml/, on the small operator models of models/ops/
+(written by `cargo run -p nn-import --example op_models`) and on the project's own
+post-training int8 MNIST CNN, models/mnist_cnn_int8.tflite (written by `cargo run --release
+-p nn-import --example ptq_mnist_cnn`), and writes the bit-exactness fixtures of
+nn-import/tests/bitexact.rs and nn-import/tests/ptq_mnist_cnn.rs:
+tests/fixtures/tflm/{sine,speech,person_detect,mnist_cnn_int8}.json and
+tests/fixtures/tflm/ops/*.json. The committed fixtures were made with tflite-micro
 0.dev20261023182759 (recorded in each file's "made_by").
 
 Each fixture holds, for one model:
@@ -11,7 +14,11 @@ Each fixture holds, for one model:
 - "sha256": the checksum of the model file it was made from;
 - "samples": [{"name", "input", "output"}]: the shipped sample inputs
   (models/tinyml/samples.json) with TFLM's int8 outputs; for `sine`, whose input is a
-  single int8, also every one of the 256 possible inputs;
+  single int8, also every one of the 256 possible inputs; for `mnist_cnn_int8`, the first
+  20 images of the MNIST test set (data/mnist, the firmware's test-digits.bin), each
+  standardized as the firmware does, `(p/255 - MEAN) * (1/STD)` in float32, and quantized
+  with the model's input parameters as TFLite's QUANTIZE does, `round(x/scale) + zero_point`
+  (ties away from zero), clamped to int8;
 - "random": [{"seed", "input_fnv1a64", "output"}]: seeded random inputs, stored by seed
   rather than by value (person_detect's input has 9,216 values). The input of seed `s` is
   the generator below, which nn-import/tests/support/tflm.rs implements identically:
@@ -39,6 +46,7 @@ models/tinyml/samples.json was made once from MicroFlow's sample files
 `tools/tflm_fixtures.py --import-samples DIR`.
 """
 import argparse
+import gzip
 import hashlib
 import json
 import pathlib
@@ -52,6 +60,12 @@ MODELS = ROOT / "models" / "tinyml"
 OUT = ROOT / "tests" / "fixtures" / "tflm"
 NAMES = ["sine", "speech", "person_detect"]
 MASK = (1 << 64) - 1
+# The project's own int8 model and the MNIST test set its samples come from.
+PTQ_MODEL = ROOT / "models" / "mnist_cnn_int8.tflite"
+MNIST = ROOT / "data" / "mnist"
+MNIST_DIGITS = 20
+# nn_core::data::{MEAN, STD}
+MNIST_MEAN, MNIST_STD = np.float32(0.1307), np.float32(0.3081)
 
 
 def random_input(seed, n):
@@ -92,6 +106,26 @@ def import_samples(directory):
     print("wrote", MODELS / "samples.json")
 
 
+def mnist_digits(count, detail):
+    """The first `count` MNIST test images as the int8 input of a model whose input has the
+    quantization `detail` (TFLM's input details): [{"name", "input"}]."""
+    images = gzip.decompress((MNIST / "t10k-images-idx3-ubyte.gz").read_bytes())
+    labels = gzip.decompress((MNIST / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    pixels = np.frombuffer(images[16 : 16 + count * 784], dtype=np.uint8).reshape(count, 784)
+    scale = np.float32(detail["quantization_parameters"]["scales"][0])
+    zero_point = int(detail["quantization_parameters"]["zero_points"][0])
+    cases = []
+    for i, p in enumerate(pixels):
+        # float32 throughout, as mnist_m4::pixel and nn_core's quantize_f32 compute it
+        x = (p.astype(np.float32) / np.float32(255) - MNIST_MEAN) * (np.float32(1) / MNIST_STD)
+        r = x / scale
+        r = r.astype(np.float64)  # exact: |r| + 0.5 does not round
+        q = np.sign(r) * np.floor(np.abs(r) + 0.5) + zero_point
+        q = np.clip(q, -128, 127).astype(np.int8)
+        cases.append({"name": f"test{i}_label{labels[8 + i]}", "input": [int(v) for v in q]})
+    return cases
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=100)
@@ -111,6 +145,7 @@ def main():
         (p.stem, p, OUT / "ops_float_io")
         for p in sorted((ROOT / "models" / "ops_float_io").glob("*.tflite"))
     ]
+    jobs.append((PTQ_MODEL.stem, PTQ_MODEL, OUT))
     if args.only:
         jobs = [j for j in jobs if j[0] == args.only]
     for name, path, out_dir in jobs:
@@ -120,6 +155,8 @@ def main():
         n = int(np.prod(shape))
         float_in = detail["dtype"] == np.float32
         float_out = it.get_output_details(0)["dtype"] == np.float32
+        if path == PTQ_MODEL:
+            samples[name] = mnist_digits(MNIST_DIGITS, detail)
 
         def run(values):
             it.reset()

@@ -4,16 +4,27 @@
 //! declaration loses at most 0.5 points of test accuracy against the float network and gives
 //! the interpreter's bits on all 10,000 test images; and the firmware's `mnist_cnn_int8`
 //! prints the host's outputs (`firmware/mnist-m4/expected-mnist_cnn_int8.txt`, rewritten
-//! with `NN_BLESS=1`).
+//! with `NN_BLESS=1`). The written file is one TFLM reads and computes the same bits on:
+//! TFLM's own interpreter's outputs on the firmware's 20 test digits and 100 seeded random
+//! inputs (`tests/fixtures/tflm/mnist_cnn_int8.json`, made by tools/tflm_fixtures.py from
+//! the committed file) are the interpreter's and the declaration's.
 
 #[allow(dead_code)]
 #[path = "../examples/ptq_mnist_cnn/pipeline.rs"]
 mod pipeline;
+#[path = "support/sha256.rs"]
+mod sha256;
+mod support;
 
 use nn_core::quant::tflite::quantize_f32;
 use nn_tinyml::MnistCnn;
 use pipeline::*;
+use serde_json::Value;
 use std::fmt::Write;
+use support::tflm::{fixture_cases, Case};
+
+/// TFLM's outputs on the committed int8 file (tools/tflm_fixtures.py).
+const FIXTURE: &str = "tests/fixtures/tflm/mnist_cnn_int8.json";
 
 fn quantize_input(x: &[f32]) -> [i8; 784] {
     let mut q = [0i8; 784];
@@ -86,6 +97,74 @@ fn int8_loses_at_most_half_a_point() {
     assert!(float - int8 <= 0.005, "float {float}, int8 {int8}");
     // The input's parameters are the calibration's: standardized pixels in [-0.42, 2.82].
     assert_eq!(MnistCnn::INPUT_QUANT.zero_point, -95);
+}
+
+/// The TFLM fixture's cases (samples, then random inputs), after checking that it was made
+/// from the committed `.tflite` file; and how many random cases it has.
+fn tflm_cases() -> (Vec<Case>, usize) {
+    let text = std::fs::read_to_string(root().join(FIXTURE)).unwrap();
+    let fixture: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(fixture["model"], "mnist_cnn_int8");
+    let file = sha256::sha256_hex(&std::fs::read(root().join(TFLITE)).unwrap());
+    assert_eq!(
+        fixture["sha256"].as_str(),
+        Some(file.as_str()),
+        "{FIXTURE} was made from another {TFLITE}: rerun tools/tflm_fixtures.py"
+    );
+    fixture_cases(&fixture, 784).unwrap()
+}
+
+/// The file the tool writes, run by TFLM's own interpreter, and run here by (a) nn-import's
+/// interpreter and (b) the `network!` declaration the firmware runs: the same int8 outputs on
+/// every case.
+#[test]
+fn interpreter_and_declaration_equal_tflm() {
+    let (cases, random) = tflm_cases();
+    let model = nn_import::Model::from_bytes(&std::fs::read(root().join(TFLITE)).unwrap()).unwrap();
+    let (mut interpreter, mut declaration) = (0, 0);
+    for case in &cases {
+        let y = model.run(&case.input).unwrap();
+        interpreter += usize::from(y == case.output);
+        let z = run(case.input[..].try_into().unwrap());
+        declaration += usize::from(z[..] == case.output[..]);
+        if y != case.output || z[..] != case.output[..] {
+            eprintln!(
+                "{}: interpreter {y:?}, declaration {z:?}, TFLM {:?}",
+                case.name, case.output
+            );
+        }
+    }
+    let n = cases.len();
+    println!("mnist_cnn_int8 interpreter={interpreter}/{n} network={declaration}/{n}");
+    assert!(
+        random >= 100 && n >= random + 20,
+        "{n} cases, {random} random"
+    );
+    assert_eq!(interpreter, n, "the interpreter differs from TFLM");
+    assert_eq!(declaration, n, "the declaration differs from TFLM");
+}
+
+/// The fixture's samples are the firmware's 20 test digits (the first 20 of the MNIST test
+/// set) quantized as the firmware and the tests here do: with the TFLM test above, what
+/// `firmware_prints_the_hosts_bits` pins is TFLM's output.
+#[test]
+fn tflm_samples_are_the_firmwares_digits() {
+    let (cases, _) = tflm_cases();
+    let digits = std::fs::read(root().join("firmware/mnist-m4/test-digits.bin")).unwrap();
+    assert_eq!(digits.len(), 20 * 785);
+    for (i, d) in digits.chunks_exact(785).enumerate() {
+        let x: Vec<f32> = d[1..]
+            .iter()
+            .map(|&p| pixel(f32::from(p) / 255.0))
+            .collect();
+        assert_eq!(cases[i].name, format!("test{i}_label{}", d[0]));
+        assert_eq!(
+            cases[i].input[..],
+            quantize_input(&x)[..],
+            "{}",
+            cases[i].name
+        );
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //! `[1, fh, fw, c · depth_multiplier]`, output channel `c · depth_multiplier + m`.
 
 use super::dsp;
+use super::im2col;
 use super::params::{check_len, requantize};
 use crate::Error;
 
@@ -43,8 +44,9 @@ impl Requant<'_> {
         check_len("output shifts", n, self.shifts.len())
     }
 
-    #[inline]
-    fn apply(&self, acc: i32, channel: usize) -> i8 {
+    // Always inlined: once per output value, in every kernel's innermost store.
+    #[inline(always)]
+    pub(super) fn apply(&self, acc: i32, channel: usize) -> i8 {
         let i = if self.multipliers.len() == 1 {
             0
         } else {
@@ -106,7 +108,7 @@ fn taps(origin: isize, filter: usize, dilation: usize, size: usize) -> Option<(u
     Some((first, last))
 }
 
-fn bias_at(bias: Option<&[i32]>, i: usize) -> i32 {
+pub(super) fn bias_at(bias: Option<&[i32]>, i: usize) -> i32 {
     bias.map_or(0, |b| b[i])
 }
 
@@ -298,6 +300,11 @@ pub(super) fn conv_2d_with<const DSP: bool>(
     }
     rq.check(out_c)?;
     let groups = (in_c / filter_c).max(1);
+    if DSP && im2col::usable(rq, filter_shape, groups) {
+        let (x, f) = ((input, input_shape), (filter, filter_shape));
+        im2col::conv_2d_patches(rq, geometry, x, f, bias, (output, output_shape));
+        return Ok(());
+    }
     let per_group = out_c / groups;
     let (sh, sw) = geometry.stride;
     let (dh, dw) = geometry.dilation;

@@ -99,6 +99,8 @@ fn out_size(input: usize, filter: usize, g: (usize, usize, usize)) -> usize {
     (input + 2 * pad).saturating_sub(effective) / stride + 1
 }
 
+/// Filters up to 4x4x9 (144 bytes) take both DSP routes: the im2col patches of
+/// `super::im2col` (ungrouped, more than one tap, at most 128 bytes) and the span loop.
 #[test]
 fn conv_2d_through_the_dsp_equals_the_portable_kernel() {
     let mut rng = StdRng::seed_from_u64(15);

@@ -50,6 +50,7 @@ mod dsp_tests;
 mod elementwise;
 mod fixed;
 mod float;
+mod im2col;
 mod params;
 mod pool;
 pub mod reference;

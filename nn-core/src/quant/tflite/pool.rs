@@ -74,6 +74,25 @@ pub fn pool_2d(
                 let x0 = (ox * sw) as isize - pw as isize;
                 let kx0 = (-x0).max(0) as usize;
                 let kx1 = (fw as isize).min(in_w as isize - x0).max(0) as usize;
+                if kind == PoolKind::Max {
+                    // The same maximum, one channel run per tap: no index arithmetic per value.
+                    let at = ((b * out_h + oy) * out_w + ox) * depth;
+                    let out = &mut output[at..at + depth];
+                    out.fill(i8::MIN);
+                    for ky in ky0..ky1 {
+                        let row = (b * in_h + (y0 + ky as isize) as usize) * in_w;
+                        for kx in kx0..kx1 {
+                            let i = (row + (x0 + kx as isize) as usize) * depth;
+                            for (m, &v) in out.iter_mut().zip(&input[i..i + depth]) {
+                                *m = (*m).max(v);
+                            }
+                        }
+                    }
+                    for m in out {
+                        *m = i32::from(*m).max(geometry.range.0).min(geometry.range.1) as i8;
+                    }
+                    continue;
+                }
                 for c in 0..depth {
                     let mut sum = 0i32;
                     let mut max = i32::from(i8::MIN);

@@ -10,7 +10,7 @@
 #[path = "../examples/ptq_mnist_cnn/pipeline.rs"]
 mod pipeline;
 
-use nn_core::quant::tflite::quantize_f32;
+use nn_core::quant::quantize_f32;
 use nn_tinyml::MnistCnn;
 use pipeline::*;
 use std::fmt::Write;

@@ -58,13 +58,15 @@ impl<T, const N: usize> SizeOf for nalgebra::SVector<T, N> {
 )]
 pub trait OutputSize<S> {}
 
-/// Never a size. Every type implements `OutputSize<NotASize<_>>`, only so that a network has
+/// Never a size. Every network implements `OutputSize<NotASize<_, T>>`, only so that it has
 /// two `OutputSize` impls: otherwise the compiler would take its one impl as the size
 /// [`FeedsInto`] asks for before it knows the next network's input size, and report a
 /// mismatch in [`chain`](crate::chain) as an unrelated type mismatch instead of `FeedsInto`'s message.
 #[doc(hidden)]
-pub struct NotASize<S>(core::marker::PhantomData<S>);
+pub struct NotASize<S, T>(core::marker::PhantomData<(S, T)>);
 
+// Over networks only, not every type: rustdoc lists another crate's blanket impls (ignoring
+// `#[doc(hidden)]`) on every type of a user's crate that they may apply to.
 #[diagnostic::do_not_recommend]
 #[doc(hidden)]
-impl<X: ?Sized, S> OutputSize<NotASize<S>> for X {}
+impl<X: ?Sized + Network<T>, T: Scalar, S> OutputSize<NotASize<S, T>> for X {}

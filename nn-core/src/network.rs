@@ -16,8 +16,10 @@
 //! assert_eq!(y.len(), 2);
 //! ```
 
-// The size traits stay public here: the compiler names them in `chain`'s errors, shortly
-// only when they are reachable through documented modules.
+// The size traits (plumbing `network!` implements, not API) stay reachable here, out of the
+// documentation: `#[doc(hidden)]` on this re-export and on their impls, not on the traits,
+// which the compiler would then print by their full paths in `chain`'s errors.
+#[doc(hidden)]
 pub use crate::sizes::{FeedsInto, NotASize, OutputSize, Size, SizeOf};
 use crate::{ParamInfo, Parameters, Scalar};
 
@@ -54,6 +56,7 @@ pub fn chain<T: Scalar, A: Network<T> + FeedsInto<T, B>, B: Network<T>>(
     Chain { first, second }
 }
 
+#[doc(hidden)]
 impl<A, B: OutputSize<Size<N>>, const N: usize> OutputSize<Size<N>> for Chain<A, B> {}
 
 impl<T: Scalar, A: Network<T>, B: Network<T, Input = A::Output>> Network<T> for Chain<A, B> {

@@ -83,6 +83,10 @@ mod sealed {
 
 macro_rules! impl_scalar {
     ($t:ty, $name:literal, $gemm:path, $gemv:path) => {
+        // Not listed under "the following other types implement trait" in a non-float
+        // scalar's error: the message already names `f32` and `f64`, and the listing
+        // quoted this macro.
+        #[diagnostic::do_not_recommend]
         impl Scalar for $t {
             const NAME: &'static str = $name;
             #[inline(always)]

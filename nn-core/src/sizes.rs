@@ -1,7 +1,10 @@
 //! The sizes of networks as types, for [`chain`](crate::chain)'s compile-time check: a
 //! network's output size is `Size<N>` and [`FeedsInto`] holds exactly when it is the next
 //! network's input size. Plumbing that `network!` implements for the structs it declares,
-//! re-exported by [`network`](crate::network).
+//! re-exported by [`network`](crate::network) with `#[doc(hidden)]` on the re-export and on
+//! every impl, so that neither this crate's documentation nor a user's shows them. Not on
+//! the items themselves: the compiler prints a `#[doc(hidden)]` item (or one under
+//! `__private`) by its full path in `chain`'s errors, which name these traits.
 
 use crate::network::Network;
 use crate::Scalar;
@@ -20,6 +23,7 @@ use crate::Scalar;
 )]
 pub trait FeedsInto<T: Scalar, Next> {}
 
+#[doc(hidden)]
 impl<T: Scalar, A, B> FeedsInto<T, B> for A
 where
     A: Network<T>,
@@ -38,6 +42,7 @@ pub trait SizeOf {
     type Size;
 }
 
+#[doc(hidden)]
 impl<T, const N: usize> SizeOf for nalgebra::SVector<T, N> {
     type Size = Size<N>;
 }
@@ -53,11 +58,15 @@ impl<T, const N: usize> SizeOf for nalgebra::SVector<T, N> {
 )]
 pub trait OutputSize<S> {}
 
-/// Never a size. Every type implements `OutputSize<NotASize<_>>`, only so that a network has
+/// Never a size. Every network implements `OutputSize<NotASize<_, T>>`, only so that it has
 /// two `OutputSize` impls: otherwise the compiler would take its one impl as the size
 /// [`FeedsInto`] asks for before it knows the next network's input size, and report a
 /// mismatch in [`chain`](crate::chain) as an unrelated type mismatch instead of `FeedsInto`'s message.
-pub struct NotASize<S>(core::marker::PhantomData<S>);
+#[doc(hidden)]
+pub struct NotASize<S, T>(core::marker::PhantomData<(S, T)>);
 
+// Over networks only, not every type: rustdoc lists another crate's blanket impls (ignoring
+// `#[doc(hidden)]`) on every type of a user's crate that they may apply to.
 #[diagnostic::do_not_recommend]
-impl<X: ?Sized, S> OutputSize<NotASize<S>> for X {}
+#[doc(hidden)]
+impl<X: ?Sized + Network<T>, T: Scalar, S> OutputSize<NotASize<S, T>> for X {}

@@ -6,8 +6,8 @@
 //! TFLite's published schema (`schema/schema.fbs`, Apache-2.0; `src/schema_generated.rs`,
 //! made by `tools/tflite_schema.sh`). [`Model::from_bytes`] reads the tensors and prepares
 //! every operator as TFLM's `Prepare` does (requantization multipliers, padding, clamps);
-//! [`Model::run`] executes them in order with the kernels of
-//! [`nn_core::quant::tflite`]. Supported: FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D,
+//! [`Model::run`] executes them in order with nn-core's TFLM kernels (the ones `network!`'s
+//! `tfl_*` layers run). Supported: FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D,
 //! AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX, ADD (same shapes), QUANTIZE, DEQUANTIZE;
 //! int8 activations, int8 weights (per-tensor or per-channel), int32 biases; float32
 //! tensors with TFLite's float reference kernels ([`Model::run_f32`] for float input and

@@ -16,7 +16,7 @@ mod pipeline;
 mod sha256;
 mod support;
 
-use nn_core::quant::tflite::quantize_f32;
+use nn_core::quant::quantize_f32;
 use nn_tinyml::MnistCnn;
 use pipeline::*;
 use serde_json::Value;

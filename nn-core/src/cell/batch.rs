@@ -477,7 +477,7 @@ macro_rules! batch_ops {
 
             /// [`backward_seq`](Self::backward_seq) with a gradient on the final state as
             /// well (`dℓ/dh_steps` and an LSTM's `dℓ/dc_steps`, the state
-            /// [`SeqRun::final_state`]($crate::cell::SeqRun::final_state) returns), for a
+            /// [`SeqRun::final_state`](crate::cell::SeqRun::final_state) returns), for a
             /// loss that reads it directly; `dh` may then be all zeros.
             ///
             /// # Errors

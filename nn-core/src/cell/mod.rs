@@ -44,6 +44,8 @@
 mod aliases;
 #[cfg(feature = "alloc")]
 mod batch;
+// The gates' vectorized `σ` and `tanh` kernels over slices.
+#[doc(hidden)]
 pub mod fast;
 mod gru;
 mod gru_reset_before;

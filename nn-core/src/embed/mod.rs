@@ -1,9 +1,9 @@
 //! Inference networks whose parameters are `static` data: weights embedded at compile time.
 //!
 //! `network!` with `#[weights = "file.safetensors"]` on the struct checks the file's tensors
-//! against the declaration while expanding and embeds the file with `include_bytes!` in an
-//! [`Aligned`] static. Each layer then *views* its tensors in those bytes, with no copy:
-//! a safetensors weight of shape `(out, in)` is stored row-major, which is exactly the
+//! against the declaration while expanding and embeds the file with `include_bytes!` in a
+//! `static` aligned to 16 bytes. Each layer then *views* its tensors in those bytes, with no
+//! copy: a safetensors weight of shape `(out, in)` is stored row-major, which is exactly the
 //! column-major `SMatrix<T, IN, OUT>` `Wᵀ`, so a [`StaticDense`] computes
 //! `z_i = b_i + Σ_j (Wᵀ)_{j,i} x_j`, one contiguous column of `Wᵀ` per output. On a
 //! microcontroller the parameters stay in flash; nothing is copied to RAM. A convolution
@@ -15,18 +15,22 @@
 //! ([`StaticLstm`], [`StaticGru`], [`StaticRnn`]). Batch norm's four `(C,)` tensors are viewed
 //! as vectors and applied as its running affine ([`StaticBatchNorm2d`]).
 //!
-//! Every static layer implements [`Infer`] (one sample, no heap), which generated code
-//! drives. Shapes: one sample is `SVector<T, IN> -> SVector<T, OUT>`.
+//! These are the types of an embedded network's fields. Every static layer implements
+//! [`Infer`] (one sample, no heap), which generated code drives and which runs one layer on
+//! its own. Shapes: one sample is `SVector<T, IN> -> SVector<T, OUT>`.
 //!
 //! ```
-//! use nn_core::embed::{view, Aligned, Infer, StaticDense};
-//! use nn_core::nalgebra::{SMatrix, SVector};
-//! // W = [1 2 3; 4 5 6] stored row-major (as PyTorch writes it), then b = [0.5, -0.5].
-//! static BYTES: Aligned<[u8; 32]> = Aligned(*b"\0\0\x80?\0\0\0@\0\0@@\0\0\x80@\0\0\xa0@\0\0\xc0@\0\0\0?\0\0\0\xbf");
-//! const LAYER: StaticDense<f32, 3, 2> = StaticDense::new(view(&BYTES, 0), view(&BYTES, 24));
-//! let mut y = SVector::zeros();
-//! LAYER.infer(&SVector::from([1.0, 1.0, 1.0]), &mut y);
-//! assert_eq!(y, SVector::from([6.5, 14.5]));
+//! use nn_core::{embed::{Infer, StaticDense}, nalgebra::SVector, network};
+//! network! {
+//!     #[weights = "../tests/fixtures/sine_1_16_16_1.safetensors"]
+//!     struct Sine { input: 1, fc1: dense(16, relu), fc2: dense(16, relu), fc3: dense(1) }
+//! }
+//! static NET: Sine = Sine::new();
+//! let fc1: &StaticDense<f32, 1, 16> = &NET.fc1; // `W` (16 x 1) and `b` in the file's bytes
+//! let x = SVector::from([0.5]);
+//! let mut z = SVector::zeros();
+//! fc1.infer(&x, &mut z); // z = W x + b, before fc1's relu
+//! assert!((z - (fc1.weight() * x + fc1.bias)).amax() < 1e-6);
 //! ```
 
 mod batch_norm2d;
@@ -46,12 +50,15 @@ pub use qconv2d::StaticQConv2d;
 pub use qdense::StaticQDense;
 pub use recurrent::{StaticGru, StaticLstm, StaticRecurrent, StaticRnn};
 pub use recurrent_stack::StaticRecurrentStack;
+#[doc(hidden)]
 pub use slice::view_slice;
 
 use crate::Scalar;
 use nalgebra::SVector;
 
 /// Bytes aligned to 16, so that tensors at aligned offsets inside can be viewed in place.
+/// Code-generation plumbing of `#[weights]` networks, like [`view`] and `view_slice`.
+#[doc(hidden)]
 #[repr(C, align(16))]
 pub struct Aligned<B: ?Sized>(pub B);
 
@@ -67,6 +74,7 @@ pub struct Aligned<B: ?Sized>(pub B);
 /// let v: &[f32; 2] = view(&B, 0);
 /// assert_eq!(v, &[1.0, 2.0]);
 /// ```
+#[doc(hidden)]
 pub const fn view<M: bytemuck::Pod, const N: usize>(
     file: &'static Aligned<[u8; N]>,
     offset: usize,

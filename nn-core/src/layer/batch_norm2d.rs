@@ -56,6 +56,7 @@ pub struct BatchNorm2d<T, const C: usize, const HW: usize> {
 
 /// What a batch forward keeps for the backward and the running-statistics update.
 #[cfg(feature = "alloc")]
+#[doc(hidden)]
 #[derive(Clone, Debug, Default)]
 pub struct BatchNormCache<T> {
     /// Whether the forward used batch statistics.

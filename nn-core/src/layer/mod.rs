@@ -14,7 +14,9 @@ pub mod adaptive_avg_pool2d;
 pub mod avg_pool2d;
 pub mod batch_norm2d;
 pub mod conv2d;
+// The convolution's batch buffers: a cache type of `BatchOp`, plumbing.
 #[cfg(feature = "alloc")]
+#[doc(hidden)]
 pub mod conv_batch;
 pub mod custom;
 mod dense;
@@ -33,14 +35,18 @@ pub use adaptive_avg_pool2d::AdaptiveAvgPool2d;
 pub use avg_pool2d::AvgPool2d;
 pub use batch_norm2d::BatchNorm2d;
 #[cfg(feature = "alloc")]
+#[doc(hidden)]
 pub use batch_norm2d::BatchNormCache;
 pub use conv2d::Conv2d;
 #[cfg(feature = "alloc")]
+#[doc(hidden)]
 pub use conv_batch::ConvWorkspace;
 pub use custom::{Custom, CustomLayer};
 pub use dense::Dense;
 #[cfg(feature = "alloc")]
 pub(crate) use dropout::{dropout_backward, dropout_forward};
+// The dropout masks' generator and rate check, for generated code.
+#[doc(hidden)]
 pub use dropout::{dropout_rate, DropoutRng};
 pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool;
@@ -51,7 +57,9 @@ pub use op::Op;
 
 use crate::{init::Init, Parameters, Scalar};
 
-/// What every layer offers generated code.
+/// What every layer is, beside its map ([`Op`]): its kind's name, its parameter counts, zeros
+/// and initialization. Generated code builds networks from it; a layer of one's own
+/// implements it with [`CustomLayer`] (see [`custom`]).
 pub trait Layer<T: Scalar>: Parameters<T> + Clone + Sized {
     /// The layer's name in `network!` (`"dense"`).
     const KIND: &'static str;

@@ -13,9 +13,14 @@
 //!
 //! Weights take one byte instead of four: a quarter of the memory, plus `OUT` scales.
 //!
-//! [`tflite`] is the other int8 path: full-integer inference as TensorFlow Lite for
-//! Microcontrollers computes it (int8 activations with zero points between layers, fixed-point
-//! requantization), bit for bit, for models imported from `.tflite` files.
+//! The other int8 path is full-integer inference as TensorFlow Lite for Microcontrollers
+//! computes it (int8 activations with zero points between layers, fixed-point
+//! requantization), bit for bit, for models imported from `.tflite` files: `network!`'s
+//! `tfl_*` layers and the `nn-import` crate run it on this crate's TFLM kernels, which are
+//! theirs and not part of this API. What a user handles is a tensor's affine quantization
+//! `real = scale · (q - zero_point)` ([`QuantParams`], a `tfl_*` network's `INPUT_QUANT` and
+//! `OUTPUT_QUANT`): [`quantize_f32`] turns real inputs into the network's int8 input and
+//! [`dequantize_i8`] its int8 output back into real values.
 //!
 //! Shapes: [`QDense`] holds `Wᵀ` as `SMatrix<i8, IN, OUT>` (column `i` = row `i` of `W`,
 //! contiguous, PyTorch's row-major layout) and maps `SVector<f32, IN> -> SVector<f32, OUT>`
@@ -44,12 +49,16 @@ pub(crate) mod dense;
 mod file;
 #[cfg(feature = "std")]
 mod load;
+// TFLM's kernels: reached by path from `tfl_*` networks' generated code, nn-import's
+// interpreter and the firmware's kernel checks, hidden from the documentation.
+#[doc(hidden)]
 pub mod tflite;
 
 pub use conv2d::QConv2d;
 pub use dense::QDense;
 #[cfg(feature = "std")]
 pub use file::QuantizedFile;
+pub use tflite::{dequantize_i8, quantize_f32, QuantParams};
 
 use crate::Scalar;
 

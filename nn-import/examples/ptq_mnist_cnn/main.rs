@@ -13,7 +13,7 @@
 
 mod pipeline;
 
-use nn_core::quant::tflite::{quantize_f32, QuantParams};
+use nn_core::quant::{quantize_f32, QuantParams};
 use pipeline::*;
 
 fn main() {

@@ -38,10 +38,12 @@ mod params;
 
 pub use chain::{FloatChain, FloatLayer, PyTorchLayer};
 pub use params::{activation_params, quantize_bias, quantize_weights, Range};
+// A convolution's padding (in `FloatLayer::Conv2d`) and a tensor's quantization (what
+// `activation_params` returns): nn-core's TFLite kernels' types, whose module is hidden.
+pub use nn_core::quant::tflite::{Padding, QuantParams};
 
 use crate::schema::tflite as fb;
 use crate::{ImportError, TfliteBuilder};
-use nn_core::quant::tflite::{Padding, QuantParams};
 
 /// Every activation's range (the input's, then each layer's output) over all samples of
 /// `batches`, each batch holding whole NHWC samples one after another.

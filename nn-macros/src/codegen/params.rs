@@ -80,6 +80,7 @@ pub fn generate(net: &Network) -> TokenStream {
         .first()
         .map_or_else(proc_macro2::Span::call_site, |s| net.dims(*s).0[0].span());
     let output_size = simple.then(|| quote_spanned! {out_span=>
+        #[doc(hidden)]
         impl<T: ::nn_core::Scalar> ::nn_core::network::OutputSize<::nn_core::network::Size<#out_t>> for #name<T> {}
     });
     let in_sizes: Vec<_> = (0..net.inputs.len())

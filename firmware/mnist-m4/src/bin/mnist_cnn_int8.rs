@@ -12,7 +12,7 @@
 
 use cortex_m_rt::entry;
 use mnist_m4::tinyml::run_cases_timed;
-use nn_core::quant::tflite::quantize_f32;
+use nn_core::quant::quantize_f32;
 use nn_tinyml::MnistCnn;
 
 static NET: MnistCnn = MnistCnn::new();

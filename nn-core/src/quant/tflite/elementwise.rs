@@ -84,7 +84,7 @@ pub fn add_i8(params: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) -> Resu
 /// QUANTIZE from `f32`: `clamp(roundf(r / scale) + zero_point, -128, 127)`.
 ///
 /// ```
-/// use nn_core::quant::tflite::{quantize_f32, QuantParams};
+/// use nn_core::quant::{quantize_f32, QuantParams};
 /// let mut q = [0i8; 3];
 /// quantize_f32(QuantParams { scale: 0.5, zero_point: 1 }, &[1.25, -1000.0, 0.0], &mut q).unwrap();
 /// assert_eq!(q, [4, -128, 1]); // 2.5 rounds away from zero
@@ -128,7 +128,7 @@ pub fn requantize_i8(
 /// DEQUANTIZE to `f32`: `(f32)(scale · (q - zero_point))`, the product in `f64`.
 ///
 /// ```
-/// use nn_core::quant::tflite::{dequantize_i8, QuantParams};
+/// use nn_core::quant::{dequantize_i8, QuantParams};
 /// let mut r = [0f32; 2];
 /// dequantize_i8(QuantParams { scale: 0.5, zero_point: 1 }, &[5, -128], &mut r).unwrap();
 /// assert_eq!(r, [2.0, -64.5]);

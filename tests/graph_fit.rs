@@ -429,3 +429,72 @@ fn run_graph_takes_schedules_decay_clipping_and_checkpoints() {
     assert_eq!(bits(&whole), bits(&resumed));
     assert_ne!(bits(&whole), bits(&start));
 }
+
+/// Adam whose every update is checked against Adam on one thread, on a copy of the weights.
+struct Checked {
+    shared: Adam<TwoByTwo<f32>>,
+    alone: Adam<TwoByTwo<f32>>,
+    parts_seen: usize,
+}
+
+impl nn_core::optim::Optimizer<f32, TwoByTwo<f32>> for Checked {
+    fn step(
+        &mut self,
+        params: &mut TwoByTwo<f32>,
+        grads: &TwoByTwo<f32>,
+    ) -> Result<(), nn_core::Error> {
+        self.step_parts(params, grads, &mut nn_core::optim::parts::Serial)
+    }
+    fn step_parts(
+        &mut self,
+        params: &mut TwoByTwo<f32>,
+        grads: &TwoByTwo<f32>,
+        parts: &mut dyn nn_core::optim::Parts,
+    ) -> Result<(), nn_core::Error> {
+        self.parts_seen = self.parts_seen.max(parts.count());
+        let mut copy = params.clone();
+        self.alone.step(&mut copy, grads)?;
+        self.shared.step_parts(params, grads, parts)?;
+        let bits = |p: &TwoByTwo<f32>| weights(p).iter().map(|w| w.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(params), bits(&copy), "step {}", self.alone.steps());
+        Ok(())
+    }
+    fn steps(&self) -> u64 {
+        self.alone.steps()
+    }
+    fn reset(&mut self) {}
+}
+
+/// On two threads the graph trainer hands Adam's update to its pool (each thread a range of
+/// every tensor), as the chain trainer does, and every step's result is one thread's bit for
+/// bit.
+#[test]
+fn graph_adam_shared_by_the_pool_is_adam_on_one_thread() {
+    let ((a, b), labels, v) = data::<f32>(96, 22);
+    let x = (a, b);
+    let heads = (
+        Weighted::new(1.0, CrossEntropy),
+        Weighted::new(0.5, SquaredError),
+    );
+    let targets = (Targets::Classes(&labels[..]), Targets::Values(&v));
+    let mut net: TwoByTwo = TwoByTwo::new(&mut StdRng::seed_from_u64(6));
+    let mut opt = Checked {
+        shared: Adam::new(0.01),
+        alone: Adam::new(0.01),
+        parts_seen: 0,
+    };
+    Fit::new(2)
+        .batch_size(64)
+        .threads(2)
+        .run_graph(
+            &mut net,
+            &mut opt,
+            &heads,
+            GraphData::new(&x, targets),
+            None,
+            &mut [],
+        )
+        .unwrap();
+    assert_eq!(opt.parts_seen, 2, "the update ran on the pool's 2 threads");
+    assert_eq!(opt.alone.steps(), 4);
+}

@@ -108,24 +108,49 @@ impl<'a, T: Scalar, const IN: usize, const OUT: usize> Data<'a, T, IN, OUT> {
 }
 
 impl<T: Scalar, const IN: usize, const OUT: usize> Data<'_, T, IN, OUT> {
-    /// Asks the processor to load the inputs of the samples at `idx` into its caches, so
-    /// the next [`gather`](Self::gather) does not wait for memory (a shuffled epoch reads
-    /// its samples from all over the data set). A hint only: no effect off x86-64.
+    /// Asks the processor to start loading, ahead of the next [`gather`](Self::gather), the
+    /// inputs of the samples at `idx`. A shuffled epoch reads its samples from all over the
+    /// data set, so each starts on a memory page the processor's address cache (TLB) does
+    /// not hold, and finding a page costs several memory reads (many more under a virtual
+    /// machine) before the first byte arrives. A sample of up to `WHOLE` (16) cache lines
+    /// is prefetched whole; a larger one gets one prefetch per page it touches, which
+    /// does the page's look-up and loads its first line, and the copy then streams the rest
+    /// (the processor's own prefetcher follows a sequential read). Fetching every line of
+    /// large samples ahead would fill the caches with the next batch while the step needs
+    /// them, and issuing thousands of prefetches stalls on the few loads a core keeps in
+    /// flight. A hint only: no effect off x86-64.
     pub(crate) fn prefetch(&self, idx: &[usize]) {
         #[cfg(target_arch = "x86_64")]
         {
             use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+            const LINE: usize = 64;
+            const PAGE: usize = 4096;
+            const WHOLE: usize = 16;
             let bytes = IN * core::mem::size_of::<T>();
             let base = self.x.as_slice().as_ptr().cast::<i8>();
+            let fetch = |offset: usize| {
+                // SAFETY: every `offset` passed lies inside the inputs (see the callers
+                // below); a prefetch reads nothing architecturally and never faults.
+                unsafe { _mm_prefetch::<_MM_HINT_T1>(base.add(offset)) }
+            };
             for &i in idx {
-                if i >= self.len() {
+                if i >= self.len() || bytes == 0 {
                     continue;
                 }
-                for offset in (0..bytes).step_by(64) {
-                    // SAFETY: `i * bytes + offset` lies inside the inputs (`i` is below the
-                    // number of samples and `offset` below one sample's size); a prefetch
-                    // reads nothing architecturally and never faults.
-                    unsafe { _mm_prefetch::<_MM_HINT_T1>(base.add(i * bytes + offset)) };
+                // Sample `i` is the bytes `start..start + bytes` of the inputs.
+                let start = i * bytes;
+                if bytes <= WHOLE * LINE {
+                    (start..start + bytes).step_by(LINE).for_each(fetch);
+                    continue;
+                }
+                // Its first byte, then the first byte of every later page it reaches (by
+                // address, so the allocation's alignment does not matter).
+                fetch(start);
+                let addr = base as usize + start;
+                let mut page = (addr / PAGE + 1) * PAGE;
+                while page < addr + bytes {
+                    fetch(page - base as usize);
+                    page += PAGE;
                 }
             }
         }

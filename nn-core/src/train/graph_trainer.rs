@@ -6,6 +6,10 @@
 //! computes its shard's loss `L_j` and gradient `g_j`, and the caller's thread sums them in
 //! shard order, `L = Σ_j (n_j/n) L_j` and `∂L/∂β = Σ_j (n_j/n) g_j`, as the single-input
 //! [`Trainer`](super::Trainer) does: a seeded run repeats exactly for a given thread count.
+//! The optimizer's element-wise update
+//! ([`Optimizer::step_parts`](crate::optim::Optimizer::step_parts)) is shared by the same
+//! threads, each taking a fixed range of every tensor, so its result is bit for bit one
+//! thread's.
 //! One thread computes the batch whole, bit for bit the hand-written loop over the generated
 //! `forward_batch_trace_into` and `backward_batch_params`. Networks with batch norm
 //! ([`GraphNetwork::PER_SAMPLE`] false) always train on one thread.
@@ -167,13 +171,14 @@ impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, 
         opt.before_gradient(net)?;
         let result = self.gradient(net, heads, x, y).and_then(|v| {
             let grads = &mut lock(&mut self.shards[0]).grads;
-            self.options.step(
-                opt,
-                net,
-                grads,
-                &mut self.saved,
-                &mut crate::optim::parts::Serial,
-            )?;
+            // The optimizer's element-wise update on every thread of the pool, as the chain
+            // trainer's: each value is computed as one thread computes it.
+            let mut serial = crate::optim::parts::Serial;
+            let parts: &mut dyn crate::optim::Parts = match &mut self.pool {
+                Some(pool) => pool,
+                None => &mut serial,
+            };
+            self.options.step(opt, net, grads, &mut self.saved, parts)?;
             Ok(v)
         });
         match result {

@@ -53,12 +53,17 @@ pub fn generate(net: &Network, attr: &WeightsAttr, layout: &Layout) -> TokenStre
     let values = net
         .layers
         .iter()
-        .zip(&layout.offsets)
+        .zip(layout.offsets.iter().zip(&layout.elements))
         .filter(|(l, _)| l.has_params())
-        .map(|(l, o)| {
-            let views = o.iter().map(|&o| {
-                let o = Literal::usize_unsuffixed(o);
-                quote!(::nn_core::embed::view(&__NN_WEIGHTS_FILE, #o))
+        .map(|(l, (o, n))| {
+            let slices = l.op().is_some_and(|k| k.views_as_slices());
+            let views = o.iter().zip(n).map(|(&o, &n)| {
+                let (o, n) = (Literal::usize_unsuffixed(o), Literal::usize_unsuffixed(n));
+                if slices {
+                    quote!(::nn_core::embed::view_slice(&__NN_WEIGHTS_FILE, #o, #n))
+                } else {
+                    quote!(::nn_core::embed::view(&__NN_WEIGHTS_FILE, #o))
+                }
             });
             let v = l
                 .op()

@@ -96,6 +96,27 @@ pub trait Kind {
         (!self.has_params()).then(Vec::new)
     }
 
+    /// For a kind whose tensors only the compiler knows (`custom(Type)`, described by the
+    /// type's `CustomLayer::TENSOR_INFO`): the tensors `header` holds under `l`'s path, taken
+    /// as they are (in the header's order), and a `const` item that checks them against the
+    /// type, naming the tensor when they disagree. `None` (the default): the kind's tensors
+    /// are [`Kind::tensors`].
+    fn tensors_in_file(
+        &self,
+        l: &Layer,
+        header: &Header,
+        file: &str,
+    ) -> Option<(Vec<Tensor>, TokenStream)> {
+        let _ = (l, header, file);
+        None
+    }
+
+    /// Whether [`Kind::embedded_value`] takes each tensor as a `&'static [T]` of its values
+    /// rather than as a view of a fixed-size type.
+    fn views_as_slices(&self) -> bool {
+        false
+    }
+
     /// A hint for a tensor `suffix` of layer `l` whose shape in the file, `found`, is not
     /// the expected one: the layer the file holds, as it would be declared.
     fn shape_hint(&self, l: &Layer, suffix: &str, found: &[usize]) -> Option<String> {

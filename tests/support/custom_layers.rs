@@ -27,7 +27,7 @@ impl<T: Scalar, const N: usize> Layer<T> for ScaleTanh<T, N> {
             s: SVector::zeros(),
         }
     }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, rng: &mut R) {
+    fn init<R: nn_core::rand::Rng + ?Sized>(&mut self, _: Init, rng: &mut R) {
         self.s = SVector::from_fn(|_, _| T::of(rng.random_range(0.5..1.5)));
     }
 }
@@ -117,7 +117,7 @@ impl<T: Scalar, const N: usize> Layer<T> for PairProduct<T, N> {
     fn zeros() -> Self {
         PairProduct(PhantomData)
     }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
+    fn init<R: nn_core::rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
 }
 
 impl<T: Scalar, const N: usize> Parameters<T> for PairProduct<T, N> {

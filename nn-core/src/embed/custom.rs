@@ -58,7 +58,7 @@ use nalgebra::SVector;
 ///
 /// static B: [f32; 2] = [0.5, -1.0];
 /// const LAYER: StaticCustom<Shift, f32, 1> = StaticCustom::new([&B]);
-/// let mut y = SVector::zeros();
+/// let mut y = SVector::<f32, 2>::zeros();
 /// LAYER.infer(&SVector::from([1.0, 1.0]), &mut y);
 /// assert_eq!(y, SVector::from([1.5, 0.0]));
 /// ```
@@ -326,6 +326,84 @@ mod tests {
         );
         let m = check(&[("a", &[2, 3]), ("s", &[3])], 3).unwrap();
         assert!(m.contains("has 3 tensors (its `Layer::TENSORS`), but its `CustomLayer::TENSOR_INFO` describes 2"), "{m}");
+    }
+
+    /// `y = w ∘ x + b` over 2 values, its tensors described `w` then `b`.
+    #[derive(Clone, Debug)]
+    struct Affine {
+        w: [f32; 2],
+        b: [f32; 2],
+    }
+
+    impl crate::layer::Layer<f32> for Affine {
+        const KIND: &'static str = "affine";
+        const TENSORS: usize = 2;
+        const PARAMETERS: usize = 4;
+        fn zeros() -> Self {
+            Affine {
+                w: [0.0; 2],
+                b: [0.0; 2],
+            }
+        }
+        fn init<R: rand::Rng + ?Sized>(&mut self, _: crate::init::Init, _: &mut R) {}
+    }
+
+    impl crate::Parameters<f32> for Affine {
+        fn tensor_count(&self) -> usize {
+            2
+        }
+        fn tensor_info(&self, i: usize) -> Option<ParamInfo> {
+            <Self as CustomLayer<f32>>::TENSOR_INFO.get(i).copied()
+        }
+        fn tensor(&self, i: usize) -> Option<&[f32]> {
+            [&self.w[..], &self.b[..]].get(i).copied()
+        }
+        fn tensor_mut(&mut self, i: usize) -> Option<&mut [f32]> {
+            match i {
+                0 => Some(&mut self.w),
+                1 => Some(&mut self.b),
+                _ => None,
+            }
+        }
+    }
+
+    impl CustomLayer<f32> for Affine {
+        const INPUTS: usize = 2;
+        const OUTPUTS: usize = 2;
+        type Cache = ();
+        const TENSOR_INFO: &'static [ParamInfo] = &[
+            ParamInfo {
+                layer: "",
+                name: "w",
+                shape: Shape::new(&[2]),
+                kind: ParamKind::Weight,
+            },
+            ParamInfo {
+                layer: "",
+                name: "b",
+                shape: Shape::new(&[2]),
+                kind: ParamKind::Bias,
+            },
+        ];
+        fn empty_cache() {}
+        fn forward(&self, x: &[f32], y: &mut [f32], _: &mut ()) {
+            for i in 0..2 {
+                y[i] = self.w[i] * x[i] + self.b[i];
+            }
+        }
+        fn backward(&self, _: &[f32], _: &[f32], _: &(), _: &[f32], _: &mut Self, _: &mut [f32]) {}
+    }
+
+    #[test]
+    fn views_in_name_order_are_put_in_the_described_order() {
+        static B: [f32; 2] = [0.5, -0.5];
+        static W: [f32; 2] = [2.0, 3.0];
+        // A header sorts `b` before `w`; the layer describes `w` first.
+        const LAYER: StaticCustom<Affine, f32, 2> = StaticCustom::new([&B, &W]);
+        assert_eq!(LAYER.tensors(), &[&W[..], &B[..]]);
+        let mut y = SVector::<f32, 2>::zeros();
+        LAYER.infer(&SVector::from([1.0, 1.0]), &mut y);
+        assert_eq!(y, SVector::from([2.5, 2.5]));
     }
 
     #[test]

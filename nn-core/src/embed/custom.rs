@@ -187,9 +187,9 @@ pub const fn custom_tensors_mismatch(
 ) -> Option<ConstMessage> {
     if described.len() != tensors {
         let m = intro(ConstMessage::new(), layer, ty)
-            .push("`) has ")
+            .push("`) has `Layer::TENSORS` = ")
             .push_usize(tensors)
-            .push(" tensors (its `Layer::TENSORS`), but its `CustomLayer::TENSOR_INFO` describes ")
+            .push(", but its `CustomLayer::TENSOR_INFO` describes ")
             .push_usize(described.len())
             .push("\n\nhelp: list each tensor in `TENSOR_INFO` (name and shape), in the order of `Parameters::tensor`, to embed it from a weights file");
         return Some(m);
@@ -325,7 +325,10 @@ mod tests {
             "`w.safetensors` holds `scale.t`, which `Scale<T, 3>` does not describe (its `CustomLayer::TENSOR_INFO`)"
         );
         let m = check(&[("a", &[2, 3]), ("s", &[3])], 3).unwrap();
-        assert!(m.contains("has 3 tensors (its `Layer::TENSORS`), but its `CustomLayer::TENSOR_INFO` describes 2"), "{m}");
+        assert!(
+            m.contains("has `Layer::TENSORS` = 3, but its `CustomLayer::TENSOR_INFO` describes 2"),
+            "{m}"
+        );
     }
 
     /// `y = w ∘ x + b` over 2 values, its tensors described `w` then `b`.

@@ -1,7 +1,7 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
 //! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8; `lstm`,
-//! `gru`, `rnn` layers, stacked, bidirectional and with `reset_after = false` too, and
-//! `batch_norm` layers, float).
+//! `gru`, `rnn` layers, stacked, bidirectional and with `reset_after = false` too,
+//! `batch_norm` layers, float, and `custom(Type)` layers, their tensors viewed as slices).
 //!
 //! The file was checked against the declaration by `validate::weights` (each layer's kind
 //! says which tensors it reads, `Kind::tensors`), which gives the [`Layout`]: the scalar

@@ -14,8 +14,9 @@
 //!    the resolved settings that implements [`Kind`]: `name` and `trainable` always;
 //!    `has_params` (default `true`), `batch_statistics`; and to embed from a weights file
 //!    `tensors` (default: none for a kind without parameters, "cannot be embedded yet"
-//!    otherwise), `embedded_type`, `embedded_value`, `embedded_parameters`, plus the
-//!    optional hints (`quantizable`, `shape_hint`, `file_mismatch`).
+//!    otherwise; or `tensors_in_file` when only the compiler knows them, as for `custom`),
+//!    `embedded_type`, `embedded_value`, `embedded_parameters`, plus the optional hints
+//!    (`quantizable`, `shape_hint`, `file_mismatch`).
 //! 2. `mod my_kind;` and one line `("my_kind", my_kind::lower)` in [`KINDS`].
 //! 3. In nn-core, the trainable type implementing `Layer`, `Op` and `BatchOp` (and for
 //!    embedding, a static type implementing `embed::Infer`).

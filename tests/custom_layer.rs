@@ -1,155 +1,33 @@
 //! Custom layers (`custom(Type)` in a `network!`): two layer types of the test's own inside
-//! a network, one with parameters (`y_i = s_i·tanh(x_i)`, with its own tangent) and one
-//! without that changes the size (`y_j = x_{2j}·x_{2j+1}`, tangent from backward passes).
+//! a network (`tests/support/custom_layers.rs`), one with parameters (`y_i = s_i·tanh(x_i)`,
+//! with its own tangent and batch forward and backward) and one without that changes the
+//! size (`y_j = x_{2j}·x_{2j+1}`, tangent from backward passes, batches sample by sample).
 //!
 //! - The network's backward against central differences in `f64`: every parameter tensor
 //!   (the custom layer's `s` included) and the input; its tangent against the directional
 //!   difference quotient.
 //! - The batch path equals the single-sample path: outputs column by column, parameter
-//!   gradients in sum.
+//!   gradients in sum (the batched layer's own batch code and the per-sample default).
 //! - One sample's forward, trace and backward allocate nothing.
 //! - It trains with `train::Fit` on a task the product layer makes easy.
 
 #[path = "support/heap.rs"]
 mod heap;
 
+#[path = "support/custom_layers.rs"]
+mod custom_layers;
+
 #[global_allocator]
 static ALLOC: heap::Counting = heap::Counting;
 
-use core::marker::PhantomData;
+use custom_layers::Net;
 use nn_core::gradcheck::{numeric_gradient, numeric_gradient_of, relative_error};
-use nn_core::init::Init;
-use nn_core::layer::{CustomLayer, Layer};
 use nn_core::loss::CrossEntropy;
 use nn_core::nalgebra::SVector;
 use nn_core::optim::Adam;
 use nn_core::train::{Data, Fit};
-use nn_core::{network, Batch, ParamInfo, ParamKind, Parameters, Scalar, Shape};
+use nn_core::{Batch, Parameters};
 use rand::{rngs::StdRng, Rng, SeedableRng};
-
-/// `y_i = s_i · tanh(x_i)`, `s` learned.
-#[derive(Clone, Debug, PartialEq)]
-struct ScaleTanh<T: Scalar, const N: usize> {
-    s: SVector<T, N>,
-}
-
-impl<T: Scalar, const N: usize> Layer<T> for ScaleTanh<T, N> {
-    const KIND: &'static str = "scale_tanh";
-    const TENSORS: usize = 1;
-    const PARAMETERS: usize = N;
-    fn zeros() -> Self {
-        ScaleTanh {
-            s: SVector::zeros(),
-        }
-    }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, rng: &mut R) {
-        self.s = SVector::from_fn(|_, _| T::of(rng.random_range(0.5..1.5)));
-    }
-}
-
-impl<T: Scalar, const N: usize> Parameters<T> for ScaleTanh<T, N> {
-    fn tensor_count(&self) -> usize {
-        1
-    }
-    fn tensor_info(&self, i: usize) -> Option<ParamInfo> {
-        (i == 0).then(|| ParamInfo {
-            layer: "",
-            name: "s",
-            shape: Shape::new(&[N]),
-            kind: ParamKind::Weight,
-        })
-    }
-    fn tensor(&self, i: usize) -> Option<&[T]> {
-        (i == 0).then(|| self.s.as_slice())
-    }
-    fn tensor_mut(&mut self, i: usize) -> Option<&mut [T]> {
-        (i == 0).then(|| self.s.as_mut_slice())
-    }
-}
-
-impl<T: Scalar, const N: usize> CustomLayer<T> for ScaleTanh<T, N> {
-    const INPUTS: usize = N;
-    const OUTPUTS: usize = N;
-    type Cache = ();
-    fn empty_cache() {}
-    fn forward(&self, x: &[T], y: &mut [T], _: &mut ()) {
-        for i in 0..N {
-            y[i] = self.s[i] * x[i].tanh();
-        }
-    }
-    fn backward(&self, x: &[T], _: &[T], _: &(), dy: &[T], grad: &mut Self, dx: &mut [T]) {
-        for i in 0..N {
-            let t = x[i].tanh();
-            grad.s[i] = dy[i] * t;
-            dx[i] = dy[i] * self.s[i] * (T::one() - t * t);
-        }
-    }
-    fn tangent(&self, x: &[T], _: &[T], _: &(), dx: &[T], dy: &mut [T]) -> bool {
-        for i in 0..N {
-            let t = x[i].tanh();
-            dy[i] = self.s[i] * (T::one() - t * t) * dx[i];
-        }
-        true
-    }
-}
-
-/// `y_j = x_{2j} · x_{2j+1}`: `N` values in, `N / 2` out, no parameters.
-#[derive(Clone, Debug, Default)]
-struct PairProduct<T, const N: usize>(PhantomData<T>);
-
-impl<T: Scalar, const N: usize> Layer<T> for PairProduct<T, N> {
-    const KIND: &'static str = "pair_product";
-    const TENSORS: usize = 0;
-    const PARAMETERS: usize = 0;
-    fn zeros() -> Self {
-        PairProduct(PhantomData)
-    }
-    fn init<R: rand::Rng + ?Sized>(&mut self, _: Init, _: &mut R) {}
-}
-
-impl<T: Scalar, const N: usize> Parameters<T> for PairProduct<T, N> {
-    fn tensor_count(&self) -> usize {
-        0
-    }
-    fn tensor_info(&self, _: usize) -> Option<ParamInfo> {
-        None
-    }
-    fn tensor(&self, _: usize) -> Option<&[T]> {
-        None
-    }
-    fn tensor_mut(&mut self, _: usize) -> Option<&mut [T]> {
-        None
-    }
-}
-
-impl<T: Scalar, const N: usize> CustomLayer<T> for PairProduct<T, N> {
-    const INPUTS: usize = N;
-    const OUTPUTS: usize = N / 2;
-    type Cache = ();
-    fn empty_cache() {}
-    fn forward(&self, x: &[T], y: &mut [T], _: &mut ()) {
-        for (j, y) in y.iter_mut().enumerate() {
-            *y = x[2 * j] * x[2 * j + 1];
-        }
-    }
-    fn backward(&self, x: &[T], _: &[T], _: &(), dy: &[T], _: &mut Self, dx: &mut [T]) {
-        for (j, &d) in dy.iter().enumerate() {
-            dx[2 * j] = d * x[2 * j + 1];
-            dx[2 * j + 1] = d * x[2 * j];
-        }
-    }
-}
-
-network! {
-    /// Six inputs, a dense layer, the two custom layers, two classes.
-    struct Net {
-        input: 6,
-        h: dense(6, tanh),
-        pair: custom(PairProduct<T, 6>),
-        scale: custom(ScaleTanh<T, 3>),
-        out: dense(2),
-    }
-}
 
 const EPS: f64 = 1e-5;
 const TOL: f64 = 1e-7;

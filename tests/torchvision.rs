@@ -17,6 +17,8 @@
 //! One sample through ResNet-18 at 224 x 224 keeps every activation on the stack: these
 //! tests run on a thread with a 1 GiB stack ([`big_stack`]).
 
+// `#[macro_use]`: its `resnet18!` declares the embedded ResNet-18 below.
+#[macro_use]
 #[path = "../examples/support/torchvision_models.rs"]
 mod models;
 #[path = "support/torchvision_fixture.rs"]
@@ -27,7 +29,7 @@ mod torchvision_seed;
 use models::*;
 use nn_core::io::{from_safetensors_bytes, to_safetensors_bytes};
 use nn_core::nalgebra::SVector;
-use nn_core::{network, Parameters};
+use nn_core::Parameters;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 use torchvision_fixture::worst;
@@ -160,36 +162,11 @@ logit_case!(
     1816
 );
 
-network! {
-    /// The blocks of [`ResNet18`].
-    block Basic(planes, stride = 1, down = false) {
-        conv1: conv2d(planes, 3, stride = stride, pad = 1, bias = false, floor = true),
-        bn1: batch_norm(relu),
-        conv2: conv2d(planes, 3, pad = 1, bias = false),
-        bn2: batch_norm,
-        downsample.0: conv2d(planes, 1, stride = stride, bias = false, floor = true)(input) if down,
-        downsample.1: batch_norm if down,
-        add: add(bn2, downsample.1, relu),
-    }
+resnet18! {
     /// [`ResNet18Narrow`] embedded from the file torchvision saved after loading the seeded
     /// weights: its `state_dict` as it holds it, `num_batches_tracked` (`I64`) included.
     #[weights = "tests/fixtures/torchvision/resnet18_narrow.safetensors"]
-    struct EmbeddedResNet18 {
-        input: [3, 64, 64],
-        conv1: conv2d(4, 7, stride = 2, pad = 3, bias = false, floor = true),
-        bn1: batch_norm(relu),
-        maxpool: max_pool2d(3, stride = 2, pad = 1, floor = true),
-        layer1.0: Basic(4),
-        layer1.1: Basic(4),
-        layer2.0: Basic(8, stride = 2, down = true),
-        layer2.1: Basic(8),
-        layer3.0: Basic(16, stride = 2, down = true),
-        layer3.1: Basic(16),
-        layer4.0: Basic(32, stride = 2, down = true),
-        layer4.1: Basic(32),
-        avgpool: global_avg_pool,
-        fc: dense(10),
-    }
+    struct EmbeddedResNet18 { input: [3, 64, 64], widths: [4, 8, 16, 32], classes: 10 }
 }
 
 #[test]

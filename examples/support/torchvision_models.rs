@@ -9,40 +9,22 @@
 //! 256 (AlexNet, VGG-11) or every width divided by 8 (ResNet-18), on smaller images, where
 //! the adaptive average pooling has real work to do.
 //!
-//! Copy this file into a project, or include it with `#[path]` as `tests/torchvision.rs` does.
+//! ResNet-18's layout is declared once, in `resnet18.rs` (the `resnet18!` macro, which the
+//! embedded declarations of `tests/torchvision.rs` and `tests/torchvision-embedded` use
+//! too). Copy this file and `resnet18.rs` into a project, or include this one with `#[path]`
+//! as `tests/torchvision.rs` does.
 
 #![allow(dead_code)]
 
 use nn_core::network;
 
-network! {
-    /// The residual blocks of torchvision's `resnet18`.
-    block Basic(planes, stride = 1, down = false) {
-        conv1: conv2d(planes, 3, stride = stride, pad = 1, bias = false, floor = true),
-        bn1: batch_norm(relu),
-        conv2: conv2d(planes, 3, pad = 1, bias = false),
-        bn2: batch_norm,
-        downsample.0: conv2d(planes, 1, stride = stride, bias = false, floor = true)(input) if down,
-        downsample.1: batch_norm if down,
-        add: add(bn2, downsample.1, relu),
-    }
+#[macro_use]
+#[path = "resnet18.rs"]
+mod resnet18;
+
+resnet18! {
     /// torchvision's `resnet18()`: 11,689,512 parameters.
-    pub struct ResNet18 {
-        input: [3, 224, 224],
-        conv1: conv2d(64, 7, stride = 2, pad = 3, bias = false, floor = true),
-        bn1: batch_norm(relu),
-        maxpool: max_pool2d(3, stride = 2, pad = 1, floor = true),
-        layer1.0: Basic(64),
-        layer1.1: Basic(64),
-        layer2.0: Basic(128, stride = 2, down = true),
-        layer2.1: Basic(128),
-        layer3.0: Basic(256, stride = 2, down = true),
-        layer3.1: Basic(256),
-        layer4.0: Basic(512, stride = 2, down = true),
-        layer4.1: Basic(512),
-        avgpool: global_avg_pool,
-        fc: dense(1000),
-    }
+    pub struct ResNet18 { input: [3, 224, 224], widths: [64, 128, 256, 512], classes: 1000 }
 }
 
 network! {
@@ -185,33 +167,8 @@ network! {
     }
 }
 
-network! {
-    /// The blocks of [`ResNet18`].
-    block Basic(planes, stride = 1, down = false) {
-        conv1: conv2d(planes, 3, stride = stride, pad = 1, bias = false, floor = true),
-        bn1: batch_norm(relu),
-        conv2: conv2d(planes, 3, pad = 1, bias = false),
-        bn2: batch_norm,
-        downsample.0: conv2d(planes, 1, stride = stride, bias = false, floor = true)(input) if down,
-        downsample.1: batch_norm if down,
-        add: add(bn2, downsample.1, relu),
-    }
+resnet18! {
     /// [`ResNet18`] with every width divided by 16 (4, 8, 16, 32 channels), 10 classes, on
     /// 3 x 64 x 64 images: small enough to commit its weights file.
-    pub struct ResNet18Narrow {
-        input: [3, 64, 64],
-        conv1: conv2d(4, 7, stride = 2, pad = 3, bias = false, floor = true),
-        bn1: batch_norm(relu),
-        maxpool: max_pool2d(3, stride = 2, pad = 1, floor = true),
-        layer1.0: Basic(4),
-        layer1.1: Basic(4),
-        layer2.0: Basic(8, stride = 2, down = true),
-        layer2.1: Basic(8),
-        layer3.0: Basic(16, stride = 2, down = true),
-        layer3.1: Basic(16),
-        layer4.0: Basic(32, stride = 2, down = true),
-        layer4.1: Basic(32),
-        avgpool: global_avg_pool,
-        fc: dense(10),
-    }
+    pub struct ResNet18Narrow { input: [3, 64, 64], widths: [4, 8, 16, 32], classes: 10 }
 }

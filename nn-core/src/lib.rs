@@ -353,6 +353,7 @@ pub mod __private {
     pub use nalgebra::SVector;
 
     pub use crate::embed::buffers::{max_of, vector, vector_mut};
+    pub use crate::embed::custom::custom_tensors_mismatch;
     #[cfg(feature = "alloc")]
     pub use crate::layer::dropout::{dropout_backward, dropout_forward};
 
@@ -423,7 +424,7 @@ pub mod __private {
     }
 
     impl ConstMessage {
-        const fn new() -> Self {
+        pub(crate) const fn new() -> Self {
             Self {
                 buf: [0; 1024],
                 len: 0,
@@ -431,7 +432,7 @@ pub mod __private {
         }
 
         /// Appends `s`, or as much of it as fits on a character boundary.
-        const fn push(mut self, s: &str) -> Self {
+        pub(crate) const fn push(mut self, s: &str) -> Self {
             let b = s.as_bytes();
             let mut i = 0;
             while i < b.len() && self.len < self.buf.len() {
@@ -457,7 +458,7 @@ pub mod __private {
         }
 
         /// Appends `n` in decimal.
-        const fn push_usize(self, mut n: usize) -> Self {
+        pub(crate) const fn push_usize(self, mut n: usize) -> Self {
             let mut digits = [0u8; 20];
             let mut count = 0;
             loop {

@@ -78,8 +78,8 @@ impl Shape {
         }
     }
     /// The dimensions.
-    pub fn dims(&self) -> &[usize] {
-        &self.dims[..self.rank]
+    pub const fn dims(&self) -> &[usize] {
+        self.dims.split_at(self.rank).0
     }
     /// The number of values.
     pub fn len(&self) -> usize {

@@ -36,6 +36,7 @@
 mod batch_norm2d;
 pub(crate) mod buffers;
 mod conv2d;
+pub(crate) mod custom;
 mod dense;
 mod qconv2d;
 mod qdense;
@@ -45,6 +46,7 @@ mod slice;
 
 pub use batch_norm2d::StaticBatchNorm2d;
 pub use conv2d::StaticConv2d;
+pub use custom::StaticCustom;
 pub use dense::StaticDense;
 pub use qconv2d::StaticQConv2d;
 pub use qdense::StaticQDense;

@@ -9,10 +9,17 @@
 //! `dℓ/dx = (∂y/∂x)ᵀ dℓ/dy` and `dℓ/dθ = (∂y/∂θ)ᵀ dℓ/dy`.
 //!
 //! The network holds it as a [`Custom`] field, which drives it through [`Op`] and
-//! [`BatchOp`](super::BatchOp): a batch is computed sample by sample (gradients summed over
-//! the batch), and the forward-mode tangent, unless the layer gives one, from `OUTPUTS`
-//! backward passes. The macro checks `INPUTS` against what the layer reads (the compiler
-//! reports a mismatch, naming the layer); one sample allocates nothing.
+//! [`BatchOp`](super::BatchOp): a batch goes through the layer's own
+//! [`CustomLayer::forward_batch`] and [`CustomLayer::backward_batch`] when it writes them
+//! (the whole batch at once), else sample by sample (gradients summed over the batch); the
+//! forward-mode tangent, unless the layer gives one, comes from `OUTPUTS` backward passes.
+//! The macro checks `INPUTS` against what the layer reads (the compiler reports a mismatch,
+//! naming the layer); one sample allocates nothing.
+//!
+//! Embedded from a weights file (`#[weights]`), the layer is a
+//! [`StaticCustom`](crate::embed::StaticCustom) viewing its tensors in static data: the type
+//! describes them at compile time in [`CustomLayer::TENSOR_INFO`] (the file is checked
+//! against it while compiling) and runs one sample with [`CustomLayer::forward_embedded`].
 //!
 //! ```
 //! use nn_core::layer::{CustomLayer, Layer};
@@ -42,12 +49,7 @@
 //!         1
 //!     }
 //!     fn tensor_info(&self, i: usize) -> Option<ParamInfo> {
-//!         (i == 0).then(|| ParamInfo {
-//!             layer: "",
-//!             name: "scale",
-//!             shape: Shape::new(&[N]),
-//!             kind: ParamKind::Weight,
-//!         })
+//!         <Self as CustomLayer<T>>::TENSOR_INFO.get(i).copied()
 //!     }
 //!     fn tensor(&self, i: usize) -> Option<&[T]> {
 //!         (i == 0).then(|| self.s.as_slice())
@@ -61,6 +63,13 @@
 //!     const INPUTS: usize = N;
 //!     const OUTPUTS: usize = N;
 //!     type Cache = ();
+//!     // Its tensor as a weights file holds it (`scale.scale`, shape (N,)).
+//!     const TENSOR_INFO: &'static [ParamInfo] = &[ParamInfo {
+//!         layer: "",
+//!         name: "scale",
+//!         shape: Shape::new(&[N]),
+//!         kind: ParamKind::Weight,
+//!     }];
 //!     fn empty_cache() {}
 //!     fn forward(&self, x: &[T], y: &mut [T], _: &mut ()) {
 //!         for i in 0..N {
@@ -129,6 +138,60 @@ pub trait CustomLayer<T: Scalar>: Layer<T> + core::fmt::Debug {
     fn tangent(&self, x: &[T], y: &[T], cache: &Self::Cache, dx: &[T], dy: &mut [T]) -> bool {
         let _ = (x, y, cache, dx, dy);
         false
+    }
+
+    /// A batch forward, `Y = f(X)` for `n` samples at once (`x` holds `n · INPUTS` values,
+    /// sample after sample, `y` `n · OUTPUTS`, `cache` one cache per sample): returns `false`
+    /// when the layer does not provide it (the default), and the network then runs
+    /// [`CustomLayer::forward`] on each sample. A layer writes one to compute the batch as a
+    /// whole (one matrix product, one pass over the values).
+    fn forward_batch(&self, x: &[T], y: &mut [T], cache: &mut [Self::Cache]) -> bool {
+        let _ = (x, y, cache);
+        false
+    }
+
+    /// The batch backward of [`CustomLayer::forward_batch`]: given `dy` (`n · OUTPUTS`
+    /// values), writes (overwrites) `dℓ/dθ` summed over the batch into `grad` and, when `dx`
+    /// is given, each sample's `dℓ/dx` into it (`n · INPUTS` values). Returns `false` when the
+    /// layer does not provide it (the default), and the network then runs
+    /// [`CustomLayer::backward`] on each sample and sums the gradients.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_batch(
+        &self,
+        x: &[T],
+        y: &[T],
+        cache: &[Self::Cache],
+        dy: &[T],
+        grad: &mut Self,
+        dx: Option<&mut [T]>,
+    ) -> bool {
+        let _ = (x, y, cache, dy, grad, dx);
+        false
+    }
+
+    /// The layer's tensors as a weights file holds them, known at compile time: in the order
+    /// of [`Parameters::tensor`], each with its name under the layer's (`weight` for
+    /// `scale.weight`) and its shape, outermost first; the dtype is the network's scalar
+    /// (`F32` or `F64`). A network embedded from a weights file (`#[weights]`) checks the
+    /// file's tensors under the layer against it while compiling (an error names the tensor
+    /// when they disagree). Empty by default: a layer with parameters lists them to be
+    /// embedded, and may return them from [`Parameters::tensor_info`] too, so the two agree.
+    const TENSOR_INFO: &'static [ParamInfo] = &[];
+
+    /// The forward of the layer embedded from a weights file, with no heap: `tensors` are
+    /// views of the file's tensors in [`CustomLayer::TENSOR_INFO`]'s order (each of the
+    /// shape it describes, checked while compiling). By default copies them into a
+    /// [`Layer::zeros`] on the stack and runs [`CustomLayer::forward`]; a layer with large
+    /// tensors computes from the views instead.
+    fn forward_embedded(tensors: &[&[T]], x: &[T], y: &mut [T]) {
+        let mut layer = Self::zeros();
+        for (i, src) in tensors.iter().enumerate() {
+            if let Some(dst) = layer.tensor_mut(i) {
+                dst.iter_mut().zip(src.iter()).for_each(|(d, s)| *d = *s);
+            }
+        }
+        let mut cache = Self::empty_cache();
+        layer.forward(x, y, &mut cache);
     }
 }
 
@@ -243,6 +306,9 @@ impl<T: Scalar, L: CustomLayer<T>, const IN: usize, const OUT: usize> super::Bat
         crate::__private::resize(y, x.ncols());
         cache.clear();
         cache.resize(x.ncols(), L::empty_cache());
+        if self.0.forward_batch(x.as_slice(), y.as_mut_slice(), cache) {
+            return;
+        }
         let ys = y.as_mut_slice().chunks_exact_mut(OUT.max(1));
         for ((x, y), c) in x.as_slice().chunks_exact(IN.max(1)).zip(ys).zip(cache) {
             self.0.forward(x, y, c);
@@ -259,17 +325,26 @@ impl<T: Scalar, L: CustomLayer<T>, const IN: usize, const OUT: usize> super::Bat
         mut dx: Option<&mut crate::Batch<T, IN>>,
     ) {
         let n = x.ncols();
-        grad.visit_mut(|_, g| g.fill(T::zero()));
-        let mut one = L::zeros();
-        let mut scratch = SVector::<T, IN>::zeros();
         if let Some(dx) = dx.as_deref_mut() {
             crate::__private::resize(dx, n);
         }
+        let (xs, ys, dys) = (x.as_slice(), y.as_slice(), dy.as_slice());
+        let whole = dx.as_deref_mut().map(|d| d.as_mut_slice());
+        if self
+            .0
+            .backward_batch(xs, ys, cache, dys, &mut grad.0, whole)
+        {
+            return;
+        }
+        // Sample by sample, the gradients summed.
+        grad.visit_mut(|_, g| g.fill(T::zero()));
+        let mut one = L::zeros();
+        let mut scratch = SVector::<T, IN>::zeros();
         for (j, c) in cache.iter().enumerate().take(n) {
             let (xj, yj, dyj) = (
-                &x.as_slice()[j * IN..(j + 1) * IN],
-                &y.as_slice()[j * OUT..(j + 1) * OUT],
-                &dy.as_slice()[j * OUT..(j + 1) * OUT],
+                &xs[j * IN..(j + 1) * IN],
+                &ys[j * OUT..(j + 1) * OUT],
+                &dys[j * OUT..(j + 1) * OUT],
             );
             let dxj = match dx.as_deref_mut() {
                 Some(dx) => &mut dx.as_mut_slice()[j * IN..(j + 1) * IN],

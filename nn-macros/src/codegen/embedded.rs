@@ -1,7 +1,7 @@
 //! A network embedded from a weights file (`#[weights = "..."]`): an inference-only struct
 //! whose layers view `static` bytes (`dense` and `conv2d` layers, float or int8; `lstm`,
-//! `gru`, `rnn` layers, stacked, bidirectional and with `reset_after = false` too, and
-//! `batch_norm` layers, float).
+//! `gru`, `rnn` layers, stacked, bidirectional and with `reset_after = false` too,
+//! `batch_norm` layers, float, and `custom(Type)` layers, their tensors viewed as slices).
 //!
 //! The file was checked against the declaration by `validate::weights` (each layer's kind
 //! says which tensors it reads, `Kind::tensors`), which gives the [`Layout`]: the scalar
@@ -53,12 +53,17 @@ pub fn generate(net: &Network, attr: &WeightsAttr, layout: &Layout) -> TokenStre
     let values = net
         .layers
         .iter()
-        .zip(&layout.offsets)
+        .zip(layout.offsets.iter().zip(&layout.elements))
         .filter(|(l, _)| l.has_params())
-        .map(|(l, o)| {
-            let views = o.iter().map(|&o| {
-                let o = Literal::usize_unsuffixed(o);
-                quote!(::nn_core::embed::view(&__NN_WEIGHTS_FILE, #o))
+        .map(|(l, (o, n))| {
+            let slices = l.op().is_some_and(|k| k.views_as_slices());
+            let views = o.iter().zip(n).map(|(&o, &n)| {
+                let (o, n) = (Literal::usize_unsuffixed(o), Literal::usize_unsuffixed(n));
+                if slices {
+                    quote!(::nn_core::embed::view_slice(&__NN_WEIGHTS_FILE, #o, #n))
+                } else {
+                    quote!(::nn_core::embed::view(&__NN_WEIGHTS_FILE, #o))
+                }
             });
             let v = l
                 .op()

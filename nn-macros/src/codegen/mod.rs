@@ -123,6 +123,24 @@ pub(crate) fn with_f32(tokens: &TokenStream) -> TokenStream {
         .collect()
 }
 
+/// `tokens` with the scalar parameter `T` replaced by `scalar` (`f32` or `f64`), for the
+/// types of an embedded network, which has no parameter `T`.
+pub(crate) fn with_scalar(tokens: &TokenStream, scalar: &TokenStream) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .flat_map(|tt| match tt {
+            TokenTree::Ident(i) if i == "T" => scalar.clone(),
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), with_scalar(&g.stream(), scalar));
+                group.set_span(g.span());
+                TokenTree::Group(group).into()
+            }
+            other => other.into(),
+        })
+        .collect()
+}
+
 /// The activation as a value, or `None` for the identity (skipped entirely).
 fn act_value(act: Act) -> Option<TokenStream> {
     Some(match act {

@@ -7,18 +7,27 @@
 //! The input may have any shape; the layer sees it flat, `IN` values per sample, and
 //! `INPUTS` must equal `IN` (the compiler checks it, the error spanned on the type and
 //! naming the layer). The output is flat, `OUTPUTS` values.
+//!
+//! Embedded from a weights file, the layer is `nn_core::embed::StaticCustom`: the file's
+//! tensors under the layer's name, viewed as slices, checked while compiling against the
+//! type's `CustomLayer::TENSOR_INFO` (`nn_core::__private::custom_tensors_mismatch`, in a
+//! `const` item spanned on the type).
 
-use super::{Ctx, Kind, Lowered};
-use crate::codegen::with_f32;
-use crate::ir::{Act, ConstCheck, Dims, InitKind, LayerKind, Size};
+use super::{tensor, Ctx, Kind, Lowered, Tensor};
+use crate::codegen::{with_f32, with_scalar};
+use crate::ir::{Act, ConstCheck, Dims, InitKind, Layer, LayerKind, Size};
 use crate::parse::span_of;
 use crate::validate::named;
-use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use crate::weights::Header;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
 
 /// A user's layer type, as written.
 pub struct Custom {
     ty: TokenStream,
+    /// The type as the user wrote it, for messages.
+    text: String,
+    span: Span,
 }
 
 impl Kind for Custom {
@@ -33,6 +42,69 @@ impl Kind for Custom {
     fn trainable(&self) -> TokenStream {
         let ty = &self.ty;
         quote!(::nn_core::layer::Custom<#ty>)
+    }
+
+    fn tensors_in_file(
+        &self,
+        l: &Layer,
+        header: &Header,
+        file: &str,
+    ) -> Option<(Vec<Tensor>, TokenStream)> {
+        let prefix = format!("{}.", l.path);
+        let held: Vec<_> = header
+            .tensors
+            .iter()
+            .filter_map(|(k, t)| Some((k.strip_prefix(&prefix)?, &t.shape)))
+            .collect();
+        let tensors = held
+            .iter()
+            .map(|(suffix, shape)| {
+                let dims: Vec<Size> = shape.iter().map(|&d| Size::Lit(d, self.span)).collect();
+                tensor(*suffix, &dims.iter().collect::<Vec<_>>(), None)
+            })
+            .collect();
+        let ty = with_f32(&self.ty);
+        let entries = held
+            .iter()
+            .map(|(suffix, shape)| quote!((#suffix, &[#(#shape),*] as &[usize])));
+        let (path, text) = (&l.path, &self.text);
+        let check = quote_spanned! {self.span=>
+            const _: () = if let ::core::option::Option::Some(message) =
+                ::nn_core::__private::custom_tensors_mismatch(
+                    <#ty as ::nn_core::layer::CustomLayer<f32>>::TENSOR_INFO,
+                    <#ty as ::nn_core::layer::Layer<f32>>::TENSORS,
+                    &[#(#entries),*],
+                    #path,
+                    #text,
+                    #file,
+                )
+            {
+                ::core::panic!("{}", message.as_str())
+            };
+        };
+        Some((tensors, check))
+    }
+
+    fn views_as_slices(&self) -> bool {
+        true
+    }
+
+    fn embedded_type(&self, _: &Layer, t: &TokenStream, _: bool) -> TokenStream {
+        let ty = with_scalar(&self.ty, t);
+        quote!(::nn_core::embed::StaticCustom<
+            #ty,
+            #t,
+            { <#ty as ::nn_core::layer::CustomLayer<#t>>::TENSOR_INFO.len() },
+        >)
+    }
+
+    fn embedded_value(&self, views: Vec<TokenStream>, _: bool) -> TokenStream {
+        quote!(::nn_core::embed::StaticCustom::new([#(#views),*]))
+    }
+
+    fn embedded_parameters(&self, _: &Layer) -> TokenStream {
+        let ty = with_f32(&self.ty);
+        quote!(<#ty as ::nn_core::layer::Layer<f32>>::PARAMETERS)
     }
 }
 
@@ -106,7 +178,7 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
         span,
     });
     let lowered = Lowered {
-        kind: LayerKind::Op(Box::new(Custom { ty })),
+        kind: LayerKind::Op(Box::new(Custom { ty, text, span })),
         out: out.clone(),
         act: Act::Identity,
         init: Some(InitKind::LeCun),

@@ -14,8 +14,9 @@
 //!    the resolved settings that implements [`Kind`]: `name` and `trainable` always;
 //!    `has_params` (default `true`), `batch_statistics`; and to embed from a weights file
 //!    `tensors` (default: none for a kind without parameters, "cannot be embedded yet"
-//!    otherwise), `embedded_type`, `embedded_value`, `embedded_parameters`, plus the
-//!    optional hints (`quantizable`, `shape_hint`, `file_mismatch`).
+//!    otherwise; or `tensors_in_file` when only the compiler knows them, as for `custom`),
+//!    `embedded_type`, `embedded_value`, `embedded_parameters`, plus the optional hints
+//!    (`quantizable`, `shape_hint`, `file_mismatch`).
 //! 2. `mod my_kind;` and one line `("my_kind", my_kind::lower)` in [`KINDS`].
 //! 3. In nn-core, the trainable type implementing `Layer`, `Op` and `BatchOp` (and for
 //!    embedding, a static type implementing `embed::Infer`).
@@ -94,6 +95,27 @@ pub trait Kind {
     fn tensors(&self, l: &Layer, quantized: bool) -> Option<Vec<Tensor>> {
         let _ = (l, quantized);
         (!self.has_params()).then(Vec::new)
+    }
+
+    /// For a kind whose tensors only the compiler knows (`custom(Type)`, described by the
+    /// type's `CustomLayer::TENSOR_INFO`): the tensors `header` holds under `l`'s path, taken
+    /// as they are (in the header's order), and a `const` item that checks them against the
+    /// type, naming the tensor when they disagree. `None` (the default): the kind's tensors
+    /// are [`Kind::tensors`].
+    fn tensors_in_file(
+        &self,
+        l: &Layer,
+        header: &Header,
+        file: &str,
+    ) -> Option<(Vec<Tensor>, TokenStream)> {
+        let _ = (l, header, file);
+        None
+    }
+
+    /// Whether [`Kind::embedded_value`] takes each tensor as a `&'static [T]` of its values
+    /// rather than as a view of a fixed-size type.
+    fn views_as_slices(&self) -> bool {
+        false
     }
 
     /// A hint for a tensor `suffix` of layer `l` whose shape in the file, `found`, is not

@@ -41,6 +41,8 @@ pub struct Layout {
     pub scalar: TokenStream,
     /// Each layer's tensor offsets in the file, in the order of its kind's `tensors`.
     pub offsets: Vec<Vec<usize>>,
+    /// Each layer's tensors' numbers of values, in the same order.
+    pub elements: Vec<Vec<usize>>,
     /// Whether each layer is quantized in the file.
     pub quantized: Vec<bool>,
     /// `const` assertions for sizes written as `const` names.
@@ -54,13 +56,19 @@ fn layout(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors)
     let mut used = std::collections::BTreeSet::new();
     let mut dtype: Option<(&str, String)> = None;
     let mut offsets = Vec::new();
+    let mut elements = Vec::new();
     let mut checks = Vec::new();
     let mut quantized_layers = Vec::new();
     for l in &net.layers {
         let span = l.name.span();
         let q = quantized(l, header);
         quantized_layers.push(q);
-        let Some(tensors) = tensors(l, q) else {
+        let from_file = l.op().and_then(|k| k.tensors_in_file(l, header, file));
+        let from_file = from_file.map(|(tensors, check)| {
+            checks.push(check);
+            tensors
+        });
+        let Some(tensors) = from_file.or_else(|| tensors(l, q)) else {
             errs.push(
                 span,
                 format!(
@@ -69,6 +77,7 @@ fn layout(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors)
                 ),
             );
             offsets.push(vec![]);
+            elements.push(vec![]);
             continue;
         };
         if let Some(msg) = l.op().and_then(|k| k.file_mismatch(l, header, file)) {
@@ -83,9 +92,11 @@ fn layout(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors)
                     .cloned(),
             );
             offsets.push(vec![]);
+            elements.push(vec![]);
             continue;
         }
         let mut layer_offsets = Vec::new();
+        let mut layer_elements = Vec::new();
         for e in tensors {
             let name = format!("{}.{}", l.path, e.suffix);
             let want = shape_text(&e.shape.iter().map(Size::display).collect::<Vec<_>>());
@@ -100,6 +111,7 @@ fn layout(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors)
                     ),
                 );
                 layer_offsets.push(0);
+                layer_elements.push(0);
                 continue;
             };
             used.insert(name.clone());
@@ -178,8 +190,10 @@ fn layout(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors)
                 }
             }
             layer_offsets.push(t.start);
+            layer_elements.push(t.elements);
         }
         offsets.push(layer_offsets);
+        elements.push(layer_elements);
     }
     // PyTorch's batch norm counts its training batches in an `I64` scalar, which inference
     // does not read: a file torchvision saved holds it beside `running_var`.
@@ -215,6 +229,7 @@ fn layout(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors)
     Layout {
         scalar,
         offsets,
+        elements,
         quantized: quantized_layers,
         checks,
         file_len: header.file_len,

@@ -77,3 +77,27 @@ pub fn gated_tangent(
     let y = net.forward(&x, &gate);
     ([y[0], y[1]], [t[0], t[1]])
 }
+
+#[path = "../../support/custom_layers.rs"]
+mod custom_layers;
+use custom_layers::{PairProduct, ScaleTanh};
+
+network! {
+    /// A network with custom layers embedded from its weights file: with no allocator, the
+    /// custom layer's tensors are viewed in static data and one sample runs on the stack.
+    #[weights = "../fixtures/custom_layer.safetensors"]
+    pub struct CustomStatic {
+        input: 6,
+        h: dense(6, tanh),
+        pair: custom(PairProduct<T, 6>),
+        scale: custom(ScaleTanh<T, 3>),
+        out: dense(2),
+    }
+}
+
+/// One prediction of the embedded network with custom layers: no heap, no allocator.
+pub fn custom_predict(x: [f32; 6]) -> [f32; 2] {
+    static NET: CustomStatic = CustomStatic::new();
+    let y = NET.forward(&SVector::from(x));
+    [y[0], y[1]]
+}

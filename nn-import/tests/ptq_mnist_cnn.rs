@@ -12,8 +12,6 @@
 #[allow(dead_code)]
 #[path = "../examples/ptq_mnist_cnn/pipeline.rs"]
 mod pipeline;
-#[path = "support/sha256.rs"]
-mod sha256;
 mod support;
 
 use nn_core::quant::quantize_f32;
@@ -105,7 +103,7 @@ fn tflm_cases() -> (Vec<Case>, usize) {
     let text = std::fs::read_to_string(root().join(FIXTURE)).unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(fixture["model"], "mnist_cnn_int8");
-    let file = sha256::sha256_hex(&std::fs::read(root().join(TFLITE)).unwrap());
+    let file = sha256_hex(&std::fs::read(root().join(TFLITE)).unwrap());
     assert_eq!(
         fixture["sha256"].as_str(),
         Some(file.as_str()),
@@ -188,4 +186,13 @@ fn firmware_prints_the_hosts_bits() {
         std::fs::write(&path, &text).unwrap();
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// The file's SHA-256 as lowercase hex, as `sha256sum` prints it.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -1,10 +1,12 @@
 //! What a graph network's run records for each output (`History::outputs`) and its
 //! predictions (`GraphPredict`): the per-output figures add up to the total the run trained
-//! on and equal `evaluate_graph`'s, and predicting in parts gives the outputs of one pass.
+//! on and equal `evaluate_graph`'s, predicting in parts gives the outputs of one pass, and
+//! each output's probabilities and classes are its own softmax and argmax.
 
 use nn_core::loss::{CrossEntropy, SquaredError};
 use nn_core::optim::Adam;
-use nn_core::train::{evaluate_graph, Fit, GraphData, GraphPredict, Targets, Weighted};
+use nn_core::activation::softmax_in_place;
+use nn_core::train::{argmax_columns, evaluate_graph, Fit, GraphData, GraphPredict, Targets, Weighted};
 use nn_core::{network, Batch, GraphNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -162,4 +164,66 @@ fn predict_graph_rejects_inputs_of_different_lengths_and_takes_none() {
         .predict_graph(&(Batch::zeros(0), Batch::zeros(0)), 2)
         .unwrap();
     assert_eq!((c.ncols(), v.ncols()), (0, 0));
+}
+
+/// `softmax` of every column of `out`, computed here column by column.
+fn softmax_columns<const N: usize>(out: &Batch<f64, N>) -> Batch<f64, N> {
+    let mut p = out.clone();
+    for mut col in p.column_iter_mut() {
+        softmax_in_place(col.as_mut_slice());
+    }
+    p
+}
+
+/// The largest absolute difference between two batches of the same shape.
+fn max_diff<const N: usize>(a: &Batch<f64, N>, b: &Batch<f64, N>) -> f64 {
+    let d = a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs());
+    d.fold(0.0, f64::max)
+}
+
+#[test]
+fn graph_probabilities_and_classes_are_each_outputs_own() {
+    let (x, _, _) = data(23, 8);
+    let net: TwoByTwo<f64> = TwoByTwo::new(&mut StdRng::seed_from_u64(9));
+    let (logits, values) = net.predict_graph(&x, 23).unwrap();
+    for part in [0, 1, 5, 23, 1000] {
+        let (p, q) = net.predict_graph_probabilities(&x, part).unwrap();
+        assert_eq!((p.ncols(), q.ncols()), (23, 23), "parts of {part}");
+        assert!(max_diff(&p, &softmax_columns(&logits)) < 1e-12, "parts of {part}");
+        assert!(max_diff(&q, &softmax_columns(&values)) < 1e-12, "parts of {part}");
+        let sums = p.column_iter().map(|c| c.sum());
+        assert!(sums.chain(q.column_iter().map(|c| c.sum())).all(|s| (s - 1.0).abs() < 1e-12));
+        assert!(p.iter().chain(q.iter()).all(|&v| v > 0.0));
+        let (c, v) = net.predict_graph_classes(&x, part).unwrap();
+        assert_eq!(c, argmax_columns(&logits).collect::<Vec<_>>());
+        assert_eq!(v, argmax_columns(&values).collect::<Vec<_>>());
+        // The most probable class is the largest logit's.
+        assert_eq!(c, argmax_columns(&p).collect::<Vec<_>>());
+    }
+    // The classes are not all one: the test compares something.
+    let (c, _) = net.predict_graph_classes(&x, 4).unwrap();
+    assert!(c.iter().any(|&k| k != c[0]), "{c:?}");
+}
+
+#[test]
+fn graph_probabilities_and_classes_of_one_output_and_of_errors() {
+    network! { struct One { a: input(5), b: input(2), h: concat(a, b), out: dense(3) } }
+    let (x, _, _) = data(11, 10);
+    let net: One<f64> = One::new(&mut StdRng::seed_from_u64(11));
+    // One output: a batch and a `Vec<usize>`, not tuples.
+    let logits: Batch<f64, 3> = net.predict_graph(&x, 4).unwrap();
+    let p: Batch<f64, 3> = net.predict_graph_probabilities(&x, 4).unwrap();
+    let c: Vec<usize> = net.predict_graph_classes(&x, 4).unwrap();
+    assert!(max_diff(&p, &softmax_columns(&logits)) < 1e-12);
+    assert_eq!(c, argmax_columns(&logits).collect::<Vec<_>>());
+    // Inputs of different lengths fail as `predict_graph` does; no samples give none.
+    let bad = (Batch::zeros(4), Batch::zeros(3));
+    let want = net.predict_graph(&bad, 2).unwrap_err();
+    assert_eq!(net.predict_graph_probabilities(&bad, 2).unwrap_err(), want);
+    assert_eq!(net.predict_graph_classes(&bad, 2).unwrap_err(), want);
+    let none = (Batch::zeros(0), Batch::zeros(0));
+    assert_eq!(net.predict_graph_classes(&none, 2).unwrap(), Vec::<usize>::new());
+    let net = TwoByTwo::<f64>::zeros();
+    let (c, v) = net.predict_graph_classes(&none, 2).unwrap();
+    assert!(c.is_empty() && v.is_empty());
 }

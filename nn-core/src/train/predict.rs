@@ -1,16 +1,15 @@
 //! [`Predict`]: a trained network's outputs, class probabilities and classes, for one sample
-//! or a batch; [`GraphPredict`]: every output of a network with several inputs or outputs.
+//! or a batch ([`GraphPredict`](super::GraphPredict) does the same for every output of a
+//! network with several inputs or outputs).
 //!
 //! For a network whose outputs are logits `z` (as [`CrossEntropy`](crate::loss::CrossEntropy)
 //! trains them), the probabilities are `softmax(z)_i = e^{z_i} / Σ_j e^{z_j}` and the class
 //! is `argmax_i z_i` (the same as the most probable class). Batches are `IN x n` (one sample
-//! per column); the outputs are `OUT x n`. A graph network's inputs and outputs are tuples
-//! of such batches ([`Columns`]), all with the same `n`.
+//! per column); the outputs are `OUT x n`.
 
 use super::fit::argmax_columns;
 use crate::activation::softmax_in_place;
-use crate::graph::Columns;
-use crate::{Batch, BatchNetwork, Error, GraphNetwork, Scalar};
+use crate::{Batch, BatchNetwork, Scalar};
 use nalgebra::SVector;
 use std::vec::Vec;
 
@@ -86,55 +85,3 @@ impl<T: Scalar, const IN: usize, const OUT: usize, N: BatchNetwork<T, IN, OUT>> 
     for N
 {
 }
-
-/// Prediction for every [`GraphNetwork`] (a network with several inputs or outputs;
-/// implemented for all of them): each output for every sample of the inputs, computed as
-/// [`Predict::predict_outputs`] computes one output (inference, in parts of at most
-/// `batch_size` samples reusing one trace). Classes and probabilities come from each output
-/// as for one: [`argmax_columns`](super::argmax_columns),
-/// [`softmax_in_place`](crate::activation::softmax_in_place) per column.
-///
-/// ```
-/// use nn_core::{network, Batch, train::{argmax_columns, GraphPredict}};
-/// network! {
-///     struct TwoHeads {
-///         a: input(2), b: input(1),
-///         h: concat(a, b),
-///         class: dense(3, identity, init = zeros)(h),
-///         size: dense(1, identity, init = zeros)(h),
-///         output: (class, size),
-///     }
-/// }
-/// let mut net = TwoHeads::<f64>::zeros();
-/// net.class.bias.copy_from_slice(&[0.0, 2.0, 1.0]);
-/// net.size.weight.fill(1.0); // size = a₀ + a₁ + b
-/// let x = (Batch::<f64, 2>::from_element(5, 1.0), Batch::<f64, 1>::from_fn(5, |_, c| c as f64));
-/// let (classes, sizes) = net.predict_graph(&x, 2).unwrap(); // in parts of 2, 2 and 1
-/// assert_eq!(argmax_columns(&classes).collect::<Vec<_>>(), vec![1; 5]);
-/// assert_eq!(sizes.as_slice(), &[2.0, 3.0, 4.0, 5.0, 6.0]);
-/// // Inputs with different numbers of samples are an error.
-/// assert!(net.predict_graph(&(Batch::zeros(5), Batch::zeros(4)), 2).is_err());
-/// ```
-pub trait GraphPredict<T: Scalar>: GraphNetwork<T> {
-    /// Every output for every sample of `x`, in parts of at most `batch_size` samples (0
-    /// counts as 1). Fails when the inputs hold different numbers of samples.
-    fn predict_graph(&self, x: &Self::Inputs, batch_size: usize) -> Result<Self::Outputs, Error> {
-        let n = x.samples()?;
-        let mut out = Self::Outputs::with_samples(n);
-        if n == 0 {
-            return Ok(out);
-        }
-        let batch_size = batch_size.max(1).min(n);
-        let mut trace = Self::new_trace(batch_size);
-        let mut part = Self::Inputs::with_samples(0);
-        let mut part_out = Self::Outputs::with_samples(0);
-        for start in (0..n).step_by(batch_size) {
-            x.copy_range(start..(start + batch_size).min(n), &mut part);
-            self.forward_eval(&part, &mut trace, &mut part_out)?;
-            part_out.copy_to(start, &mut out);
-        }
-        Ok(out)
-    }
-}
-
-impl<T: Scalar, N: GraphNetwork<T>> GraphPredict<T> for N {}

@@ -3,13 +3,13 @@
 //!
 //! `‖q - r‖² = ‖q‖² - 2 q·r + ‖r‖²`; ranking the references of one query needs only
 //! `‖r‖² - 2 q·r`, and the dot products of a block of references with a block of queries are
-//! one matrix product (`f32`, through the layers' own kernel, `nn_core::__private::kernels`:
-//! low-level, outside the documented API). The references are stored in blocks of [`BLOCK`]
-//! images, each block as a `BLOCK x 784` column-major matrix (one column per pixel), so a
-//! block (784 kB) stays in cache while the queries stream past it, and the product kernel
-//! reads it with unit row stride.
+//! one matrix product (`f32`, nalgebra's `gemm` on matrix views of the slices, which hands
+//! products of this size to the `matrixmultiply` crate). The references are stored in blocks
+//! of [`BLOCK`] images, each block as a `BLOCK x 784` column-major matrix (one column per
+//! pixel), so a block (784 kB) stays in cache while the queries stream past it, and the
+//! product reads it with unit row stride.
 
-use nn_core::__private::kernels::{gemm, Operand};
+use nn_core::nalgebra::{DMatrixView, DMatrixViewMut};
 
 /// Reference images per block.
 pub const BLOCK: usize = 256;
@@ -81,16 +81,11 @@ impl Knn {
             let qn = (nq - q0).min(QUERIES);
             let qs = &queries[q0 * dim..(q0 + qn) * dim];
             let dots = &mut dots[..BLOCK * qn];
+            let qs = DMatrixView::from_slice(qs, dim, qn);
             for (b, block) in self.blocks.chunks_exact(BLOCK * dim).enumerate() {
                 // dots (BLOCK x qn) = block (BLOCK x dim) · queries (dim x qn)
-                gemm(
-                    1.0,
-                    Operand::n(block, BLOCK),
-                    Operand::n(qs, dim),
-                    0.0,
-                    dots,
-                    BLOCK,
-                );
+                let block = DMatrixView::from_slice(block, BLOCK, dim);
+                DMatrixViewMut::from_slice(dots, BLOCK, qn).gemm(1.0, &block, &qs, 0.0);
                 let norms = &self.norms[b * BLOCK..(b + 1) * BLOCK];
                 for (j, col) in dots.chunks_exact(BLOCK).enumerate() {
                     let list = &mut best[q0 + j];

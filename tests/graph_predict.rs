@@ -3,10 +3,12 @@
 //! on and equal `evaluate_graph`'s, predicting in parts gives the outputs of one pass, and
 //! each output's probabilities and classes are its own softmax and argmax.
 
+use nn_core::activation::softmax_in_place;
 use nn_core::loss::{CrossEntropy, SquaredError};
 use nn_core::optim::Adam;
-use nn_core::activation::softmax_in_place;
-use nn_core::train::{argmax_columns, evaluate_graph, Fit, GraphData, GraphPredict, Targets, Weighted};
+use nn_core::train::{
+    argmax_columns, evaluate_graph, Fit, GraphData, GraphPredict, Targets, Weighted,
+};
 use nn_core::{network, Batch, GraphNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -189,10 +191,18 @@ fn graph_probabilities_and_classes_are_each_outputs_own() {
     for part in [0, 1, 5, 23, 1000] {
         let (p, q) = net.predict_graph_probabilities(&x, part).unwrap();
         assert_eq!((p.ncols(), q.ncols()), (23, 23), "parts of {part}");
-        assert!(max_diff(&p, &softmax_columns(&logits)) < 1e-12, "parts of {part}");
-        assert!(max_diff(&q, &softmax_columns(&values)) < 1e-12, "parts of {part}");
+        assert!(
+            max_diff(&p, &softmax_columns(&logits)) < 1e-12,
+            "parts of {part}"
+        );
+        assert!(
+            max_diff(&q, &softmax_columns(&values)) < 1e-12,
+            "parts of {part}"
+        );
         let sums = p.column_iter().map(|c| c.sum());
-        assert!(sums.chain(q.column_iter().map(|c| c.sum())).all(|s| (s - 1.0).abs() < 1e-12));
+        assert!(sums
+            .chain(q.column_iter().map(|c| c.sum()))
+            .all(|s| (s - 1.0).abs() < 1e-12));
         assert!(p.iter().chain(q.iter()).all(|&v| v > 0.0));
         let (c, v) = net.predict_graph_classes(&x, part).unwrap();
         assert_eq!(c, argmax_columns(&logits).collect::<Vec<_>>());
@@ -222,7 +232,10 @@ fn graph_probabilities_and_classes_of_one_output_and_of_errors() {
     assert_eq!(net.predict_graph_probabilities(&bad, 2).unwrap_err(), want);
     assert_eq!(net.predict_graph_classes(&bad, 2).unwrap_err(), want);
     let none = (Batch::zeros(0), Batch::zeros(0));
-    assert_eq!(net.predict_graph_classes(&none, 2).unwrap(), Vec::<usize>::new());
+    assert_eq!(
+        net.predict_graph_classes(&none, 2).unwrap(),
+        Vec::<usize>::new()
+    );
     let net = TwoByTwo::<f64>::zeros();
     let (c, v) = net.predict_graph_classes(&none, 2).unwrap();
     assert!(c.is_empty() && v.is_empty());

@@ -44,26 +44,40 @@ pub struct BatchSeqCache<T, S, K> {
     /// Step caches, step-major, `seq·n`.
     pub(crate) steps: Vec<K>,
     /// The forward's projections `X̂` (`G x seq·n`) and `Ĥ_t` (`G x n`), kept for the next
-    /// batch.
+    /// batch. For a cell whose gates read their sum ([`RecurrentCell::SUMMED`]), `X̂` is
+    /// step-major and each step's `W_hh H_{t-1}` is added onto it in place, and `hp` holds
+    /// `b_ih + b_hh`.
     xp: Vec<T>,
     hp: Vec<T>,
+    /// For such a cell, the inputs in step-major order (column `t·n + b`), when that differs
+    /// from the batch's order; the backward reads them for `dW_ih`.
+    xs: Vec<T>,
     /// The backward's buffers, kept for the next batch (the backward reads the cache).
     back: RefCell<Back<T, S>>,
 }
 
 /// The backward's buffers: `dX̂`, `dĤ` (`G x seq·n` each), the state gradients carried to
-/// the previous step (`n`) and `dH_{t-1}` (`H x n`).
+/// the previous step (`n`), `dH_{t-1}` (`H x n`) and `W_hhᵀ` (`H x G`, column-major).
 #[derive(Clone, Debug)]
 struct Back<T, S> {
     dxp: Vec<T>,
     dhp: Vec<T>,
     carry: Vec<S>,
     dh_prev: Vec<T>,
+    w_hh_t: Vec<T>,
+    /// `dX` in step-major order, for a cell whose gates read `x̂ + ĥ`.
+    dxs: Vec<T>,
 }
 
 /// `v` as `len` copies of `value`, reusing its memory.
 fn refill<V: Clone>(v: &mut Vec<V>, len: usize, value: V) {
     v.clear();
+    v.resize(len, value);
+}
+
+/// `v` with `len` values, reusing its memory; the values it already had stay as they were
+/// (for buffers that are overwritten before they are read).
+fn size<V: Clone>(v: &mut Vec<V>, len: usize, value: V) {
     v.resize(len, value);
 }
 
@@ -77,11 +91,14 @@ impl<T, S, K> Default for BatchSeqCache<T, S, K> {
             steps: Vec::new(),
             xp: Vec::new(),
             hp: Vec::new(),
+            xs: Vec::new(),
             back: RefCell::new(Back {
                 dxp: Vec::new(),
                 dhp: Vec::new(),
                 carry: Vec::new(),
                 dh_prev: Vec::new(),
+                w_hh_t: Vec::new(),
+                dxs: Vec::new(),
             }),
         }
     }
@@ -90,6 +107,11 @@ impl<T, S, K> Default for BatchSeqCache<T, S, K> {
 /// A column of `G` values as a vector, without copying.
 fn col<T: Scalar, const G: usize>(v: &[T], j: usize) -> &SVector<T, G> {
     &bytemuck::cast_slice::<T, SVector<T, G>>(&v[j * G..(j + 1) * G])[0]
+}
+
+/// A column of `G` values as a mutable vector, without copying.
+fn col_mut<T: Scalar, const G: usize>(v: &mut [T], j: usize) -> &mut SVector<T, G> {
+    &mut bytemuck::cast_slice_mut::<T, SVector<T, G>>(&mut v[j * G..(j + 1) * G])[0]
 }
 
 fn fill_columns<T: Scalar>(m: &mut [T], v: &[T]) {
@@ -105,7 +127,43 @@ fn row_sums<T: Scalar>(m: &[T], out: &mut [T]) {
 }
 
 /// Forward over `n` samples of `seq` steps; `x` is `I x seq·n`, sample-major (a `Batch`).
+///
+/// The element-wise work (the gates of every step of every sample) runs compiled for the
+/// widest vector instructions the CPU has (see [`wide`]).
 pub(crate) fn forward<
+    T: Scalar,
+    C: RecurrentCell<T, I, H, G>,
+    const I: usize,
+    const H: usize,
+    const G: usize,
+>(
+    cell: &C,
+    x: &[T],
+    seq: usize,
+    n: usize,
+    s0: Option<&[C::State]>,
+    cache: &mut BatchSeqCache<T, C::State, C::StepCache>,
+) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        use crate::kernels::x86::{level, Level};
+        match level() {
+            // SAFETY: the level is only reported when the CPU has those features.
+            Level::Avx512 => return unsafe { wide::forward_avx512(cell, x, seq, n, s0, cache) },
+            Level::Avx2 => return unsafe { wide::forward_avx2(cell, x, seq, n, s0, cache) },
+            Level::Baseline => {}
+        }
+    }
+    forward_body(cell, x, seq, n, s0, cache)
+}
+
+mod summed;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod wide;
+use summed::{forward_summed, reorder, reordered};
+
+#[inline(always)]
+fn forward_body<
     T: Scalar,
     C: RecurrentCell<T, I, H, G>,
     const I: usize,
@@ -121,8 +179,24 @@ pub(crate) fn forward<
 ) {
     cache.n = n;
     cache.seq = seq;
+    // Every state, step cache and hidden state after the initial ones is written by its step
+    // (the cells' `gates` write all of `next` and of the step cache) before it is read.
+    size(&mut cache.states, (seq + 1) * n, C::zero_state());
+    cache.states[..n].fill(C::zero_state());
+    size(&mut cache.steps, seq * n, C::empty_step_cache());
+    size(&mut cache.hs, H * (seq + 1) * n, T::zero());
+    cache.hs[..H * n].fill(T::zero());
+    if let Some(s0) = s0 {
+        for (b, s) in s0.iter().enumerate().take(n) {
+            cache.states[b] = *s;
+            cache.hs[b * H..(b + 1) * H].copy_from_slice(C::hidden(s));
+        }
+    }
+    if C::PLAIN_HIDDEN && C::SUMMED {
+        return forward_summed(cell, x, seq, n, cache);
+    }
     let xp = &mut cache.xp;
-    refill(xp, G * seq * n, T::zero());
+    size(xp, G * seq * n, T::zero());
     fill_columns(xp, cell.bias_ih.as_slice());
     gemm(
         T::one(),
@@ -132,18 +206,6 @@ pub(crate) fn forward<
         xp,
         G,
     );
-    cache.states.clear();
-    cache.states.resize((seq + 1) * n, C::zero_state());
-    cache.steps.clear();
-    cache.steps.resize(seq * n, C::empty_step_cache());
-    cache.hs.clear();
-    cache.hs.resize(H * (seq + 1) * n, T::zero());
-    if let Some(s0) = s0 {
-        for (b, s) in s0.iter().enumerate().take(n) {
-            cache.states[b] = *s;
-            cache.hs[b * H..(b + 1) * H].copy_from_slice(C::hidden(s));
-        }
-    }
     if !C::PLAIN_HIDDEN {
         // The hidden product depends on the gates: one sample at a time.
         for t in 0..seq {
@@ -163,7 +225,7 @@ pub(crate) fn forward<
         return;
     }
     let hp = &mut cache.hp;
-    refill(hp, G * n, T::zero());
+    size(hp, G * n, T::zero());
     for t in 0..seq {
         fill_columns(hp, cell.bias_hh.as_slice());
         let (done, rest) = cache.hs.split_at_mut((t + 1) * n * H);
@@ -194,9 +256,50 @@ pub(crate) fn forward<
 /// Backward of [`forward`]: `dh(t, b)` gives the output gradient for `h_t` of sample `b`
 /// (`t` from 1), if any, and `ds_last` the gradient on each sample's final state, if any.
 /// Weight gradients into `grad` (overwritten); `dx` (`I x seq·n`) and `ds0` (`n` states) when
-/// given.
+/// given. Compiled for the widest vector instructions the CPU has, as [`forward`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn backward<
+    'a,
+    T: Scalar,
+    C: RecurrentCell<T, I, H, G>,
+    const I: usize,
+    const H: usize,
+    const G: usize,
+>(
+    cell: &C,
+    clip: Option<f64>,
+    x: &[T],
+    cache: &BatchSeqCache<T, C::State, C::StepCache>,
+    dh: impl Fn(usize, usize) -> Option<&'a [T]>,
+    grad: &mut C,
+    dx: Option<&mut [T]>,
+    ds_last: Option<&[C::State]>,
+    ds0: Option<&mut [C::State]>,
+) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        use crate::kernels::x86::{level, Level};
+        match level() {
+            // SAFETY: the level is only reported when the CPU has those features.
+            Level::Avx512 => {
+                return unsafe {
+                    wide::backward_avx512(cell, clip, x, cache, dh, grad, dx, ds_last, ds0)
+                }
+            }
+            Level::Avx2 => {
+                return unsafe {
+                    wide::backward_avx2(cell, clip, x, cache, dh, grad, dx, ds_last, ds0)
+                }
+            }
+            Level::Baseline => {}
+        }
+    }
+    backward_body(cell, clip, x, cache, dh, grad, dx, ds_last, ds0)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn backward_body<
     'a,
     T: Scalar,
     C: RecurrentCell<T, I, H, G>,
@@ -229,18 +332,39 @@ pub(crate) fn backward<
         dhp,
         carry,
         dh_prev,
+        w_hh_t,
+        dxs,
     } = &mut *back;
-    refill(dxp, G * seq * n, T::zero());
-    refill(dhp, G * seq * n, T::zero());
+    let plain = C::PLAIN_HIDDEN;
+    // The gates read `x̂ + ĥ`: `dX̂ = dĤ`, and `dĤ` stands for both.
+    let summed = plain && C::SUMMED;
+    // Every column of `dX̂` and `dĤ` is written below before it is read (the cells'
+    // `gates_backward` write all of both).
+    if !summed {
+        size(dxp, G * seq * n, T::zero());
+    }
+    size(dhp, G * seq * n, T::zero());
+    // Where a summed cell's `gates_backward` writes its second, equal, copy.
+    let mut twin = SVector::<T, G>::zeros();
     refill(carry, n, C::zero_state());
     if let Some(ds) = ds_last {
         carry.iter_mut().zip(ds).for_each(|(c, d)| *c = *d);
     }
-    let plain = C::PLAIN_HIDDEN;
     if !plain {
         grad.fill(T::zero());
     }
-    refill(dh_prev, H * n, T::zero());
+    size(dh_prev, H * n, T::zero());
+    if plain {
+        // `W_hhᵀ` once, for the product of every step (a transposed operand would be copied
+        // by every product).
+        size(w_hh_t, H * G, T::zero());
+        let w = cell.weight_hh.as_slice();
+        for (g, row) in w_hh_t.chunks_exact_mut(H).enumerate() {
+            row.iter_mut()
+                .enumerate()
+                .for_each(|(h, v)| *v = w[g + h * G]);
+        }
+    }
     for t in (0..seq).rev() {
         for (b, carry) in carry.iter_mut().enumerate() {
             let mut dnext = *carry;
@@ -255,18 +379,19 @@ pub(crate) fn backward<
                 let v: &mut [T] = bytemuck::cast_slice_mut(core::slice::from_mut(&mut dnext));
                 v.iter_mut().for_each(|x| *x = x.clamp(-c, c));
             }
-            let (mut gx, mut gh) = (SVector::<T, G>::zeros(), SVector::<T, G>::zeros());
             let (prev, next) = (&cache.states[t * n + b], &cache.states[(t + 1) * n + b]);
             let step = &cache.steps[t * n + b];
-            if plain {
-                cell.gates_backward(prev, next, step, &dnext, &mut gx, &mut gh, carry);
+            if summed {
+                let gh = col_mut::<T, G>(dhp, t * n + b);
+                cell.gates_backward(prev, next, step, &dnext, gh, &mut twin, carry);
+            } else if plain {
+                let gx = col_mut::<T, G>(dxp, b * seq + t);
+                let gh = col_mut::<T, G>(dhp, t * n + b);
+                cell.gates_backward(prev, next, step, &dnext, gx, gh, carry);
             } else {
-                cell.step_projected_backward(prev, next, step, &dnext, grad, &mut gx, carry);
+                let gx = col_mut::<T, G>(dxp, b * seq + t);
+                cell.step_projected_backward(prev, next, step, &dnext, grad, gx, carry);
             }
-            let j = b * seq + t;
-            dxp[j * G..(j + 1) * G].copy_from_slice(gx.as_slice());
-            let j = t * n + b;
-            dhp[j * G..(j + 1) * G].copy_from_slice(gh.as_slice());
         }
         if !plain {
             continue;
@@ -274,7 +399,7 @@ pub(crate) fn backward<
         let dhp_t = &dhp[t * n * G..(t + 1) * n * G];
         gemm(
             T::one(),
-            Operand::t(cell.weight_hh.as_slice(), G),
+            Operand::n(w_hh_t, H),
             Operand::n(dhp_t, G),
             T::zero(),
             dh_prev,
@@ -300,6 +425,12 @@ pub(crate) fn backward<
         );
         row_sums(dhp, grad.bias_hh.as_mut_slice());
     }
+    // A summed cell's `dX̂` is `dĤ`, step-major, as are the inputs the forward kept.
+    let (dxp, x): (&[T], &[T]) = match (summed, reordered(seq, n)) {
+        (false, _) => (dxp, x),
+        (true, false) => (dhp, x),
+        (true, true) => (dhp, &cache.xs),
+    };
     gemm(
         T::one(),
         Operand::n(dxp, G),
@@ -308,16 +439,31 @@ pub(crate) fn backward<
         grad.weight_ih.as_mut_slice(),
         G,
     );
-    row_sums(dxp, grad.bias_ih.as_mut_slice());
+    if summed {
+        *grad.bias_ih = *grad.bias_hh;
+    } else {
+        row_sums(dxp, grad.bias_ih.as_mut_slice());
+    }
     if let Some(dx) = dx {
+        let step_major = summed && reordered(seq, n);
+        if step_major {
+            size(dxs, I * seq * n, T::zero());
+        }
         gemm(
             T::one(),
             Operand::t(cell.weight_ih.as_slice(), G),
             Operand::n(dxp, G),
             T::zero(),
-            dx,
+            if step_major {
+                &mut dxs[..]
+            } else {
+                &mut dx[..]
+            },
             I,
         );
+        if step_major {
+            reorder(I, seq, n, dxs, dx, true);
+        }
     }
     if let Some(ds0) = ds0 {
         ds0.copy_from_slice(carry);
@@ -353,177 +499,8 @@ pub struct SeqGrads<T, S, C> {
     pub grad: C,
 }
 
-macro_rules! batch_ops {
-    ($cell:ident) => {
-        impl<T: Scalar, const I: usize, const H: usize, const G: usize, const SEQ: usize, const IN: usize, const OUT: usize>
-            crate::layer::BatchOp<T, IN, OUT> for Recurrent<$cell<T, I, H, G>, SEQ, IN, OUT>
-        {
-            type BatchCache = $crate::cell::batch::BatchSeqCache<
-                T,
-                <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
-                <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::StepCache,
-            >;
-
-            fn empty_batch_cache() -> Self::BatchCache {
-                Default::default()
-            }
-
-            fn op_forward_batch(
-                &self,
-                x: &crate::Batch<T, IN>,
-                y: &mut crate::Batch<T, OUT>,
-                cache: &mut Self::BatchCache,
-                _train: bool,
-            ) {
-                let () = super::sequence::Fits::<I, H, SEQ, IN, OUT>::OK;
-                let n = x.ncols();
-                $crate::cell::batch::forward::<T, $cell<T, I, H, G>, I, H, G>(&self.cell, x.as_slice(), SEQ, n, None, cache);
-                crate::__private::resize(y, n);
-                $crate::cell::batch::outputs::<T, H, SEQ, OUT>(&cache.hs, n, y.as_mut_slice());
-            }
-
-            fn op_backward_batch(
-                &self,
-                x: &crate::Batch<T, IN>,
-                _y: &crate::Batch<T, OUT>,
-                cache: &Self::BatchCache,
-                dy: &crate::Batch<T, OUT>,
-                grad: &mut Self,
-                dx: Option<&mut crate::Batch<T, IN>>,
-            ) {
-                let n = x.ncols();
-                let dx = dx.map(|dx| {
-                    crate::__private::resize(dx, n);
-                    dx.as_mut_slice()
-                });
-                let dy = dy.as_slice();
-                let dh = |t: usize, b: usize| {
-                    if OUT == SEQ * H {
-                        Some(&dy[b * OUT + (t - 1) * H..b * OUT + t * H])
-                    } else if t == SEQ {
-                        Some(&dy[b * OUT..(b + 1) * OUT])
-                    } else {
-                        None
-                    }
-                };
-                $crate::cell::batch::backward::<T, $cell<T, I, H, G>, I, H, G>(
-                    &self.cell, self.clip, x.as_slice(), cache, dh, &mut grad.cell, dx, None, None,
-                );
-            }
-        }
-
-        impl<T: Scalar, const I: usize, const H: usize, const G: usize, const SEQ: usize, const IN: usize, const OUT: usize>
-            Recurrent<$cell<T, I, H, G>, SEQ, IN, OUT>
-        {
-            /// Runs the cell over a sequence of any length, `xs` holding `steps·I` values
-            /// (step after step), from `s0` (zero when `None`).
-            ///
-            /// # Errors
-            /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) when `xs.len()` is not a multiple of `I`.
-            #[allow(clippy::type_complexity)]
-            pub fn forward_seq(
-                &self,
-                xs: &[T],
-                s0: Option<&<$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State>,
-            ) -> Result<
-                $crate::cell::batch::SeqRun<
-                    T,
-                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
-                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::StepCache,
-                >,
-                $crate::Error,
-            > {
-                if I == 0 || xs.len() % I != 0 {
-                    return Err($crate::Error::LengthMismatch {
-                        what: "sequence values (a multiple of the inputs per step)",
-                        expected: xs.len() / I.max(1) * I,
-                        found: xs.len(),
-                    });
-                }
-                let steps = xs.len() / I;
-                let mut cache = $crate::cell::batch::BatchSeqCache::default();
-                $crate::cell::batch::forward::<T, $cell<T, I, H, G>, I, H, G>(
-                    &self.cell, xs, steps, 1, s0.map(core::slice::from_ref), &mut cache,
-                );
-                let hidden = cache.hs[H..].to_vec();
-                Ok($crate::cell::batch::SeqRun { cache, hidden })
-            }
-
-            /// Backward of [`forward_seq`](Self::forward_seq) given `dℓ/dh_t` for every step
-            /// (`steps·H` values): the input gradient, the initial state's, the weights'.
-            ///
-            /// # Errors
-            /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) when `xs` or `dh` do not fit the run.
-            #[allow(clippy::type_complexity)]
-            pub fn backward_seq(
-                &self,
-                xs: &[T],
-                run: &$crate::cell::batch::SeqRun<
-                    T,
-                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
-                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::StepCache,
-                >,
-                dh: &[T],
-            ) -> Result<
-                $crate::cell::batch::SeqGrads<
-                    T,
-                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
-                    Self,
-                >,
-                $crate::Error,
-            > {
-                self.backward_seq_through(xs, run, dh, None)
-            }
-
-            /// [`backward_seq`](Self::backward_seq) with a gradient on the final state as
-            /// well (`dℓ/dh_steps` and an LSTM's `dℓ/dc_steps`, the state
-            /// [`SeqRun::final_state`](crate::cell::SeqRun::final_state) returns), for a
-            /// loss that reads it directly; `dh` may then be all zeros.
-            ///
-            /// # Errors
-            /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) when `xs` or `dh` do not fit the run.
-            #[allow(clippy::type_complexity)]
-            pub fn backward_seq_through(
-                &self,
-                xs: &[T],
-                run: &$crate::cell::batch::SeqRun<
-                    T,
-                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
-                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::StepCache,
-                >,
-                dh: &[T],
-                ds_last: Option<&<$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State>,
-            ) -> Result<
-                $crate::cell::batch::SeqGrads<
-                    T,
-                    <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::State,
-                    Self,
-                >,
-                $crate::Error,
-            > {
-                let steps = run.cache.seq;
-                for (what, expected, found) in [("sequence values", steps * I, xs.len()), ("hidden-state gradients", steps * H, dh.len())] {
-                    if expected != found {
-                        return Err($crate::Error::LengthMismatch { what, expected, found });
-                    }
-                }
-                let mut out = $crate::cell::batch::SeqGrads {
-                    dx: alloc::vec![T::zero(); xs.len()],
-                    ds0: <$cell<T, I, H, G> as RecurrentCell<T, I, H, G>>::zero_state(),
-                    grad: <Self as crate::layer::Layer<T>>::zeros(),
-                };
-                let dhf = |t: usize, _b: usize| Some(&dh[(t - 1) * H..t * H]);
-                $crate::cell::batch::backward::<T, $cell<T, I, H, G>, I, H, G>(
-                    &self.cell, self.clip, xs, &run.cache, dhf, &mut out.grad.cell,
-                    Some(&mut out.dx), ds_last.map(core::slice::from_ref),
-                    Some(core::slice::from_mut(&mut out.ds0)),
-                );
-                Ok(out)
-            }
-        }
-    };
-}
-pub(crate) use batch_ops;
+mod ops;
+pub(crate) use ops::batch_ops;
 
 /// Copies the outputs out of the hidden states: every step (`OUT = SEQ·H`) or the last.
 pub(crate) fn outputs<T: Scalar, const H: usize, const SEQ: usize, const OUT: usize>(

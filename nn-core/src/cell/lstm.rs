@@ -60,6 +60,7 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
     type State = SMatrix<T, H, 2>;
     type StepCache = LstmStep<T, H, G>;
     const GATES_PER_UNIT: usize = 4;
+    const SUMMED: bool = true;
 
     fn empty_step_cache() -> Self::StepCache {
         LstmStep {

@@ -158,6 +158,14 @@ pub trait RecurrentCell<T: Scalar, const I: usize, const H: usize, const G: usiz
     /// [`gated_hidden`](Self::gated_hidden) names a second time.
     const PLAIN_HIDDEN: bool = true;
 
+    /// Whether [`gates`](Self::gates) reads `x̂` and `ĥ` only through their sum `x̂ + ĥ`
+    /// (an LSTM and a plain RNN; not a GRU, whose candidate reads `ĥ_n` alone), so that
+    /// [`gates_backward`](Self::gates_backward) writes the same values into `dxp` and `dhp`.
+    /// The batch path then adds each step's hidden product onto the input projection in
+    /// place and keeps one gradient for both products. Only read when
+    /// [`PLAIN_HIDDEN`](Self::PLAIN_HIDDEN) is true.
+    const SUMMED: bool = false;
+
     /// For a cell whose candidate rows read a gated hidden state (`PLAIN_HIDDEN = false`):
     /// given `x̂`, `ĥ = W_hh h + b_hh` (every row) and `h`, writes the vector those rows'
     /// product reads (the GRU's `r ∘ h`) into `gated` (`H` values) and returns the rows whose

@@ -37,6 +37,7 @@ impl<T: Scalar, const I: usize, const H: usize, const G: usize> RecurrentCell<T,
     /// Nothing: `h_t` is the next state.
     type StepCache = ();
     const GATES_PER_UNIT: usize = 1;
+    const SUMMED: bool = true;
 
     fn empty_step_cache() {}
 

@@ -208,7 +208,7 @@ fn parse_cases(text: &str, path: &str) -> Result<Vec<Vec<tflm::Case>>, CasesErro
     Ok(all)
 }
 
-/// Runs one case through a `network!` declaration: `None` for an input of another length.
+/// Runs one case through a `network!` declaration; an input of another length is an error.
 fn run_network<const IN: usize, const OUT: usize>(
     input: &[i8],
     run: impl Fn(&[i8; IN], &mut [i8; OUT]) -> Result<(), nn_core::Error>,

@@ -15,6 +15,11 @@
 #   = TFLM         whether every case's int8 output equals TFLM's interpreter's
 #                  (tests/fixtures/tflm/<model>.json, written by tools/tflm_fixtures.py)
 #
+# Then the targets, from this run: ours at most MicroFlow's flash and RAM (static + peak
+# stack) on all three models, at most half its instructions per inference on speech and
+# person_detect, TFLM's output on every case; `targets: met`, or `targets: MISSED: ...` and
+# exit status 1.
+#
 # Board and target for both: qemu-system-arm -machine mps2-an386 -cpu cortex-m4,
 # thumbv7em-none-eabihf, release profile (opt-level 3, LTO, one codegen unit).
 #
@@ -35,7 +40,8 @@
 #   the fixture's samples, `case <name>: <int8 outputs>` (or `tinyml_<model> <name>: <hex bytes>`,
 #   as the tinyml_* bins print) with `mnist_m4::mark()` right before
 #   and after the inference, and `stack_peak_bytes=<n>` once at the end.
-#   SINE_CASES=N: how many of sine's samples MicroFlow's harness runs (default 16).
+#   MicroFlow's harness runs the same cases as our firmware: the fixture's samples named in
+#   firmware/mnist-m4/expected-tinyml_<model>.txt (sine: the 8 inputs -128, -96, ..., 96).
 #
 # Needs: rustup target add thumbv7em-none-eabihf; apt-get install qemu-system-arm gcc;
 # python3; the crate registry (MicroFlow 0.1.3 and its dependencies).
@@ -169,17 +175,19 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 }
 EOF
 # The cases (the fixtures' samples) as Rust arrays, and each model's output quantization.
-python3 - "$repo" "$mf/cases" "${SINE_CASES:-16}" <<'PY'
+python3 - "$repo" "$mf/cases" <<'PY'
 import json, sys
-repo, out, sine_cases = sys.argv[1], sys.argv[2], int(sys.argv[3])
+repo, out = sys.argv[1], sys.argv[2]
 # Output quantization (scale, zero point) of each model's int8 output tensor, as
 # `cargo run -p nn-import -- models/tinyml/<model>.tflite` prints it.
 OUT_Q = {"sine": ("0.008269669", 7), "speech": ("0.00390625", -128),
          "person_detect": ("0.00390625", -128)}
 for m in ("sine", "speech", "person_detect"):
-    cases = json.load(open(f"{repo}/tests/fixtures/tflm/{m}.json"))["samples"]
-    if m == "sine":
-        cases = cases[:sine_cases]
+    samples = {c["name"]: c for c in json.load(open(f"{repo}/tests/fixtures/tflm/{m}.json"))["samples"]}
+    # The cases our firmware runs, in its order: `tinyml_<model> <case>: <bytes>` lines.
+    names = [l.split(" ", 1)[1].rsplit(":", 1)[0]
+             for l in open(f"{repo}/firmware/mnist-m4/expected-tinyml_{m}.txt") if l.strip()]
+    cases = [samples[n] for n in names]
     n = len(cases[0]["input"])
     with open(f"{out}/{m}.rs", "w") as f:
         f.write(f"pub const OUT_SCALE: f32 = {OUT_Q[m][0]};\npub const OUT_ZP: i32 = {OUT_Q[m][1]};\n")
@@ -287,7 +295,7 @@ for line in open(rows):
             ref = sum(spans[2 * i] for i in picked)
             dsp = sum(spans[2 * i + 1] for i in picked)
             same = all(names[i][1] == 'yes' for i in picked)
-            seen[(model, 'nn kernels')] = (0, 0, dsp)
+            seen[(model, 'nn kernels')] = (0, 0, dsp, same)
             print(f"{model:<14} {'nn kernels':<10} {'-':>9} {'-':>12} {'-':>12} {'-':>11} {dsp:>15} "
                   f"{'n/a':>8}   ({len(picked)} weighted layers, random parameters; "
                   f"portable kernels {ref}, DSP = portable bits: {'yes' if same else 'NO'})")
@@ -313,7 +321,7 @@ for line in open(rows):
         print(f"{m:<14} {engine:<10} FAILED: {len(per)} marked inferences for {len(got)} cases")
         continue
     spread = '' if min(per) == max(per) else f" ({min(per)}..{max(per)})"
-    seen[(m, engine)] = (flash, ram + stack, sum(per) / len(per))
+    seen[(m, engine)] = (flash, ram + stack, sum(per) / len(per), bool(got) and same == len(got))
     print(f"{m:<14} {engine:<10} {flash:>9} {ram:>12} {stack:>12} {ram + stack:>11} "
           f"{sum(per) // len(per):>15}{spread} {same:>4}/{len(got)}")
     diff = [n for n, v in got.items() if want.get(n) != v]
@@ -330,4 +338,25 @@ for m in ('sine', 'speech', 'person_detect'):
               f"instructions {nn[2] / mf[2]:.2f}")
     elif mf and k:
         print(f"  {m}: nn kernels only / MicroFlow instructions {k[2] / mf[2]:.2f}")
+# Checked, so that a change that loses one fails the script (and CI): each of our whole
+# binaries beside MicroFlow's, with TFLM's output on every case.
+missed = []
+for m in ('sine', 'speech', 'person_detect'):
+    mf, nn = seen.get((m, 'MicroFlow')), seen.get((m, 'nn'))
+    if not (mf and nn):
+        missed.append(f"{m}: no row of both engines to compare")
+        continue
+    if nn[0] > mf[0]:
+        missed.append(f"{m}: flash {nn[0]} B, expected at most MicroFlow's {mf[0]} B")
+    if nn[1] > mf[1]:
+        missed.append(f"{m}: RAM {nn[1]} B, expected at most MicroFlow's {mf[1]} B")
+    if m != 'sine' and nn[2] > mf[2] / 2:
+        missed.append(f"{m}: {nn[2]:.0f} instructions, expected at most half MicroFlow's {mf[2]:.0f}")
+    if not nn[3]:
+        missed.append(f"{m}: our output differs from TFLM's")
+if missed:
+    print("targets: MISSED: " + "; ".join(missed))
+    sys.exit(1)
+print("targets: met (flash and RAM at most MicroFlow's on all three models, at most half its "
+      "instructions on speech and person_detect, TFLM's output on every case)")
 PY

@@ -33,10 +33,10 @@ pub fn broadcast_shape<'o>(
     if rank > MAX_BROADCAST_DIMS {
         return None;
     }
-    for i in 0..rank {
+    for (i, o) in out.iter_mut().enumerate().take(rank) {
         let dim = |s: &[usize]| (i + s.len()).checked_sub(rank).map_or(1, |j| s[j]);
         let (x, y) = (dim(a), dim(b));
-        out[i] = match (x, y) {
+        *o = match (x, y) {
             _ if x == y => x,
             (1, _) => y,
             (_, 1) => x,

@@ -146,7 +146,55 @@ pub fn lower(cx: &mut Ctx) -> Option<Lowered> {
 
 #[cfg(test)]
 mod tests {
-    use super::broadcast;
+    use super::super::{Quant, TflKind};
+    use super::{broadcast, Act, Add, Dtype, Emit, TflLayer};
+    use crate::ir::TflNode;
+
+    /// The int8 kernel call: TFLM's `AddParams` as a `const` (computed by the compiler, not
+    /// on every call on the microcontroller) and the broadcast shapes as literals.
+    #[test]
+    fn the_int8_parameters_are_a_const_and_the_shapes_literals() {
+        let add = |broadcast| Add {
+            act: Act::Relu,
+            broadcast,
+        };
+        let l = TflLayer {
+            name: syn::parse_quote!(add1),
+            span: proc_macro2::Span::call_site(),
+            kind: Box::new(add(None)),
+            parents: vec![TflNode::Input, TflNode::Layer(0)],
+            input: vec![1, 1, 1, 3],
+            dtype: Dtype::I8,
+            out: vec![1, 4, 4, 3],
+            out_dtype: Dtype::I8,
+        };
+        let q = Quant {
+            scale: 0.5,
+            zero_point: -3,
+        };
+        let e = Emit {
+            input: q,
+            inputs: vec![q, q],
+            output: q,
+            views: Vec::new(),
+        };
+        let code = add(Some([vec![1, 1, 1, 3], vec![1, 4, 4, 3]]))
+            .emit(&l, &e)
+            .to_string();
+        assert!(
+            code.contains("const P : __k :: AddParams = __k :: AddParams :: new ("),
+            "{code}"
+        );
+        assert!(
+            code.contains("__k :: add_i8_broadcast (& P , x , & [1 , 1 , 1 , 3] , x1 , & [1 , 4 , 4 , 3] , y) ?"),
+            "{code}"
+        );
+        let code = add(None).emit(&l, &e).to_string();
+        assert!(
+            code.contains("__k :: add_i8 (& P , x , x1 , y) ?"),
+            "{code}"
+        );
+    }
 
     #[test]
     fn shapes_broadcast_by_numpys_rules() {

@@ -60,6 +60,40 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The shapes of an ADD's two inputs when they differ (`None` when they are equal), as
+    /// TFLM's `Prepare` decides to broadcast; an error naming the tensor when they do not
+    /// broadcast by numpy's rules or the output's shape is not their broadcast.
+    pub(crate) fn add_shapes(
+        &self,
+        a: &Tensor,
+        b: &Tensor,
+        output: &Tensor,
+    ) -> Result<Option<[Vec<usize>; 2]>, ImportError> {
+        let mut out = [0; k::MAX_BROADCAST_DIMS];
+        let Some(shape) = k::broadcast_shape(&a.shape, &b.shape, &mut out) else {
+            return Err(self.err(
+                Some(b),
+                format!(
+                    "a shape that broadcasts with {:?} (each dimension equal or 1, from the last; at most {} dimensions)",
+                    a.shape,
+                    k::MAX_BROADCAST_DIMS
+                ),
+                format!("{:?}", b.shape),
+            ));
+        };
+        if output.shape != shape {
+            return Err(self.err(
+                Some(output),
+                format!(
+                    "shape {shape:?} (the broadcast of {:?} and {:?})",
+                    a.shape, b.shape
+                ),
+                format!("{:?}", output.shape),
+            ));
+        }
+        Ok((a.shape != b.shape).then(|| [a.shape.clone(), b.shape.clone()]))
+    }
+
     pub(crate) fn dtype(&self, t: &Tensor, dtype: DType) -> Result<(), ImportError> {
         if t.dtype == Some(dtype) {
             Ok(())

@@ -458,7 +458,9 @@ pub fn export(
             (Kernel::Add { .. } | Kernel::AddF32 { .. }, Some(O::AddOptions(o))) => {
                 let n = d.fresh("add");
                 let a = act(o.fused_activation_function).trim_start_matches(", ");
-                (n, format!("tfl_add({a})"), shape.clone())
+                // The broadcast of the two parents' shapes, which `prepare` checked is the
+                // output's.
+                (n, format!("tfl_add({a})"), t_out.shape.clone())
             }
             (Kernel::Quantize { .. } | Kernel::Requantize { .. }, _) => {
                 (d.fresh("quantize"), "tfl_quantize".into(), shape.clone())

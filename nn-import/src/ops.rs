@@ -72,6 +72,8 @@ pub(crate) enum Kernel {
     },
     AddF32 {
         range: (f32, f32),
+        /// The two inputs' shapes when they broadcast (TFLM's `BroadcastAdd6DSlow`).
+        broadcast: Option<[Vec<usize>; 2]>,
     },
     FullyConnected {
         layer: Layer,
@@ -99,6 +101,8 @@ pub(crate) enum Kernel {
     },
     Add {
         params: k::AddParams,
+        /// The two inputs' shapes when they broadcast (TFLM's `BroadcastAdd6DSlow`).
+        broadcast: Option<[Vec<usize>; 2]>,
     },
     Reshape,
     Quantize {

@@ -307,16 +307,11 @@ pub(crate) fn prepare(
             for t in [input, second, output] {
                 cx.dtype(t, DType::I8)?;
             }
-            if second.shape != input.shape || output.shape != input.shape {
-                return Err(cx.err(
-                    Some(second),
-                    format!("shape {:?} (broadcasting is not supported)", input.shape),
-                    format!("{:?}", second.shape),
-                ));
-            }
+            let broadcast = cx.add_shapes(input, second, output)?;
             let (q1, q2, qo) = (cx.quant(input)?, cx.quant(second)?, cx.quant(output)?);
             inputs.push(ins[1] as usize);
             Kernel::Add {
+                broadcast,
                 params: k::AddParams::new(
                     q1,
                     q2,

@@ -214,14 +214,8 @@ pub(crate) fn prepare_f32(
             };
             let second = cx.tensor(ins, 1, "second input")?;
             cx.dtype(second, DType::F32)?;
-            if second.shape != input.shape || output.shape != input.shape {
-                return Err(cx.err(
-                    Some(second),
-                    format!("shape {:?} (broadcasting is not supported)", input.shape),
-                    format!("{:?}", second.shape),
-                ));
-            }
             Kernel::AddF32 {
+                broadcast: cx.add_shapes(input, second, output)?,
                 range: k::activation_range_f32(cx.fused(o.fused_activation_function)?),
             }
         }

@@ -109,9 +109,12 @@ impl Op {
             Kernel::SoftmaxF32 { beta, depth } => {
                 x().and_then(|x| wrap(k::softmax_f32(*beta, &x, *depth, &mut out)))
             }
-            Kernel::AddF32 { range } => x().and_then(|a| {
+            Kernel::AddF32 { range, broadcast } => x().and_then(|a| {
                 let b = self.f32_input(values, tensors, 1)?;
-                wrap(k::add_f32(&a, &b, *range, &mut out))
+                wrap(match broadcast {
+                    Some([sa, sb]) => k::add_f32_broadcast(&a, sa, &b, sb, *range, &mut out),
+                    None => k::add_f32(&a, &b, *range, &mut out),
+                })
             }),
             _ => return None,
         };
@@ -197,10 +200,13 @@ impl Op {
                 let x = self.i8_input(values, tensors, 0)?;
                 wrap(k::softmax_i8(params, &x, *depth, &mut out))?;
             }
-            Kernel::Add { params } => {
+            Kernel::Add { params, broadcast } => {
                 let a = self.i8_input(values, tensors, 0)?;
                 let b = self.i8_input(values, tensors, 1)?;
-                wrap(k::add_i8(params, &a, &b, &mut out))?;
+                wrap(match broadcast {
+                    Some([sa, sb]) => k::add_i8_broadcast(params, &a, sa, &b, sb, &mut out),
+                    None => k::add_i8(params, &a, &b, &mut out),
+                })?;
             }
             Kernel::Reshape => {
                 let id = self.inputs[0];

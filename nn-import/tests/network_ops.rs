@@ -6,7 +6,8 @@
 //! SOFTMAX with β = 0.7, VALID max pooling with RELU6, int8 ADD of a constant with RELU,
 //! DEQUANTIZE / QUANTIZE / requantize, every float32 kernel between int8 ends (`float_chain`)
 //! float32 input and output around int8 layers (`mixed_io`), and an ADD of two activations
-//! at both ends of the arena (`residual_add`). The models the declaration
+//! at both ends of the arena (`residual_add`), and broadcasting int8 and float32 ADDs of
+//! constants `[1, 1, 1, 3]` (first operand), `[1, 4, 1, 1]` and `[3]` (`add_broadcast`). The models the declaration
 //! cannot express are errors of the tool naming the operator, its index and the tensor.
 //!
 //! Regenerate the declarations after changing the tool or a model:
@@ -24,6 +25,7 @@ use std::path::PathBuf;
 mod support;
 use support::tflm::{fixture_cases, fnv1a64, random_input};
 
+include!("network_ops/add_broadcast.rs");
 include!("network_ops/add_relu.rs");
 include!("network_ops/avg_pool_same.rs");
 include!("network_ops/conv_same.rs");
@@ -85,6 +87,7 @@ fn operator_declarations_equal_tflm() {
     });
     check("float_chain", |x, y| FloatChain::new().run(x, y));
     check("residual_add", |x, y| ResidualAdd::new().run(x, y));
+    check("add_broadcast", |x, y| AddBroadcast::new().run(x, y));
 }
 
 /// Float32 input and output: the fixture's int8 stream divided by 16, outputs compared by
@@ -155,6 +158,12 @@ fn the_arenas_hold_what_the_layers_between_the_ends_read_and_write() {
     // residual_add: the ADD reads `conv1` (one end) and `dw1` (the other), 60 values each,
     // and writes the output.
     assert_eq!(ResidualAdd::ARENA_BYTES, 60 + 60);
+    // add_broadcast: the two int8 ADDs (48 values in, 48 out; the first reads the input and
+    // a constant), then the float32 ADD (48 in, 48 out) between DEQUANTIZE and QUANTIZE.
+    assert_eq!(
+        (AddBroadcast::ARENA_I8, AddBroadcast::ARENA_F32),
+        (48 + 48, 48 + 48)
+    );
 }
 
 #[test]
@@ -167,31 +176,63 @@ fn what_a_declaration_cannot_express_is_an_error_naming_the_operator() {
     );
 }
 
-/// TFLM's ADD broadcasts (`BroadcastAdd6DSlow` in its reference kernels); ours does not
-/// yet, and says so naming the operator, its index and the tensor.
-#[test]
-fn a_broadcasting_add_is_an_error_naming_the_operator() {
+/// A two-operand model with the given second-input and output shapes: `x` [1, 2, 2, 3]
+/// plus the constant `k`.
+fn add_model(k_shape: &[i32], y_shape: &[i32]) -> Vec<u8> {
     use nn_import::schema::tflite as fb;
     let mut b = nn_import::TfliteBuilder::new();
     let i8s = fb::TensorType::Int8;
     let x = b.tensor("x", &[1, 2, 2, 3], i8s, vec![0.1], vec![0], 0, None);
-    let k = b.tensor(
-        "k",
-        &[1, 1, 1, 3],
-        i8s,
-        vec![0.1],
-        vec![0],
-        0,
-        Some(vec![1, 2, 3]),
-    );
-    let y = b.tensor("y", &[1, 2, 2, 3], i8s, vec![0.2], vec![0], 0, None);
+    let n: i32 = k_shape.iter().product();
+    let data = (0..n).map(|i| (i * 7 - 20) as i8 as u8).collect();
+    let k = b.tensor("k", k_shape, i8s, vec![0.1], vec![0], 0, Some(data));
+    let y = b.tensor("y", y_shape, i8s, vec![0.2], vec![0], 0, None);
     let options = fb::BuiltinOptions::AddOptions(Box::default());
     b.op(fb::BuiltinOperator::Add, &[x, k], y, Some(options));
-    let bytes = b.finish(x, y, "broadcasting add");
+    b.finish(x, y, "broadcasting add")
+}
+
+/// TFLM's ADD broadcasts (`BroadcastAdd6DSlow` in its reference kernels), and so do the
+/// interpreter and the tool: the declaration adds the nodes as they are, its output the
+/// broadcast shape.
+#[test]
+fn a_broadcasting_add_is_exported_and_interpreted() {
+    let bytes = add_model(&[1, 1, 1, 3], &[1, 2, 2, 3]);
+    let e = nn_import::export(&bytes, "X", "x.safetensors", "x.tflite").unwrap();
+    assert!(
+        e.source.contains("constant1: tfl_constant([1, 1, 1, 3]),"),
+        "{}",
+        e.source
+    );
+    assert!(
+        e.source.contains("add1: tfl_add()(input, constant1),"),
+        "{}",
+        e.source
+    );
+    let model = nn_import::Model::from_bytes(&bytes).unwrap();
+    // (x + k) at scale 0.1 written at scale 0.2: k = [-20, -13, -6] per channel, halved
+    // with ties away from zero (-13 / 2 = -6.5 -> -7, TFLM's rounding divide).
+    let y = model
+        .run(&[20, 13, 6, 0, 0, 0, 40, 33, 26, 2, 1, 0])
+        .unwrap();
+    assert_eq!(y, [0, 0, 0, -10, -7, -3, 10, 10, 10, -9, -6, -3]);
+}
+
+/// Shapes that do not broadcast, and an output that is not the broadcast shape, are errors
+/// naming the operator, its index and the tensor.
+#[test]
+fn an_add_of_shapes_that_do_not_broadcast_is_an_error_naming_the_operator() {
+    let bytes = add_model(&[1, 2, 1, 2], &[1, 2, 2, 3]);
     let e = nn_import::export(&bytes, "X", "x.safetensors", "x.tflite").unwrap_err();
     assert_eq!(
         e.to_string(),
-        "operator 0 (`ADD`), tensor `k`: expected shape [1, 2, 2, 3] (broadcasting is not supported), found [1, 1, 1, 3]"
+        "operator 0 (`ADD`), tensor `k`: expected a shape that broadcasts with [1, 2, 2, 3] (each dimension equal or 1, from the last; at most 6 dimensions), found [1, 2, 1, 2]"
+    );
+    let bytes = add_model(&[1, 1, 1, 3], &[1, 2, 3]);
+    let e = nn_import::Model::from_bytes(&bytes).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "operator 0 (`ADD`), tensor `y`: expected shape [1, 2, 2, 3] (the broadcast of [1, 2, 2, 3] and [1, 1, 1, 3]), found [1, 2, 3]"
     );
 }
 
@@ -225,6 +266,7 @@ fn the_committed_operator_declarations_are_what_the_tool_writes() {
         ("float_chain", "FloatChain", "float_chain"),
         ("../ops_float_io/mixed_io", "MixedIo", "mixed_io"),
         ("residual_add", "ResidualAdd", "residual_add"),
+        ("add_broadcast", "AddBroadcast", "add_broadcast"),
     ] {
         let bytes = std::fs::read(root().join(format!("models/ops/{model}.tflite"))).unwrap();
         let model = model.rsplit('/').next().unwrap();

@@ -31,22 +31,35 @@ pub struct AddParams {
 }
 
 impl AddParams {
-    /// TFLite's `CalculateOpDataAdd` for int8 tensors.
+    /// TFLite's `CalculateOpDataAdd` for int8 tensors. A `const fn`: a network's generated
+    /// code computes its ADDs' parameters while compiling (the same bits as at run time).
     ///
     /// ```
     /// use nn_core::quant::tflite::{add_i8, AddParams, QuantParams};
     /// let q = QuantParams { scale: 0.5, zero_point: 0 };
-    /// let p = AddParams::new(q, q, q, (-128, 127));
+    /// const P: AddParams = AddParams::new(
+    ///     QuantParams { scale: 0.5, zero_point: 0 },
+    ///     QuantParams { scale: 0.5, zero_point: 0 },
+    ///     QuantParams { scale: 0.5, zero_point: 0 },
+    ///     (-128, 127),
+    /// );
+    /// assert_eq!(P, AddParams::new(q, q, q, (-128, 127)));
     /// let mut y = [0i8; 2];
-    /// add_i8(&p, &[3, -4], &[4, -100], &mut y).unwrap();
+    /// add_i8(&P, &[3, -4], &[4, -100], &mut y).unwrap();
     /// assert_eq!(y, [7, -104]);
     /// ```
-    pub fn new(a: QuantParams, b: QuantParams, output: QuantParams, range: (i32, i32)) -> Self {
+    pub const fn new(
+        a: QuantParams,
+        b: QuantParams,
+        output: QuantParams,
+        range: (i32, i32),
+    ) -> Self {
         let left_shift = 20;
-        let twice_max = 2.0 * f64::from(a.scale.max(b.scale));
-        let m1 = f64::from(a.scale) / twice_max;
-        let m2 = f64::from(b.scale) / twice_max;
-        let mo = twice_max / (f64::from(1u32 << left_shift) * f64::from(output.scale));
+        // `f64::from` is not `const`; `as` is the same exact widening.
+        let twice_max = 2.0 * a.scale.max(b.scale) as f64;
+        let m1 = a.scale as f64 / twice_max;
+        let m2 = b.scale as f64 / twice_max;
+        let mo = twice_max / ((1u32 << left_shift) as f64 * output.scale as f64);
         AddParams {
             input_offsets: (-a.zero_point, -b.zero_point),
             output_offset: output.zero_point,
@@ -58,25 +71,32 @@ impl AddParams {
     }
 }
 
-/// int8 ADD of two tensors of the same shape (no broadcasting).
-pub fn add_i8(params: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) -> Result<(), Error> {
-    check_len("add second-input values", a.len(), b.len())?;
-    check_len("add outputs", a.len(), output.len())?;
-    let p = params;
+/// One output value of TFLM's int8 ADD (its `AddFunc`): both inputs shifted left by 20 bits,
+/// brought to the common scale, summed, scaled to the output, offset and clamped.
+#[inline]
+pub(crate) fn add_one_i8(p: &AddParams, x: i8, y: i8) -> i8 {
     let scale = |x: i8, offset: i32, (m, s): (i32, i32)| {
         let shifted = (offset + i32::from(x)).wrapping_mul(1 << p.left_shift);
         multiply_by_quantized_multiplier_smaller_than_one_exp(shifted, m, s)
     };
+    let sum = scale(x, p.input_offsets.0, p.input_multipliers.0).wrapping_add(scale(
+        y,
+        p.input_offsets.1,
+        p.input_multipliers.1,
+    ));
+    let (m, s) = p.output_multiplier;
+    let v = multiply_by_quantized_multiplier_smaller_than_one_exp(sum, m, s)
+        .wrapping_add(p.output_offset);
+    v.max(p.range.0).min(p.range.1) as i8
+}
+
+/// int8 ADD of two tensors of the same shape ([`add_i8_broadcast`](super::add_i8_broadcast)
+/// broadcasts).
+pub fn add_i8(params: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) -> Result<(), Error> {
+    check_len("add second-input values", a.len(), b.len())?;
+    check_len("add outputs", a.len(), output.len())?;
     for ((&x, &y), out) in a.iter().zip(b).zip(output.iter_mut()) {
-        let sum = scale(x, p.input_offsets.0, p.input_multipliers.0).wrapping_add(scale(
-            y,
-            p.input_offsets.1,
-            p.input_multipliers.1,
-        ));
-        let (m, s) = p.output_multiplier;
-        let v = multiply_by_quantized_multiplier_smaller_than_one_exp(sum, m, s)
-            .wrapping_add(p.output_offset);
-        *out = v.max(p.range.0).min(p.range.1) as i8;
+        *out = add_one_i8(params, x, y);
     }
     Ok(())
 }
@@ -139,4 +159,39 @@ pub fn dequantize_i8(params: QuantParams, input: &[i8], output: &mut [f32]) -> R
         *r = (f64::from(params.scale) * f64::from(i32::from(q) - params.zero_point)) as f32;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parameters a network's generated code computes while compiling (`const`) are the
+    /// bits `AddParams::new` computes at run time, here on scales from the test models and
+    /// on awkward ones (subnormal-adjacent, equal, far apart).
+    #[test]
+    fn add_params_computed_while_compiling_equal_those_computed_at_run_time() {
+        macro_rules! both {
+            ($a:expr, $za:expr, $b:expr, $zb:expr, $o:expr, $zo:expr) => {{
+                const Q: (QuantParams, QuantParams, QuantParams) = (
+                    QuantParams { scale: $a, zero_point: $za },
+                    QuantParams { scale: $b, zero_point: $zb },
+                    QuantParams { scale: $o, zero_point: $zo },
+                );
+                const P: AddParams = AddParams::new(
+                    Q.0,
+                    Q.1,
+                    Q.2,
+                    super::super::activation_range_i8(super::super::FusedActivation::Relu6, Q.2),
+                );
+                let q = core::hint::black_box(Q);
+                let r = super::super::activation_range_i8(super::super::FusedActivation::Relu6, q.2);
+                assert_eq!(P, AddParams::new(q.0, q.1, q.2, r));
+            }};
+        }
+        both!(0.07, 10, 0.03, -5, 0.06, -20);
+        both!(0.05, -128, 0.06, 4, 0.08, -3);
+        both!(0.1, 0, 0.1, 0, 0.1, 0);
+        both!(1.0e-6, 3, 0.9, -7, 0.013, 100);
+        both!(1.0e-30, 0, 3.0e-38, 0, 7.5, -128);
+    }
 }

@@ -94,7 +94,7 @@ pub fn multiply_by_quantized_multiplier_smaller_than_one_exp(
 }
 
 /// `frexp`: `v = q · 2^e` with `|q| ∈ [0.5, 1)` (`(0, 0)` for zero, non-finite values too).
-fn frexp(v: f64) -> (f64, i32) {
+const fn frexp(v: f64) -> (f64, i32) {
     if v == 0.0 || !v.is_finite() {
         return (if v.is_finite() { v } else { 0.0 }, 0);
     }
@@ -110,7 +110,7 @@ fn frexp(v: f64) -> (f64, i32) {
 }
 
 /// C's `round` on a value with magnitude below 2^62: nearest integer, ties away from zero.
-pub(crate) fn round_f64(v: f64) -> i64 {
+pub(crate) const fn round_f64(v: f64) -> i64 {
     let t = v as i64; // truncates toward zero
     let frac = v - t as f64; // exact for |v| < 2^52; no fraction beyond that
     if frac >= 0.5 {
@@ -123,7 +123,7 @@ pub(crate) fn round_f64(v: f64) -> i64 {
 }
 
 /// C's `roundf` to `i32` (saturating), for TFLite's float `Quantize` steps.
-pub(crate) fn round_f32(v: f32) -> i32 {
+pub(crate) const fn round_f32(v: f32) -> i32 {
     if v.is_nan() {
         return 0;
     }
@@ -149,7 +149,7 @@ pub(crate) fn round_f32(v: f32) -> i32 {
 /// assert_eq!(quantize_multiplier(1.0), (1 << 30, 1));
 /// assert_eq!(quantize_multiplier(0.0), (0, 0));
 /// ```
-pub fn quantize_multiplier(multiplier: f64) -> (i32, i32) {
+pub const fn quantize_multiplier(multiplier: f64) -> (i32, i32) {
     if multiplier == 0.0 {
         return (0, 0);
     }

@@ -284,7 +284,8 @@ pub fn softmax_f32(
     Ok(())
 }
 
-/// float32 ADD of two tensors of the same shape, clamped.
+/// float32 ADD of two tensors of the same shape, clamped ([`add_f32_broadcast`](super::add_f32_broadcast)
+/// broadcasts).
 ///
 /// ```
 /// use nn_core::quant::tflite::add_f32;

@@ -17,12 +17,13 @@
 //! | DEPTHWISE_CONV_2D | [`depthwise_conv_2d`] |
 //! | AVERAGE_POOL_2D, MAX_POOL_2D | [`pool_2d`] |
 //! | SOFTMAX | [`softmax_i8`] |
-//! | ADD | [`add_i8`] |
+//! | ADD | [`add_i8`], [`add_i8_broadcast`] (numpy broadcasting) |
 //! | QUANTIZE, DEQUANTIZE | [`quantize_f32`], [`requantize_i8`], [`dequantize_i8`] |
 //! | RESHAPE | a copy (row-major order is kept) |
 //!
 //! Float32 models run through [`fully_connected_f32`], [`conv_2d_f32`] (also depthwise),
-//! [`pool_2d_f32`], [`softmax_f32`] and [`add_f32`], TFLite's float reference kernels.
+//! [`pool_2d_f32`], [`softmax_f32`], [`add_f32`] and [`add_f32_broadcast`], TFLite's float
+//! reference kernels.
 //!
 //! Shapes are TFLite's: NHWC activations, `[out, fh, fw, in]` convolution filters. The
 //! `nn-import` crate reads `.tflite` files and runs them through these kernels; its tests
@@ -43,6 +44,7 @@
 //! ```
 
 mod arena;
+mod broadcast;
 mod conv;
 mod dsp;
 #[cfg(all(test, not(all(feature = "arm-dsp", target_arch = "arm"))))]
@@ -57,6 +59,7 @@ pub mod reference;
 mod softmax;
 
 pub use arena::{arena_pair, arena_read, arena_write};
+pub use broadcast::{add_f32_broadcast, add_i8_broadcast, broadcast_shape, MAX_BROADCAST_DIMS};
 pub use conv::{conv_2d, depthwise_conv_2d, fully_connected, ConvGeometry, Requant};
 pub use elementwise::{add_i8, dequantize_i8, quantize_f32, requantize_i8, AddParams};
 pub use fixed::{

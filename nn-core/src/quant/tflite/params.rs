@@ -29,7 +29,8 @@ pub enum FusedActivation {
 
 /// TFLite's `CalculateActivationRangeQuantized` for an int8 output: the clamp `(min, max)`
 /// in quantized units, with the bounds quantized in `f32` as TFLite does
-/// (`zero_point + roundf(bound / scale)`).
+/// (`zero_point + roundf(bound / scale)`). A `const fn`, so generated code computes it while
+/// compiling.
 ///
 /// ```
 /// use nn_core::quant::tflite::{activation_range_i8, FusedActivation, QuantParams};
@@ -39,18 +40,33 @@ pub enum FusedActivation {
 /// let out = QuantParams { scale: 0.1, zero_point: 3 };
 /// assert_eq!(activation_range_i8(FusedActivation::Relu, out), (3, 127));
 /// ```
-pub fn activation_range_i8(activation: FusedActivation, output: QuantParams) -> (i32, i32) {
-    let (qmin, qmax) = (i32::from(i8::MIN), i32::from(i8::MAX));
-    let q = |v: f32| {
+pub const fn activation_range_i8(activation: FusedActivation, output: QuantParams) -> (i32, i32) {
+    const fn q(output: QuantParams, v: f32) -> i32 {
         output
             .zero_point
             .saturating_add(round_f32(v / output.scale))
-    };
+    }
+    // `Ord::max` is not `const`.
+    const fn max(a: i32, b: i32) -> i32 {
+        if a > b {
+            a
+        } else {
+            b
+        }
+    }
+    const fn min(a: i32, b: i32) -> i32 {
+        if a < b {
+            a
+        } else {
+            b
+        }
+    }
+    let (qmin, qmax) = (i8::MIN as i32, i8::MAX as i32);
     match activation {
         FusedActivation::None => (qmin, qmax),
-        FusedActivation::Relu => (qmin.max(q(0.0)), qmax),
-        FusedActivation::Relu6 => (qmin.max(q(0.0)), qmax.min(q(6.0))),
-        FusedActivation::ReluN1To1 => (qmin.max(q(-1.0)), qmax.min(q(1.0))),
+        FusedActivation::Relu => (max(qmin, q(output, 0.0)), qmax),
+        FusedActivation::Relu6 => (max(qmin, q(output, 0.0)), min(qmax, q(output, 6.0))),
+        FusedActivation::ReluN1To1 => (max(qmin, q(output, -1.0)), min(qmax, q(output, 1.0))),
     }
 }
 

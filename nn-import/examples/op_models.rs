@@ -4,7 +4,7 @@
 //! dilated and grouped convolutions, a per-tensor filter scale, a depth multiplier of 2,
 //! batched per-channel FULLY_CONNECTED, SOFTMAX with β ≠ 1, every float32 kernel
 //! (`float_chain`), float32 input and output (`ops_float_io/mixed_io`) and an ADD of two
-//! activations (`residual_add`). Weights, biases and scales come from a fixed seed, so the files are the
+//! activations (`residual_add`) and one in the middle of a network (`residual_mid`). Weights, biases and scales come from a fixed seed, so the files are the
 //! same on every run.
 //!
 //! ```text
@@ -17,6 +17,9 @@
 use nn_import::schema::tflite as fb;
 use nn_import::TfliteBuilder;
 use std::path::PathBuf;
+
+#[path = "op_models/residual_mid.rs"]
+mod residual_mid;
 
 /// splitmix64: the same deterministic stream on every platform.
 struct Rng(u64);
@@ -570,6 +573,11 @@ fn main() {
     // After mixed_io, so the models above keep their weights.
     let path = ops.join("residual_add.tflite");
     let bytes = residual_add(&mut rng);
+    std::fs::write(&path, &bytes).unwrap();
+    println!("{} ({} bytes)", path.display(), bytes.len());
+
+    let path = ops.join("residual_mid.tflite");
+    let bytes = residual_mid::residual_mid();
     std::fs::write(&path, &bytes).unwrap();
     println!("{} ({} bytes)", path.display(), bytes.len());
 }

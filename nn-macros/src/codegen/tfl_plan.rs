@@ -108,7 +108,7 @@ fn greedy(bufs: &[Buffer]) -> Vec<usize> {
 /// The two ends: the buffers (in the order written) alternate between the front and the
 /// back; `None` when two buffers at one end are alive at once.
 fn two_ends(bufs: &[Buffer]) -> Option<Vec<usize>> {
-    let front = |i: usize| i % 2 == 0;
+    let front = |i: usize| i.is_multiple_of(2);
     let mut size = bufs.iter().map(|b| b.len).max().unwrap_or(0);
     for (i, a) in bufs.iter().enumerate() {
         for (j, b) in bufs.iter().enumerate().skip(i + 1) {

@@ -159,10 +159,12 @@ fn no_two_activations_alive_at_once_share_a_value_on_random_dags() {
             let parents = match role {
                 Role::Stored => vec![],
                 Role::Aliases => vec![Layer(i - 1)],
-                Role::Computes if next(&mut s) % 3 == 0 => vec![pick(&mut s), pick(&mut s)],
+                Role::Computes if next(&mut s).is_multiple_of(3) => {
+                    vec![pick(&mut s), pick(&mut s)]
+                }
                 Role::Computes => vec![pick(&mut s)],
             };
-            let dtype = if next(&mut s) % 4 == 0 {
+            let dtype = if next(&mut s).is_multiple_of(4) {
                 Dtype::F32
             } else {
                 Dtype::I8
@@ -171,6 +173,18 @@ fn no_two_activations_alive_at_once_share_a_value_on_random_dags() {
             nodes.push(node(parents, role, dtype, len));
         }
         let p = plan(&nodes);
+        // Each arena ends where its highest activation does.
+        let mut ends = [0usize; 2];
+        for s in &p.stores {
+            if let Store::Arena {
+                dtype, offset, len, ..
+            } = *s
+            {
+                let a = usize::from(dtype == Dtype::F32);
+                ends[a] = ends[a].max(offset + len);
+            }
+        }
+        assert_eq!(ends, [p.arena_i8, p.arena_f32], "seed {seed}");
         // Replay the layers: each reads its parents' values and writes its own; a value
         // read must be the one its writer wrote.
         let mut owner: [Vec<Option<usize>>; 2] = [vec![None; p.arena_i8], vec![None; p.arena_f32]];
@@ -190,8 +204,8 @@ fn no_two_activations_alive_at_once_share_a_value_on_random_dags() {
                     {
                         let a = usize::from(dtype == Dtype::F32);
                         assert!(offset + len <= owner[a].len(), "seed {seed}");
-                        for v in offset..offset + len {
-                            assert_eq!(owner[a][v], Some(writer), "seed {seed}: layer {i}");
+                        for (v, o) in owner[a].iter().enumerate().skip(offset).take(len) {
+                            assert_eq!(*o, Some(writer), "seed {seed}: layer {i}");
                             touched.push((a, v));
                         }
                     }
@@ -206,12 +220,12 @@ fn no_two_activations_alive_at_once_share_a_value_on_random_dags() {
             {
                 let a = usize::from(dtype == Dtype::F32);
                 assert!(offset + len <= owner[a].len(), "seed {seed}");
-                for v in offset..offset + len {
+                for (v, o) in owner[a].iter_mut().enumerate().skip(offset).take(len) {
                     assert!(
                         !touched.contains(&(a, v)),
                         "seed {seed}: layer {i} writes what it reads"
                     );
-                    owner[a][v] = Some(writer);
+                    *o = Some(writer);
                 }
             }
         }

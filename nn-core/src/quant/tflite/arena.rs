@@ -36,6 +36,11 @@ fn too_small(len: usize, needed: usize) -> Error {
 }
 
 /// The `len` values from `offset` of `arena`: a node a layer reads.
+///
+/// ```
+/// let arena = [1i8, 2, 3, 4];
+/// assert_eq!(nn_core::quant::tflite::arena_read(&arena, 1, 2).unwrap(), [2, 3]);
+/// ```
 pub fn arena_read<T>(arena: &[T], offset: usize, len: usize) -> Result<&[T], Error> {
     let end = offset.saturating_add(len);
     arena
@@ -46,6 +51,14 @@ pub fn arena_read<T>(arena: &[T], offset: usize, len: usize) -> Result<&[T], Err
 /// A layer's output, the `out.1` values from `out.0` of `arena`, and its inputs in the same
 /// arena, `ins` as `(offset, len)`; an input overlapping the output is an error (a kernel
 /// never reads what it writes).
+///
+/// ```
+/// let mut arena = [1i8, 2, 0, 0, 5];
+/// // Reads 0..2 and 4..5, writes 2..4.
+/// let ([a, b], y) = nn_core::quant::tflite::arena_split(&mut arena, (2, 2), [(0, 2), (4, 1)]).unwrap();
+/// y[0] = a[0] + b[0];
+/// assert_eq!(arena[2], 6);
+/// ```
 #[allow(clippy::type_complexity)]
 pub fn arena_split<T, const N: usize>(
     arena: &mut [T],

@@ -107,8 +107,7 @@ fn layer_code(net: &TflNetwork, layout: &Layout, plan: &Plan, i: usize) -> Token
         Store::Arena {
             dtype, offset, len, ..
         } => {
-            let a = arena(dtype);
-            let out = (lit(offset), lit(len));
+            let (a, o, n) = (arena(dtype), lit(offset), lit(len));
             for s in &stores {
                 if matches!(s, Store::Arena { dtype: d, .. } if *d == dtype) && !shared.contains(s)
                 {
@@ -117,12 +116,11 @@ fn layer_code(net: &TflNetwork, layout: &Layout, plan: &Plan, i: usize) -> Token
             }
             let ins = shared.iter().map(|s| match s {
                 Store::Arena { offset, len, .. } => {
-                    let (o, n) = (lit(*offset), lit(*len));
-                    quote!((#o, #n))
+                    let (at, m) = (lit(*offset), lit(*len));
+                    quote!((#at, #m))
                 }
                 _ => quote!(),
             });
-            let (o, n) = out;
             let k = lit(shared.len());
             lets.push(quote!(let (__x, y): ([&[#ty_out]; #k], &mut [#ty_out]) = __k::arena_split(&mut #a[..], (#o, #n), [#(#ins),*])?;));
         }

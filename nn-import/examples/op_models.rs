@@ -4,7 +4,8 @@
 //! dilated and grouped convolutions, a per-tensor filter scale, a depth multiplier of 2,
 //! batched per-channel FULLY_CONNECTED, SOFTMAX with β ≠ 1, every float32 kernel
 //! (`float_chain`), float32 input and output (`ops_float_io/mixed_io`) and an ADD of two
-//! activations (`residual_add`) and broadcasting ADDs, int8 and float32 (`add_broadcast`). Weights, biases and scales come from a fixed seed, so the files are the
+//! activations (`residual_add`), one in the middle of a network (`residual_mid`) and
+//! broadcasting ADDs, int8 and float32 (`add_broadcast`). Weights, biases and scales come from a fixed seed, so the files are the
 //! same on every run.
 //!
 //! ```text
@@ -17,6 +18,9 @@
 use nn_import::schema::tflite as fb;
 use nn_import::TfliteBuilder;
 use std::path::PathBuf;
+
+#[path = "op_models/residual_mid.rs"]
+mod residual_mid;
 
 /// splitmix64: the same deterministic stream on every platform.
 struct Rng(u64);
@@ -576,6 +580,11 @@ fn main() {
     // After residual_add, so the models above keep their weights.
     let path = ops.join("add_broadcast.tflite");
     let bytes = add_broadcast(&mut rng);
+    std::fs::write(&path, &bytes).unwrap();
+    println!("{} ({} bytes)", path.display(), bytes.len());
+
+    let path = ops.join("residual_mid.tflite");
+    let bytes = residual_mid::residual_mid();
     std::fs::write(&path, &bytes).unwrap();
     println!("{} ({} bytes)", path.display(), bytes.len());
 }

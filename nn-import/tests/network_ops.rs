@@ -5,9 +5,11 @@
 //! per-tensor filter scale, depth multiplier 2, batched per-channel FULLY_CONNECTED into
 //! SOFTMAX with β = 0.7, VALID max pooling with RELU6, int8 ADD of a constant with RELU,
 //! DEQUANTIZE / QUANTIZE / requantize, every float32 kernel between int8 ends (`float_chain`)
-//! float32 input and output around int8 layers (`mixed_io`), and an ADD of two activations
-//! at both ends of the arena (`residual_add`), and broadcasting int8 and float32 ADDs of
-//! constants `[1, 1, 1, 3]` (first operand), `[1, 4, 1, 1]` and `[3]` (`add_broadcast`). The models the declaration
+//! float32 input and output around int8 layers (`mixed_io`), an ADD of the two activations
+//! before it (`residual_add`), a skip connection in the middle of a network, an ADD of a
+//! convolution's output three layers later (`residual_mid`), and broadcasting int8 and
+//! float32 ADDs of constants `[1, 1, 1, 3]` (first operand), `[1, 4, 1, 1]` and `[3]`
+//! (`add_broadcast`). The models the declaration
 //! cannot express are errors of the tool naming the operator, its index and the tensor.
 //!
 //! Regenerate the declarations after changing the tool or a model:
@@ -37,6 +39,7 @@ include!("network_ops/float_chain.rs");
 include!("network_ops/max_pool_valid.rs");
 include!("network_ops/mixed_io.rs");
 include!("network_ops/residual_add.rs");
+include!("network_ops/residual_mid.rs");
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -88,6 +91,7 @@ fn operator_declarations_equal_tflm() {
     check("float_chain", |x, y| FloatChain::new().run(x, y));
     check("residual_add", |x, y| ResidualAdd::new().run(x, y));
     check("add_broadcast", |x, y| AddBroadcast::new().run(x, y));
+    check("residual_mid", |x, y| ResidualMid::new().run(x, y));
 }
 
 /// Float32 input and output: the fixture's int8 stream divided by 16, outputs compared by
@@ -164,6 +168,9 @@ fn the_arenas_hold_what_the_layers_between_the_ends_read_and_write() {
         (AddBroadcast::ARENA_I8, AddBroadcast::ARENA_F32),
         (48 + 48, 48 + 48)
     );
+    // residual_mid: `conv1`'s 80 values stay while `conv2` and `conv3` (80 each) are
+    // written, and `conv3`'s while the ADD writes its 80 in `conv2`'s place.
+    assert_eq!(ResidualMid::ARENA_BYTES, 3 * 80);
 }
 
 #[test]
@@ -267,6 +274,7 @@ fn the_committed_operator_declarations_are_what_the_tool_writes() {
         ("../ops_float_io/mixed_io", "MixedIo", "mixed_io"),
         ("residual_add", "ResidualAdd", "residual_add"),
         ("add_broadcast", "AddBroadcast", "add_broadcast"),
+        ("residual_mid", "ResidualMid", "residual_mid"),
     ] {
         let bytes = std::fs::read(root().join(format!("models/ops/{model}.tflite"))).unwrap();
         let model = model.rsplit('/').next().unwrap();

@@ -3,7 +3,7 @@
 //! relative to trybuild's project in target/): a declaration edited to disagree with the
 //! file (a stride, a kernel, a layer's name, the input's dtype, a constant's shape) is one
 //! error spanned on the layer, naming the tensor; a float `network!` layer among `tfl_`
-//! layers and a skip connection are one error each. Snapshots: `TRYBUILD=overwrite cargo test -p
+//! layers is one error. Snapshots: `TRYBUILD=overwrite cargo test -p
 //! nn-import --test ui`, read before committing.
 
 #[test]

@@ -35,9 +35,9 @@
 //! read; `codegen::tfl` writes the struct, placing each kind's kernel call.
 //!
 //! The activations live in one arena per dtype (`ARENA_I8`, `ARENA_F32`: `const`s the macro
-//! computes in `codegen::tfl_plan`, the largest sum of what a layer between the first and the
-//! last, which read the caller's input and write the caller's output, reads and writes in
-//! that dtype), on the stack (`run`) or in a caller's buffers (`run_in`); nothing is
+//! computes in `codegen::tfl_plan`, which gives each activation a place from the layer
+//! writing it to the last layer reading it, disjoint from those alive at the same time, so
+//! any DAG of layers runs), on the stack (`run`) or in a caller's buffers (`run_in`); nothing is
 //! allocated. A declaration mixing `tfl_` layers with float `network!` layers is one error.
 
 use crate::ast::{Item, NetworkDecl};
@@ -81,13 +81,7 @@ pub fn expand(decl: NetworkDecl, weights: Option<WeightsAttr>) -> TokenStream {
     let Some(net) = net else {
         return errors(&errs, stub);
     };
-    let plan = match codegen::place(&net) {
-        Ok(p) => p,
-        Err(e) => {
-            errs.push(e);
-            return errors(&errs, stub);
-        }
-    };
+    let plan = codegen::place(&net);
     let checked = file::check(&net, file, &mut errs);
     match checked {
         Some(layout) if errs.is_empty() => codegen::generate(&net, &layout, &plan, &weights),

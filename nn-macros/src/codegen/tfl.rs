@@ -1,11 +1,11 @@
 //! The code of a `tfl_` network: a unit struct whose `run_in` calls
 //! `nn_core::quant::tflite`'s kernels on views of the embedded parameters (a byte string of
 //! only what the kernels read, `validate::tfl_blob`), each layer reading its parents and
-//! writing its output where `tfl_plan` put them: the caller's input and output, or the two
-//! ends of the arena of its dtype (`[i8; ARENA_I8]`, `[f32; ARENA_F32]`; see
-//! `nn_core::quant::tflite::arena_pair`).
+//! writing its output where `tfl_plan` put them: the caller's input and output, or a place
+//! in the arena of its dtype (`[i8; ARENA_I8]`, `[f32; ARENA_F32]`; see
+//! `nn_core::quant::tflite::arena_split`).
 
-use super::tfl_plan::{plan, Node, Overwritten, Plan, Role, Store};
+use super::tfl_plan::{plan, Node, Plan, Role, Store};
 use crate::ir::{TflLayer, TflNetwork, TflNode};
 use crate::kinds::tfl::emit::{lit, quant};
 use crate::kinds::tfl::{Dtype, Emit, Quant};
@@ -34,8 +34,8 @@ fn views(l: &TflLayer, p: &Params) -> Vec<TokenStream> {
         .collect()
 }
 
-/// The placement of `net`'s nodes, or the error on the layer reading an overwritten node.
-pub fn place(net: &TflNetwork) -> Result<Plan, syn::Error> {
+/// The placement of `net`'s nodes.
+pub fn place(net: &TflNetwork) -> Plan {
     let len = |s: &[usize]| s.iter().product::<usize>();
     let nodes: Vec<Node> = net
         .layers
@@ -53,13 +53,7 @@ pub fn place(net: &TflNetwork) -> Result<Plan, syn::Error> {
             len: len(&l.out),
         })
         .collect();
-    plan(&nodes).map_err(|Overwritten(i, j)| {
-        let (l, p) = (&net.layers[i], &net.layers[j]);
-        syn::Error::new(
-            l.span,
-            format!("`{}` reads `{}`, whose place in the arena is reused by then: a `tfl_` layer reads the last activation written of each dtype, and the one before of a dtype it does not write (the last layer, which writes the output, reads both of its own)\n\nhelp: read `{}` from the layer right after it, or make `{}` the last layer", l.name, p.name, p.name, l.name),
-        )
-    })
+    plan(&nodes)
 }
 
 /// The arena variable of `dtype`.
@@ -80,10 +74,10 @@ fn read(store: Store, net: &TflNetwork, layout: &Layout) -> TokenStream {
             .next()
             .unwrap_or_default(),
         Store::Arena {
-            dtype, front, len, ..
+            dtype, offset, len, ..
         } => {
-            let (a, n) = (arena(dtype), lit(len));
-            quote!(__k::arena_read(&#a[..], #front, #n)?)
+            let (a, o, n) = (arena(dtype), lit(offset), lit(len));
+            quote!(__k::arena_read(&#a[..], #o, #n)?)
         }
     }
 }
@@ -107,27 +101,28 @@ fn layer_code(net: &TflNetwork, layout: &Layout, plan: &Plan, i: usize) -> Token
     let inputs: Vec<Quant> = l.parents.iter().map(quant_of).collect();
     let ty_out = l.out_dtype.rust();
     let mut lets = Vec::new();
-    // The parent sharing the output's arena, read through `arena_pair`.
-    let mut paired = None;
+    // The parents in the output's arena, read through `arena_split` (`__x[k]`).
+    let mut shared: Vec<Store> = Vec::new();
     match plan.stores[i] {
         Store::Arena {
-            dtype, front, len, ..
+            dtype, offset, len, ..
         } => {
-            let a = arena(dtype);
-            let n_out = lit(len);
-            let shared = stores
-                .iter()
-                .find(|s| matches!(s, Store::Arena { dtype: d, .. } if *d == dtype));
-            match shared {
-                Some(&s @ Store::Arena { len: n_in, .. }) => {
-                    let n_in = lit(n_in);
-                    lets.push(quote!(let (__x, y): (&[#ty_out], &mut [#ty_out]) = __k::arena_pair(&mut #a[..], #front, #n_in, #n_out)?;));
-                    paired = Some(s);
+            let (a, o, n) = (arena(dtype), lit(offset), lit(len));
+            for s in &stores {
+                if matches!(s, Store::Arena { dtype: d, .. } if *d == dtype) && !shared.contains(s)
+                {
+                    shared.push(*s);
                 }
-                _ => lets.push(
-                    quote!(let y: &mut [#ty_out] = __k::arena_write(&mut #a[..], #front, #n_out)?;),
-                ),
             }
+            let ins = shared.iter().map(|s| match s {
+                Store::Arena { offset, len, .. } => {
+                    let (at, m) = (lit(*offset), lit(*len));
+                    quote!((#at, #m))
+                }
+                _ => quote!(),
+            });
+            let k = lit(shared.len());
+            lets.push(quote!(let (__x, y): ([&[#ty_out]; #k], &mut [#ty_out]) = __k::arena_split(&mut #a[..], (#o, #n), [#(#ins),*])?;));
         }
         _ => lets.push(quote!(let y: &mut [#ty_out] = &mut output[..];)),
     }
@@ -141,10 +136,12 @@ fn layer_code(net: &TflNetwork, layout: &Layout, plan: &Plan, i: usize) -> Token
             TflNode::Input => net.input_dtype.rust(),
             TflNode::Layer(j) => net.layers[*j].out_dtype.rust(),
         };
-        let value = if Some(*s) == paired {
-            quote!(__x)
-        } else {
-            read(*s, net, layout)
+        let value = match shared.iter().position(|t| t == s) {
+            Some(j) => {
+                let j = lit(j);
+                quote!(__x[#j])
+            }
+            None => read(*s, net, layout),
         };
         lets.push(quote!(let #x: &[#ty] = #value;));
     }
@@ -267,10 +264,11 @@ pub fn generate(net: &TflNetwork, layout: &Layout, plan: &Plan, attr: &WeightsAt
             #vis const OUTPUT_LEN: usize = #out_len;
             #in_q
             #out_q
-            /// The int8 values of the activation arena: the largest sum, over the layers
-            /// between the first and the last (which read the caller's input and write the
-            /// caller's output), of the int8 values a layer reads and writes there; the
-            /// layers take turns at its two ends.
+            /// The int8 values of the activation arena: each int8 activation between the
+            /// first layer and the last (which read the caller's input and write the
+            /// caller's output) has a place there from the layer writing it to the last
+            /// layer reading it, disjoint from those alive at the same time; this is the end
+            /// of the highest.
             #vis const ARENA_I8: usize = #a8;
             /// The float32 values of the float activations' arena, sized as `ARENA_I8`.
             #vis const ARENA_F32: usize = #af;

@@ -1,11 +1,23 @@
 //! Where each node of a `tfl_` network lives while `run_in` runs: the caller's input or
-//! output, the embedded parameters (a constant), or one end of the arena of its dtype. The
-//! layers writing a dtype take turns at the two ends of that dtype's arena (see
-//! `nn_core::quant::tflite::arena_pair`), so a layer writing an arena may read there only
-//! the last node written; a layer writing elsewhere (the caller's output, the other dtype's
-//! arena) may also read the node before it, which lies at the other end (a residual ADD at
-//! the end of a network). Each arena holds the largest sum, over the layers, of what a layer
-//! reads from it and writes to it, so nodes read together never overlap.
+//! output, the embedded parameters (a constant), or a place in the arena of its dtype.
+//!
+//! Each activation between the first layer and the last (which read the caller's input and
+//! write the caller's output) is a buffer of its dtype's arena, alive from the layer writing
+//! it to the last layer reading it (directly or through reshapes, which alias their parent).
+//! Two buffers alive at one layer get disjoint places, so a kernel never reads and writes
+//! overlapping memory and any DAG the declarations allow runs: a skip connection keeps its
+//! source alive across the layers it spans. The places come from the smaller of two
+//! placements, per dtype:
+//!
+//! - TFLM's greedy planner (`greedy_memory_planner.cc`): the buffers largest first, each at
+//!   the lowest offset where it overlaps no buffer already placed that is alive at the
+//!   same time as it;
+//! - the two ends: the buffers in the order written take turns at the front and the back,
+//!   valid when no two buffers at the same end are alive at once (a chain, and an ADD
+//!   of the two nodes before it); its size is the largest sum of a front and a back buffer
+//!   alive at once, which for a chain is the least any placement needs.
+//!
+//! Each arena is as long as the end of its highest buffer.
 
 use crate::ir::TflNode;
 use crate::kinds::tfl::Dtype;
@@ -36,11 +48,10 @@ pub enum Store {
     Output,
     /// Layer `.0`'s tensor in the embedded parameters.
     Flash(usize),
-    /// `len` values at the front (`front`) or the back of the arena of `dtype`, written by
-    /// layer `writer`.
+    /// `len` values from `offset` in the arena of `dtype`, written by layer `writer`.
     Arena {
         dtype: Dtype,
-        front: bool,
+        offset: usize,
         len: usize,
         writer: usize,
     },
@@ -54,18 +65,110 @@ pub struct Plan {
     pub arena_f32: usize,
 }
 
-/// Why a network cannot be placed: layer `.0` reads layer `.1`, which a later write to
-/// the same arena has overwritten by then.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Overwritten(pub usize, pub usize);
+/// An activation in an arena: `len` values alive from layer `first` to layer `last`.
+#[derive(Clone, Copy, Debug)]
+struct Buffer {
+    node: usize,
+    len: usize,
+    first: usize,
+    last: usize,
+}
 
-fn slot(d: Dtype) -> usize {
-    usize::from(d == Dtype::F32)
+impl Buffer {
+    fn alive_with(&self, o: &Buffer) -> bool {
+        self.first <= o.last && o.first <= self.last
+    }
+}
+
+/// TFLM's greedy placement: largest first (earlier written first among equals), each at
+/// the lowest offset clear of the placed buffers alive with it. Offsets, in `bufs`' order.
+fn greedy(bufs: &[Buffer]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..bufs.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(bufs[i].len), bufs[i].first));
+    let mut offsets: Vec<Option<usize>> = vec![None; bufs.len()];
+    for &i in &order {
+        // The placed buffers alive with `i`, by offset.
+        let mut taken: Vec<(usize, usize)> = (0..bufs.len())
+            .filter(|&j| bufs[i].alive_with(&bufs[j]))
+            .filter_map(|j| offsets[j].map(|o| (o, o + bufs[j].len)))
+            .collect();
+        taken.sort_unstable();
+        let mut at = 0;
+        for (start, end) in taken {
+            if start >= at + bufs[i].len {
+                break;
+            }
+            at = at.max(end);
+        }
+        offsets[i] = Some(at);
+    }
+    offsets.into_iter().map(|o| o.unwrap_or(0)).collect()
+}
+
+/// The two ends: the buffers (in the order written) alternate between the front and the
+/// back; `None` when two buffers at one end are alive at once.
+fn two_ends(bufs: &[Buffer]) -> Option<Vec<usize>> {
+    let front = |i: usize| i.is_multiple_of(2);
+    let mut size = bufs.iter().map(|b| b.len).max().unwrap_or(0);
+    for (i, a) in bufs.iter().enumerate() {
+        for (j, b) in bufs.iter().enumerate().skip(i + 1) {
+            if a.alive_with(b) && a.len > 0 && b.len > 0 {
+                if front(i) == front(j) {
+                    return None;
+                }
+                size = size.max(a.len + b.len);
+            }
+        }
+    }
+    Some(
+        bufs.iter()
+            .enumerate()
+            .map(|(i, b)| if front(i) { 0 } else { size - b.len })
+            .collect(),
+    )
+}
+
+/// The end of the highest buffer.
+fn extent(bufs: &[Buffer], offsets: &[usize]) -> usize {
+    bufs.iter()
+        .zip(offsets)
+        .map(|(b, o)| o + b.len)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Whether no two buffers alive at once share a value.
+fn disjoint(bufs: &[Buffer], offsets: &[usize]) -> bool {
+    let at = |i: usize| offsets[i]..offsets[i] + bufs[i].len;
+    (0..bufs.len()).all(|i| {
+        (i + 1..bufs.len()).all(|j| {
+            let (a, b) = (at(i), at(j));
+            !bufs[i].alive_with(&bufs[j])
+                || a.is_empty()
+                || b.is_empty()
+                || a.end <= b.start
+                || b.end <= a.start
+        })
+    })
+}
+
+/// The offsets of `bufs` in one arena: the smaller valid placement (the two ends among
+/// equals), and the arena's size.
+fn place(bufs: &[Buffer]) -> (Vec<usize>, usize) {
+    let g = greedy(bufs);
+    let mut best = (extent(bufs, &g), g);
+    if let Some(t) = two_ends(bufs).filter(|t| disjoint(bufs, t)) {
+        let size = extent(bufs, &t);
+        if size <= best.0 {
+            best = (size, t);
+        }
+    }
+    (best.1, best.0)
 }
 
 /// Places `nodes`; the last node is the network's output, which the last layer computing
 /// it writes into the caller's buffer.
-pub fn plan(nodes: &[Node]) -> Result<Plan, Overwritten> {
+pub fn plan(nodes: &[Node]) -> Plan {
     // The layer whose output is the network's: the last node, through reshapes.
     let mut writer = nodes.len().checked_sub(1);
     while let Some(i) = writer {
@@ -76,161 +179,76 @@ pub fn plan(nodes: &[Node]) -> Result<Plan, Overwritten> {
         }
     }
     let writer = writer.filter(|&w| nodes[w].role == Role::Computes);
-    let mut stores: Vec<Store> = Vec::with_capacity(nodes.len());
-    // The last and the one-before-last node written to each arena.
-    let mut last: [Option<Store>; 2] = [None, None];
-    let mut before: [Option<Store>; 2] = [None, None];
-    let mut size = [0usize; 2];
+    // The layer whose values each node is (itself, or a reshape's source).
+    let mut source: Vec<Option<usize>> = Vec::with_capacity(nodes.len());
     for (i, n) in nodes.iter().enumerate() {
-        let of = |p: &TflNode, stores: &[Store]| match p {
-            TflNode::Input => Store::Input,
-            TflNode::Layer(j) => stores[*j],
+        let s = match n.role {
+            Role::Aliases => match n.parents.first() {
+                Some(TflNode::Layer(p)) => source.get(*p).copied().flatten(),
+                _ => None,
+            },
+            _ => Some(i),
         };
+        source.push(s);
+    }
+    let in_arena = |i: usize| nodes[i].role == Role::Computes && Some(i) != writer;
+    let mut last: Vec<usize> = (0..nodes.len()).collect();
+    for (i, n) in nodes.iter().enumerate() {
+        if n.role != Role::Computes {
+            continue;
+        }
+        for p in &n.parents {
+            if let TflNode::Layer(j) = p {
+                if let Some(s) = source.get(*j).copied().flatten() {
+                    last[s] = last[s].max(i);
+                }
+            }
+        }
+    }
+    let mut stores: Vec<Store> = Vec::with_capacity(nodes.len());
+    let mut size = [0usize; 2];
+    let mut offset: Vec<usize> = vec![0; nodes.len()];
+    // The int8 arena (which any other non-float dtype shares), then the float32 one.
+    for (k, float) in [false, true].into_iter().enumerate() {
+        let bufs: Vec<Buffer> = (0..nodes.len())
+            .filter(|&i| in_arena(i) && (nodes[i].dtype == Dtype::F32) == float)
+            .map(|i| Buffer {
+                node: i,
+                len: nodes[i].len,
+                first: i,
+                last: last[i],
+            })
+            .collect();
+        let (offsets, n) = place(&bufs);
+        size[k] = n;
+        for (b, o) in bufs.iter().zip(offsets) {
+            offset[b.node] = o;
+        }
+    }
+    for (i, n) in nodes.iter().enumerate() {
         let store = match n.role {
             Role::Stored => Store::Flash(i),
-            Role::Aliases => n.parents.first().map_or(Store::Input, |p| of(p, &stores)),
-            Role::Computes => {
-                let mut used = [0usize; 2];
-                let mut seen: Vec<Store> = Vec::new();
-                let to_output = Some(i) == writer;
-                for p in &n.parents {
-                    let s = of(p, &stores);
-                    if let Store::Arena {
-                        dtype, len, writer, ..
-                    } = s
-                    {
-                        let d = slot(dtype);
-                        let elsewhere = to_output || slot(n.dtype) != d;
-                        let intact = last[d] == Some(s) || (elsewhere && before[d] == Some(s));
-                        if !intact {
-                            return Err(Overwritten(i, writer));
-                        }
-                        if !seen.contains(&s) {
-                            seen.push(s);
-                            used[slot(dtype)] += len;
-                        }
-                    }
-                }
-                let store = if to_output {
-                    Store::Output
-                } else {
-                    let d = slot(n.dtype);
-                    let front = match last[d] {
-                        Some(Store::Arena { front, .. }) => !front,
-                        _ => true,
-                    };
-                    used[d] += n.len;
-                    let s = Store::Arena {
-                        dtype: n.dtype,
-                        front,
-                        len: n.len,
-                        writer: i,
-                    };
-                    before[d] = last[d];
-                    last[d] = Some(s);
-                    s
-                };
-                size = [size[0].max(used[0]), size[1].max(used[1])];
-                store
-            }
+            Role::Aliases => match n.parents.first() {
+                Some(TflNode::Layer(j)) => stores[*j],
+                _ => Store::Input,
+            },
+            Role::Computes if Some(i) == writer => Store::Output,
+            Role::Computes => Store::Arena {
+                dtype: n.dtype,
+                offset: offset[i],
+                len: n.len,
+                writer: i,
+            },
         };
         stores.push(store);
     }
-    Ok(Plan {
+    Plan {
         stores,
         arena_i8: size[0],
         arena_f32: size[1],
-    })
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use TflNode::{Input, Layer};
-
-    fn node(parents: Vec<TflNode>, role: Role, dtype: Dtype, len: usize) -> Node {
-        Node {
-            parents,
-            role,
-            dtype,
-            len,
-        }
-    }
-
-    fn chain(lens: &[usize]) -> Plan {
-        let nodes: Vec<Node> = lens
-            .iter()
-            .enumerate()
-            .map(|(i, &n)| {
-                let p = if i == 0 { Input } else { Layer(i - 1) };
-                node(vec![p], Role::Computes, Dtype::I8, n)
-            })
-            .collect();
-        plan(&nodes).unwrap()
-    }
-
-    #[test]
-    fn a_chain_takes_turns_at_the_two_ends_of_one_arena() {
-        // 10 -> 6 -> 8 -> 2: the first layer reads the caller's input and the last writes
-        // the caller's output, so the arena holds 6 (layer 0's output), 6 + 8, 8.
-        assert_eq!(chain(&[6, 8, 2]).arena_i8, 14);
-        assert_eq!(chain(&[2]).arena_i8, 0);
-        assert_eq!(chain(&[9, 1]).arena_i8, 9);
-        let p = chain(&[6, 8, 2]);
-        assert!(matches!(p.stores[0], Store::Arena { front: true, .. }));
-        assert!(matches!(p.stores[1], Store::Arena { front: false, .. }));
-        assert_eq!(p.stores[2], Store::Output);
-    }
-
-    #[test]
-    fn each_dtype_has_its_arena_and_constants_and_reshapes_take_none() {
-        // input i8 -> dequantize (f32 12) -> k constant f32 -> add (f32 12) -> reshape
-        // -> quantize (i8 12, the output)
-        let f = Dtype::F32;
-        let nodes = vec![
-            node(vec![Input], Role::Computes, f, 12),
-            node(vec![], Role::Stored, f, 12),
-            node(vec![Layer(0), Layer(1)], Role::Computes, f, 12),
-            node(vec![Layer(2)], Role::Aliases, f, 12),
-            node(vec![Layer(3)], Role::Computes, Dtype::I8, 12),
-        ];
-        let p = plan(&nodes).unwrap();
-        assert_eq!((p.arena_i8, p.arena_f32), (0, 24));
-        assert_eq!(p.stores[1], Store::Flash(1));
-        assert_eq!(p.stores[3], p.stores[2]);
-        assert_eq!(p.stores[4], Store::Output);
-    }
-
-    #[test]
-    fn a_node_read_after_its_arena_end_was_reused_is_refused() {
-        // a at the front, b = g(a) at the back, c = h(b) at the front again: d = add(a, c)
-        // would read `a`, which `c` overwrote.
-        let i8 = Dtype::I8;
-        let nodes = vec![
-            node(vec![Input], Role::Computes, i8, 4),
-            node(vec![Layer(0)], Role::Computes, i8, 4),
-            node(vec![Layer(1)], Role::Computes, i8, 4),
-            node(vec![Layer(0), Layer(2)], Role::Computes, i8, 4),
-        ];
-        assert_eq!(plan(&nodes), Err(Overwritten(3, 0)));
-    }
-
-    #[test]
-    fn a_last_layer_reads_the_two_nodes_before_it_at_both_ends() {
-        // a = f(input) at the front, b = g(a) at the back, output = add(a, b): both stay
-        // intact, and the arena holds them side by side.
-        let i8 = Dtype::I8;
-        let nodes = vec![
-            node(vec![Input], Role::Computes, i8, 4),
-            node(vec![Layer(0)], Role::Computes, i8, 6),
-            node(vec![Layer(0), Layer(1)], Role::Computes, i8, 4),
-        ];
-        let p = plan(&nodes).unwrap();
-        assert_eq!(p.arena_i8, 10);
-        assert_eq!(p.stores[2], Store::Output);
-        // Written to the arena instead (a layer after it), the ADD would overwrite `a`.
-        let mut more = nodes;
-        more.push(node(vec![Layer(2)], Role::Computes, i8, 4));
-        assert_eq!(plan(&more), Err(Overwritten(2, 0)));
-    }
-}
+#[path = "tfl_plan_tests.rs"]
+mod tests;

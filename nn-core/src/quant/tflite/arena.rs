@@ -1,21 +1,28 @@
 //! The activation arenas of a `network!` over TFLite layers: one buffer per activation dtype
 //! (`[i8; ARENA_I8]`, and `[f32; ARENA_F32]` when the network has float32 activations), in
-//! which the layers writing that dtype take turns: each writes at the end of its arena
-//! opposite to the one the previous such layer wrote, so it reads its input from the other
-//! end. A layer reading `n_in` values and writing `n_out` of the same dtype therefore needs
-//! `n_in + n_out` of that arena; the macro computes each arena's size as the largest such
-//! sum over the layers between the first (which reads the caller's input) and the last
-//! (which writes the caller's output), and `ARENA_BYTES` as the bytes of both.
+//! which the macro gives each activation between the first layer (which reads the caller's
+//! input) and the last (which writes the caller's output) a place, from the layer writing it
+//! to the last layer reading it; activations alive at once get disjoint places, so a
+//! skip connection's source stays intact across the layers it spans. A layer writes its
+//! output through [`arena_split`], which also gives it its inputs in the same arena (never
+//! overlapping the output), and reads the other dtype's arena with [`arena_read`].
+//! `ARENA_BYTES` is the bytes of both arenas.
 //!
 //! ```
-//! use nn_core::quant::tflite::{arena_pair, arena_read, arena_write};
-//! let mut arena = [0i8; 5];
-//! arena_write(&mut arena, true, 2).unwrap().copy_from_slice(&[1, 2]); // layer 0: front
-//! let (x, y) = arena_pair(&mut arena, false, 2, 3).unwrap();      // layer 1: back
-//! assert_eq!(x, [1, 2]);
+//! use nn_core::quant::tflite::{arena_read, arena_split};
+//! let mut arena = [0i8; 7];
+//! let ([], y) = arena_split(&mut arena, (0, 2), []).unwrap(); // layer 0 writes 0..2
+//! y.copy_from_slice(&[1, 2]);
+//! let ([a], y) = arena_split(&mut arena, (2, 3), [(0, 2)]).unwrap(); // layer 1: 2..5
+//! assert_eq!(a, [1, 2]);
 //! y.copy_from_slice(&[3, 4, 5]);
-//! assert_eq!(arena_read(&arena, false, 3).unwrap(), [3, 4, 5]);
-//! assert!(arena_pair(&mut arena, true, 3, 3).is_err()); // 3 + 3 > 5
+//! // Layer 2 reads both (a skip connection) and writes 5..7.
+//! let ([a, b], y) = arena_split(&mut arena, (5, 2), [(0, 2), (2, 3)]).unwrap();
+//! assert_eq!((a, b), (&[1, 2][..], &[3, 4, 5][..]));
+//! y.copy_from_slice(&[6, 7]);
+//! assert_eq!(arena_read(&arena, 5, 2).unwrap(), [6, 7]);
+//! assert!(arena_split(&mut arena, (1, 2), [(0, 2)]).is_err()); // input and output overlap
+//! assert!(arena_read(&arena, 6, 2).is_err()); // past the end
 //! ```
 
 use crate::Error;
@@ -28,43 +35,60 @@ fn too_small(len: usize, needed: usize) -> Error {
     }
 }
 
-/// The `len` values at the front (`front`) or the back of `arena`: the output of the layer
-/// before.
-pub fn arena_read<T>(arena: &[T], front: bool, len: usize) -> Result<&[T], Error> {
-    let n = arena.len();
-    let start = if front { Some(0) } else { n.checked_sub(len) };
-    start
-        .and_then(|s| arena.get(s..s + len))
-        .ok_or_else(|| too_small(n, len))
+/// The `len` values from `offset` of `arena`: a node a layer reads.
+///
+/// ```
+/// let arena = [1i8, 2, 3, 4];
+/// assert_eq!(nn_core::quant::tflite::arena_read(&arena, 1, 2).unwrap(), [2, 3]);
+/// ```
+pub fn arena_read<T>(arena: &[T], offset: usize, len: usize) -> Result<&[T], Error> {
+    let end = offset.saturating_add(len);
+    arena
+        .get(offset..end)
+        .ok_or_else(|| too_small(arena.len(), end))
 }
 
-/// The `len` values at the front (`front`) or the back of `arena`, to write a layer's output.
-pub fn arena_write<T>(arena: &mut [T], front: bool, len: usize) -> Result<&mut [T], Error> {
-    let n = arena.len();
-    let start = if front { Some(0) } else { n.checked_sub(len) };
-    match start {
-        Some(s) if s + len <= n => Ok(&mut arena[s..s + len]),
-        _ => Err(too_small(n, len)),
-    }
-}
-
-/// A layer's input (`in_len` values at the end it does not write) and its output (`out_len`
-/// values at the front when `write_front`, else at the back), disjoint.
-pub fn arena_pair<T>(
+/// A layer's output, the `out.1` values from `out.0` of `arena`, and its inputs in the same
+/// arena, `ins` as `(offset, len)`; an input overlapping the output is an error (a kernel
+/// never reads what it writes).
+///
+/// ```
+/// let mut arena = [1i8, 2, 0, 0, 5];
+/// // Reads 0..2 and 4..5, writes 2..4.
+/// let ([a, b], y) = nn_core::quant::tflite::arena_split(&mut arena, (2, 2), [(0, 2), (4, 1)]).unwrap();
+/// y[0] = a[0] + b[0];
+/// assert_eq!(arena[2], 6);
+/// ```
+#[allow(clippy::type_complexity)]
+pub fn arena_split<T, const N: usize>(
     arena: &mut [T],
-    write_front: bool,
-    in_len: usize,
-    out_len: usize,
-) -> Result<(&[T], &mut [T]), Error> {
+    out: (usize, usize),
+    ins: [(usize, usize); N],
+) -> Result<([&[T]; N], &mut [T]), Error> {
     let n = arena.len();
-    if in_len.checked_add(out_len).is_none_or(|s| s > n) {
-        return Err(too_small(n, in_len.saturating_add(out_len)));
+    let (start, end) = (out.0, out.0.saturating_add(out.1));
+    if end > n {
+        return Err(too_small(n, end));
     }
-    if write_front {
-        let (front, back) = arena.split_at_mut(out_len);
-        Ok((&back[back.len() - in_len..], front))
-    } else {
-        let (front, back) = arena.split_at_mut(n - out_len);
-        Ok((&front[..in_len], back))
+    let (low, rest) = arena.split_at_mut(start);
+    let (y, high) = rest.split_at_mut(out.1);
+    let (low, high): (&[T], &[T]) = (low, high);
+    let mut xs: [&[T]; N] = [&[]; N];
+    for (x, &(offset, len)) in xs.iter_mut().zip(&ins) {
+        let stop = offset.saturating_add(len);
+        *x = if stop <= start {
+            &low[offset..stop]
+        } else if offset >= end && stop <= n {
+            &high[offset - end..stop - end]
+        } else if stop > n {
+            return Err(too_small(n, stop));
+        } else {
+            return Err(Error::LengthMismatch {
+                what: "offset of an activation-arena input overlapping the output (an offset at or past the output's end, or an input ending before its start)",
+                expected: end,
+                found: offset,
+            });
+        };
     }
+    Ok((xs, y))
 }

@@ -58,7 +58,7 @@ mod pool;
 pub mod reference;
 mod softmax;
 
-pub use arena::{arena_pair, arena_read, arena_write};
+pub use arena::{arena_read, arena_split};
 pub use broadcast::{add_f32_broadcast, add_i8_broadcast, broadcast_shape, MAX_BROADCAST_DIMS};
 pub use conv::{conv_2d, depthwise_conv_2d, fully_connected, ConvGeometry, Requant};
 pub use elementwise::{add_i8, dequantize_i8, quantize_f32, requantize_i8, AddParams};

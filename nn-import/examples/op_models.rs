@@ -3,9 +3,10 @@
 //! QUANTIZE (from float and int8 to int8), DEQUANTIZE, RELU6 and RELU_N1_TO_1 clamps, VALID,
 //! dilated and grouped convolutions, a per-tensor filter scale, a depth multiplier of 2,
 //! batched per-channel FULLY_CONNECTED, SOFTMAX with β ≠ 1, every float32 kernel
-//! (`float_chain`), float32 input and output (`ops_float_io/mixed_io`) and an ADD of two
-//! activations (`residual_add`), one in the middle of a network (`residual_mid`) and
-//! broadcasting ADDs, int8 and float32 (`add_broadcast`). Weights, biases and scales come from a fixed seed, so the files are the
+//! (`float_chain`), float32 input and output (`ops_float_io/mixed_io`), a network float32
+//! from end to end (`ops_float_io/float_net`), an ADD of two activations (`residual_add`),
+//! one in the middle of a network (`residual_mid`) and broadcasting ADDs, int8 and float32
+//! (`add_broadcast`). Weights, biases and scales come from a fixed seed, so the files are the
 //! same on every run.
 //!
 //! ```text
@@ -25,6 +26,8 @@ mod add_broadcast;
 mod conv;
 #[path = "op_models/float_chain.rs"]
 mod float_chain;
+#[path = "op_models/float_net.rs"]
+mod float_net;
 #[path = "op_models/int8_ops.rs"]
 mod int8_ops;
 #[path = "op_models/mixed_io.rs"]
@@ -256,6 +259,9 @@ fn main() {
     write(&ops, "add_broadcast", &add_broadcast(&mut rng));
 
     write(&ops, "residual_mid", &residual_mid::residual_mid());
+
+    // Float32 from input to output (its own seed, generated last).
+    write(&float_io, "float_net", &float_net::float_net());
 }
 
 /// Writes `{dir}/{name}.tflite`.

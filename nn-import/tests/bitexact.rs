@@ -1,14 +1,15 @@
 //! Our interpreter against TFLM's own (the `tflite-micro` package), bit for bit, on the three
 //! TinyML models: the shipped samples and 100 seeded random inputs each (plus, for `sine`,
-//! all 256 possible inputs); and on the small operator models of models/ops. Fixtures:
-//! tests/fixtures/tflm/, made by tools/tflm_fixtures.py.
+//! all 256 possible inputs); on the small operator models of models/ops; and on those of
+//! models/ops_float_io, whose input and output are float32, output bits against TFLM's.
+//! Fixtures: tests/fixtures/tflm/, made by tools/tflm_fixtures.py.
 
 use nn_import::Model;
 use serde_json::Value;
 use std::path::PathBuf;
 
 mod support;
-use support::tflm::fixture_cases;
+use support::tflm::{fixture_cases, float_fixture_cases};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -88,5 +89,58 @@ fn operator_models_equal_tflm() {
         let (p, n, random) = check_files(name, "models/ops", "tests/fixtures/tflm/ops");
         assert!(random >= 100);
         assert_eq!(p, n, "{name}");
+    }
+}
+
+/// The models of models/ops_float_io, whose input and output are float32, through
+/// `Model::run_f32`, each output compared with TFLM's by its bits: float32 I/O around int8
+/// layers (mixed_io) and a network float32 from end to end, no int8 tensor anywhere
+/// (float_net: CONV_2D, DEPTHWISE_CONV_2D, both pools, RESHAPE, FULLY_CONNECTED, a
+/// broadcasting ADD, SOFTMAX).
+#[test]
+fn float_io_models_equal_tflm() {
+    let dir = root().join("tests/fixtures/tflm/ops_float_io");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["float_net", "mixed_io"]);
+    for name in &names {
+        let path = root().join(format!("models/ops_float_io/{name}.tflite"));
+        let model = Model::from_bytes(&std::fs::read(path).unwrap()).unwrap();
+        let fixture = format!("tests/fixtures/tflm/ops_float_io/{name}.json");
+        let text = std::fs::read_to_string(root().join(fixture)).unwrap();
+        let fixture: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(fixture["model"], name.as_str());
+        let n = model.input().len().unwrap();
+        let (cases, random) = float_fixture_cases(&fixture, n).unwrap();
+        assert!(random >= 100);
+        let mut equal = 0;
+        for case in &cases {
+            let y: Vec<u32> = model
+                .run_f32(&case.input)
+                .unwrap()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect();
+            if y == case.output_bits {
+                equal += 1;
+            } else {
+                eprintln!(
+                    "{name} {}: ours {y:?}, TFLM {:?}",
+                    case.name, case.output_bits
+                );
+            }
+        }
+        println!("{name}={equal}/{}", cases.len());
+        assert_eq!(equal, cases.len(), "{name}");
     }
 }

@@ -84,3 +84,63 @@ pub fn fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<Case>, usize), St
     }
     Ok((cases, random.len()))
 }
+
+/// One float32 input with the bits of the float32 output TFLM's interpreter computed for it.
+pub struct FloatCase {
+    pub name: String,
+    pub input: Vec<f32>,
+    pub output_bits: Vec<u32>,
+}
+
+/// The cases of a fixture of a model with a float32 input and output
+/// (tests/fixtures/tflm/ops_float_io/), as [`fixture_cases`] reads an int8 one: each input
+/// is the int8 one divided by 16 (exact in float32), each output the IEEE-754 bits TFLM
+/// wrote (`output_f32_bits`). `n` is the model's input size.
+#[allow(dead_code)] // not every test sharing this file runs a float32 model
+pub fn float_fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<FloatCase>, usize), String> {
+    let list = |key: &str| {
+        fixture[key]
+            .as_array()
+            .cloned()
+            .ok_or_else(|| format!("expected a list `{key}` in the fixture"))
+    };
+    let bits = |c: &Value| -> Result<Vec<u32>, String> {
+        let v = &c["output_f32_bits"];
+        v.as_array()
+            .ok_or_else(|| format!("expected a list `output_f32_bits`, found {v}"))?
+            .iter()
+            .map(|x| {
+                x.as_u64()
+                    .and_then(|x| u32::try_from(x).ok())
+                    .ok_or_else(|| format!("expected the bits of a float32, found {x}"))
+            })
+            .collect()
+    };
+    let float = |x: &[i8]| x.iter().map(|&v| f32::from(v) / 16.0).collect();
+    let mut cases = Vec::new();
+    for c in list("samples")? {
+        cases.push(FloatCase {
+            name: c["name"].as_str().unwrap_or("?").into(),
+            input: float(&ints(&c["input"])?),
+            output_bits: bits(&c)?,
+        });
+    }
+    let random = list("random")?;
+    for c in &random {
+        let seed = c["seed"].as_u64().ok_or("expected a seed")?;
+        let input = random_input(seed, n);
+        let hash = fnv1a64(&input);
+        if Some(hash.as_str()) != c["input_fnv1a64"].as_str() {
+            return Err(format!(
+                "the input of seed {seed} hashes to {hash}, the fixture says {}",
+                c["input_fnv1a64"]
+            ));
+        }
+        cases.push(FloatCase {
+            name: format!("seed {seed}"),
+            input: float(&input),
+            output_bits: bits(c)?,
+        });
+    }
+    Ok((cases, random.len()))
+}

@@ -538,11 +538,16 @@ pub fn export(
         (false, true) => "float32",
         _ => "int8 and float32",
     };
+    // What `network!` checks against the file: no requantization or scale without int8.
+    let checked = if int8 {
+        "(weights, biases, TFLM's requantization, each activation's shape, scale\n// and zero point)"
+    } else {
+        "(weights, biases and each activation's\n// shape)"
+    };
     let source = format!(
         "// `{name}`: `{source_name}` (TFLite, {kinds}) as a `network!` declaration, written by\n\
          // `nn-import {source_name} --name {name} --out DIR`. Keep and edit it: `network!` checks it against\n\
-         // `{weights_path}` (weights, biases, TFLM's requantization, each activation's shape, scale\n\
-         // and zero point) at compile time. Run it with `{name}::new().run(&input, &mut output)`.\n\
+         // `{weights_path}` {checked} at compile time. Run it with `{name}::new().run(&input, &mut output)`.\n\
          nn_core::network! {{\n    \
          /// `{source_name}`: input `{}` {:?} ({}), output `{}` {:?} ({}).\n    \
          #[weights = \"{weights_path}\"]\n    \

@@ -1,6 +1,7 @@
 //! A float32 model with float input and output through `Model::run_f32` (TFLM's float
-//! kernels themselves are checked bit for bit by `operator_models_equal_tflm` in bitexact.rs,
-//! through the `float_chain` model's int8 ends).
+//! kernels themselves are checked bit for bit in bitexact.rs: by `operator_models_equal_tflm`
+//! through the `float_chain` model's int8 ends, and by `float_io_models_equal_tflm` on
+//! `float_net`, float32 from its input to its output).
 
 use nn_import::schema::tflite as fb;
 use nn_import::{ImportError, Model};

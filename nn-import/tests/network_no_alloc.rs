@@ -1,7 +1,8 @@
 //! The `network!` declarations of TFLite layers allocate nothing: `run` (arena on the
 //! stack) and `run_in` (the caller's arena) of the three TinyML models, and of the operator
-//! models with float32 activations, ADD and constants, make zero heap allocations. A counting global allocator wraps `System` and counts this thread's
-//! allocations (tests run on parallel threads).
+//! models with float32 activations (`float_net` float32 from end to end), ADD and constants,
+//! make zero heap allocations. A counting global allocator wraps `System` and counts this
+//! thread's allocations (tests run on parallel threads).
 
 use nn_tinyml::{PersonDetect, Sine, Speech};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -9,6 +10,7 @@ use std::cell::Cell;
 use std::hint::black_box;
 
 include!("network_ops/float_chain.rs");
+include!("network_ops/float_net.rs");
 include!("network_ops/mixed_io.rs");
 include!("network_ops/add_relu.rs");
 
@@ -105,9 +107,26 @@ fn networks_with_float32_activations_allocate_nothing() {
         allocations(|| AddRelu::new().run(black_box(&x), &mut y48).unwrap()),
         0
     );
-    // The networks computed something: both softmaxes sum to about 1.
-    let total: f32 = y3.iter().sum();
-    assert!((total - 1.0).abs() < 1e-5, "{y3:?}");
+    let x: [f32; FloatNet::INPUT_LEN] = std::array::from_fn(|i| (i % 7) as f32 - 3.0);
+    let mut y_run = [0f32; FloatNet::OUTPUT_LEN];
+    assert_eq!(
+        allocations(|| FloatNet::new().run(black_box(&x), &mut y_run).unwrap()),
+        0
+    );
+    let (mut arena, mut arena_f32) = ([0i8; FloatNet::ARENA_I8], [0f32; FloatNet::ARENA_F32]);
+    let mut y_in = [0f32; FloatNet::OUTPUT_LEN];
+    assert_eq!(
+        allocations(|| FloatNet::new()
+            .run_in(&mut arena, &mut arena_f32, black_box(&x), &mut y_in)
+            .unwrap()),
+        0
+    );
+    assert_eq!(y_run, y_in);
+    // The networks computed something: the float32 softmaxes sum to about 1.
+    for y in [&y3[..], &y_run[..]] {
+        let total: f32 = y.iter().sum();
+        assert!((total - 1.0).abs() < 1e-5, "{y:?}");
+    }
     let total: i32 = y5.iter().map(|&v| i32::from(v) + 128).sum();
     assert!((250..=260).contains(&total), "{y5:?}");
 }

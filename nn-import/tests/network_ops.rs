@@ -4,19 +4,21 @@
 //! with RELU_N1_TO_1, SAME convolution with RELU6, VALID dilated strided convolution with a
 //! per-tensor filter scale, depth multiplier 2, batched per-channel FULLY_CONNECTED into
 //! SOFTMAX with β = 0.7, VALID max pooling with RELU6, int8 ADD of a constant with RELU,
-//! DEQUANTIZE / QUANTIZE / requantize, every float32 kernel between int8 ends (`float_chain`)
-//! float32 input and output around int8 layers (`mixed_io`), an ADD of the two activations
-//! before it (`residual_add`), a skip connection in the middle of a network, an ADD of a
-//! convolution's output three layers later (`residual_mid`), and broadcasting int8 and
-//! float32 ADDs of constants `[1, 1, 1, 3]` (first operand), `[1, 4, 1, 1]` and `[3]`
-//! (`add_broadcast`). The models the declaration
-//! cannot express are errors of the tool naming the operator, its index and the tensor.
+//! DEQUANTIZE / QUANTIZE / requantize, every float32 kernel between int8 ends (`float_chain`),
+//! float32 input and output around int8 layers (`mixed_io`), a network float32 from end to
+//! end with no int8 tensor (`float_net`), an ADD of the two activations before it
+//! (`residual_add`), a skip connection in the middle of a network, an ADD of a convolution's
+//! output three layers later (`residual_mid`), and broadcasting int8 and float32 ADDs of
+//! constants `[1, 1, 1, 3]` (first operand), `[1, 4, 1, 1]` and `[3]` (`add_broadcast`). The
+//! models the declaration cannot express are errors of the tool naming the operator, its
+//! index and the tensor.
 //!
 //! Regenerate the declarations after changing the tool or a model:
 //!
 //! ```text
 //! cargo run -p nn-import -- models/ops/add_relu.tflite --name AddRelu --out nn-import/tests/network_ops
 //! cargo run -p nn-import -- models/ops_float_io/mixed_io.tflite --name MixedIo --out nn-import/tests/network_ops
+//! cargo run -p nn-import -- models/ops_float_io/float_net.tflite --name FloatNet --out nn-import/tests/network_ops
 //! ```
 //!
 //! (one line per model of `the_committed_operator_declarations_are_what_the_tool_writes`).
@@ -25,7 +27,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 mod support;
-use support::tflm::{fixture_cases, fnv1a64, random_input};
+use support::tflm::{fixture_cases, float_fixture_cases};
 
 include!("network_ops/add_broadcast.rs");
 include!("network_ops/add_relu.rs");
@@ -36,6 +38,7 @@ include!("network_ops/depthwise_multiplier2.rs");
 include!("network_ops/dequantize_quantize_requantize.rs");
 include!("network_ops/fc_batch_softmax.rs");
 include!("network_ops/float_chain.rs");
+include!("network_ops/float_net.rs");
 include!("network_ops/max_pool_valid.rs");
 include!("network_ops/mixed_io.rs");
 include!("network_ops/residual_add.rs");
@@ -94,49 +97,57 @@ fn operator_declarations_equal_tflm() {
     check("residual_mid", |x, y| ResidualMid::new().run(x, y));
 }
 
-/// Float32 input and output: the fixture's int8 stream divided by 16, outputs compared by
-/// their bits; the interpreter (`Model::run_f32`) gives the same bits.
-#[test]
-fn a_declaration_with_float32_input_and_output_equals_tflm() {
-    let path = root().join("tests/fixtures/tflm/ops_float_io/mixed_io.json");
+/// Runs every case of `tests/fixtures/tflm/ops_float_io/{name}.json` (float32 input and
+/// output: the fixture's int8 stream divided by 16) through the declaration (`run`, with its
+/// arenas in the caller's buffers) and through the interpreter (`Model::run_f32`); asserts
+/// both give TFLM's output bits.
+fn check_f32<const IN: usize, const OUT: usize>(
+    name: &str,
+    mut run: impl FnMut(&[f32; IN], &mut [f32; OUT]) -> Result<(), nn_core::Error>,
+) {
+    let path = root().join(format!("tests/fixtures/tflm/ops_float_io/{name}.json"));
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let bytes = std::fs::read(root().join("models/ops_float_io/mixed_io.tflite")).unwrap();
+    let bytes = std::fs::read(root().join(format!("models/ops_float_io/{name}.tflite"))).unwrap();
     let model = nn_import::Model::from_bytes(&bytes).unwrap();
-    let cases = fixture["random"].as_array().unwrap();
-    assert!(cases.len() >= 100);
-    let mut arena = [0i8; MixedIo::ARENA_I8];
-    let mut arena_f32 = [0f32; MixedIo::ARENA_F32];
+    let (cases, random) = float_fixture_cases(&fixture, IN).unwrap();
+    assert!(random >= 100);
     let mut equal = 0;
-    for c in cases {
-        let q = random_input(c["seed"].as_u64().unwrap(), MixedIo::INPUT_LEN);
-        assert_eq!(c["input_fnv1a64"].as_str(), Some(fnv1a64(&q).as_str()));
-        let x: [f32; MixedIo::INPUT_LEN] = std::array::from_fn(|i| f32::from(q[i]) / 16.0);
-        let want: Vec<u32> = c["output_f32_bits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u32)
-            .collect();
-        let mut y = [0f32; MixedIo::OUTPUT_LEN];
-        MixedIo::new()
-            .run_in(&mut arena, &mut arena_f32, &x, &mut y)
-            .unwrap();
+    for case in &cases {
+        let mut y = [0f32; OUT];
+        run(case.input[..].try_into().unwrap(), &mut y).unwrap();
         let ours: Vec<u32> = y.iter().map(|v| v.to_bits()).collect();
         let interpreted: Vec<u32> = model
-            .run_f32(&x)
+            .run_f32(&case.input)
             .unwrap()
             .iter()
             .map(|v| v.to_bits())
             .collect();
-        assert_eq!(ours, interpreted, "seed {}", c["seed"]);
-        if ours == want {
+        assert_eq!(ours, interpreted, "{name} {}", case.name);
+        if ours == case.output_bits {
             equal += 1;
         } else {
-            eprintln!("mixed_io seed {}: ours {ours:?}, TFLM {want:?}", c["seed"]);
+            eprintln!(
+                "{name} {}: ours {ours:?}, TFLM {:?}",
+                case.name, case.output_bits
+            );
         }
     }
-    println!("mixed_io={equal}/{}", cases.len());
-    assert_eq!(equal, cases.len());
+    println!("{name}={equal}/{}", cases.len());
+    assert_eq!(equal, cases.len(), "{name}");
+}
+
+/// Float32 input and output around int8 layers (`mixed_io`), and a network float32 from
+/// end to end with no int8 tensor (`float_net`: CONV_2D SAME RELU, DEPTHWISE_CONV_2D VALID
+/// RELU6 with multiplier 2, average and max pooling, RESHAPE, FULLY_CONNECTED, an ADD of a
+/// `[5]` constant broadcast to `[1, 5]`, SOFTMAX): outputs compared by their bits.
+#[test]
+fn declarations_with_float32_input_and_output_equal_tflm() {
+    let mut arena = [0i8; MixedIo::ARENA_I8];
+    let mut arena_f32 = [0f32; MixedIo::ARENA_F32];
+    check_f32("mixed_io", |x, y| {
+        MixedIo::new().run_in(&mut arena, &mut arena_f32, x, y)
+    });
+    check_f32("float_net", |x, y| FloatNet::new().run(x, y));
 }
 
 #[test]
@@ -171,6 +182,10 @@ fn the_arenas_hold_what_the_layers_between_the_ends_read_and_write() {
     // residual_mid: `conv1`'s 80 values stay while `conv2` and `conv3` (80 each) are
     // written, and `conv3`'s while the ADD writes its 80 in `conv2`'s place.
     assert_eq!(ResidualMid::ARENA_BYTES, 3 * 80);
+    // float_net: no int8 activation; the largest float32 step is the depthwise convolution,
+    // 8 x 8 x 4 in + 6 x 6 x 8 out.
+    assert_eq!((FloatNet::ARENA_I8, FloatNet::ARENA_F32), (0, 256 + 288));
+    assert_eq!(FloatNet::ARENA_BYTES, 4 * (256 + 288));
 }
 
 #[test]
@@ -272,6 +287,7 @@ fn the_committed_operator_declarations_are_what_the_tool_writes() {
         ),
         ("float_chain", "FloatChain", "float_chain"),
         ("../ops_float_io/mixed_io", "MixedIo", "mixed_io"),
+        ("../ops_float_io/float_net", "FloatNet", "float_net"),
         ("residual_add", "ResidualAdd", "residual_add"),
         ("add_broadcast", "AddBroadcast", "add_broadcast"),
         ("residual_mid", "ResidualMid", "residual_mid"),

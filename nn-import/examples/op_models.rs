@@ -154,11 +154,11 @@ fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/ops");
     std::fs::create_dir_all(&dir).unwrap();
     let mut rng = Rng(14);
-    let mut models: Vec<(&str, Vec<u8>)> = Vec::new();
 
-    models.push((
+    write(
+        &dir,
         "conv_same_relu6",
-        conv(
+        &conv(
             "conv",
             &mut rng,
             [1, 9, 11, 3],
@@ -170,10 +170,11 @@ fn main() {
             [1, 5, 6, 4],
             true,
         ),
-    ));
-    models.push((
+    );
+    write(
+        &dir,
         "conv_valid_dilated_per_tensor",
-        conv(
+        &conv(
             "conv",
             &mut rng,
             [1, 10, 10, 4],
@@ -185,14 +186,16 @@ fn main() {
             [1, 6, 5, 5],
             false,
         ),
-    ));
-    models.push((
+    );
+    write(
+        &dir,
         "depthwise_multiplier2_relu",
-        int8_ops::depthwise_multiplier2_relu(&mut rng),
-    ));
-    models.push((
+        &int8_ops::depthwise_multiplier2_relu(&mut rng),
+    );
+    write(
+        &dir,
         "max_pool_valid_relu6",
-        pool(
+        &pool(
             fb::BuiltinOperator::MaxPool2d,
             fb::Padding::Valid,
             (3, 2),
@@ -200,10 +203,11 @@ fn main() {
             Act::Relu6,
             [1, 4, 3, 5],
         ),
-    ));
-    models.push((
+    );
+    write(
+        &dir,
         "avg_pool_same_relu_n1_to_1",
-        pool(
+        &pool(
             fb::BuiltinOperator::AveragePool2d,
             fb::Padding::Same,
             (3, 3),
@@ -211,21 +215,24 @@ fn main() {
             Act::ReluN1To1,
             [1, 5, 5, 5],
         ),
-    ));
-    models.push(("add_relu", int8_ops::add_relu(&mut rng)));
-    models.push((
+    );
+    write(&dir, "add_relu", &int8_ops::add_relu(&mut rng));
+    write(
+        &dir,
         "dequantize_quantize_requantize",
-        int8_ops::dequantize_quantize_requantize(),
-    ));
-    models.push((
+        &int8_ops::dequantize_quantize_requantize(),
+    );
+    write(
+        &dir,
         "fc_per_channel_batch_softmax",
-        int8_ops::fc_per_channel_batch_softmax(&mut rng),
-    ));
+        &int8_ops::fc_per_channel_batch_softmax(&mut rng),
+    );
 
     // Appended last, so the models above keep their weights.
-    models.push((
+    write(
+        &dir,
         "conv_grouped_relu",
-        conv(
+        &conv(
             "conv",
             &mut rng,
             [1, 7, 6, 4],
@@ -237,28 +244,23 @@ fn main() {
             [1, 7, 6, 6],
             true,
         ),
-    ));
+    );
 
-    models.push(("float_chain", float_chain(&mut rng)));
-
-    for (name, bytes) in models {
-        write(&dir, name, &bytes);
-    }
+    write(&dir, "float_chain", &float_chain(&mut rng));
 
     // Float32 input and output, in a directory of their own: the int8 interpreter test
     // (`bitexact.rs`) runs every model of models/ops with int8 inputs.
-    let ops = dir.clone();
     let float_io = dir.join("../ops_float_io");
     std::fs::create_dir_all(&float_io).unwrap();
     write(&float_io, "mixed_io", &mixed_io(&mut rng));
 
     // After mixed_io, so the models above keep their weights.
-    write(&ops, "residual_add", &residual_add(&mut rng));
+    write(&dir, "residual_add", &residual_add(&mut rng));
 
     // After residual_add, so the models above keep their weights.
-    write(&ops, "add_broadcast", &add_broadcast(&mut rng));
+    write(&dir, "add_broadcast", &add_broadcast(&mut rng));
 
-    write(&ops, "residual_mid", &residual_mid::residual_mid());
+    write(&dir, "residual_mid", &residual_mid::residual_mid());
 
     // Float32 from input to output (its own seed, generated last).
     write(&float_io, "float_net", &float_net::float_net());

@@ -86,6 +86,7 @@ pub fn fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<Case>, usize), St
 }
 
 /// One float32 input with the bits of the float32 output TFLM's interpreter computed for it.
+#[allow(dead_code)] // not every test sharing this file runs a float32 model
 pub struct FloatCase {
     pub name: String,
     pub input: Vec<f32>,

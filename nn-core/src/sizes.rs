@@ -2,9 +2,12 @@
 //! network's output size is `Size<N>` and [`FeedsInto`] holds exactly when it is the next
 //! network's input size. Plumbing that `network!` implements for the structs it declares,
 //! re-exported by [`network`](crate::network) with `#[doc(hidden)]` on the re-export and on
-//! every impl, so that neither this crate's documentation nor a user's shows them. Not on
-//! the items themselves: the compiler prints a `#[doc(hidden)]` item (or one under
-//! `__private`) by its full path in `chain`'s errors, which name these traits.
+//! every impl, so that neither this crate's documentation nor a user's shows them (but for
+//! the blanket impl of `OutputSize<NotASize<S, T>>`, which rustdoc lists on a user's
+//! networks all the same; emitted per network it would be hidden, but the compiler then
+//! words `chain`'s errors differently). Not on the items themselves: the compiler prints a
+//! `#[doc(hidden)]` item (or one under `__private`) by its full path in `chain`'s errors,
+//! which name these traits.
 
 use crate::network::Network;
 use crate::Scalar;

@@ -39,13 +39,7 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     // `#[weights = "..."]`: an inference network embedded from that file.
     let weights = match weights::take(&mut decl.attrs) {
         Ok(w) => w,
-        Err(e) => {
-            let (e, stub) = (
-                e.to_compile_error(),
-                codegen::embedded::stub(&decl.attrs, &decl.vis, &decl.name),
-            );
-            return quote::quote!(#e #stub);
-        }
+        Err(e) => return bad_weights_attr(e, decl),
     };
     // `tfl_*` layers: TFLite full-integer int8 (nn-import's declarations), inference only,
     // on their own IR.
@@ -99,4 +93,25 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         (None, _) => generic(codegen::stub(&attrs, &vis, &name)),
     };
     quote::quote!(#(#errors)* #stub)
+}
+
+/// A malformed `#[weights ...]` attribute: its error, the declaration's own errors, and the
+/// surface the embedded network would have (`f32`, as no file was read), so a program that
+/// calls its `forward` reports only the declaration's mistakes.
+fn bad_weights_attr(e: syn::Error, decl: ast::NetworkDecl) -> proc_macro2::TokenStream {
+    let e = e.to_compile_error();
+    let stub = codegen::embedded::stub(&decl.attrs, &decl.vis, &decl.name);
+    if tflite::is_tflite(&decl) || !decl.params.is_empty() {
+        return quote::quote!(#e #stub);
+    }
+    let (errors, standin) = match validate::validate(decl) {
+        Ok(net) => (Vec::new(), Some(Box::new(net))),
+        Err(failed) => (failed.errors, failed.standin),
+    };
+    let errors = errors.iter().map(syn::Error::to_compile_error);
+    let stub = match standin {
+        Some(net) => codegen::embedded_standin(&net, &quote::quote!(f32)),
+        None => stub,
+    };
+    quote::quote!(#e #(#errors)* #stub)
 }

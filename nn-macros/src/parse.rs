@@ -52,7 +52,7 @@ impl Parse for NetworkDecl {
         let brace = braced!(content in input);
         let items = parse_body(&content, &mut errors)?;
         if !input.is_empty() {
-            return Err(input.error("unexpected tokens after the network's body"));
+            errors.push(trailing(input, &name));
         }
         Ok(NetworkDecl {
             attrs,
@@ -65,6 +65,27 @@ impl Parse for NetworkDecl {
             errors,
         })
     }
+}
+
+/// The error for tokens after the network's body, which it consumes: reported with the
+/// declaration's other errors, beside the stand-in, so the program using the network does not
+/// fail again on a missing name.
+fn trailing(input: ParseStream, name: &Ident) -> syn::Error {
+    let second = input.fork();
+    let _ = second.call(Attribute::parse_outer);
+    let _ = second.parse::<Visibility>();
+    let hint = if second.peek(Token![struct]) {
+        "one `network!` declares one network: declare each in its own `network! { ... }`"
+    } else {
+        "remove it; the network ends with its body's `}`"
+    };
+    let first = input.fork().parse::<TokenTree>().map(|t| t.to_string());
+    let e = input.error(format!(
+        "unexpected `{}` after the body of `{name}`\n\nhelp: {hint}",
+        first.unwrap_or_default()
+    ));
+    while input.parse::<TokenTree>().is_ok() {}
+    e
 }
 
 /// The entries of a `{ ... }` body, recovering after each syntax error.
@@ -427,6 +448,33 @@ mod tests {
         };
         assert!(decl.errors.is_empty());
         assert_eq!(decl.params, ["H", "C"]);
+    }
+
+    #[test]
+    fn tokens_after_the_body_are_one_error_with_the_declaration_kept() {
+        let decl: NetworkDecl = syn::parse_quote! {
+            pub struct A { input: 4, a: dense(2) }
+            pub struct B { input: 2, b: dense(1) }
+        };
+        let msgs: Vec<String> = decl.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("unexpected `pub` after the body of `A`"),
+            "{}",
+            msgs[0]
+        );
+        assert!(
+            msgs[0].contains("its own `network! { ... }`"),
+            "{}",
+            msgs[0]
+        );
+        assert_eq!((decl.name.to_string(), decl.items.len()), ("A".into(), 2));
+        let decl: NetworkDecl = syn::parse_quote! { struct A { input: 4, a: dense(2) }; };
+        let msg = decl.errors[0].to_string();
+        assert!(
+            msg.contains("unexpected `;`") && msg.contains("remove it"),
+            "{msg}"
+        );
     }
 
     #[test]

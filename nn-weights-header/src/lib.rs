@@ -35,6 +35,12 @@
 //! );
 //! # Ok::<(), nn_weights_header::Error>(())
 //! ```
+//!
+//! ## Features
+//!
+//! - `std` (default): [`read`], which reads a header from a path, refusing directories,
+//!   devices and FIFOs. Without it the crate is `#![no_std]` (it needs `alloc`) and parses
+//!   bytes already in memory with [`parse`] and [`parse_header`].
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;

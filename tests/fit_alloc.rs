@@ -2,7 +2,9 @@
 //! whole `Fit` epoch after the first (its steps, the smaller last batch, the validation pass)
 //! allocates nothing either, for every network of the README's speed table: the MLP, the
 //! small CNN, `mnist_mlp`'s and `mnist_cnn`'s networks and the LSTM classifier; so does the
-//! step of a network with two inputs and two outputs (`GraphTrainer`). Counted with a
+//! step of a network with two inputs and two outputs (`GraphTrainer`), and its
+//! `Fit::run_graph` epochs allocate only their history's per-output figures, the same count
+//! for 4 steps as for 40. Counted with a
 //! global allocator over every thread, so this binary holds one test (the harness would
 //! allocate while reporting others).
 
@@ -15,7 +17,7 @@ static A: heap::Counting = heap::Counting;
 use nn_core::loss::{CrossEntropy, SquaredError};
 use nn_core::optim::Adam;
 use nn_core::train::{
-    evaluate, Control, Data, EpochStats, Fit, GraphTrainer, Targets, Trainer, Weighted,
+    evaluate, Control, Data, EpochStats, Fit, GraphData, GraphTrainer, Targets, Trainer, Weighted,
 };
 use nn_core::{network, Batch, BatchNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -78,6 +80,44 @@ fn graph_steps_allocate_nothing(threads: usize) {
     let allocated = heap::allocations() - before;
     assert!(sum.is_finite());
     assert_eq!(allocated, 0, "graph steps on {threads} thread(s)");
+}
+
+/// The allocations of each of epochs 3 and 4 of `Fit::run_graph` (with validation) on
+/// `samples` training samples in batches of 32.
+fn graph_epoch_allocations(samples: usize, threads: usize) -> [usize; 2] {
+    let mut net: TwoByTwo = seeded(TwoByTwo::new)();
+    let heads = (
+        Weighted::new(1.0, CrossEntropy),
+        Weighted::new(0.1, SquaredError),
+    );
+    let set = |n: usize, seed: u64| {
+        let (a, labels) = data::<30, 4>(n, seed);
+        let (b, _) = data::<6, 4>(n, seed + 1);
+        let (v, _) = data::<2, 4>(n, seed + 2);
+        ((a, b), labels, v)
+    };
+    let ((x, labels, v), (vx, vlabels, vv)) = (set(samples, 5), set(70, 8));
+    let mut counts = Vec::with_capacity(8);
+    let mut record = |_: &EpochStats, _: &mut TwoByTwo| {
+        counts.push(heap::allocations());
+        Control::Continue
+    };
+    Fit::new(4)
+        .batch_size(32)
+        .threads(threads)
+        .run_graph(
+            &mut net,
+            &mut Adam::new(1e-3),
+            &heads,
+            GraphData::new(&x, (Targets::Classes(&labels[..]), Targets::Values(&v))),
+            Some(GraphData::new(
+                &vx,
+                (Targets::Classes(&vlabels[..]), Targets::Values(&vv)),
+            )),
+            &mut [&mut record],
+        )
+        .unwrap();
+    [counts[2] - counts[1], counts[3] - counts[2]]
 }
 
 #[path = "support/speed_networks.rs"]
@@ -211,6 +251,14 @@ fn training_allocates_nothing_after_the_first_step() {
     check(seeded(Lstm::new), "the LSTM classifier", &[1, 2], 2);
     for threads in [1, 2] {
         graph_steps_allocate_nothing(threads);
+        // 4 steps an epoch (3 full batches and one of 8), then 40: no allocation per step.
+        let (few, many) = (
+            graph_epoch_allocations(104, threads),
+            graph_epoch_allocations(1256, threads),
+        );
+        assert_eq!(few, many, "graph epochs 3 and 4 on {threads} thread(s)");
+        // 2 today: the per-output figures of training and validation in the history.
+        assert!(few[0] <= 8, "graph epoch 3 on {threads} thread(s): {few:?}");
     }
 
     // `evaluate` through one evaluator reuses its buffers: a second pass allocates nothing.

@@ -181,7 +181,11 @@ pub fn split(
 /// any (none with `--val 0`), and the epoch's seconds.
 pub fn epoch_line(e: &nn_core::train::EpochStats) -> String {
     let val = e.validation.as_ref().map_or(String::new(), |v| {
-        format!("  val loss {:.4} acc {:.4}", v.loss, v.accuracy.unwrap_or(0.0))
+        format!(
+            "  val loss {:.4} acc {:.4}",
+            v.loss,
+            v.accuracy.unwrap_or(0.0)
+        )
     });
     format!(
         "epoch {:>2}  train loss {:.4} acc {:.4}{val}  {:.1}s",

@@ -115,16 +115,7 @@ struct Args {
 }
 
 fn print_epoch(e: &EpochStats) {
-    let v = e.validation.unwrap_or_default();
-    println!(
-        "epoch {:>2}  train loss {:.4} acc {:.4}  val loss {:.4} acc {:.4}  {:.1}s",
-        e.epoch,
-        e.train.loss,
-        e.train.accuracy.unwrap_or(0.0),
-        v.loss,
-        v.accuracy.unwrap_or(0.0),
-        e.seconds
-    );
+    println!("{}", mnist_cli::epoch_line(e));
 }
 
 fn main() {

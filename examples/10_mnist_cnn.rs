@@ -72,16 +72,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .schedule(Schedule::cosine(args.lr, 0.0, steps.max(1) as u64))
         .progress(true);
     let mut log = |e: &EpochStats, _: &mut Cnn| {
-        let v = e.validation.unwrap_or_default();
-        println!(
-            "epoch {:>2}  train loss {:.4} acc {:.4}  val loss {:.4} acc {:.4}  {:.1}s",
-            e.epoch,
-            e.train.loss,
-            e.train.accuracy.unwrap_or(0.0),
-            v.loss,
-            v.accuracy.unwrap_or(0.0),
-            e.seconds
-        );
+        println!("{}", mnist_cli::epoch_line(e));
         Control::Continue
     };
     let history = fit.run(

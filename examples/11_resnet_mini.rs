@@ -72,16 +72,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut net: ResNetMini = ResNetMini::new(&mut StdRng::seed_from_u64(args.seed));
     println!("{}", ResNetMini::<f32>::summary());
     let mut log = |e: &EpochStats, _: &mut ResNetMini| {
-        let v = e.validation.unwrap_or_default();
-        println!(
-            "epoch {:>2}  train loss {:.4} acc {:.4}  val loss {:.4} acc {:.4}  {:.1}s",
-            e.epoch,
-            e.train.loss,
-            e.train.accuracy.unwrap_or(0.0),
-            v.loss,
-            v.accuracy.unwrap_or(0.0),
-            e.seconds
-        );
+        println!("{}", mnist_cli::epoch_line(e));
         Control::Continue
     };
     let history = Fit::new(args.epochs)

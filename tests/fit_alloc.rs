@@ -1,7 +1,10 @@
 //! After the first step, a training step allocates nothing, on one thread or several, and a
 //! whole `Fit` epoch after the first (its steps, the smaller last batch, the validation pass)
 //! allocates nothing either, for every network of the README's speed table: the MLP, the
-//! small CNN, `mnist_mlp`'s and `mnist_cnn`'s networks and the LSTM classifier. Counted with a
+//! small CNN, `mnist_mlp`'s and `mnist_cnn`'s networks and the LSTM classifier; so does the
+//! step of a network with two inputs and two outputs (`GraphTrainer`), and its
+//! `Fit::run_graph` epochs allocate only their history's per-output figures, the same count
+//! for 4 steps as for 40. Counted with a
 //! global allocator over every thread, so this binary holds one test (the harness would
 //! allocate while reporting others).
 
@@ -11,9 +14,11 @@ mod heap;
 #[global_allocator]
 static A: heap::Counting = heap::Counting;
 
-use nn_core::loss::CrossEntropy;
+use nn_core::loss::{CrossEntropy, SquaredError};
 use nn_core::optim::Adam;
-use nn_core::train::{evaluate, Control, Data, EpochStats, Fit, Targets, Trainer};
+use nn_core::train::{
+    evaluate, Control, Data, EpochStats, Fit, GraphData, GraphTrainer, Targets, Trainer, Weighted,
+};
 use nn_core::{network, Batch, BatchNetwork};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -24,6 +29,95 @@ network! {
         fc: dense(4, relu),
         drop: dropout(0.2),
     }
+}
+
+network! {
+    /// Two inputs, two outputs, dropout in the shared trunk.
+    struct TwoByTwo {
+        a: input(30),
+        b: input(6),
+        both: concat(a, b),
+        trunk: dense(16, relu),
+        drop: dropout(0.2),
+        class: dense(4)(drop),
+        value: dense(2)(drop),
+        output: (class, value),
+    }
+}
+
+/// Graph steps on full batches of 64 and a smaller one of 40, after one of each: no
+/// allocation (the shards' buffers and the sum's scratch are kept).
+fn graph_steps_allocate_nothing(threads: usize) {
+    let mut net: TwoByTwo = seeded(TwoByTwo::new)();
+    let heads = (
+        Weighted::new(1.0, CrossEntropy),
+        Weighted::new(0.1, SquaredError),
+    );
+    let batch = |n: usize, seed: u64| {
+        let (a, labels) = data::<30, 4>(n, seed);
+        let (b, _) = data::<6, 4>(n, seed + 1);
+        let (v, _) = data::<2, 4>(n, seed + 2);
+        ((a, b), labels, v)
+    };
+    let (full, small) = (batch(64, 3), batch(40, 6));
+    let mut adam = Adam::new(1e-3);
+    let mut trainer = GraphTrainer::new(64, threads, 0);
+    assert_eq!(trainer.threads(), threads);
+    let mut step = |(x, labels, v): &(_, Vec<usize>, Batch<f32, 2>)| -> f64 {
+        let y = (Targets::Classes(&labels[..]), Targets::Values(v));
+        trainer
+            .step(&mut net, &mut adam, &heads, x, y)
+            .unwrap()
+            .loss
+    };
+    step(&full);
+    step(&small);
+    let before = heap::allocations();
+    let mut sum = 0.0;
+    for _ in 0..10 {
+        sum += step(&full) + step(&small);
+    }
+    let allocated = heap::allocations() - before;
+    assert!(sum.is_finite());
+    assert_eq!(allocated, 0, "graph steps on {threads} thread(s)");
+}
+
+/// The allocations of each of epochs 3 and 4 of `Fit::run_graph` (with validation) on
+/// `samples` training samples in batches of 32.
+fn graph_epoch_allocations(samples: usize, threads: usize) -> [usize; 2] {
+    let mut net: TwoByTwo = seeded(TwoByTwo::new)();
+    let heads = (
+        Weighted::new(1.0, CrossEntropy),
+        Weighted::new(0.1, SquaredError),
+    );
+    let set = |n: usize, seed: u64| {
+        let (a, labels) = data::<30, 4>(n, seed);
+        let (b, _) = data::<6, 4>(n, seed + 1);
+        let (v, _) = data::<2, 4>(n, seed + 2);
+        ((a, b), labels, v)
+    };
+    let ((x, labels, v), (vx, vlabels, vv)) = (set(samples, 5), set(70, 8));
+    let mut counts = Vec::with_capacity(8);
+    let mut record = |_: &EpochStats, _: &mut TwoByTwo| {
+        counts.push(heap::allocations());
+        Control::Continue
+    };
+    Fit::new(4)
+        .batch_size(32)
+        .threads(threads)
+        .run_graph(
+            &mut net,
+            &mut Adam::new(1e-3),
+            &heads,
+            GraphData::new(&x, (Targets::Classes(&labels[..]), Targets::Values(&v))),
+            Some(GraphData::new(
+                &vx,
+                (Targets::Classes(&vlabels[..]), Targets::Values(&vv)),
+            )),
+            &mut [&mut record],
+        )
+        .unwrap();
+    [counts[2] - counts[1], counts[3] - counts[2]]
 }
 
 #[path = "support/speed_networks.rs"]
@@ -155,6 +249,17 @@ fn training_allocates_nothing_after_the_first_step() {
     check(seeded(MnistMlp::new), "mnist_mlp's network", &[1, 2], 2);
     check(seeded(MnistCnn::new), "mnist_cnn's network", &[1, 2], 1);
     check(seeded(Lstm::new), "the LSTM classifier", &[1, 2], 2);
+    for threads in [1, 2] {
+        graph_steps_allocate_nothing(threads);
+        // 4 steps an epoch (3 full batches and one of 8), then 40: no allocation per step.
+        let (few, many) = (
+            graph_epoch_allocations(104, threads),
+            graph_epoch_allocations(1256, threads),
+        );
+        assert_eq!(few, many, "graph epochs 3 and 4 on {threads} thread(s)");
+        // 2 today: the per-output figures of training and validation in the history.
+        assert!(few[0] <= 8, "graph epoch 3 on {threads} thread(s): {few:?}");
+    }
 
     // `evaluate` through one evaluator reuses its buffers: a second pass allocates nothing.
     let net: Mlp = seeded(Mlp::new)();

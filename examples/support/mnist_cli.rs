@@ -176,3 +176,22 @@ pub fn split(
         mnist.test.batch(&test_idx)?,
     ))
 }
+
+/// One epoch's line: the training loss and accuracy, the validation figures when there are
+/// any (none with `--val 0`), and the epoch's seconds.
+pub fn epoch_line(e: &nn_core::train::EpochStats) -> String {
+    let val = e.validation.as_ref().map_or(String::new(), |v| {
+        format!(
+            "  val loss {:.4} acc {:.4}",
+            v.loss,
+            v.accuracy.unwrap_or(0.0)
+        )
+    });
+    format!(
+        "epoch {:>2}  train loss {:.4} acc {:.4}{val}  {:.1}s",
+        e.epoch,
+        e.train.loss,
+        e.train.accuracy.unwrap_or(0.0),
+        e.seconds
+    )
+}

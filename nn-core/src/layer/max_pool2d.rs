@@ -125,7 +125,7 @@ impl<
         }
     }
 
-    /// One sample's backward: `dx` overwritten.
+    /// One sample's backward, or a batch's (all its planes in one pass): `dx` overwritten.
     fn backward_one(x: &[T], dy: &[T], dx: &mut [T]) {
         dx.fill(T::zero());
         let (oh_n, ow_n) = (Self::OH, Self::OW);
@@ -150,14 +150,13 @@ impl<
             }
             return;
         }
-        for c in 0..C {
-            let plane = &x[c * H * W..(c + 1) * H * W];
-            let dplane = &mut dx[c * H * W..(c + 1) * H * W];
+        // Plane by plane, as the forward: any number of them.
+        let planes = x.chunks_exact(H * W).zip(dx.chunks_exact_mut(H * W));
+        for ((plane, dplane), dy) in planes.zip(dy.chunks_exact(oh_n * ow_n)) {
             for oh in 0..oh_n {
                 for ow in 0..ow_n {
                     let (rows, cols) = pool_window::<H, W, K, S, P>(oh, ow);
-                    let g = dy[(c * oh_n + oh) * ow_n + ow];
-                    dplane[argmax::<T, W>(plane, rows, cols)] += g;
+                    dplane[argmax::<T, W>(plane, rows, cols)] += dy[oh * ow_n + ow];
                 }
             }
         }
@@ -305,8 +304,10 @@ impl<
         const { Self::sizes::<IN, OUT>() };
         let Some(dx) = dx else { return };
         if at.len() != dy.len() {
-            // No forward kept the winners for this batch: find them again, per sample.
-            super::per_sample::backward_columns(x, dy, dx, Self::backward_one);
+            // No forward kept the winners for this batch: find them again, all the planes
+            // in one pass.
+            crate::__private::resize(dx, x.ncols());
+            Self::backward_one(x.as_slice(), dy.as_slice(), dx.as_mut_slice());
             return;
         }
         crate::__private::resize(dx, x.ncols());
@@ -340,4 +341,57 @@ fn argmax<T: Scalar, const W: usize>(
         }
     }
     best
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use super::*;
+    use crate::layer::BatchOp;
+    use crate::Batch;
+
+    /// A batch's backward after an inference forward (the winners found again, all planes
+    /// in one pass) equals the one after a training forward (the winners kept), and each
+    /// sample's own backward.
+    fn backward_without_kept_winners<
+        const C: usize,
+        const H: usize,
+        const W: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+        const IN: usize,
+        const OUT: usize,
+    >() {
+        let pool = MaxPool2d::<f64, C, H, W, K, S, P>(PhantomData);
+        let n = 3;
+        let x = Batch::<f64, IN>::from_fn(n, |r, c| (((r * 7 + c * 13) % 11) as f64 - 5.0) / 3.0);
+        let dy = Batch::<f64, OUT>::from_fn(n, |r, c| (r + 2 * c) as f64 + 1.0);
+        let mut grads = MaxPool2d(PhantomData);
+        let mut backward = |train: bool| {
+            let (mut y, mut at, mut dx) =
+                (Batch::zeros(0), alloc::vec::Vec::new(), Batch::zeros(0));
+            BatchOp::<f64, IN, OUT>::op_forward_batch(&pool, &x, &mut y, &mut at, train);
+            assert_eq!(at.is_empty(), !train);
+            pool.op_backward_batch(&x, &y, &at, &dy, &mut grads, Some(&mut dx));
+            dx
+        };
+        let (kept, found) = (backward(true), backward(false));
+        assert_eq!(kept, found);
+        for s in 0..n {
+            let mut dx = [f64::NAN; IN];
+            MaxPool2d::<f64, C, H, W, K, S, P>::backward_one(
+                x.column(s).as_slice(),
+                dy.column(s).as_slice(),
+                &mut dx,
+            );
+            assert_eq!(found.column(s).as_slice(), &dx[..], "sample {s}");
+        }
+    }
+
+    #[test]
+    fn a_batch_backward_finds_the_winners_again_in_one_pass() {
+        // Windows inside the image, then padded windows (each branch of the backward).
+        backward_without_kept_winners::<2, 4, 4, 2, 2, 0, 32, 8>();
+        backward_without_kept_winners::<2, 5, 5, 2, 2, 1, 50, 18>();
+    }
 }

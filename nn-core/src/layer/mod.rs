@@ -28,7 +28,6 @@ pub mod max_pool2d;
 mod no_params;
 mod op;
 #[cfg(feature = "alloc")]
-mod per_sample;
 mod pool_window;
 
 pub use adaptive_avg_pool2d::AdaptiveAvgPool2d;

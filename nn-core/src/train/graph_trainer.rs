@@ -3,9 +3,11 @@
 //! A step on a mini-batch of `n` samples computes `L = Σ_k w_k L_k` ([`Heads`]) and its
 //! gradient. With `k > 1` threads the batch is cut into `k` contiguous shards (at least
 //! [`MIN_SHARD`] samples each), every input and every output's targets alike; each thread
-//! computes its shard's loss `L_j` and gradient `g_j`, and the caller's thread sums them in
-//! shard order, `L = Σ_j (n_j/n) L_j` and `∂L/∂β = Σ_j (n_j/n) g_j`, as the single-input
-//! [`Trainer`](super::Trainer) does: a seeded run repeats exactly for a given thread count.
+//! copies its shard's samples and computes the shard's loss `L_j` and gradient `g_j`, and
+//! they are summed in shard order, `L = Σ_j (n_j/n) L_j` and `∂L/∂β = Σ_j (n_j/n) g_j`, the
+//! gradient's sum (with its finiteness check) shared by the same threads, each taking a
+//! fixed range of every tensor, with the single-input [`Trainer`](super::Trainer)'s code: a
+//! seeded run repeats exactly for a given thread count.
 //! The optimizer's element-wise update
 //! ([`Optimizer::step_parts`](crate::optim::Optimizer::step_parts)) is shared by the same
 //! threads, each taking a fixed range of every tensor, so its result is bit for bit one
@@ -16,6 +18,7 @@
 
 use super::heads::{HeadSum, Heads};
 use super::pool::Pool;
+use super::reduce::Reducer;
 use super::trainer::{lock, resolve_threads, shard_range, shard_seed, StepError};
 use super::{StepStats, TrainError, MIN_SHARD};
 use crate::graph::Columns;
@@ -63,6 +66,8 @@ pub struct GraphTrainer<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> 
     /// Weight decay and clipping around the optimizer's step; `saved` is their scratch.
     options: super::StepOptions,
     saved: Option<N>,
+    /// The scratch of the shards' gradient sum (kept, so a step allocates nothing).
+    reducer: Reducer<T>,
 }
 
 impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, H> {
@@ -97,6 +102,7 @@ impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, 
             pool: (k > 1).then(|| Pool::new(k)),
             options: super::StepOptions::default(),
             saved: None,
+            reducer: Reducer::new(),
         }
     }
 
@@ -203,20 +209,19 @@ impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, 
     ) -> Result<StepStats, StepError> {
         let n = x.samples()?;
         let k = self.shards.len().min(n / MIN_SHARD).max(1);
-        let loss = if k == 1 {
+        let (loss, finite) = if k == 1 {
             let s = lock(&mut self.shards[0]);
-            shard_gradient(net, heads, x, y, s)?
+            let loss = shard_gradient(net, heads, x, y, s)?;
+            (loss, super::finite::all_finite_params(&s.grads))
         } else {
-            for (j, s) in self.shards[..k].iter_mut().enumerate() {
-                let s = lock(s);
-                let r = shard_range(n, k, j);
-                x.copy_range(r.clone(), &mut s.x);
-                H::gather_range(y, r, &mut s.y);
-            }
             let shards = &self.shards[..k];
             let job = |j: usize| {
                 let mut guard = shards[j].lock().unwrap_or_else(|e| e.into_inner());
                 let s = &mut *guard;
+                // Each thread copies its own shard's samples, as the chain trainer's do.
+                let r = shard_range(n, k, j);
+                x.copy_range(r.clone(), &mut s.x);
+                H::gather_range(y, r, &mut s.y);
                 let targets = H::view(y, &s.y);
                 let (xs, trace, out, dl, grads, sums) = (
                     &s.x,
@@ -235,41 +240,32 @@ impl<T: Scalar, N: GraphNetwork<T>, H: Heads<T, N::Outputs>> GraphTrainer<T, N, 
             self.reduce(n, k)?
         };
         let s = lock(&mut self.shards[0]);
-        let mut finite = loss.is_finite();
-        s.grads
-            .visit(|_, v| finite &= v.iter().all(|g| g.is_finite()));
-        if !finite {
+        if !loss.is_finite() || !finite {
             return Err(StepError::NonFinite(loss));
         }
         let correct = s.sums.iter().find(|h| h.classes).map_or(0, |h| h.correct);
         Ok(StepStats { loss, correct })
     }
 
-    /// Shard 0's gradient becomes `Σ_j (n_j/n) g_j` and its sums the total, in shard order;
-    /// returns the weighted loss. The first failed shard's error wins.
-    fn reduce(&mut self, n: usize, k: usize) -> Result<f64, StepError> {
+    /// Shard 0's gradient becomes `Σ_j (n_j/n) g_j`, summed in shard order on the pool's
+    /// threads as the chain trainer's ([`Reducer::sum`]), and its sums the total; returns the
+    /// weighted loss and whether the gradient is finite. The first failed shard's error wins.
+    fn reduce(&mut self, n: usize, k: usize) -> Result<(f64, bool), StepError> {
+        let mut l = 0.0;
+        for (j, s) in self.shards[..k].iter_mut().enumerate() {
+            l += shard_range(n, k, j).len() as f64 / n as f64 * lock(s).result.clone()?;
+        }
         let (first, rest) = self.shards[..k].split_at_mut(1);
         let first = lock(&mut first[0]);
-        let w0 = shard_range(n, k, 0).len() as f64 / n as f64;
-        let mut l = w0 * first.result.clone()?;
-        let w = T::of(w0);
-        first
-            .grads
-            .visit_mut(|_, g| g.iter_mut().for_each(|g| *g *= w));
-        for (j, s) in rest.iter_mut().enumerate() {
-            let s = lock(s);
-            let wj = shard_range(n, k, j + 1).len() as f64 / n as f64;
-            l += wj * s.result.clone()?;
-            for (a, b) in first.sums.iter_mut().zip(&s.sums) {
+        for s in rest {
+            for (a, b) in first.sums.iter_mut().zip(&lock(s).sums) {
                 a.loss += b.loss;
                 a.correct += b.correct;
             }
-            let w = T::of(wj);
-            first.grads.zip_mut(&s.grads, |_, g, gj| {
-                g.iter_mut().zip(gj).for_each(|(g, &gj)| *g += w * gj)
-            });
         }
-        Ok(l)
+        let grads = self.shards[..k].iter_mut().map(|s| &mut lock(s).grads);
+        let finite = self.reducer.sum(grads, n, k, self.pool.as_mut());
+        Ok((l, finite))
     }
 }
 

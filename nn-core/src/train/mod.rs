@@ -60,6 +60,7 @@ mod metrics;
 mod pool;
 mod predict;
 pub mod rate;
+mod reduce;
 mod step_options;
 mod trainer;
 

@@ -24,6 +24,7 @@
 
 use super::data::Gathered;
 use super::pool::Pool;
+use super::reduce::Reducer;
 use super::{Data, Targets, TrainError};
 use crate::loss::{Loss, LossExt, Reduction};
 use crate::optim::Optimizer;
@@ -82,10 +83,8 @@ pub struct Trainer<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, cons
     /// Weight decay and clipping around the optimizer's step; `saved` is their scratch.
     options: super::StepOptions,
     saved: Option<N>,
-    /// Every shard's gradient tensors and the shards' weights, for the threads of
-    /// [`reduce`](Self::reduce) (kept, so a step allocates nothing).
-    tensors: Vec<Tensor<T>>,
-    weights: Vec<T>,
+    /// The scratch of the shards' gradient sum (kept, so a step allocates nothing).
+    reducer: Reducer<T>,
     /// The epoch and step an error names (set by `Fit`; otherwise 1 and a running count).
     pub(crate) epoch: usize,
     pub(crate) step: usize,
@@ -128,8 +127,7 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
             pool: (k > 1).then(|| Pool::new(k)),
             options: super::StepOptions::default(),
             saved: None,
-            tensors: Vec::new(),
-            weights: Vec::new(),
+            reducer: Reducer::new(),
             epoch: 1,
             step: 0,
         }
@@ -286,13 +284,9 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
         Ok((l, correct))
     }
 
-    /// Shard 0's gradient becomes `Σ_j (n_j/n) g_j`, summed in shard order; returns the
-    /// weighted mean loss, the total correct count and whether the sum is finite. The first
-    /// failed shard's error wins.
-    ///
-    /// Every tensor is cut into `k` contiguous ranges and the pool's threads sum one range
-    /// each (and check it finite): every value is summed in shard order whichever thread
-    /// sums it, so the result is the same as one thread's.
+    /// Shard 0's gradient becomes `Σ_j (n_j/n) g_j`, summed in shard order on the pool's
+    /// threads ([`Reducer::sum`]); returns the weighted mean loss, the total correct count
+    /// and whether the sum is finite. The first failed shard's error wins.
     fn reduce(&mut self, n: usize, k: usize) -> Result<(f64, usize, bool), StepError> {
         let (mut l, mut correct) = (0.0, 0usize);
         for (j, s) in self.shards[..k].iter_mut().enumerate() {
@@ -300,76 +294,9 @@ impl<T: Scalar, N: BatchNetwork<T, IN, OUT>, const IN: usize, const OUT: usize>
             l += shard_range(n, k, j).len() as f64 / n as f64 * lj;
             correct += cj;
         }
-        self.weights.clear();
-        self.weights
-            .extend((0..k).map(|j| T::of(shard_range(n, k, j).len() as f64 / n as f64)));
-        let tensors = lock(&mut self.shards[0]).grads.tensor_count();
-        self.tensors.clear();
-        for s in &mut self.shards[..k] {
-            let g = &mut lock(s).grads;
-            for i in 0..tensors {
-                let t = g.tensor_mut(i).unwrap_or(&mut []);
-                self.tensors.push(Tensor(t.as_mut_ptr(), t.len()));
-            }
-        }
-        let finite = core::sync::atomic::AtomicBool::new(true);
-        let (views, weights) = (&self.tensors[..], &self.weights[..]);
-        let job = |part: usize| {
-            for i in 0..tensors {
-                let r = shard_range(views[i].1, k, part);
-                // SAFETY: `views` holds every shard's tensors, alive and untouched by
-                // anything else while `reduce` holds `&mut self`; each part writes only its
-                // own range of shard 0's tensors and reads the same range of the others'.
-                let g = unsafe { views[i].slice_mut(r.clone()) };
-                let rest = (1..k).map(|j| unsafe { &*views[j * tensors + i].slice_mut(r.clone()) });
-                sum_weighted(g, rest, weights);
-                if !super::finite::all_finite(g) {
-                    finite.store(false, core::sync::atomic::Ordering::Relaxed);
-                }
-            }
-        };
-        match &mut self.pool {
-            Some(pool) => pool.run(k, &job),
-            None => (0..k).for_each(job),
-        }
-        Ok((l, correct, finite.into_inner()))
-    }
-}
-
-/// One tensor of a shard's gradient, as its address and length, for the threads that sum
-/// ranges of it.
-#[derive(Clone, Copy)]
-struct Tensor<T>(*mut T, usize);
-
-// SAFETY: only the pointee's ranges are shared, each written by one thread (see `reduce`).
-unsafe impl<T: Send> Send for Tensor<T> {}
-unsafe impl<T: Send> Sync for Tensor<T> {}
-
-impl<T> Tensor<T> {
-    /// The values `r`.
-    ///
-    /// # Safety
-    /// The tensor must be alive, `r` inside it, and no other reference to these values live.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn slice_mut(&self, r: Range<usize>) -> &mut [T] {
-        // SAFETY: the caller's contract.
-        unsafe { core::slice::from_raw_parts_mut(self.0.add(r.start), r.len()) }
-    }
-}
-
-/// `g ← w_0 g + w_1 g_1`, then `g ← g + w_j g_j` for the later shards, value by value (the
-/// first two in one pass).
-fn sum_weighted<'a, T: Scalar>(g: &mut [T], mut rest: impl Iterator<Item = &'a [T]>, w: &[T]) {
-    let Some(g1) = rest.next() else {
-        g.iter_mut().for_each(|g| *g *= w[0]);
-        return;
-    };
-    let (w0, w1) = (w[0], w[1]);
-    g.iter_mut()
-        .zip(g1)
-        .for_each(|(g, &g1)| *g = w0 * *g + w1 * g1);
-    for (gj, &wj) in rest.zip(&w[2..]) {
-        g.iter_mut().zip(gj).for_each(|(g, &gj)| *g += wj * gj);
+        let grads = self.shards[..k].iter_mut().map(|s| &mut lock(s).grads);
+        let finite = self.reducer.sum(grads, n, k, self.pool.as_mut());
+        Ok((l, correct, finite))
     }
 }
 

@@ -468,7 +468,7 @@ pub(crate) fn count_correct<T: Scalar, const OUT: usize>(
 /// Once per process, on stderr: nn-core was compiled without optimization, where training
 /// runs many times slower than in a release build.
 #[cfg(nn_unoptimized)]
-fn warn_unoptimized() {
+pub(super) fn warn_unoptimized() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| std::eprintln!("warning: nn-core is compiled without optimization (a debug build): training runs many times slower than with `cargo run --release`\n\nhelp: build with `--release`, or optimize the dependencies in debug builds too, in your Cargo.toml:\n    [profile.dev.package.\"*\"]\n    opt-level = 3"));
 }

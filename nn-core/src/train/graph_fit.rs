@@ -252,6 +252,8 @@ impl Fit {
         O: Optimizer<T, N>,
         H: Heads<T, N::Outputs>,
     {
+        #[cfg(nn_unoptimized)]
+        super::fit::warn_unoptimized();
         let n = train.x.samples()?;
         H::check(train.y, n)?;
         if n == 0 {

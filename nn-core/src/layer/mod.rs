@@ -27,7 +27,6 @@ pub(crate) mod join;
 pub mod max_pool2d;
 mod no_params;
 mod op;
-#[cfg(feature = "alloc")]
 mod pool_window;
 
 pub use adaptive_avg_pool2d::AdaptiveAvgPool2d;

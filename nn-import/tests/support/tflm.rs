@@ -67,15 +67,7 @@ pub fn fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<Case>, usize), St
     }
     let random = list("random")?;
     for c in &random {
-        let seed = c["seed"].as_u64().ok_or("expected a seed")?;
-        let input = random_input(seed, n);
-        let hash = fnv1a64(&input);
-        if Some(hash.as_str()) != c["input_fnv1a64"].as_str() {
-            return Err(format!(
-                "the input of seed {seed} hashes to {hash}, the fixture says {}",
-                c["input_fnv1a64"]
-            ));
-        }
+        let (seed, input) = seeded_input(c, n)?;
         cases.push(Case {
             name: format!("seed {seed}"),
             input,
@@ -128,15 +120,7 @@ pub fn float_fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<FloatCase>,
     }
     let random = list("random")?;
     for c in &random {
-        let seed = c["seed"].as_u64().ok_or("expected a seed")?;
-        let input = random_input(seed, n);
-        let hash = fnv1a64(&input);
-        if Some(hash.as_str()) != c["input_fnv1a64"].as_str() {
-            return Err(format!(
-                "the input of seed {seed} hashes to {hash}, the fixture says {}",
-                c["input_fnv1a64"]
-            ));
-        }
+        let (seed, input) = seeded_input(c, n)?;
         cases.push(FloatCase {
             name: format!("seed {seed}"),
             input: float(&input),
@@ -144,4 +128,20 @@ pub fn float_fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<FloatCase>,
         });
     }
     Ok((cases, random.len()))
+}
+
+/// A random case's seed and its `n` int8 inputs, regenerated from the seed and checked
+/// against the fixture's FNV-1a hash of them, so a changed generator is an error, not a
+/// silent mismatch.
+fn seeded_input(c: &Value, n: usize) -> Result<(u64, Vec<i8>), String> {
+    let seed = c["seed"].as_u64().ok_or("expected a seed")?;
+    let input = random_input(seed, n);
+    let hash = fnv1a64(&input);
+    if Some(hash.as_str()) != c["input_fnv1a64"].as_str() {
+        return Err(format!(
+            "the input of seed {seed} hashes to {hash}, the fixture says {}",
+            c["input_fnv1a64"]
+        ));
+    }
+    Ok((seed, input))
 }

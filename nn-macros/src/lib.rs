@@ -67,10 +67,13 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         ];
         codegen::generics::apply(tokens, &names, &params)
     };
+    // The weights file's header, read once: checked against the lowered network, and the
+    // scalar of the stand-in when something is wrong.
+    let file = weights.as_ref().map(validate::weights::File::read);
     let (errors, standin) = match validate::validate(decl) {
-        Ok(mut net) => match &weights {
-            Some(w) => match validate::weights::check(&net, w) {
-                Ok(layout) => return codegen::embedded::generate(&net, w, &layout),
+        Ok(mut net) => match &file {
+            Some(f) => match validate::weights::check(&net, f) {
+                Ok(layout) => return codegen::embedded::generate(&net, f.attr, &layout),
                 Err(errors) => (errors, Some(Box::new(net))),
             },
             None => {
@@ -86,8 +89,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     // Beside the errors, a stand-in with the surface a valid declaration has, so a program
     // using the network reports only the declaration's mistakes.
     let errors = errors.iter().map(syn::Error::to_compile_error);
-    let stub = match (&weights, &standin) {
-        (Some(w), Some(net)) => codegen::embedded_standin(net, &codegen::embedded::scalar(w)),
+    let stub = match (&file, &standin) {
+        (Some(f), Some(net)) => codegen::embedded_standin(net, &f.scalar()),
         (Some(_), None) => codegen::embedded::stub(&attrs, &vis, &name),
         (None, Some(net)) if params.is_empty() => codegen::generate(net),
         (None, _) => generic(codegen::stub(&attrs, &vis, &name)),

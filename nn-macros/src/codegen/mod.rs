@@ -105,42 +105,6 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// `tokens` with the scalar parameter `T` replaced by `f32`, for `const` items that cannot
-/// name `T` (parameter counts do not depend on the scalar).
-pub(crate) fn with_f32(tokens: &TokenStream) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|tt| match tt {
-            TokenTree::Ident(i) if i == "T" => TokenTree::Ident(Ident::new("f32", i.span())),
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), with_f32(&g.stream()));
-                group.set_span(g.span());
-                TokenTree::Group(group)
-            }
-            other => other,
-        })
-        .collect()
-}
-
-/// `tokens` with the scalar parameter `T` replaced by `scalar` (`f32` or `f64`), for the
-/// types of an embedded network, which has no parameter `T`.
-pub(crate) fn with_scalar(tokens: &TokenStream, scalar: &TokenStream) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .flat_map(|tt| match tt {
-            TokenTree::Ident(i) if i == "T" => scalar.clone(),
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), with_scalar(&g.stream(), scalar));
-                group.set_span(g.span());
-                TokenTree::Group(group).into()
-            }
-            other => other.into(),
-        })
-        .collect()
-}
-
 /// The activation as a value, or `None` for the identity (skipped entirely).
 fn act_value(act: Act) -> Option<TokenStream> {
     Some(match act {
@@ -171,7 +135,7 @@ fn src_size(net: &Network, s: Src) -> TokenStream {
 /// `<Ty as Op<T, {IN}, {OUT}>>` (or `BatchOp`) for a layer with an `Op` type.
 fn op_trait(l: &Layer, batch: bool) -> TokenStream {
     let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
-    let ty = l.op().map(|o| o.trainable()).unwrap_or_default();
+    let ty = l.op().map(|o| o.trainable(&quote!(T))).unwrap_or_default();
     if batch {
         quote!(<#ty as ::nn_core::layer::BatchOp<T, { #i }, { #o }>>)
     } else {

@@ -1,6 +1,6 @@
 //! The parameter visitor, the `Network` impl, size constants and `summary()`.
 
-use super::{field, names, op_trait, src_size, vector, with_f32};
+use super::{field, names, op_trait, src_size, vector};
 use crate::ir::{Layer, Network, Src};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -17,7 +17,7 @@ pub fn generate(net: &Network) -> TokenStream {
         .unwrap_or_default();
     let (in_v, out_v) = (vector(&in_t), vector(&out_t));
     let param_layers: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
-    let ty = |l: &Layer| l.op().map(|o| o.trainable()).unwrap_or_default();
+    let ty = |l: &Layer| l.op().map(|o| o.trainable(&quote!(T))).unwrap_or_default();
 
     // Each accessor walks the layers, subtracting each one's tensor count.
     let walk = |body: fn(&syn::Ident, &str) -> TokenStream| {
@@ -44,7 +44,7 @@ pub fn generate(net: &Network) -> TokenStream {
     // Parameter counts do not depend on the scalar: `f32` here, so `const` items can use them.
     let count = |l: &Layer| {
         if l.has_params() {
-            let ty = with_f32(&ty(l));
+            let ty = l.op().map(|o| o.trainable(&quote!(f32)));
             quote!(<#ty as ::nn_core::layer::Layer<f32>>::PARAMETERS)
         } else {
             quote!(0)

@@ -15,7 +15,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let ops: Vec<_> = net.layers.iter().filter(|l| l.op().is_some()).collect();
     let fields = ops.iter().map(|l| {
         let f = &l.name;
-        let ty = l.op().map(|o| o.trainable());
+        let ty = l.op().map(|o| o.trainable(&quote!(T)));
         let doc = format!(
             "`{f}`: {} {} -> {}, {}.",
             l.kind_name(),

@@ -1,5 +1,13 @@
 //! Code generation from the lowered [`Network`]: one module per concern.
 //!
+//! Each generator writes its code whole from the IR, and nothing rewrites tokens afterwards:
+//! layer types come from their kind over the scalar they are given (`Kind::trainable(t)`:
+//! `T`, or `f32` in `const` items), the generic lists of every type and `impl` from
+//! [`Network::generics`] (size parameters, then the scalar), sizes as const arguments from
+//! `Size::tokens` (a literal, or one brace block). A network embedded from a weights file
+//! gets its scalar from the checked layout, its stand-in's from `validate::weights::File`;
+//! no generator reads a file.
+//!
 //! - `types`: the struct, its traces, `zeros`/`new`, `Clone`, `Debug`.
 //! - `forward`: one sample (no heap) and batches, in declaration order.
 //! - `workspace`: the one-sample `forward` over a workspace planned at compile time.
@@ -10,7 +18,7 @@
 //! - `tangent`: the forward chain rule (Jacobian-vector products) and the input Jacobian.
 //! - `join`: the per-join code the three passes share.
 //! - `params`: the parameter visitor, the `Network` impls, constants and `summary()`.
-//! - `generics`: size parameters added to every generated type and `impl`.
+//! - `generics`: the generics of the generated types, size parameters before the scalar.
 //! - `stub`: what is emitted beside the errors when a declaration is wrong.
 //! - `embedded`, `embedded_forward`: a network declared with `#[weights = "..."]` instead:
 //!   the file's tensors checked, `static` layers, and a forward over reused stack buffers
@@ -137,9 +145,9 @@ fn op_trait(l: &Layer, batch: bool) -> TokenStream {
     let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
     let ty = l.op().map(|o| o.trainable(&quote!(T))).unwrap_or_default();
     if batch {
-        quote!(<#ty as ::nn_core::layer::BatchOp<T, { #i }, { #o }>>)
+        quote!(<#ty as ::nn_core::layer::BatchOp<T, #i, #o>>)
     } else {
-        quote!(<#ty as ::nn_core::layer::Op<T, { #i }, { #o }>>)
+        quote!(<#ty as ::nn_core::layer::Op<T, #i, #o>>)
     }
 }
 

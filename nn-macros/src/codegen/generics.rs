@@ -56,6 +56,26 @@ mod tests {
     }
 
     #[test]
+    fn every_generated_type_and_impl_takes_the_size_parameters() {
+        let decl: crate::ast::NetworkDecl = syn::parse_quote! {
+            struct Mlp<const H: usize> {
+                input: 4, a: dense(H, relu), b: dense(H), s: add(a, b), out: dense(2)
+            }
+        };
+        let net = crate::validate::validate(decl).unwrap_or_else(|_| panic!("rejected"));
+        let code = super::super::generate(&net).to_string();
+        let impls = code.matches("impl <").count();
+        assert!(impls > 10, "{code}");
+        assert_eq!(code.matches("impl < const H : usize , T").count(), impls);
+        for ty in ["Mlp", "MlpTrace", "MlpBatchTrace"] {
+            assert!(code.contains(&format!("struct {ty} < const H : usize , T")));
+            assert!(!code.contains(&format!("{ty} < T")), "{ty}<T> in {code}");
+        }
+        // Sizes are one brace block, as a const argument naming a parameter must be.
+        assert!(!code.contains("{ { H } }"), "{code}");
+    }
+
+    #[test]
     fn without_size_parameters_only_the_scalar_is_generic() {
         let g = Generics::new(&[]);
         assert_eq!(

@@ -1,5 +1,6 @@
-//! The lowered network: every size resolved, every layer's meaning known. Codegen reads only
-//! this.
+//! The lowered network: every size resolved, every layer's meaning known (each kind a type
+//! with its settings, `crate::kinds::Kind`), its size parameters listed. Codegen reads only
+//! this, and for a network embedded from a weights file the layout validation checked.
 
 use crate::kinds::tfl::{Dtype, TflKind};
 use crate::kinds::Kind;
@@ -324,6 +325,9 @@ pub struct Network {
     pub layers: Vec<Layer>,
     pub outputs: Vec<Src>,
     pub checks: Vec<ConstCheck>,
+    /// The size parameters, `struct Mlp<const H: usize>`: the generated types take them
+    /// before the scalar (`codegen::generics`).
+    pub params: Vec<Ident>,
 }
 
 impl Network {

@@ -47,7 +47,7 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         return tflite::expand(decl, weights);
     }
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
-    // Size parameters: checked after lowering, added to the generated types at the end.
+    // Size parameters: checked after lowering; the IR carries them to the generated types.
     let params = decl.params.clone();
     if let (Some(_), Some(p)) = (&weights, params.first()) {
         let e = syn::Error::new(
@@ -58,25 +58,19 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         let stub = codegen::embedded::stub(&attrs, &vis, &name);
         return quote::quote!(#e #stub);
     }
-    let generic = |tokens| {
-        let names = [
-            name.clone(),
-            quote::format_ident!("{}Trace", name),
-            quote::format_ident!("{}TraceIn", name),
-            quote::format_ident!("{}BatchTrace", name),
-        ];
-        codegen::generics::apply(tokens, &names, &params)
-    };
+    // The weights file's header, read once: checked against the lowered network, and the
+    // scalar of the stand-in when something is wrong.
+    let file = weights.as_ref().map(validate::weights::File::read);
     let (errors, standin) = match validate::validate(decl) {
-        Ok(mut net) => match &weights {
-            Some(w) => match validate::weights::check(&net, w) {
-                Ok(layout) => return codegen::embedded::generate(&net, w, &layout),
+        Ok(mut net) => match &file {
+            Some(f) => match validate::weights::check(&net, f) {
+                Ok(layout) => return codegen::embedded::generate(&net, f.attr, &layout),
                 Err(errors) => (errors, Some(Box::new(net))),
             },
             None => {
                 let errors = validate::params::check(&mut net, &params);
                 if errors.is_empty() {
-                    return generic(codegen::generate(&net));
+                    return codegen::generate(&net);
                 }
                 (errors, Some(Box::new(net)))
             }
@@ -86,11 +80,11 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     // Beside the errors, a stand-in with the surface a valid declaration has, so a program
     // using the network reports only the declaration's mistakes.
     let errors = errors.iter().map(syn::Error::to_compile_error);
-    let stub = match (&weights, &standin) {
-        (Some(w), Some(net)) => codegen::embedded_standin(net, &codegen::embedded::scalar(w)),
+    let stub = match (&file, &standin) {
+        (Some(f), Some(net)) => codegen::embedded_standin(net, &f.scalar()),
         (Some(_), None) => codegen::embedded::stub(&attrs, &vis, &name),
         (None, Some(net)) if params.is_empty() => codegen::generate(net),
-        (None, _) => generic(codegen::stub(&attrs, &vis, &name)),
+        (None, _) => codegen::stub(&attrs, &vis, &name, &params),
     };
     quote::quote!(#(#errors)* #stub)
 }

@@ -39,6 +39,9 @@ fn first_contributions(net: &Network) -> HashSet<(usize, usize)> {
 }
 
 pub fn generate(net: &Network) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga) = (&g.params, &g.args);
     let name = &net.name;
     let n = names(net);
     let (trace, batch_trace) = (&n.trace, &n.batch_trace);
@@ -222,13 +225,13 @@ pub fn generate(net: &Network) -> TokenStream {
     // A network too large for the stack has its backward over a heap workspace instead.
     let stack = (!super::trace_ws::on_heap(net)).then(|| {
         quote! {
-            impl<T: ::nn_core::Scalar> #name<T> {
+            impl<#gp> #name<#ga> {
                 /// Backpropagation for one sample: given the input, its trace and `dℓ/df`
                 /// (the loss gradient at each output), writes `dℓ/dθ` for every weight and
                 /// bias into `grads` (overwriting) and returns `dℓ/dx` for each input.
                 /// Allocates nothing.
                 #[allow(unused_variables, clippy::too_many_arguments)]
-                pub fn backward(&self, #(#params,)* trace: &#trace<T>, #(#out_params,)* grads: &mut Self) -> #ret_ty {
+                pub fn backward(&self, #(#params,)* trace: &#trace<#ga>, #(#out_params,)* grads: &mut Self) -> #ret_ty {
                     #(#steps)*
                     #ret
                 }
@@ -239,7 +242,7 @@ pub fn generate(net: &Network) -> TokenStream {
         #stack
 
         ::nn_core::__private::if_alloc! {
-            impl<T: ::nn_core::Scalar> #name<T> {
+            impl<#gp> #name<#ga> {
                 /// Backpropagation for a batch: writes the parameter gradients summed over the
                 /// samples into `grads` (overwriting) and returns `dℓ/dX` for each input, one
                 /// column per sample. The inputs are those the trace was made from; the
@@ -248,7 +251,7 @@ pub fn generate(net: &Network) -> TokenStream {
                 /// Fails, changing nothing, when the inputs, `trace` and the gradients hold
                 /// different numbers of samples.
                 #[allow(clippy::too_many_arguments)]
-                pub fn backward_batch<'t>(&self, #(#bparams,)* trace: &'t mut #batch_trace<T>, #(#out_bparams,)* grads: &mut Self) -> ::core::result::Result<#bret_ty, ::nn_core::Error> {
+                pub fn backward_batch<'t>(&self, #(#bparams,)* trace: &'t mut #batch_trace<#ga>, #(#out_bparams,)* grads: &mut Self) -> ::core::result::Result<#bret_ty, ::nn_core::Error> {
                     self.__backward_batch(#(#args,)* trace, #(#grads_args,)* grads, true)?;
                     ::core::result::Result::Ok(#bret)
                 }
@@ -256,12 +259,12 @@ pub fn generate(net: &Network) -> TokenStream {
                 /// [`backward_batch`](Self::backward_batch) without the input gradients, which
                 /// training does not need (it saves the first layer's largest product).
                 #[allow(clippy::too_many_arguments)]
-                pub fn backward_batch_params(&self, #(#bparams,)* trace: &mut #batch_trace<T>, #(#out_bparams,)* grads: &mut Self) -> ::core::result::Result<(), ::nn_core::Error> {
+                pub fn backward_batch_params(&self, #(#bparams,)* trace: &mut #batch_trace<#ga>, #(#out_bparams,)* grads: &mut Self) -> ::core::result::Result<(), ::nn_core::Error> {
                     self.__backward_batch(#(#args,)* trace, #(#grads_args,)* grads, false)
                 }
 
                 #[allow(unused_variables, clippy::too_many_arguments)]
-                fn __backward_batch(&self, #(#bparams,)* trace: &mut #batch_trace<T>, #(#out_bparams,)* grads: &mut Self, with_inputs: bool) -> ::core::result::Result<(), ::nn_core::Error> {
+                fn __backward_batch(&self, #(#bparams,)* trace: &mut #batch_trace<#ga>, #(#out_bparams,)* grads: &mut Self, with_inputs: bool) -> ::core::result::Result<(), ::nn_core::Error> {
                     #(#checks_in)*
                     #(#checks_out)*
                     let __n = trace.batch_size();

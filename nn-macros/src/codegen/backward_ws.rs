@@ -58,6 +58,9 @@ fn order(net: &Network) -> (Vec<Src>, Vec<usize>) {
 
 /// `backward_in`, `BACKWARD_LEN` and, for a heap trace, `backward`.
 pub fn generate(net: &Network) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga) = (&g.params, &g.args);
     let name = &net.name;
     let trace_in = type_name(net);
     let params = input_params(net, false);
@@ -82,10 +85,10 @@ pub fn generate(net: &Network) -> TokenStream {
     for (s, d) in net.outputs.iter().zip(&grads_args) {
         let (n, o) = (src_size(net, *s), slot(*s));
         if made.contains(s) {
-            steps.push(quote!(*::nn_core::workspace::split::<T, { #n }>(__ws, #o).1 += #d;));
+            steps.push(quote!(*::nn_core::workspace::split::<T, #n>(__ws, #o).1 += #d;));
         } else {
             made.push(*s);
-            steps.push(quote!(::nn_core::workspace::split::<T, { #n }>(__ws, #o).1.copy_from(#d);));
+            steps.push(quote!(::nn_core::workspace::split::<T, #n>(__ws, #o).1.copy_from(#d);));
         }
     }
     for (j, l) in net.layers.iter().enumerate().rev() {
@@ -95,14 +98,12 @@ pub fn generate(net: &Network) -> TokenStream {
         if !made.contains(&me_src) {
             // Read by nothing: its gradient is zero.
             made.push(me_src);
-            steps.push(
-                quote!(::nn_core::workspace::split::<T, { #o }>(__ws, #go).1.fill(T::zero());),
-            );
+            steps.push(quote!(::nn_core::workspace::split::<T, #o>(__ws, #go).1.fill(T::zero());));
         }
         if let Some(a) = act_value(l.act) {
             let x = value(net, me_src, &vals, &me);
             steps.push(quote! {
-                ::nn_core::activation::Activation::<T>::backprop(&#a, ::nn_core::workspace::get::<T, { #o }>(__vals, #zo), #x, ::nn_core::workspace::split::<T, { #o }>(__ws, #go).1);
+                ::nn_core::activation::Activation::<T>::backprop(&#a, ::nn_core::workspace::get::<T, #o>(__vals, #zo), #x, ::nn_core::workspace::split::<T, #o>(__ws, #go).1);
             });
         }
         let values: Vec<_> = l
@@ -121,7 +122,7 @@ pub fn generate(net: &Network) -> TokenStream {
                     let (op, c) = (op_trait(l, false), super::field(l, "cache"));
                     let v = &values[0];
                     quote! {
-                        #op::op_backward(&self.#f, #v, ::nn_core::workspace::get::<T, { #o }>(__vals, #zo), &trace.#c, __g, &mut grads.#f, __dx);
+                        #op::op_backward(&self.#f, #v, ::nn_core::workspace::get::<T, #o>(__vals, #zo), &trace.#c, __g, &mut grads.#f, __dx);
                     }
                 }
                 LayerKind::Dropout(_) => quote!(__dx.copy_from(__g);),
@@ -131,15 +132,15 @@ pub fn generate(net: &Network) -> TokenStream {
             };
             let target = if first { po.clone() } else { tmp.clone() };
             steps.push(quote! {{
-                let (__rest, __dx) = ::nn_core::workspace::split::<T, { #pn }>(__ws, #target);
-                let __g = __rest.get::<{ #o }>(#go);
+                let (__rest, __dx) = ::nn_core::workspace::split::<T, #pn>(__ws, #target);
+                let __g = __rest.get::<#o>(#go);
                 __dx.fill(T::zero());
                 #contribution
             }});
             if !first {
                 steps.push(quote! {{
-                    let (__rest, __gp) = ::nn_core::workspace::split::<T, { #pn }>(__ws, #po);
-                    ::nn_core::__private::join::add_assign(__gp.as_mut_slice(), __rest.get::<{ #pn }>(#tmp).as_slice());
+                    let (__rest, __gp) = ::nn_core::workspace::split::<T, #pn>(__ws, #po);
+                    ::nn_core::__private::join::add_assign(__gp.as_mut_slice(), __rest.get::<#pn>(#tmp).as_slice());
                 }});
             }
         }
@@ -148,9 +149,7 @@ pub fn generate(net: &Network) -> TokenStream {
         let s = Src::Input(i);
         if !made.contains(&s) {
             let (n, o) = (src_size(net, s), slot(s));
-            steps.push(
-                quote!(::nn_core::workspace::split::<T, { #n }>(__ws, #o).1.fill(T::zero());),
-            );
+            steps.push(quote!(::nn_core::workspace::split::<T, #n>(__ws, #o).1.fill(T::zero());));
         }
     }
 
@@ -158,7 +157,7 @@ pub fn generate(net: &Network) -> TokenStream {
         .map(|i| {
             let s = Src::Input(i);
             let (n, o) = (src_size(net, s), slot(s));
-            quote!(::nn_core::workspace::get::<T, { #n }>(__ws, #o))
+            quote!(::nn_core::workspace::get::<T, #n>(__ws, #o))
         })
         .collect();
     let in_refs = tuple(&in_refs);
@@ -185,14 +184,14 @@ pub fn generate(net: &Network) -> TokenStream {
         let copies = tuple(&copies);
         quote! {
             ::nn_core::__private::if_alloc! {
-                impl<T: ::nn_core::Scalar> #name<T> {
+                impl<#gp> #name<#ga> {
                     /// Backpropagation for one sample: given the input, its trace and
                     /// `dℓ/df` (the loss gradient at each output), writes `dℓ/dθ` for every
                     /// weight and bias into `grads` (overwriting) and returns `dℓ/dx` for
                     /// each input. The gradients of the layers' outputs live in a heap
                     /// workspace of [`BACKWARD_LEN`](Self::BACKWARD_LEN) values.
                     #[allow(clippy::too_many_arguments)]
-                    pub fn backward(&self, #(#params,)* trace: &#trace<T>, #(#out_params,)* grads: &mut Self) -> #ret_ty {
+                    pub fn backward(&self, #(#params,)* trace: &#trace<#ga>, #(#out_params,)* grads: &mut Self) -> #ret_ty {
                         let mut __ws = ::nn_core::workspace::on_heap::<T>(Self::BACKWARD_LEN);
                         let __dx = self.__backward_ws(#(#args,)* trace, #(#grads_args,)* grads, &mut __ws);
                         #copies
@@ -203,16 +202,16 @@ pub fn generate(net: &Network) -> TokenStream {
     });
 
     quote! {
-        impl<T: ::nn_core::Scalar> #name<T> {
+        impl<#gp> #name<#ga> {
             #[doc(hidden)]
             const __BACKWARD: ::nn_core::workspace::Plan<#count> =
-                ::nn_core::workspace::plan([#({ #sizes }),*], [#(#last),*]);
+                ::nn_core::workspace::plan([#(#sizes),*], [#(#last),*]);
 
             /// The number of `T` values [`backward_in`](Self::backward_in) needs in its
             /// workspace: the gradients of the layers' outputs still to be passed on,
             /// placed without overlap, the input gradients and one vector of scratch.
             pub const BACKWARD_LEN: usize = Self::__BACKWARD.len
-                + ::nn_core::__private::max_of(&[#({ #sizes }),*]);
+                + ::nn_core::__private::max_of(&[#(#sizes),*]);
 
             /// The backward workspace's size in bytes, `BACKWARD_LEN * size_of::<T>()`.
             pub const BACKWARD_BYTES: usize = Self::BACKWARD_LEN * ::core::mem::size_of::<T>();
@@ -225,13 +224,13 @@ pub fn generate(net: &Network) -> TokenStream {
             /// input, borrowed from `workspace`. Allocates nothing and uses a few hundred
             /// bytes of stack whatever the size of the network.
             #[allow(clippy::too_many_arguments)]
-            pub fn backward_in<'w, W: ::core::convert::AsRef<[T]>>(&self, #(#params,)* trace: &#trace_in<T, W>, #(#out_params,)* grads: &mut Self, workspace: &'w mut [T]) -> ::core::result::Result<#ref_ty, ::nn_core::Error> {
+            pub fn backward_in<'w, W: ::core::convert::AsRef<[T]>>(&self, #(#params,)* trace: &#trace_in<#ga, W>, #(#out_params,)* grads: &mut Self, workspace: &'w mut [T]) -> ::core::result::Result<#ref_ty, ::nn_core::Error> {
                 ::nn_core::workspace::check_len(Self::BACKWARD_LEN, workspace.len())?;
                 ::core::result::Result::Ok(self.__backward_ws(#(#args,)* trace, #(#grads_args,)* grads, workspace))
             }
 
             #[allow(unused_variables, clippy::too_many_arguments)]
-            fn __backward_ws<'w, W: ::core::convert::AsRef<[T]>>(&self, #(#params,)* trace: &#trace_in<T, W>, #(#out_params,)* grads: &mut Self, __ws: &'w mut [T]) -> #ref_ty {
+            fn __backward_ws<'w, W: ::core::convert::AsRef<[T]>>(&self, #(#params,)* trace: &#trace_in<#ga, W>, #(#out_params,)* grads: &mut Self, __ws: &'w mut [T]) -> #ref_ty {
                 let __vals: &[T] = trace.values.as_ref();
                 #(#steps)*
                 let __ws: &'w [T] = __ws;

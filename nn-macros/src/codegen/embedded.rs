@@ -134,14 +134,6 @@ pub fn generate(net: &Network, attr: &WeightsAttr, layout: &Layout) -> TokenStre
     }
 }
 
-/// The scalar of `attr`'s file for a stand-in: `f64` when it holds `F64` tensors, else `f32`.
-pub fn scalar(attr: &WeightsAttr) -> TokenStream {
-    match crate::weights::read(attr) {
-        Ok(h) if h.tensors.values().any(|t| t.dtype == "F64") => quote!(f64),
-        _ => quote!(f32),
-    }
-}
-
 /// What is emitted beside the errors of an embedded declaration: the struct and `new()`, so
 /// code that uses the network does not fail again on a missing name.
 pub fn stub(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident) -> TokenStream {
@@ -180,7 +172,8 @@ mod tests {
             base: crate::weights::Base::Manifest,
         };
         let layout =
-            crate::validate::weights::check(&net, &attr).unwrap_or_else(|e| panic!("{}", e[0]));
+            crate::validate::weights::check(&net, &crate::validate::weights::File::read(&attr))
+                .unwrap_or_else(|e| panic!("{}", e[0]));
         let code = generate(&net, &attr, &layout).to_string();
         let include = format!("include_bytes ! ({})", Literal::string(file));
         assert!(code.contains(&include), "{code}");

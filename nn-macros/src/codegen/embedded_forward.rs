@@ -105,7 +105,7 @@ fn apply(l: &Layer, x: &TokenStream) -> TokenStream {
             ::nn_core::embed::Infer::<T, #li, #lo>::infer(&self.#f, #x, __y);
         },
         LayerKind::Op(o) => {
-            let ty = o.trainable();
+            let ty = o.trainable(&quote!(T));
             quote! {
                 let mut __cache = <#ty as ::nn_core::layer::Op<T, #li, #lo>>::empty_cache();
                 ::nn_core::layer::Op::<T, #li, #lo>::op_forward(

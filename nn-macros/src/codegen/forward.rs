@@ -87,6 +87,9 @@ pub fn column_checks(net: &Network) -> Vec<TokenStream> {
 }
 
 pub fn generate(net: &Network) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga) = (&g.params, &g.args);
     let name = &net.name;
     let n = names(net);
     let (trace, batch_trace) = (&n.trace, &n.batch_trace);
@@ -243,7 +246,7 @@ pub fn generate(net: &Network) -> TokenStream {
         in_span,
     );
     let trace_sig = respan(
-        quote!(pub fn forward_trace(&self, #(#params),*) -> #trace<T>),
+        quote!(pub fn forward_trace(&self, #(#params),*) -> #trace<#ga>),
         in_span,
     );
 
@@ -289,7 +292,7 @@ pub fn generate(net: &Network) -> TokenStream {
             }
 
             /// The forward pass for batches, keeping every layer's `Z_l` and `X_l`.
-            pub fn forward_batch_trace(&self, #(#bparams),*) -> ::core::result::Result<#batch_trace<T>, ::nn_core::Error> {
+            pub fn forward_batch_trace(&self, #(#bparams),*) -> ::core::result::Result<#batch_trace<#ga>, ::nn_core::Error> {
                 let mut trace = #batch_trace::with_batch_size(#first.ncols());
                 self.forward_batch_trace_into(#(#args,)* &mut trace)?;
                 ::core::result::Result::Ok(trace)
@@ -297,14 +300,14 @@ pub fn generate(net: &Network) -> TokenStream {
 
             /// [`forward_batch_trace`](Self::forward_batch_trace) into existing buffers
             /// (resized when the batch size changes).
-            pub fn forward_batch_trace_into(&self, #(#bparams,)* trace: &mut #batch_trace<T>) -> ::core::result::Result<(), ::nn_core::Error> {
+            pub fn forward_batch_trace_into(&self, #(#bparams,)* trace: &mut #batch_trace<#ga>) -> ::core::result::Result<(), ::nn_core::Error> {
                 #(#checks)*
                 #(#batch_steps)*
                 ::core::result::Result::Ok(())
             }
 
             #eval_doc
-            pub fn forward_batch_into<'t>(&self, #(#bparams,)* trace: &'t mut #batch_trace<T>) -> ::core::result::Result<#out_ref_ty, ::nn_core::Error> {
+            pub fn forward_batch_into<'t>(&self, #(#bparams,)* trace: &'t mut #batch_trace<#ga>) -> ::core::result::Result<#out_ref_ty, ::nn_core::Error> {
                 #(#checks)*
                 #(#eval_steps)*
                 ::core::result::Result::Ok(#out_refs)
@@ -320,7 +323,7 @@ pub fn generate(net: &Network) -> TokenStream {
             }
 
             /// The forward pass for a batch, keeping every layer's `Z_l` and `X_l`.
-            pub fn forward_batch_trace(&self, #(#bparams),*) -> #batch_trace<T> {
+            pub fn forward_batch_trace(&self, #(#bparams),*) -> #batch_trace<#ga> {
                 let mut trace = #batch_trace::with_batch_size(#first.ncols());
                 self.forward_batch_trace_into(#(#args,)* &mut trace);
                 trace
@@ -328,12 +331,12 @@ pub fn generate(net: &Network) -> TokenStream {
 
             /// [`forward_batch_trace`](Self::forward_batch_trace) into existing buffers
             /// (resized when the batch size changes).
-            pub fn forward_batch_trace_into(&self, #(#bparams,)* trace: &mut #batch_trace<T>) {
+            pub fn forward_batch_trace_into(&self, #(#bparams,)* trace: &mut #batch_trace<#ga>) {
                 #(#batch_steps)*
             }
 
             #eval_doc
-            pub fn forward_batch_into<'t>(&self, #(#bparams,)* trace: &'t mut #batch_trace<T>) -> #out_ref_ty {
+            pub fn forward_batch_into<'t>(&self, #(#bparams,)* trace: &'t mut #batch_trace<#ga>) -> #out_ref_ty {
                 #(#eval_steps)*
                 #out_refs
             }
@@ -344,7 +347,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let trace_in = super::trace_ws::generate(net, &trace_sig);
     let stack_trace = (!super::trace_ws::on_heap(net)).then(|| {
         quote! {
-            impl<T: ::nn_core::Scalar> #name<T> {
+            impl<#gp> #name<#ga> {
                 /// The forward pass for one sample, keeping every layer's `z_l` and `x_l` for
                 /// [`backward`](Self::backward). Allocates nothing.
                 #trace_sig {
@@ -360,7 +363,7 @@ pub fn generate(net: &Network) -> TokenStream {
         #stack_trace
 
         ::nn_core::__private::if_alloc! {
-            impl<T: ::nn_core::Scalar> #name<T> {
+            impl<#gp> #name<#ga> {
                 #batch_fns
             }
         }

@@ -1,76 +1,42 @@
-//! Size parameters in the generated code: the network's struct, its traces and every `impl`
-//! gain the parameters before the scalar type, `Mlp<const H: usize, T = f32>`, so users
-//! write `Mlp<64>` (scalar `f32`) or `Mlp<64, f64>`.
+//! The generics of the generated types: the network's struct and its traces take the size
+//! parameters before the scalar, `Mlp<const H: usize, T = f32>`, so users write `Mlp<64>`
+//! (scalar `f32`) or `Mlp<64, f64>`.
 //!
-//! The other code generators write `Name<T>` and `impl<T: Scalar>` as for a network without
-//! parameters; [`apply`] then adds `const H: usize, ...` after `impl<` and after the
-//! `struct` definitions' `<`, and `H, ...` in every use of the generated type names
-//! (`Name<`, `Name::<`). Every `impl` the generators emit is for one of these types.
+//! Every generator writes them from [`Network::generics`]: `impl<#params> Mlp<#args>` for
+//! an `impl` (every `impl` it emits is for one of these types), `struct Mlp<#sizes T = f32>`
+//! for a definition. A network without size parameters gets `impl<T: Scalar> Mlp<T>`.
 
-use proc_macro2::{Delimiter, Group, Ident, TokenStream, TokenTree};
+use crate::ir::Network;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-/// `tokens` with `params` added to the generic arguments of `names` and of every `impl`.
-pub fn apply(tokens: TokenStream, names: &[Ident], params: &[Ident]) -> TokenStream {
-    if params.is_empty() {
-        return tokens;
-    }
-    let decls: TokenStream = params.iter().map(|p| quote!(const #p: usize,)).collect();
-    let args: TokenStream = params.iter().map(|p| quote!(#p,)).collect();
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
-    let is =
-        |t: Option<&TokenTree>, c: char| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == c);
-    let mut i = 0;
-    while i < trees.len() {
-        let tt = &trees[i];
-        match tt {
-            TokenTree::Group(g) => {
-                let g = unnest(g);
-                let mut group = Group::new(g.delimiter(), apply(g.stream(), names, params));
-                group.set_span(g.span());
-                out.push(TokenTree::Group(group));
-            }
-            TokenTree::Ident(id) if id == "impl" && is(trees.get(i + 1), '<') => {
-                out.push(tt.clone());
-                out.push(trees[i + 1].clone());
-                out.extend(decls.clone());
-                i += 1;
-            }
-            TokenTree::Ident(id) if names.contains(id) => {
-                let defined = matches!(out.last(), Some(TokenTree::Ident(k)) if k == "struct");
-                out.push(tt.clone());
-                if is(trees.get(i + 1), '<') {
-                    out.push(trees[i + 1].clone());
-                    out.extend(if defined { decls.clone() } else { args.clone() });
-                    i += 1;
-                } else if is(trees.get(i + 1), ':')
-                    && is(trees.get(i + 2), ':')
-                    && is(trees.get(i + 3), '<')
-                {
-                    out.extend(trees[i + 1..=i + 3].iter().cloned());
-                    out.extend(args.clone());
-                    i += 3;
-                }
-            }
-            _ => out.push(tt.clone()),
-        }
-        i += 1;
-    }
-    out.into_iter().collect()
+/// The generic parameters and arguments of the network's types, written once.
+pub struct Generics {
+    /// `const H: usize, T: ::nn_core::Scalar`: an `impl`'s parameters.
+    pub params: TokenStream,
+    /// `H, T`: the arguments of the network's types inside such an `impl`.
+    pub args: TokenStream,
+    /// `const H: usize,`: the size parameters alone, before a definition's own scalar
+    /// parameter (empty without size parameters).
+    pub sizes: TokenStream,
 }
 
-/// `{ { H } }` as `{ H }`: a const argument may be a parameter in braces, but not in a block
-/// within a block (the generators brace sizes that they brace again).
-fn unnest(g: &Group) -> Group {
-    let trees: Vec<TokenTree> = g.stream().into_iter().collect();
-    match trees.as_slice() {
-        [TokenTree::Group(inner)]
-            if g.delimiter() == Delimiter::Brace && inner.delimiter() == Delimiter::Brace =>
-        {
-            unnest(inner)
+impl Generics {
+    /// The generics for size parameters `params` (`H`, `CLASSES`).
+    pub fn new(params: &[Ident]) -> Generics {
+        let sizes = quote!(#(const #params: usize,)*);
+        Generics {
+            params: quote!(#sizes T: ::nn_core::Scalar),
+            args: quote!(#(#params,)* T),
+            sizes,
         }
-        _ => g.clone(),
+    }
+}
+
+impl Network {
+    /// The generics of this network's types, from its size parameters.
+    pub fn generics(&self) -> Generics {
+        Generics::new(&self.params)
     }
 }
 
@@ -80,23 +46,43 @@ mod tests {
     use quote::format_ident;
 
     #[test]
-    fn parameters_go_before_the_scalar_everywhere() {
-        let (n, h) = (format_ident!("Mlp"), format_ident!("H"));
-        let code = quote! {
-            pub struct Mlp<T: Scalar = f32> { a: u8 }
-            impl<T: Scalar> Clone for Mlp<T> {
-                let x: Mlp<T> = Mlp::<T>::zeros();
-                let y: SVector<T, { { H } }>;
+    fn size_parameters_go_before_the_scalar() {
+        let g = Generics::new(&[format_ident!("H"), format_ident!("C")]);
+        let want = quote!(const H: usize, const C: usize, T: ::nn_core::Scalar);
+        assert_eq!(g.params.to_string(), want.to_string());
+        assert_eq!(g.args.to_string(), quote!(H, C, T).to_string());
+        let sizes = quote!(const H: usize, const C: usize,);
+        assert_eq!(g.sizes.to_string(), sizes.to_string());
+    }
+
+    #[test]
+    fn every_generated_type_and_impl_takes_the_size_parameters() {
+        let decl: crate::ast::NetworkDecl = syn::parse_quote! {
+            struct Mlp<const H: usize> {
+                input: 4, a: dense(H, relu), b: dense(H), s: add(a, b), out: dense(2)
             }
         };
-        let got = apply(code, &[n], &[h]).to_string();
-        let want = quote! {
-            pub struct Mlp<const H: usize, T: Scalar = f32> { a: u8 }
-            impl<const H: usize, T: Scalar> Clone for Mlp<H, T> {
-                let x: Mlp<H, T> = Mlp::<H, T>::zeros();
-                let y: SVector<T, { H }>;
-            }
-        };
-        assert_eq!(got, want.to_string());
+        let net = crate::validate::validate(decl).unwrap_or_else(|_| panic!("rejected"));
+        let code = super::super::generate(&net).to_string();
+        let impls = code.matches("impl <").count();
+        assert!(impls > 10, "{code}");
+        assert_eq!(code.matches("impl < const H : usize , T").count(), impls);
+        for ty in ["Mlp", "MlpTrace", "MlpBatchTrace"] {
+            assert!(code.contains(&format!("struct {ty} < const H : usize , T")));
+            assert!(!code.contains(&format!("{ty} < T")), "{ty}<T> in {code}");
+        }
+        // Sizes are one brace block, as a const argument naming a parameter must be.
+        assert!(!code.contains("{ { H } }"), "{code}");
+    }
+
+    #[test]
+    fn without_size_parameters_only_the_scalar_is_generic() {
+        let g = Generics::new(&[]);
+        assert_eq!(
+            g.params.to_string(),
+            quote!(T: ::nn_core::Scalar).to_string()
+        );
+        assert_eq!(g.args.to_string(), "T");
+        assert!(g.sizes.is_empty());
     }
 }

@@ -7,6 +7,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 pub fn generate(net: &Network) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga) = (&g.params, &g.args);
     if net.is_simple() {
         return TokenStream::new();
     }
@@ -76,38 +79,38 @@ pub fn generate(net: &Network) -> TokenStream {
         .any(|l| l.op().is_some_and(|o| o.batch_statistics()));
     quote! {
         ::nn_core::__private::if_alloc! {
-            impl<T: ::nn_core::Scalar> ::nn_core::GraphNetwork<T> for #name<T> {
+            impl<#gp> ::nn_core::GraphNetwork<T> for #name<#ga> {
                 type Inputs = #in_t;
                 type Outputs = #out_t;
-                type Trace = #batch_trace<T>;
+                type Trace = #batch_trace<#ga>;
                 const PER_SAMPLE: bool = #per_sample;
                 fn zeros() -> Self {
                     #name::zeros()
                 }
-                fn new_trace(n: usize) -> #batch_trace<T> {
+                fn new_trace(n: usize) -> #batch_trace<#ga> {
                     #batch_trace::with_batch_size(n)
                 }
-                fn seed_trace(trace: &mut #batch_trace<T>, seed: u64) {
+                fn seed_trace(trace: &mut #batch_trace<#ga>, seed: u64) {
                     trace.seed_dropout(seed)
                 }
-                fn forward_eval(&self, x: &#in_t, trace: &mut #batch_trace<T>, out: &mut #out_t) -> ::core::result::Result<(), ::nn_core::Error> {
+                fn forward_eval(&self, x: &#in_t, trace: &mut #batch_trace<#ga>, out: &mut #out_t) -> ::core::result::Result<(), ::nn_core::Error> {
                     let #in_pat = x;
                     let #out_pat = out;
                     #name::forward_batch_into(self, #(#ins,)* trace) #try_;
                     #(#copies)*
                     ::core::result::Result::Ok(())
                 }
-                fn forward_train(&self, x: &#in_t, trace: &mut #batch_trace<T>, out: &mut #out_t) -> ::core::result::Result<(), ::nn_core::Error> {
+                fn forward_train(&self, x: &#in_t, trace: &mut #batch_trace<#ga>, out: &mut #out_t) -> ::core::result::Result<(), ::nn_core::Error> {
                     let #in_pat = x;
                     let #out_pat = out;
                     #name::forward_batch_trace_into(self, #(#ins,)* trace) #try_;
                     #(#copies)*
                     ::core::result::Result::Ok(())
                 }
-                fn update_state(&mut self, trace: &#batch_trace<T>) {
+                fn update_state(&mut self, trace: &#batch_trace<#ga>) {
                     #name::update_state(self, trace)
                 }
-                fn backward_params(&self, x: &#in_t, trace: &mut #batch_trace<T>, dl_df: &#out_t, grads: &mut Self) -> ::core::result::Result<(), ::nn_core::Error> {
+                fn backward_params(&self, x: &#in_t, trace: &mut #batch_trace<#ga>, dl_df: &#out_t, grads: &mut Self) -> ::core::result::Result<(), ::nn_core::Error> {
                     let #in_pat = x;
                     let #dl_pat = dl_df;
                     #name::backward_batch_params(self, #(#ins,)* trace, #(#dls,)* grads)

@@ -1,5 +1,13 @@
 //! Code generation from the lowered [`Network`]: one module per concern.
 //!
+//! Each generator writes its code whole from the IR, and nothing rewrites tokens afterwards:
+//! layer types come from their kind over the scalar they are given (`Kind::trainable(t)`:
+//! `T`, or `f32` in `const` items), the generic lists of every type and `impl` from
+//! [`Network::generics`] (size parameters, then the scalar), sizes as const arguments from
+//! `Size::tokens` (a literal, or one brace block). A network embedded from a weights file
+//! gets its scalar from the checked layout, its stand-in's from `validate::weights::File`;
+//! no generator reads a file.
+//!
 //! - `types`: the struct, its traces, `zeros`/`new`, `Clone`, `Debug`.
 //! - `forward`: one sample (no heap) and batches, in declaration order.
 //! - `workspace`: the one-sample `forward` over a workspace planned at compile time.
@@ -10,7 +18,7 @@
 //! - `tangent`: the forward chain rule (Jacobian-vector products) and the input Jacobian.
 //! - `join`: the per-join code the three passes share.
 //! - `params`: the parameter visitor, the `Network` impls, constants and `summary()`.
-//! - `generics`: size parameters added to every generated type and `impl`.
+//! - `generics`: the generics of the generated types, size parameters before the scalar.
 //! - `stub`: what is emitted beside the errors when a declaration is wrong.
 //! - `embedded`, `embedded_forward`: a network declared with `#[weights = "..."]` instead:
 //!   the file's tensors checked, `static` layers, and a forward over reused stack buffers
@@ -105,42 +113,6 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// `tokens` with the scalar parameter `T` replaced by `f32`, for `const` items that cannot
-/// name `T` (parameter counts do not depend on the scalar).
-pub(crate) fn with_f32(tokens: &TokenStream) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|tt| match tt {
-            TokenTree::Ident(i) if i == "T" => TokenTree::Ident(Ident::new("f32", i.span())),
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), with_f32(&g.stream()));
-                group.set_span(g.span());
-                TokenTree::Group(group)
-            }
-            other => other,
-        })
-        .collect()
-}
-
-/// `tokens` with the scalar parameter `T` replaced by `scalar` (`f32` or `f64`), for the
-/// types of an embedded network, which has no parameter `T`.
-pub(crate) fn with_scalar(tokens: &TokenStream, scalar: &TokenStream) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .flat_map(|tt| match tt {
-            TokenTree::Ident(i) if i == "T" => scalar.clone(),
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), with_scalar(&g.stream(), scalar));
-                group.set_span(g.span());
-                TokenTree::Group(group).into()
-            }
-            other => other.into(),
-        })
-        .collect()
-}
-
 /// The activation as a value, or `None` for the identity (skipped entirely).
 fn act_value(act: Act) -> Option<TokenStream> {
     Some(match act {
@@ -171,11 +143,11 @@ fn src_size(net: &Network, s: Src) -> TokenStream {
 /// `<Ty as Op<T, {IN}, {OUT}>>` (or `BatchOp`) for a layer with an `Op` type.
 fn op_trait(l: &Layer, batch: bool) -> TokenStream {
     let (i, o) = (l.inputs.tokens(), l.outputs.tokens());
-    let ty = l.op().map(|o| o.trainable()).unwrap_or_default();
+    let ty = l.op().map(|o| o.trainable(&quote!(T))).unwrap_or_default();
     if batch {
-        quote!(<#ty as ::nn_core::layer::BatchOp<T, { #i }, { #o }>>)
+        quote!(<#ty as ::nn_core::layer::BatchOp<T, #i, #o>>)
     } else {
-        quote!(<#ty as ::nn_core::layer::Op<T, { #i }, { #o }>>)
+        quote!(<#ty as ::nn_core::layer::Op<T, #i, #o>>)
     }
 }
 

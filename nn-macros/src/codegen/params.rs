@@ -1,11 +1,14 @@
 //! The parameter visitor, the `Network` impl, size constants and `summary()`.
 
-use super::{field, names, op_trait, src_size, vector, with_f32};
+use super::{field, names, op_trait, src_size, vector};
 use crate::ir::{Layer, Network, Src};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 pub fn generate(net: &Network) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga) = (&g.params, &g.args);
     let name = &net.name;
     let name_str = name.to_string();
     let batch_trace = names(net).batch_trace;
@@ -17,7 +20,7 @@ pub fn generate(net: &Network) -> TokenStream {
         .unwrap_or_default();
     let (in_v, out_v) = (vector(&in_t), vector(&out_t));
     let param_layers: Vec<&Layer> = net.layers.iter().filter(|l| l.has_params()).collect();
-    let ty = |l: &Layer| l.op().map(|o| o.trainable()).unwrap_or_default();
+    let ty = |l: &Layer| l.op().map(|o| o.trainable(&quote!(T))).unwrap_or_default();
 
     // Each accessor walks the layers, subtracting each one's tensor count.
     let walk = |body: fn(&syn::Ident, &str) -> TokenStream| {
@@ -44,7 +47,7 @@ pub fn generate(net: &Network) -> TokenStream {
     // Parameter counts do not depend on the scalar: `f32` here, so `const` items can use them.
     let count = |l: &Layer| {
         if l.has_params() {
-            let ty = with_f32(&ty(l));
+            let ty = l.op().map(|o| o.trainable(&quote!(f32)));
             quote!(<#ty as ::nn_core::layer::Layer<f32>>::PARAMETERS)
         } else {
             quote!(0)
@@ -81,7 +84,7 @@ pub fn generate(net: &Network) -> TokenStream {
         .map_or_else(proc_macro2::Span::call_site, |s| net.dims(*s).0[0].span());
     let output_size = simple.then(|| quote_spanned! {out_span=>
         #[doc(hidden)]
-        impl<T: ::nn_core::Scalar> ::nn_core::network::OutputSize<::nn_core::network::Size<#out_t>> for #name<T> {}
+        impl<#gp> ::nn_core::network::OutputSize<::nn_core::network::Size<#out_t>> for #name<#ga> {}
     });
     let in_sizes: Vec<_> = (0..net.inputs.len())
         .map(|i| src_size(net, Src::Input(i)))
@@ -95,55 +98,55 @@ pub fn generate(net: &Network) -> TokenStream {
         .any(|l| l.op().is_some_and(|o| o.batch_statistics()));
     let traits = simple.then(|| quote! {
         ::nn_core::__private::if_alloc! {
-            impl<T: ::nn_core::Scalar> ::nn_core::BatchNetwork<T, { #in_t }, { #out_t }> for #name<T> {
-                type Trace = #batch_trace<T>;
+            impl<#gp> ::nn_core::BatchNetwork<T, #in_t, #out_t> for #name<#ga> {
+                type Trace = #batch_trace<#ga>;
                 const PER_SAMPLE: bool = #per_sample;
                 fn zeros() -> Self {
                     #name::zeros()
                 }
-                fn new_trace(n: usize) -> #batch_trace<T> {
+                fn new_trace(n: usize) -> #batch_trace<#ga> {
                     #batch_trace::with_batch_size(n)
                 }
-                fn seed_trace(trace: &mut #batch_trace<T>, seed: u64) {
+                fn seed_trace(trace: &mut #batch_trace<#ga>, seed: u64) {
                     trace.seed_dropout(seed)
                 }
-                fn forward_batch(&self, x: &::nn_core::Batch<T, { #in_t }>) -> ::nn_core::Batch<T, { #out_t }> {
+                fn forward_batch(&self, x: &::nn_core::Batch<T, #in_t>) -> ::nn_core::Batch<T, #out_t> {
                     #name::forward_batch(self, x)
                 }
-                fn forward_eval<'t>(&self, x: &::nn_core::Batch<T, { #in_t }>, trace: &'t mut #batch_trace<T>) -> &'t ::nn_core::Batch<T, { #out_t }> {
+                fn forward_eval<'t>(&self, x: &::nn_core::Batch<T, #in_t>, trace: &'t mut #batch_trace<#ga>) -> &'t ::nn_core::Batch<T, #out_t> {
                     #name::forward_batch_into(self, x, trace)
                 }
-                fn forward_train(&self, x: &::nn_core::Batch<T, { #in_t }>, trace: &mut #batch_trace<T>) {
+                fn forward_train(&self, x: &::nn_core::Batch<T, #in_t>, trace: &mut #batch_trace<#ga>) {
                     #name::forward_batch_trace_into(self, x, trace)
                 }
-                fn update_state(&mut self, trace: &#batch_trace<T>) {
+                fn update_state(&mut self, trace: &#batch_trace<#ga>) {
                     #name::update_state(self, trace)
                 }
-                fn trace_output(trace: &#batch_trace<T>) -> &::nn_core::Batch<T, { #out_t }> {
+                fn trace_output(trace: &#batch_trace<#ga>) -> &::nn_core::Batch<T, #out_t> {
                     trace.output()
                 }
                 fn backward_params(
                     &self,
-                    x: &::nn_core::Batch<T, { #in_t }>,
-                    trace: &mut #batch_trace<T>,
-                    dl_df: &::nn_core::Batch<T, { #out_t }>,
+                    x: &::nn_core::Batch<T, #in_t>,
+                    trace: &mut #batch_trace<#ga>,
+                    dl_df: &::nn_core::Batch<T, #out_t>,
                     grads: &mut Self,
                 ) -> ::core::result::Result<(), ::nn_core::Error> {
                     #name::backward_batch_params(self, x, trace, dl_df, grads)
                 }
                 fn backward_with_inputs<'t>(
                     &self,
-                    x: &::nn_core::Batch<T, { #in_t }>,
-                    trace: &'t mut #batch_trace<T>,
-                    dl_df: &::nn_core::Batch<T, { #out_t }>,
+                    x: &::nn_core::Batch<T, #in_t>,
+                    trace: &'t mut #batch_trace<#ga>,
+                    dl_df: &::nn_core::Batch<T, #out_t>,
                     grads: &mut Self,
-                ) -> ::core::result::Result<&'t ::nn_core::Batch<T, { #in_t }>, ::nn_core::Error> {
+                ) -> ::core::result::Result<&'t ::nn_core::Batch<T, #in_t>, ::nn_core::Error> {
                     #name::backward_batch(self, x, trace, dl_df, grads)
                 }
             }
         }
 
-        impl<T: ::nn_core::Scalar> ::nn_core::Network<T> for #name<T> {
+        impl<#gp> ::nn_core::Network<T> for #name<#ga> {
             const INPUTS: usize = #in_t;
             const OUTPUTS: usize = #out_t;
             type Input = #in_v;
@@ -157,7 +160,7 @@ pub fn generate(net: &Network) -> TokenStream {
     quote! {
         #output_size
 
-        impl<T: ::nn_core::Scalar> #name<T> {
+        impl<#gp> #name<#ga> {
             /// The number of input values (of the first input).
             pub const INPUTS: usize = #in_t;
             /// The number of output values (of the first output).
@@ -180,16 +183,16 @@ pub fn generate(net: &Network) -> TokenStream {
         }
 
         ::nn_core::__private::if_alloc! {
-            impl<T: ::nn_core::Scalar> #name<T> {
+            impl<#gp> #name<#ga> {
                 #[doc = #update_doc]
                 #[allow(unused_variables)]
-                pub fn update_state(&mut self, trace: &#batch_trace<T>) {
+                pub fn update_state(&mut self, trace: &#batch_trace<#ga>) {
                     #(#updates)*
                 }
             }
         }
 
-        impl<T: ::nn_core::Scalar> ::nn_core::Parameters<T> for #name<T> {
+        impl<#gp> ::nn_core::Parameters<T> for #name<#ga> {
             fn tensor_count(&self) -> usize {
                 0 #(+ #counts)*
             }

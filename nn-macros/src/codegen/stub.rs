@@ -13,13 +13,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Attribute, Ident, Visibility};
 
-pub fn stub(attrs: &[Attribute], vis: &Visibility, name: &Ident) -> TokenStream {
+pub fn stub(attrs: &[Attribute], vis: &Visibility, name: &Ident, params: &[Ident]) -> TokenStream {
+    let g = super::generics::Generics::new(params);
+    let (gs, ga) = (&g.sizes, &g.args);
     quote! {
         #(#attrs)*
-        #vis struct #name<T = f32>(::core::marker::PhantomData<T>);
+        #vis struct #name<#gs T = f32>(::core::marker::PhantomData<T>);
 
         #[allow(dead_code)]
-        impl<T> #name<T> {
+        impl<#gs T> #name<#ga> {
             #vis fn zeros() -> Self {
                 #name(::core::marker::PhantomData)
             }

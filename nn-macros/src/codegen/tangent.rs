@@ -29,6 +29,9 @@ fn tangent_expr(net: &Network, s: Src) -> TokenStream {
 }
 
 pub fn generate(net: &Network) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga) = (&g.params, &g.args);
     // Forward mode keeps its tangents on the stack: not for a network too large for it.
     if super::trace_ws::on_heap(net) {
         return TokenStream::new();
@@ -151,12 +154,12 @@ pub fn generate(net: &Network) -> TokenStream {
     });
 
     quote! {
-        impl<T: ::nn_core::Scalar> #name<T> {
+        impl<#gp> #name<#ga> {
             /// Forward-mode differentiation for one sample: given the inputs, their trace
             /// and an input direction `dx`, returns the outputs' tangent `(∂f/∂x) dx` (a
             /// Jacobian-vector product; the parameters held fixed). Allocates nothing.
             #[allow(unused_variables, clippy::let_and_return)]
-            pub fn tangent(&self, #(#params,)* trace: &#trace<T>, #(#tparams),*) -> #ret_ty {
+            pub fn tangent(&self, #(#params,)* trace: &#trace<#ga>, #(#tparams),*) -> #ret_ty {
                 #(#steps)*
                 #ret
             }

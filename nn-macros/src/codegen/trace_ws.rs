@@ -60,7 +60,7 @@ pub fn value(net: &Network, s: Src, vals: &TokenStream, owner: &TokenStream) -> 
         }
         Src::Node(j) => {
             let (n, o) = (src_size(net, s), x_offset(net, j, owner));
-            quote!(::nn_core::workspace::get::<T, { #n }>(#vals, #o))
+            quote!(::nn_core::workspace::get::<T, #n>(#vals, #o))
         }
     }
 }
@@ -77,6 +77,9 @@ fn caches(net: &Network) -> Vec<(Ident, TokenStream)> {
 /// The trace type, its constants, `forward_trace_in` and (for a heap trace) the owned
 /// trace type `{Name}Trace<T>`. `trace_sig` is the spanned signature of `forward_trace`.
 pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga, gs) = (&g.params, &g.args, &g.sizes);
     let name = &net.name;
     let vis = &net.vis;
     let trace_in = type_name(net);
@@ -106,7 +109,7 @@ pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
             .map(|s| match s {
                 Src::Node(k) => {
                     let (n, off) = (src_size(net, *s), x_offset(net, *k, &me));
-                    quote!(__rest.get::<{ #n }>(#off))
+                    quote!(__rest.get::<#n>(#off))
                 }
                 Src::Input(_) => value(net, *s, &rest, &me),
             })
@@ -115,7 +118,7 @@ pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
             LayerKind::Dropout(_) => {
                 let a = &parents[0];
                 return quote! {{
-                    let (__rest, __x) = ::nn_core::workspace::split::<T, { #o }>(__ws, #xo);
+                    let (__rest, __x) = ::nn_core::workspace::split::<T, #o>(__ws, #xo);
                     __x.copy_from(#a);
                 }};
             }
@@ -127,14 +130,14 @@ pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
         };
         let act = act_value(l.act).map(|a| {
             quote! {{
-                let (__rest, __x) = ::nn_core::workspace::split::<T, { #o }>(__ws, #xo);
-                __x.copy_from(__rest.get::<{ #o }>(#zo));
+                let (__rest, __x) = ::nn_core::workspace::split::<T, #o>(__ws, #xo);
+                __x.copy_from(__rest.get::<#o>(#zo));
                 ::nn_core::activation::Activation::<T>::forward_in_place(&#a, #o, __x.as_mut_slice());
             }}
         });
         quote! {
             {
-                let (__rest, __z) = ::nn_core::workspace::split::<T, { #o }>(__ws, #zo);
+                let (__rest, __z) = ::nn_core::workspace::split::<T, #o>(__ws, #zo);
                 let _ = &__rest;
                 #z_step
             }
@@ -146,7 +149,12 @@ pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
         [s @ Src::Node(_)] => {
             let (v, get) = (
                 vector(&src_size(net, *s)),
-                value(net, *s, &quote!(self.values.as_ref()), &quote!(#name::<T>)),
+                value(
+                    net,
+                    *s,
+                    &quote!(self.values.as_ref()),
+                    &quote!(#name::<#ga>),
+                ),
             );
             quote! {
                 /// The network's output `f(x)`, read from the trace.
@@ -175,9 +183,9 @@ pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
         quote! {
             ::nn_core::__private::if_alloc! {
                 #[doc = #alias_doc]
-                #vis type #trace<T = f32> = #trace_in<T, ::nn_core::workspace::HeapValues<T>>;
+                #vis type #trace<#gs T = f32> = #trace_in<#ga, ::nn_core::workspace::HeapValues<T>>;
 
-                impl<T: ::nn_core::Scalar> #name<T> {
+                impl<#gp> #name<#ga> {
                     /// The forward pass for one sample, keeping every layer's `z_l` and
                     /// `x_l` for [`backward`](Self::backward) in a heap buffer of
                     /// [`TRACE_LEN`](Self::TRACE_LEN) values.
@@ -191,13 +199,13 @@ pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
 
     quote! {
         #[doc = #doc]
-        #vis struct #trace_in<T: ::nn_core::Scalar, W> {
+        #vis struct #trace_in<#gs T: ::nn_core::Scalar, W> {
             values: W,
             #(#cache_fields: #cache_ops::Cache,)*
             _scalar: ::core::marker::PhantomData<T>,
         }
 
-        impl<T: ::nn_core::Scalar, W: ::core::convert::AsRef<[T]>> #trace_in<T, W> {
+        impl<#gp, W: ::core::convert::AsRef<[T]>> #trace_in<#ga, W> {
             #output
 
             #[doc = #into_doc]
@@ -206,16 +214,16 @@ pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
             }
         }
 
-        impl<T: ::nn_core::Scalar, W> ::core::fmt::Debug for #trace_in<T, W> {
+        impl<#gp, W> ::core::fmt::Debug for #trace_in<#ga, W> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(::core::stringify!(#trace_in)).finish_non_exhaustive()
             }
         }
 
-        impl<T: ::nn_core::Scalar> #name<T> {
+        impl<#gp> #name<#ga> {
             #[doc(hidden)]
             const __TRACE: ::nn_core::workspace::Plan<#count> =
-                ::nn_core::workspace::packed([#({ #sizes }),*]);
+                ::nn_core::workspace::packed([#(#sizes),*]);
 
             /// The number of `T` values one sample's trace takes
             /// ([`forward_trace_in`](Self::forward_trace_in)): each layer's `z_l` and, when
@@ -229,13 +237,13 @@ pub fn generate(net: &Network, trace_sig: &TokenStream) -> TokenStream {
             /// `workspace` (at least [`TRACE_LEN`](Self::TRACE_LEN) values; its contents do
             /// not matter) for [`backward_in`](Self::backward_in). Allocates nothing and
             /// uses a few hundred bytes of stack whatever the size of the network.
-            pub fn forward_trace_in<W: ::core::convert::AsMut<[T]>>(&self, #(#params,)* mut workspace: W) -> ::core::result::Result<#trace_in<T, W>, ::nn_core::Error> {
+            pub fn forward_trace_in<W: ::core::convert::AsMut<[T]>>(&self, #(#params,)* mut workspace: W) -> ::core::result::Result<#trace_in<#ga, W>, ::nn_core::Error> {
                 ::nn_core::workspace::check_len(Self::TRACE_LEN, workspace.as_mut().len())?;
                 ::core::result::Result::Ok(self.__forward_trace_ws(#(#args,)* workspace))
             }
 
             #[allow(unused_variables, unused_mut)]
-            fn __forward_trace_ws<W: ::core::convert::AsMut<[T]>>(&self, #(#params,)* mut values: W) -> #trace_in<T, W> {
+            fn __forward_trace_ws<W: ::core::convert::AsMut<[T]>>(&self, #(#params,)* mut values: W) -> #trace_in<#ga, W> {
                 #(let mut #cache_fields = #cache_ops::empty_cache();)*
                 {
                     let __ws: &mut [T] = values.as_mut();

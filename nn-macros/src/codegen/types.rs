@@ -6,6 +6,9 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 pub fn generate(net: &Network) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga, gs) = (&g.params, &g.args, &g.sizes);
     let name = &net.name;
     let vis = &net.vis;
     let attrs = &net.attrs;
@@ -15,7 +18,7 @@ pub fn generate(net: &Network) -> TokenStream {
     let ops: Vec<_> = net.layers.iter().filter(|l| l.op().is_some()).collect();
     let fields = ops.iter().map(|l| {
         let f = &l.name;
-        let ty = l.op().map(|o| o.trainable());
+        let ty = l.op().map(|o| o.trainable(&quote!(T)));
         let doc = format!(
             "`{f}`: {} {} -> {}, {}.",
             l.kind_name(),
@@ -182,7 +185,7 @@ pub fn generate(net: &Network) -> TokenStream {
         let (v, b) = (vector(&size), batch(&size));
         (
             quote! {
-                impl<T: ::nn_core::Scalar> #trace<T> {
+                impl<#gp> #trace<#ga> {
                     /// The network's output `f(x)`: the last layer's `x_L`.
                     pub fn output(&self) -> &#v {
                         &self.#first_out
@@ -211,20 +214,20 @@ pub fn generate(net: &Network) -> TokenStream {
     let stack_trace = (!super::trace_ws::on_heap(net)).then(|| {
         quote! {
             #[doc = #trace_doc]
-            #vis struct #trace<T: ::nn_core::Scalar = f32> {
+            #vis struct #trace<#gs T: ::nn_core::Scalar = f32> {
                 #(#trace_fields)*
             }
 
             #trace_output
 
-            impl<T: ::nn_core::Scalar> ::core::clone::Clone for #trace<T> {
+            impl<#gp> ::core::clone::Clone for #trace<#ga> {
                 fn clone(&self) -> Self {
                     *self
                 }
             }
-            impl<T: ::nn_core::Scalar> ::core::marker::Copy for #trace<T> {}
+            impl<#gp> ::core::marker::Copy for #trace<#ga> {}
 
-            impl<T: ::nn_core::Scalar> ::core::fmt::Debug for #trace<T> {
+            impl<#gp> ::core::fmt::Debug for #trace<#ga> {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.debug_struct(::core::stringify!(#trace)).finish_non_exhaustive()
                 }
@@ -245,7 +248,7 @@ pub fn generate(net: &Network) -> TokenStream {
     .then(|| quote!(: ::nn_core::Scalar));
     quote! {
         #(#attrs)*
-        #vis struct #name<T #bound = f32> {
+        #vis struct #name<#gs T #bound = f32> {
             #(#fields)*
             _scalar: ::core::marker::PhantomData<T>,
         }
@@ -254,13 +257,13 @@ pub fn generate(net: &Network) -> TokenStream {
 
         ::nn_core::__private::if_alloc! {
             #[doc = #batch_doc]
-            #vis struct #batch_trace<T: ::nn_core::Scalar = f32> {
+            #vis struct #batch_trace<#gs T: ::nn_core::Scalar = f32> {
                 #(#batch_fields)*
                 #(#extra_fields)*
                 dropout_rng: ::nn_core::layer::DropoutRng,
             }
 
-            impl<T: ::nn_core::Scalar> #batch_trace<T> {
+            impl<#gp> #batch_trace<#ga> {
                 /// Buffers for a batch of `n` samples.
                 pub fn with_batch_size(n: usize) -> Self {
                     Self {
@@ -289,7 +292,7 @@ pub fn generate(net: &Network) -> TokenStream {
             }
         }
 
-        impl<T: ::nn_core::Scalar> #name<T> {
+        impl<#gp> #name<#ga> {
             const SIZE_PARAMETERS_POSITIVE: () = { #(#param_checks)* };
 
             /// A network with every parameter zero (also the shape of a gradient or an
@@ -308,13 +311,13 @@ pub fn generate(net: &Network) -> TokenStream {
             }
         }
 
-        impl<T: ::nn_core::Scalar> ::core::clone::Clone for #name<T> {
+        impl<#gp> ::core::clone::Clone for #name<#ga> {
             fn clone(&self) -> Self {
                 Self { #(#field_names: ::core::clone::Clone::clone(&self.#field_names),)* _scalar: ::core::marker::PhantomData }
             }
         }
 
-        impl<T: ::nn_core::Scalar> ::core::fmt::Debug for #name<T> {
+        impl<#gp> ::core::fmt::Debug for #name<#ga> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(#name_str)
                     #(.field(::core::stringify!(#debug_names), &self.#debug_names))*

@@ -46,6 +46,9 @@ fn last_use(net: &Network) -> Vec<usize> {
 /// `forward`, `forward_in` and the workspace constants, given the stack-locals `forward`
 /// body of the forward module (`stack`) and its signature (spanned for messages).
 pub fn generate(net: &Network, stack: TokenStream, forward_sig: TokenStream) -> TokenStream {
+    // The generics of the network's types, size parameters first (`generics`).
+    let g = net.generics();
+    let (gp, ga) = (&g.params, &g.args);
     let params = input_params(net, false);
     let args: Vec<_> = (0..net.inputs.len()).map(|i| input_param(net, i)).collect();
     let out_v = output_type(net, false);
@@ -67,7 +70,7 @@ pub fn generate(net: &Network, stack: TokenStream, forward_sig: TokenStream) -> 
         }
         Src::Node(k) => {
             let (o, n) = (offset(k), &sizes[k]);
-            quote!(__rest.get::<{ #n }>(#o))
+            quote!(__rest.get::<#n>(#o))
         }
     };
     let steps = net.layers.iter().enumerate().map(|(j, l)| {
@@ -89,7 +92,7 @@ pub fn generate(net: &Network, stack: TokenStream, forward_sig: TokenStream) -> 
             LayerKind::Join(jn) => join::forward(net, l, *jn, &parents, &quote!(__out)),
         };
         quote! {{
-            let (__rest, __out) = ::nn_core::workspace::split::<T, { #o }>(__ws, #off);
+            let (__rest, __out) = ::nn_core::workspace::split::<T, #o>(__ws, #off);
             let _ = &__rest;
             #body
             #act
@@ -101,7 +104,7 @@ pub fn generate(net: &Network, stack: TokenStream, forward_sig: TokenStream) -> 
         .map(|s| match s {
             Src::Node(j) => {
                 let (o, off) = (&sizes[*j], offset(*j));
-                quote!(*::nn_core::workspace::get::<T, { #o }>(__ws, #off))
+                quote!(*::nn_core::workspace::get::<T, #o>(__ws, #off))
             }
             Src::Input(i) => {
                 let p = input_param(net, *i);
@@ -133,10 +136,10 @@ pub fn generate(net: &Network, stack: TokenStream, forward_sig: TokenStream) -> 
     let name = &net.name;
 
     quote! {
-        impl<T: ::nn_core::Scalar> #name<T> {
+        impl<#gp> #name<#ga> {
             #[doc(hidden)]
             const __WORKSPACE: ::nn_core::workspace::Plan<#count> =
-                ::nn_core::workspace::plan([#({ #sizes }),*], [#(#last),*]);
+                ::nn_core::workspace::plan([#(#sizes),*], [#(#last),*]);
 
             /// The number of `T` values [`forward_in`](Self::forward_in) needs in its
             /// workspace: every layer output still to be read, placed without overlap.

@@ -23,9 +23,9 @@ impl Kind for AdaptiveAvgPool2d {
         KIND
     }
 
-    fn trainable(&self) -> TokenStream {
+    fn trainable(&self, t: &TokenStream) -> TokenStream {
         let [c, h, w, oh, ow] = self.sizes.map(Literal::usize_unsuffixed);
-        quote!(::nn_core::layer::AdaptiveAvgPool2d<T, #c, #h, #w, #oh, #ow>)
+        quote!(::nn_core::layer::AdaptiveAvgPool2d<#t, #c, #h, #w, #oh, #ow>)
     }
 
     fn has_params(&self) -> bool {

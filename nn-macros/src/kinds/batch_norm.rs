@@ -32,14 +32,14 @@ impl Kind for BatchNorm {
         "batch_norm"
     }
 
-    fn trainable(&self) -> TokenStream {
+    fn trainable(&self, t: &TokenStream) -> TokenStream {
         let c = self.channels.tokens();
         let hw = if self.positions.is_empty() {
             quote!(1)
         } else {
             self.hw()
         };
-        quote!(::nn_core::layer::BatchNorm2d<T, #c, #hw>)
+        quote!(::nn_core::layer::BatchNorm2d<#t, #c, #hw>)
     }
 
     fn batch_statistics(&self) -> bool {

@@ -29,10 +29,10 @@ impl Kind for Conv2d {
         "conv2d"
     }
 
-    fn trainable(&self) -> TokenStream {
+    fn trainable(&self, t: &TokenStream) -> TokenStream {
         let sizes = self.sizes.map(Literal::usize_unsuffixed);
         let bias = self.bias;
-        quote!(::nn_core::layer::Conv2d<T, #(#sizes,)* #bias>)
+        quote!(::nn_core::layer::Conv2d<#t, #(#sizes,)* #bias>)
     }
 
     fn quantizable(&self) -> bool {

@@ -14,17 +14,17 @@
 //! `const` item spanned on the type).
 
 use super::{tensor, Ctx, Kind, Lowered, Tensor};
-use crate::codegen::{with_f32, with_scalar};
 use crate::ir::{Act, ConstCheck, Dims, InitKind, Layer, LayerKind, Size};
 use crate::parse::span_of;
 use crate::validate::named;
 use crate::weights::Header;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::visit_mut::{self, VisitMut};
 
 /// A user's layer type, as written.
 pub struct Custom {
-    ty: TokenStream,
+    ty: syn::Type,
     /// The type as the user wrote it, for messages.
     text: String,
     span: Span,
@@ -39,8 +39,8 @@ impl Kind for Custom {
         "custom"
     }
 
-    fn trainable(&self) -> TokenStream {
-        let ty = &self.ty;
+    fn trainable(&self, t: &TokenStream) -> TokenStream {
+        let ty = over(&self.ty, t);
         quote!(::nn_core::layer::Custom<#ty>)
     }
 
@@ -63,7 +63,7 @@ impl Kind for Custom {
                 tensor(*suffix, &dims.iter().collect::<Vec<_>>(), None)
             })
             .collect();
-        let ty = with_f32(&self.ty);
+        let ty = over(&self.ty, &quote!(f32));
         let entries = held
             .iter()
             .map(|(suffix, shape)| quote!((#suffix, &[#(#shape),*] as &[usize])));
@@ -90,7 +90,7 @@ impl Kind for Custom {
     }
 
     fn embedded_type(&self, _: &Layer, t: &TokenStream, _: bool) -> TokenStream {
-        let ty = with_scalar(&self.ty, t);
+        let ty = over(&self.ty, t);
         quote!(::nn_core::embed::StaticCustom<
             #ty,
             #t,
@@ -103,16 +103,36 @@ impl Kind for Custom {
     }
 
     fn embedded_parameters(&self, _: &Layer) -> TokenStream {
-        let ty = with_f32(&self.ty);
+        let ty = over(&self.ty, &quote!(f32));
         quote!(<#ty as ::nn_core::layer::Layer<f32>>::PARAMETERS)
     }
 }
 
+/// The user's type over `scalar`: every type `T` in it (the network's scalar parameter,
+/// `MyScale<T, 4>`, `<T as Trait>::Out`) is `scalar`. A substitution in the parsed type, so
+/// only types named `T` change, not a const expression or a path through `T`.
+fn over(ty: &syn::Type, scalar: &TokenStream) -> TokenStream {
+    struct Scalar<'a>(&'a TokenStream);
+    impl VisitMut for Scalar<'_> {
+        fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+            match ty {
+                syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("T") => {
+                    *ty = syn::Type::Verbatim(self.0.clone());
+                }
+                _ => visit_mut::visit_type_mut(self, ty),
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    Scalar(scalar).visit_type_mut(&mut ty);
+    ty.into_token_stream()
+}
+
 /// One of the type's sizes (`INPUTS`, `OUTPUTS`) as a `const` expression, with `f32` for
 /// `T` (a const argument cannot name the scalar; sizes do not depend on it).
-fn size_of(ty: &TokenStream, text: &str, which: &str, span: proc_macro2::Span) -> Size {
+fn size_of(ty: &syn::Type, text: &str, which: &str, span: proc_macro2::Span) -> Size {
     let which_ident = proc_macro2::Ident::new(which, span);
-    let ty = with_f32(ty);
+    let ty = over(ty, &quote!(f32));
     Size::Expr(
         quote!(<#ty as ::nn_core::layer::CustomLayer<f32>>::#which_ident),
         format!("<{text} as CustomLayer<T>>::{which}"),
@@ -152,8 +172,8 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
             return (None, None);
         }
     };
-    let ty = ty.to_token_stream();
     let text = ty
+        .to_token_stream()
         .to_string()
         .replace(" < ", "<")
         .replace(" >", ">")
@@ -184,4 +204,16 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
         init: Some(InitKind::LeCun),
     };
     (Some(lowered), Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_types_named_t_become_the_scalar() {
+        let ty: syn::Type = syn::parse_quote!(Wrap<T, Tx, <T as Tr>::Out, [T; 4], ::m::T, { N }>);
+        let want = quote!(Wrap<f64, Tx, <f64 as Tr>::Out, [f64; 4], ::m::T, { N }>);
+        assert_eq!(over(&ty, &quote!(f64)).to_string(), want.to_string());
+    }
 }

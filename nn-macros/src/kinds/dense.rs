@@ -22,9 +22,9 @@ impl Kind for Dense {
         "dense"
     }
 
-    fn trainable(&self) -> TokenStream {
+    fn trainable(&self, t: &TokenStream) -> TokenStream {
         let (i, o) = (self.inputs.tokens(), self.outputs.tokens());
-        quote!(::nn_core::layer::Dense<T, #i, #o>)
+        quote!(::nn_core::layer::Dense<#t, #i, #o>)
     }
 
     fn quantizable(&self) -> bool {

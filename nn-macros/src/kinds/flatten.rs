@@ -15,7 +15,7 @@ impl Kind for Flatten {
         "flatten"
     }
 
-    fn trainable(&self) -> TokenStream {
+    fn trainable(&self, _: &TokenStream) -> TokenStream {
         quote!(::nn_core::layer::Flatten)
     }
 

@@ -17,12 +17,12 @@ impl Kind for GlobalAvgPool {
         "global_avg_pool"
     }
 
-    fn trainable(&self) -> TokenStream {
+    fn trainable(&self, t: &TokenStream) -> TokenStream {
         let (c, hw) = (
             Literal::usize_unsuffixed(self.channels),
             Literal::usize_unsuffixed(self.positions),
         );
-        quote!(::nn_core::layer::GlobalAvgPool<T, #c, #hw>)
+        quote!(::nn_core::layer::GlobalAvgPool<#t, #c, #hw>)
     }
 
     fn has_params(&self) -> bool {

@@ -64,9 +64,10 @@ pub trait Kind {
     /// The kind's name as written in `network!` (`"dense"`), for messages and `summary()`.
     fn name(&self) -> &'static str;
 
-    /// The trainable layer type, generic over the scalar `T`
-    /// (`::nn_core::layer::Dense<T, 784, 128>`), implementing `Layer`, `Op` and `BatchOp`.
-    fn trainable(&self) -> TokenStream;
+    /// The trainable layer type over scalar `t` (`::nn_core::layer::Dense<T, 784, 128>` for
+    /// `t` = `T`, the network's parameter; `f32` in `const` items, which cannot name `T`),
+    /// implementing `Layer`, `Op` and `BatchOp`.
+    fn trainable(&self, t: &TokenStream) -> TokenStream;
 
     /// Whether it owns parameters (and is initialized by `new`).
     fn has_params(&self) -> bool {

@@ -28,10 +28,10 @@ impl Kind for Pool2d {
         self.kind
     }
 
-    fn trainable(&self) -> TokenStream {
+    fn trainable(&self, t: &TokenStream) -> TokenStream {
         let sizes = self.sizes.map(Literal::usize_unsuffixed);
         let ty = syn::Ident::new(self.ty, self.span);
-        quote!(::nn_core::layer::#ty<T, #(#sizes),*>)
+        quote!(::nn_core::layer::#ty<#t, #(#sizes),*>)
     }
 
     fn has_params(&self) -> bool {

@@ -93,7 +93,7 @@ impl Kind for Recurrent {
         self.cell.kind()
     }
 
-    fn trainable(&self) -> TokenStream {
+    fn trainable(&self, t: &TokenStream) -> TokenStream {
         let (s, i, h) = (
             self.seq.tokens(),
             self.inputs.tokens(),
@@ -110,13 +110,13 @@ impl Kind for Recurrent {
             (false, _) => quote!({ #d * (#h) }),
         };
         if !self.stacked() {
-            return quote!(::nn_core::cell::#alias<T, #i, #h, { #g * (#h) }, #s, { (#s) * (#i) }, #o>);
+            return quote!(::nn_core::cell::#alias<#t, #i, #h, { #g * (#h) }, #s, { (#s) * (#i) }, #o>);
         }
         let up = Literal::usize_unsuffixed(self.layers - 1);
         let bits = Literal::u64_suffixed(self.dropout.to_bits());
         quote!(::nn_core::cell::RecurrentStack<
-            #cell<T, #i, #h, { #g * (#h) }>,
-            #cell<T, { #d * (#h) }, #h, { #g * (#h) }>,
+            #cell<#t, #i, #h, { #g * (#h) }>,
+            #cell<#t, { #d * (#h) }, #h, { #g * (#h) }>,
             #d, #up, #s, { (#s) * (#i) }, { (#s) * (#h) }, { (#s) * #d * (#h) }, #o, #bits
         >)
     }

@@ -299,6 +299,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
         layers,
         outputs,
         checks,
+        params: decl.params,
     };
     if errs.is_empty() {
         return Ok(net);
@@ -312,7 +313,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
     } else {
         match (net.inputs.as_slice(), end) {
             ([input], Some((out_name, out_dims))) if single_output => Some(Box::new(collapsed(
-                net.attrs, net.vis, net.name, input, &out_name, out_dims,
+                net.attrs, net.vis, net.name, net.params, input, &out_name, out_dims,
             ))),
             _ => None,
         }
@@ -329,6 +330,7 @@ fn collapsed(
     attrs: Vec<syn::Attribute>,
     vis: syn::Visibility,
     name: Ident,
+    params: Vec<Ident>,
     input: &Input,
     out_name: &str,
     out_dims: Dims,
@@ -351,6 +353,7 @@ fn collapsed(
         layers: vec![layer],
         outputs: vec![Src::Node(0)],
         checks: Vec::new(),
+        params,
     }
 }
 

@@ -2,7 +2,9 @@
 //! file's header: each layer's kind says which tensors it reads (`Kind::tensors`); every
 //! tensor of the file is checked against them (name, dtype, shape, alignment) and each
 //! disagreement becomes an error naming the tensor, spanned on the layer. What passes is the
-//! [`Layout`] codegen embeds (`codegen::embedded`).
+//! [`Layout`] codegen embeds (`codegen::embedded`). The header is read here once ([`File`]),
+//! before the declaration is validated, and also gives the scalar of the stand-in emitted
+//! when the declaration or the file has a mistake: code generation reads no file.
 
 use super::Errors;
 use crate::ir::{Layer, LayerKind, Network, Size};
@@ -11,11 +13,43 @@ use crate::weights::{dtype_size, shape_text, Header, WeightsAttr};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
-/// Reads `attr`'s header and checks `net` against it: the layout, or every mistake.
-pub fn check(net: &Network, attr: &WeightsAttr) -> Result<Layout, Vec<syn::Error>> {
-    let header = crate::weights::read(attr).map_err(|msg| vec![syn::Error::new(attr.span, msg)])?;
+/// A weights file as validation read it: the attribute naming it and its header (or why it
+/// could not be read). Read once per declaration, before the declaration is validated, so
+/// the stand-in of a wrong declaration computes in the file's scalar too ([`File::scalar`]).
+pub struct File<'a> {
+    pub attr: &'a WeightsAttr,
+    header: Result<Header, String>,
+}
+
+impl<'a> File<'a> {
+    /// Reads `attr`'s header.
+    pub fn read(attr: &'a WeightsAttr) -> File<'a> {
+        File {
+            attr,
+            header: crate::weights::read(attr),
+        }
+    }
+
+    /// The scalar the network computes in as far as the file tells, for a declaration or
+    /// file with mistakes: `f64` when the file holds `F64` tensors, else `f32` (also when
+    /// it could not be read).
+    pub fn scalar(&self) -> TokenStream {
+        match &self.header {
+            Ok(h) if h.tensors.values().any(|t| t.dtype == "F64") => quote!(f64),
+            _ => quote!(f32),
+        }
+    }
+}
+
+/// Checks `net` against `file`'s header: the layout, or every mistake.
+pub fn check(net: &Network, file: &File) -> Result<Layout, Vec<syn::Error>> {
+    let attr = file.attr;
+    let header = file
+        .header
+        .as_ref()
+        .map_err(|msg| vec![syn::Error::new(attr.span, msg)])?;
     let mut errs = Errors::default();
-    let layout = layout(net, attr, &header, &mut errs);
+    let layout = layout(net, attr, header, &mut errs);
     errs.into_result(layout)
 }
 
@@ -233,5 +267,28 @@ fn layout(net: &Network, attr: &WeightsAttr, header: &Header, errs: &mut Errors)
         quantized: quantized_layers,
         checks,
         file_len: header.file_len,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::weights::Base;
+
+    fn attr(file: &str) -> WeightsAttr {
+        WeightsAttr {
+            path: format!("{}/../tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR")),
+            span: proc_macro2::Span::call_site(),
+            base: Base::Manifest,
+        }
+    }
+
+    #[test]
+    fn the_scalar_of_a_file_is_read_with_its_header() {
+        let scalar = |file: &str| File::read(&attr(file)).scalar().to_string();
+        assert_eq!(scalar("recurrent_seq_f64.safetensors"), "f64");
+        assert_eq!(scalar("sine_1_16_16_1.safetensors"), "f32");
+        // A file that cannot be read: its error comes from `check`, the stand-in is `f32`.
+        assert_eq!(scalar("no_such_file.safetensors"), "f32");
     }
 }

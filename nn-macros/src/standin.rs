@@ -20,7 +20,6 @@
 
 use crate::ast::NetworkDecl;
 use crate::codegen;
-use crate::ir::{Network, Src};
 use proc_macro2::{Delimiter, Ident, Spacing, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::parse::Parser;
@@ -213,9 +212,10 @@ fn is_punct(t: &TokenTree, c: char) -> bool {
 
 /// What is emitted for a network declared with size parameters and `#[weights]`: the error,
 /// the declaration's other errors, and the embedded surface (constants, `new`, `Default`,
-/// `forward`) when the sizes at its ends do not name a parameter, so `Net::new().forward(&x)`
-/// compiles; else (no size to give `forward`), or when other mistakes leave its ends
-/// unknown, the struct and `new`. `scalar` reads the file's scalar.
+/// `forward`), so `Net::new().forward(&x)` compiles; where the sizes at its ends name a
+/// parameter, `forward` is generic over it and the constants that would name it are left
+/// out. Only when other mistakes leave its ends unknown, the struct and `new`. `scalar`
+/// reads the file's scalar.
 pub fn params_with_weights(decl: NetworkDecl, scalar: impl FnOnce() -> TokenStream) -> TokenStream {
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
     let params = decl.params.clone();
@@ -235,28 +235,11 @@ pub fn params_with_weights(decl: NetworkDecl, scalar: impl FnOnce() -> TokenStre
         Err(failed) => (failed.errors, failed.standin),
     };
     let stub = match net {
-        Some(net) if !ends_name_a_param(&net, &params) => {
-            codegen::embedded_standin(&net, &scalar())
-        }
-        _ => codegen::embedded::stub(&attrs, &vis, &name),
+        Some(net) => codegen::embedded_standin(&net, &scalar()),
+        None => codegen::embedded::stub(&attrs, &vis, &name),
     };
     let errors = errors.iter().map(syn::Error::to_compile_error);
     quote!(#e #(#errors)* #stub)
-}
-
-/// Whether the size of an input or output of `net` mentions one of `params`.
-fn ends_name_a_param(net: &Network, params: &[Ident]) -> bool {
-    let ins = (0..net.inputs.len()).map(Src::Input);
-    ins.chain(net.outputs.iter().copied())
-        .any(|s| mentions(&net.dims(s).flat().tokens(), params))
-}
-
-fn mentions(tokens: &TokenStream, params: &[Ident]) -> bool {
-    tokens.clone().into_iter().any(|t| match t {
-        TokenTree::Ident(i) => params.contains(&i),
-        TokenTree::Group(g) => mentions(&g.stream(), params),
-        _ => false,
-    })
 }
 
 #[cfg(test)]

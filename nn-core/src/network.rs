@@ -59,6 +59,11 @@ pub fn chain<T: Scalar, A: Network<T> + FeedsInto<T, B>, B: Network<T>>(
 #[doc(hidden)]
 impl<A, B: OutputSize<Size<N>>, const N: usize> OutputSize<Size<N>> for Chain<A, B> {}
 
+// A chain's second, never-matching impl, as `network!` gives each network (see `NotASize`).
+#[diagnostic::do_not_recommend]
+#[doc(hidden)]
+impl<A, B, S, T> OutputSize<NotASize<S, T>> for Chain<A, B> {}
+
 impl<T: Scalar, A: Network<T>, B: Network<T, Input = A::Output>> Network<T> for Chain<A, B> {
     const INPUTS: usize = A::INPUTS;
     const OUTPUTS: usize = B::OUTPUTS;

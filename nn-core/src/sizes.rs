@@ -2,11 +2,11 @@
 //! network's output size is `Size<N>` and [`FeedsInto`] holds exactly when it is the next
 //! network's input size. Plumbing that `network!` implements for the structs it declares,
 //! re-exported by [`network`](crate::network) with `#[doc(hidden)]` on the re-export and on
-//! every impl, so that neither this crate's documentation nor a user's shows them (but for
-//! the blanket impl of `OutputSize<NotASize<S, T>>`, which rustdoc lists on a user's
-//! networks all the same; emitted per network it would be hidden, but the compiler then
-//! words `chain`'s errors differently). Not on the items themselves: the compiler prints a
-//! `#[doc(hidden)]` item (or one under `__private`) by its full path in `chain`'s errors,
+//! every impl, so that neither this crate's documentation nor a user's shows them. The
+//! second impl each network has, `OutputSize<NotASize<S, T>>`, is emitted per network too:
+//! rustdoc lists another crate's blanket impls on a user's types even when hidden. Not on the
+//! items themselves: the compiler prints a `#[doc(hidden)]` item (or one under `__private`)
+//! by its full path in `chain`'s errors,
 //! which name these traits.
 
 use crate::network::Network;
@@ -61,15 +61,15 @@ impl<T, const N: usize> SizeOf for nalgebra::SVector<T, N> {
 )]
 pub trait OutputSize<S> {}
 
-/// Never a size. Every network implements `OutputSize<NotASize<_, T>>`, only so that it has
-/// two `OutputSize` impls: otherwise the compiler would take its one impl as the size
+/// Never a size. Every network implements `OutputSize<NotASize<_, T>>` (`network!` emits it
+/// beside `OutputSize<Size<OUTPUTS>>`, and [`Chain`](crate::Chain) has it), only so that it
+/// has two `OutputSize` impls: otherwise the compiler would take its one impl as the size
 /// [`FeedsInto`] asks for before it knows the next network's input size, and report a
-/// mismatch in [`chain`](crate::chain) as an unrelated type mismatch instead of `FeedsInto`'s message.
+/// mismatch in [`chain`](crate::chain) as an unrelated type mismatch instead of `FeedsInto`'s
+/// message. Per type, not one blanket impl over every network: rustdoc lists another crate's
+/// blanket impls (ignoring `#[doc(hidden)]`) on every type of a user's crate they apply to,
+/// so a blanket impl showed on each generated network's page; an impl on the type itself
+/// stays hidden. A network written by hand that implements only `OutputSize<Size<N>>` still
+/// chains; a mismatch is then reported as a type mismatch.
 #[doc(hidden)]
 pub struct NotASize<S, T>(core::marker::PhantomData<(S, T)>);
-
-// Over networks only, not every type: rustdoc lists another crate's blanket impls (ignoring
-// `#[doc(hidden)]`) on every type of a user's crate that they may apply to.
-#[diagnostic::do_not_recommend]
-#[doc(hidden)]
-impl<X: ?Sized + Network<T>, T: Scalar, S> OutputSize<NotASize<S, T>> for X {}

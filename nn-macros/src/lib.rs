@@ -4,7 +4,8 @@
 //! `parse` (syntax tree with spans) -> `validate` (thread sizes through the layers,
 //! collect every error, lower to the resolved `ir`) -> `codegen`.
 //! On errors the macro emits every `compile_error!` plus a stand-in of the struct with the
-//! same generated surface (see `validate::Failed`). A declaration of TFLite int8 layers
+//! same generated surface (see `validate::Failed`); a declaration that does not parse gets
+//! one too, from its recovered name and body (see `standin`). A declaration of TFLite int8 layers
 //! (`tfl_*`, inference only) takes the same three steps over its own IR
 //! (`ir::TflNetwork`, each kind a `kinds::tfl::TflKind`): see `tflite`.
 //!
@@ -17,6 +18,7 @@ mod codegen;
 mod ir;
 mod kinds;
 mod parse;
+mod standin;
 mod suggest;
 mod tflite;
 mod validate;
@@ -31,10 +33,13 @@ pub fn network(input: TokenStream) -> TokenStream {
 }
 
 fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    let mut decl: ast::NetworkDecl = match syn::parse2(input) {
-        Ok(d) => d,
-        Err(e) => return e.to_compile_error(),
-    };
+    match syn::parse2(input.clone()) {
+        Ok(decl) => expand_decl(decl),
+        Err(e) => standin::parse_error(e, input),
+    }
+}
+
+fn expand_decl(mut decl: ast::NetworkDecl) -> proc_macro2::TokenStream {
     blocks::expand(&mut decl);
     // `#[weights = "..."]`: an inference network embedded from that file.
     let weights = match weights::take(&mut decl.attrs) {
@@ -49,14 +54,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
     // Size parameters: checked after lowering; the IR carries them to the generated types.
     let params = decl.params.clone();
-    if let (Some(_), Some(p)) = (&weights, params.first()) {
-        let e = syn::Error::new(
-            p.span(),
-            "a network embedded from a weights file takes no size parameters: the file fixes every size",
-        )
-        .to_compile_error();
-        let stub = codegen::embedded::stub(&attrs, &vis, &name);
-        return quote::quote!(#e #stub);
+    if let (Some(w), Some(_)) = (&weights, params.first()) {
+        return standin::params_with_weights(decl, || validate::weights::File::read(w).scalar());
     }
     // The weights file's header, read once: checked against the lowered network, and the
     // scalar of the stand-in when something is wrong.

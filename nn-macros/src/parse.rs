@@ -9,28 +9,29 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Attribute, Ident, Token, Visibility};
 
+mod header;
+
 impl Parse for NetworkDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut errors = Vec::new();
         let mut blocks = Vec::new();
         loop {
             let fork = input.fork();
-            fork.call(Attribute::parse_outer)?;
-            if !(fork.peek(Ident)
-                && fork.peek2(Ident)
-                && fork.cursor().ident().is_some_and(|(i, _)| i == "block"))
+            // An attribute that does not parse is reported where the struct's are read.
+            if fork.call(Attribute::parse_outer).is_err()
+                || !(fork.peek(Ident)
+                    && fork.peek2(Ident)
+                    && fork.cursor().ident().is_some_and(|(i, _)| i == "block"))
             {
                 break;
             }
             input.advance_to(&fork);
             blocks.push(parse_block(input, &mut errors)?);
         }
-        let attrs = input.call(Attribute::parse_outer)?;
+        let attrs = header::attrs(input)?;
         let vis: Visibility = input.parse()?;
         if !input.peek(Token![struct]) {
-            return Err(input.error(
-                "expected `struct`: a network is declared as `network! { pub struct Name { input: N, ... } }`",
-            ));
+            return Err(header::expected_struct(input, &vis));
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;

@@ -85,6 +85,11 @@ pub fn generate(net: &Network) -> TokenStream {
     let output_size = simple.then(|| quote_spanned! {out_span=>
         #[doc(hidden)]
         impl<#gp> ::nn_core::network::OutputSize<::nn_core::network::Size<#out_t>> for #name<#ga> {}
+        // The second impl that keeps `chain`'s mismatches on `FeedsInto`'s message; on the
+        // type rather than a blanket impl in nn-core, which rustdoc would list on this page.
+        #[diagnostic::do_not_recommend]
+        #[doc(hidden)]
+        impl<#gp, __S> ::nn_core::network::OutputSize<::nn_core::network::NotASize<__S, T>> for #name<#ga> {}
     });
     let in_sizes: Vec<_> = (0..net.inputs.len())
         .map(|i| src_size(net, Src::Input(i)))

@@ -147,7 +147,7 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
             expected: channels.tokens(),
             found: dims.0[0].tokens(),
             parts: [
-                format!("`{name}` is given {}", named(&channels)),
+                format!("`{name}` is given {}", named(channels)),
                 format!(" {what}, but {} {}", cx.producer.gives(), named(&dims.0[0])),
                 match dims.rank() {
                     1 => String::new(),

@@ -11,7 +11,7 @@
 //! as literals (their kinds say so), and a custom layer's `INPUTS` cannot be compared with a
 //! parameter by name.
 
-use crate::ir::{ConstCheck, Network, Size};
+use crate::ir::{ConstCheck, Dims, Network, Size, Src};
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 
 /// The first parameter `tokens` mention.
@@ -94,6 +94,37 @@ fn computes_with_param(net: &Network, params: &[Ident]) -> Option<syn::Error> {
             ),
         ))
     })
+}
+
+/// What code generation writes beside the errors of a network with size parameters: one
+/// `dense` layer from its input to its output, which has the surface of the declared network
+/// (its methods, constants and trait impls over the same parameters) and computes with no
+/// parameter, so a program using the network reports only the declaration's errors. `None`
+/// when the network has several inputs or outputs, or its ends' sizes are computed from a
+/// parameter (the caller then emits the small stub).
+pub fn standin(net: &Network) -> Option<Network> {
+    let params = &net.params;
+    let ([input], [out @ Src::Node(i)]) = (net.inputs.as_slice(), net.outputs.as_slice()) else {
+        return None;
+    };
+    let out_dims = net.dims(*out).clone();
+    let computed_any = |d: &Dims| {
+        d.0.iter()
+            .chain([&d.flat()])
+            .any(|s| computed(s, params).is_some())
+    };
+    if computed_any(&input.dims) || computed_any(&out_dims) {
+        return None;
+    }
+    Some(super::graph::collapsed(
+        net.attrs.clone(),
+        net.vis.clone(),
+        net.name.clone(),
+        net.params.clone(),
+        input,
+        &net.layers[*i].name.to_string(),
+        out_dims,
+    ))
 }
 
 /// Checks where `params` are used in `net` and turns the compiler checks that mention them
@@ -264,6 +295,24 @@ mod tests {
         );
         let h = format_ident!("H");
         assert!(computed(&Size::Expr(quote::quote!(H), "H".into(), h.span()), &[h]).is_none());
+    }
+
+    #[test]
+    fn a_stand_in_goes_from_the_input_to_the_output_where_their_sizes_are_not_computed() {
+        let net = |decl: crate::ast::NetworkDecl| match validate(decl) {
+            Ok(net) => net,
+            Err(f) => *f.standin.expect("a stand-in"),
+        };
+        let n = net(syn::parse_quote! {
+            struct N<const H: usize> { input: [5, 3], r: lstm(H, seq = last), out: dense(H) }
+        });
+        let s = standin(&n).expect("a stand-in");
+        assert_eq!((s.layers.len(), s.params.len()), (1, 1));
+        assert_eq!(s.layers[0].outputs.display(), "H");
+        let n = net(syn::parse_quote! {
+            struct N<const C: usize> { input: [C, 8, 8], f: flatten, out: dense(2) }
+        });
+        assert!(standin(&n).is_none());
     }
 
     #[test]

@@ -94,6 +94,9 @@ network! {
     }
 }
 
+/// A `const` item restating `batch_norm`'s count, checked by the compiler.
+const WIDTH: usize = 6;
+
 network! {
     block unit(W) { a: dense(W, relu), b: dense(W) }
     /// `Every<6, 3>` with literal sizes.
@@ -101,7 +104,7 @@ network! {
         input: 4,
         fc: dense(6, tanh),
         l.0: unit(6),
-        bn: batch_norm(6, relu),
+        bn: batch_norm(WIDTH, relu),
         d: dropout(0.25),
         s: add(d, fc),
         v: dense(1)(s),

@@ -85,11 +85,12 @@ impl Kind for BatchNorm {
     }
 }
 
-/// Whether an argument is an activation (`relu`, `leaky_relu(0.2)`) rather than a channel
-/// count.
+/// Whether an argument is an activation (`relu`, `leaky_relu(0.2)`, or a misspelled one,
+/// which `options::activation` names) rather than a channel count (`16`, `C`, `{ 2 * C }`):
+/// activations are lowercase words, `const` names and size parameters uppercase.
 fn is_activation(value: &TokenStream) -> bool {
     matches!(value.clone().into_iter().next(), Some(TokenTree::Ident(i))
-        if ["identity", "relu", "leaky_relu", "sigmoid", "tanh", "softmax"].contains(&i.to_string().as_str()))
+        if i.to_string().starts_with(|c: char| c.is_ascii_lowercase()))
 }
 
 pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {

@@ -316,6 +316,19 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_norm_count_may_be_a_parameter_and_a_misspelled_activation_stays_one() {
+        let m = errors(syn::parse_quote! {
+            struct N<const H: usize> { input: 4, a: dense(H), b: batch_norm(H, relu), out: dense(2) }
+        });
+        assert!(m.is_empty(), "{m:?}");
+        let m = errors(syn::parse_quote! {
+            struct N<const H: usize> { input: 4, a: dense(H), b: batch_norm(rleu), out: dense(2) }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("unknown activation `rleu`"), "{}", m[0]);
+    }
+
+    #[test]
     fn a_custom_layer_after_a_parameter_is_named_as_written() {
         let m = errors(syn::parse_quote! {
             struct N<const H: usize> { input: 4, a: dense(H), s: custom(my::Scale<T, 4>), out: dense(2) }

@@ -76,3 +76,75 @@ fn trains_with_fit() {
     );
     assert!(last < 0.5 * first, "loss {first} -> {last}");
 }
+
+network! {
+    block unit(W) { a: dense(W, relu), b: dense(W) }
+    /// Every kind that takes a size parameter as it is: a dense width, a block's argument,
+    /// a batch norm's feature count, dropout, a join and a dueling head.
+    struct Every<const H: usize, const A: usize> {
+        input: 4,
+        fc: dense(H, tanh),
+        l.0: unit(H),
+        bn: batch_norm(H, relu),
+        d: dropout(0.25),
+        s: add(d, fc),
+        v: dense(1)(s),
+        adv: dense(A)(s),
+        q: dueling(v, adv),
+    }
+}
+
+/// A `const` item restating `batch_norm`'s count, checked by the compiler.
+const WIDTH: usize = 6;
+
+network! {
+    block unit(W) { a: dense(W, relu), b: dense(W) }
+    /// `Every<6, 3>` with literal sizes.
+    struct EveryLit {
+        input: 4,
+        fc: dense(6, tanh),
+        l.0: unit(6),
+        bn: batch_norm(WIDTH, relu),
+        d: dropout(0.25),
+        s: add(d, fc),
+        v: dense(1)(s),
+        adv: dense(3)(s),
+        q: dueling(v, adv),
+    }
+}
+
+network! {
+    /// Two inputs of a parameter's size, joined.
+    struct Pair<const H: usize> {
+        a: input(H),
+        b: input(H),
+        s: add(a, b, relu),
+        out: dense(2),
+    }
+}
+
+#[test]
+fn every_kind_that_takes_a_parameter_matches_its_literal_twin() {
+    let net: Every<6, 3, f64> = Every::new(&mut StdRng::seed_from_u64(3));
+    let lit: EveryLit<f64> = EveryLit::new(&mut StdRng::seed_from_u64(3));
+    assert_eq!(Every::<6, 3>::PARAMETERS, EveryLit::<f32>::PARAMETERS);
+    assert_eq!(Every::<6, 3>::OUTPUTS, 3);
+    let x = SVector::from([0.5, -1.0, 0.25, 2.0]);
+    let (y, y_lit) = (net.forward(&x), lit.forward(&x));
+    assert_eq!(y.shape(), y_lit.shape());
+    assert!((y - y_lit).norm() < 1e-12, "{y} vs {y_lit}");
+    let xb = Batch::<f64, 4>::from_fn(5, |i, j| (i as f64 - j as f64) * 0.1);
+    let (yb, yb_lit) = (net.forward_batch(&xb), lit.forward_batch(&xb));
+    assert_eq!(yb.shape(), (3, 5));
+    assert!((yb - yb_lit).norm() < 1e-12);
+    let s = Every::<6, 3>::summary().to_string();
+    assert!(s.contains("l_0_b") && s.contains("batch_norm"), "{s}");
+}
+
+#[test]
+fn several_inputs_of_a_parameter_size() {
+    let net: Pair<3> = Pair::new(&mut StdRng::seed_from_u64(4));
+    let y = net.forward(&SVector::from([1.0, 2.0, 3.0]), &SVector::from([0.5; 3]));
+    assert_eq!(y.len(), 2);
+    assert_eq!(Pair::<3>::PARAMETERS, 3 * 2 + 2);
+}

@@ -83,6 +83,10 @@ fn expand_decl(mut decl: ast::NetworkDecl) -> proc_macro2::TokenStream {
         (Some(f), Some(net)) => codegen::embedded_standin(net, &f.scalar()),
         (Some(_), None) => codegen::embedded::stub(&attrs, &vis, &name),
         (None, Some(net)) if params.is_empty() => codegen::generate(net),
+        (None, Some(net)) => match validate::params::standin(net) {
+            Some(standin) => codegen::generate(&standin),
+            None => codegen::stub(&attrs, &vis, &name, &params),
+        },
         (None, _) => codegen::stub(&attrs, &vis, &name, &params),
     };
     quote::quote!(#(#errors)* #stub)

@@ -5,9 +5,10 @@
 
 use super::{tensor, Kind, Tensor};
 use super::{Ctx, Lowered};
-use crate::ir::{Act, Dims, InitKind, Layer, LayerKind, Size};
-use crate::validate::options;
-use proc_macro2::TokenStream;
+use crate::args;
+use crate::ir::{Act, ConstCheck, Dims, InitKind, Layer, LayerKind, Size};
+use crate::validate::{named, options};
+use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
 /// `batch_norm`: `nn_core::layer::BatchNorm2d<T, C, HW>` over `C` channels of `HW`
@@ -84,13 +85,28 @@ impl Kind for BatchNorm {
     }
 }
 
+/// Whether an argument is an activation (`relu`, `leaky_relu(0.2)`, or a misspelled one,
+/// which `options::activation` names) rather than a channel count (`16`, `C`, `{ 2 * C }`):
+/// activations are lowercase words, `const` names and size parameters uppercase.
+fn is_activation(value: &TokenStream) -> bool {
+    matches!(value.clone().into_iter().next(), Some(TokenTree::Ident(i))
+        if i.to_string().starts_with(|c: char| c.is_ascii_lowercase()))
+}
+
 pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let (layer, name) = (cx.decl, cx.name.clone());
     let mut act = Some(Act::Identity);
     let mut args = layer.args.iter().peekable();
+    // A first argument that is no activation is the channel count: a literal, a `const`
+    // name or a size parameter.
     let channels = args
-        .next_if(|a| a.key.is_none() && a.value.to_string().parse::<usize>().is_ok())
-        .map(|a| (a.value.to_string().parse::<usize>().unwrap_or(0), a.span));
+        .next_if(|a| a.key.is_none() && !is_activation(&a.value))
+        .and_then(|a| {
+            cx.errs.ok(args::size(
+                &a.value,
+                &format!("the channel count of `{name}`"),
+            ))
+        });
     for (i, a) in args.enumerate() {
         if a.key.is_some() || i > 0 {
             cx.errs.push(
@@ -107,13 +123,16 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
     let Some(dims) = cx.input.cloned() else {
         return (None, None);
     };
-    if let (Some((given, span)), Some(c)) = (channels, dims.0[0].known()) {
-        if given != c {
-            let what = if dims.rank() == 1 {
-                "features"
-            } else {
-                "channels"
-            };
+    let what = if dims.rank() == 1 {
+        "features"
+    } else {
+        "channels"
+    };
+    let given = channels.as_ref().map(|c| (c.known(), c));
+    match given.map(|(k, c)| (k, dims.0[0].known(), c)) {
+        None => {}
+        Some((Some(given), Some(c), channels)) if given != c => {
+            let span = channels.span();
             cx.errs.push(
                 span,
                 format!(
@@ -124,6 +143,20 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
             );
             act = None;
         }
+        Some((Some(_), Some(_), _)) => {}
+        Some((.., channels)) => cx.checks.push(ConstCheck::Equal {
+            expected: channels.tokens(),
+            found: dims.0[0].tokens(),
+            parts: [
+                format!("`{name}` is given {}", named(channels)),
+                format!(" {what}, but {} {}", cx.producer.gives(), named(&dims.0[0])),
+                match dims.rank() {
+                    1 => String::new(),
+                    _ => format!(" ({})", dims.display()),
+                } + "\n\nhelp: leave the count out (`batch_norm`): it is taken from the input",
+            ],
+            span: channels.span(),
+        }),
     }
     let Some(act) = act else {
         return (None, Some(dims));

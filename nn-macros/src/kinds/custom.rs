@@ -177,7 +177,8 @@ pub fn lower(cx: &mut Ctx) -> (Option<Lowered>, Option<Dims>) {
         .to_string()
         .replace(" < ", "<")
         .replace(" >", ">")
-        .replace(" ,", ",");
+        .replace(" ,", ",")
+        .replace(" :: ", "::");
     let out = Dims::flat_of(size_of(&ty, &text, "OUTPUTS", span));
     let Some(dims) = cx.input else {
         return (None, Some(out));

@@ -69,7 +69,10 @@ pub fn int(a: &Arg, what: &str, errs: &mut Errors) -> Option<usize> {
         Size::Expr(..) => {
             errs.push(
                 span_of(&a.value),
-                format!("{what} must be an integer literal, found `{}`", a.value),
+                format!(
+                    "{what} must be an integer literal, found `{}`\n\nhelp: the macro computes the layer's output shape from it while expanding, so it needs the number itself: it cannot evaluate a `const` name or a size parameter",
+                    a.value
+                ),
             );
             None
         }

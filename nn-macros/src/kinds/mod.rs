@@ -86,6 +86,12 @@ pub trait Kind {
         false
     }
 
+    /// A size the kind's types compute with (`lstm(H)`'s `4·H` gate rows), which therefore
+    /// cannot be a size parameter on stable Rust: the size, and what is computed from it.
+    fn computes_with(&self) -> Option<(&Size, String)> {
+        None
+    }
+
     /// Whether a weights file may hold it quantized (`I8` weights, from `nn_core::quant`).
     fn quantizable(&self) -> bool {
         false

@@ -93,6 +93,16 @@ impl Kind for Recurrent {
         self.cell.kind()
     }
 
+    fn computes_with(&self) -> Option<(&Size, String)> {
+        let k = self.cell.gates();
+        let what = if k > 1 {
+            format!("its weights have `{k}·H` gate rows")
+        } else {
+            "its weights and state are sized from it".to_string()
+        };
+        Some((&self.hidden, what))
+    }
+
     fn trainable(&self, t: &TokenStream) -> TokenStream {
         let (s, i, h) = (
             self.seq.tokens(),

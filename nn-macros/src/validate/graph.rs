@@ -326,7 +326,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
 
 /// A network of one `dense` layer from `input` to `out_dims`: the surface of a declaration
 /// whose inner layers could not be resolved.
-fn collapsed(
+pub(super) fn collapsed(
     attrs: Vec<syn::Attribute>,
     vis: syn::Visibility,
     name: Ident,

@@ -1,15 +1,18 @@
 //! Size parameters, `struct Mlp<const H: usize, const CLASSES: usize>`: where they may go.
 //!
 //! A parameter may be any size that the generated types use as it is (`dense(H)`,
-//! `lstm(H)`, `input: H`, a batch norm over `[H, 8, 8]` channels...), and the macro checks
-//! such sizes against each other by name: `dense(H)` then `dense(H -> 10)` fits,
-//! `dense(H2 -> 10)` does not. Stable Rust cannot compute with a const parameter inside a
-//! type (`SVector<T, { H * 64 }>` needs the unstable `generic_const_exprs`), so a size that
-//! would be computed from a parameter (a convolution's output, a concat's sum, the flat size
-//! of an image with `H` channels) is rejected with a message saying so.
+//! `input: H`, `batch_norm(H)` over `H` features, a join of `H`-wide nodes, a block's
+//! argument), and the macro checks such sizes against each other by name: `dense(H)` then
+//! `dense(H -> 10)` fits, `dense(H2 -> 10)` does not. Stable Rust cannot compute with a const
+//! parameter inside a type (`SVector<T, { H * 64 }>` needs the unstable
+//! `generic_const_exprs`), so a size that would be computed from a parameter (a convolution's
+//! output, a concat's sum, the flat size of an image with `H` channels, a recurrent layer's
+//! `4·H` gate rows) is rejected with a message saying so. Image layers take their settings
+//! as literals (their kinds say so), and a custom layer's `INPUTS` cannot be compared with a
+//! parameter by name.
 
-use crate::ir::{ConstCheck, Network, Size};
-use proc_macro2::{Ident, TokenStream, TokenTree};
+use crate::ir::{ConstCheck, Dims, Network, Size, Src};
+use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 
 /// The first parameter `tokens` mention.
 fn mentions<'p>(tokens: &TokenStream, params: &'p [Ident]) -> Option<&'p Ident> {
@@ -37,8 +40,91 @@ fn computed<'p>(size: &Size, params: &'p [Ident]) -> Option<&'p Ident> {
 fn arithmetic(what: &str, size: &Size, p: &Ident) -> String {
     format!(
         "{what} would be computed from the size parameter `{p}` ({}): stable Rust cannot compute with a const parameter inside a type\n\nhelp: give this size as a literal or a `const` item, or make the computed size a parameter of its own",
-        size.display()
+        size.display().replace(" :: ", "::")
     )
+}
+
+/// The constant a size names when it is a type's constant, `<MyLayer<f32, 4> as
+/// CustomLayer<f32>>::INPUTS` (a custom layer's size): `INPUTS`.
+fn type_constant(tokens: &TokenStream) -> Option<Ident> {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    match trees.as_slice() {
+        [TokenTree::Group(g)] if matches!(g.delimiter(), Delimiter::Brace | Delimiter::None) => {
+            type_constant(&g.stream())
+        }
+        [TokenTree::Punct(lt), .., TokenTree::Punct(colon), TokenTree::Ident(c)]
+            if lt.as_char() == '<' && colon.as_char() == ':' =>
+        {
+            Some(c.clone())
+        }
+        _ => None,
+    }
+}
+
+/// A size's tokens as a message names them: `{ H }` as `` `H` ``, a literal as it is, a
+/// type's constant as `` `INPUTS` ``.
+fn shown(tokens: &TokenStream) -> String {
+    if let Some(c) = type_constant(tokens) {
+        return format!("`{c}`");
+    }
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    match trees.as_slice() {
+        [TokenTree::Group(g)] if matches!(g.delimiter(), Delimiter::Brace | Delimiter::None) => {
+            shown(&g.stream())
+        }
+        [TokenTree::Literal(l)] => l.to_string(),
+        _ => format!("`{}`", tokens.to_string().replace(" :: ", "::")),
+    }
+}
+
+/// The first layer whose kind computes with a size that is a parameter (`lstm(H)`).
+fn computes_with_param(net: &Network, params: &[Ident]) -> Option<syn::Error> {
+    net.layers.iter().find_map(|l| {
+        let (size, what) = l.op()?.computes_with()?;
+        let Size::Expr(tokens, ..) = size else {
+            return None;
+        };
+        let p = mentions(tokens, params)?;
+        let kind = l.op()?.name();
+        Some(syn::Error::new(
+            size.span(),
+            format!(
+                "the hidden size of `{}` is the size parameter `{p}`, but `{kind}` computes with its hidden size ({what}): stable Rust cannot compute with a const parameter inside a type\n\nhelp: give the hidden size as a literal or a `const` item",
+                l.name
+            ),
+        ))
+    })
+}
+
+/// What code generation writes beside the errors of a network with size parameters: one
+/// `dense` layer from its input to its output, which has the surface of the declared network
+/// (its methods, constants and trait impls over the same parameters) and computes with no
+/// parameter, so a program using the network reports only the declaration's errors. `None`
+/// when the network has several inputs or outputs, or its ends' sizes are computed from a
+/// parameter (the caller then emits the small stub).
+pub fn standin(net: &Network) -> Option<Network> {
+    let params = &net.params;
+    let ([input], [out @ Src::Node(i)]) = (net.inputs.as_slice(), net.outputs.as_slice()) else {
+        return None;
+    };
+    let out_dims = net.dims(*out).clone();
+    let computed_any = |d: &Dims| {
+        d.0.iter()
+            .chain([&d.flat()])
+            .any(|s| computed(s, params).is_some())
+    };
+    if computed_any(&input.dims) || computed_any(&out_dims) {
+        return None;
+    }
+    Some(super::graph::collapsed(
+        net.attrs.clone(),
+        net.vis.clone(),
+        net.name.clone(),
+        net.params.clone(),
+        input,
+        &net.layers[*i].name.to_string(),
+        out_dims,
+    ))
 }
 
 /// Checks where `params` are used in `net` and turns the compiler checks that mention them
@@ -49,6 +135,7 @@ pub fn check(net: &mut Network, params: &[Ident]) -> Vec<syn::Error> {
     if params.is_empty() {
         return errors;
     }
+    errors.extend(computes_with_param(net, params));
     let inputs = net.inputs.iter().map(|i| {
         (
             format!("the size of the input `{}`", i.name),
@@ -64,6 +151,9 @@ pub fn check(net: &mut Network, params: &[Ident]) -> Vec<syn::Error> {
         )
     });
     'places: for (what, dims, span) in inputs.chain(layers) {
+        if !errors.is_empty() {
+            break;
+        }
         for size in dims.0.iter().chain([&dims.flat()]) {
             if let Some(p) = computed(size, params) {
                 errors.push(syn::Error::new(span, arithmetic(&what, size, p)));
@@ -98,10 +188,15 @@ pub fn check(net: &mut Network, params: &[Ident]) -> Vec<syn::Error> {
                 if expected.to_string() != found.to_string() && errors.is_empty() {
                     let side = |part: &str, value: &TokenStream| match part.strip_suffix(" = ") {
                         Some(named) => named.to_string(),
-                        None => format!("{part}{value}"),
+                        None => format!("{part}{}", shown(value)),
+                    };
+                    let note = if type_constant(expected).is_some() || type_constant(found).is_some() {
+                        "note: sizes given by size parameters are compared by name, and a custom layer's sizes are constants of its type, which cannot be compared with a parameter: give the sizes next to a custom layer as literals or `const` items"
+                    } else {
+                        "note: sizes given by size parameters are compared by name"
                     };
                     let msg = format!(
-                        "{}{}{}\n\nnote: sizes given by size parameters are compared by name",
+                        "{}{}{}\n\n{note}",
                         side(&parts[0], expected),
                         side(&parts[1], found),
                         parts[2]
@@ -200,5 +295,54 @@ mod tests {
         );
         let h = format_ident!("H");
         assert!(computed(&Size::Expr(quote::quote!(H), "H".into(), h.span()), &[h]).is_none());
+    }
+
+    #[test]
+    fn a_stand_in_goes_from_the_input_to_the_output_where_their_sizes_are_not_computed() {
+        let net = |decl: crate::ast::NetworkDecl| match validate(decl) {
+            Ok(net) => net,
+            Err(f) => *f.standin.expect("a stand-in"),
+        };
+        let n = net(syn::parse_quote! {
+            struct N<const H: usize> { input: [5, 3], r: lstm(H, seq = last), out: dense(H) }
+        });
+        let s = standin(&n).expect("a stand-in");
+        assert_eq!((s.layers.len(), s.params.len()), (1, 1));
+        assert_eq!(s.layers[0].outputs.display(), "H");
+        let n = net(syn::parse_quote! {
+            struct N<const C: usize> { input: [C, 8, 8], f: flatten, out: dense(2) }
+        });
+        assert!(standin(&n).is_none());
+    }
+
+    #[test]
+    fn a_batch_norm_count_may_be_a_parameter_and_a_misspelled_activation_stays_one() {
+        let m = errors(syn::parse_quote! {
+            struct N<const H: usize> { input: 4, a: dense(H), b: batch_norm(H, relu), out: dense(2) }
+        });
+        assert!(m.is_empty(), "{m:?}");
+        let m = errors(syn::parse_quote! {
+            struct N<const H: usize> { input: 4, a: dense(H), b: batch_norm(rleu), out: dense(2) }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("unknown activation `rleu`"), "{}", m[0]);
+    }
+
+    #[test]
+    fn a_custom_layer_after_a_parameter_is_named_as_written() {
+        let m = errors(syn::parse_quote! {
+            struct N<const H: usize> { input: 4, a: dense(H), s: custom(my::Scale<T, 4>), out: dense(2) }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`s` is a custom layer `my::Scale<T, 4>` taking `INPUTS` inputs, but `a` produces `H`"),
+            "{}",
+            m[0]
+        );
+        assert!(
+            m[0].contains("a custom layer's sizes are constants of its type"),
+            "{}",
+            m[0]
+        );
     }
 }

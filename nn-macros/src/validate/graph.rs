@@ -281,16 +281,16 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
     }
 
     // The network, or a stand-in with its surface: itself when every entry lowered (wrong
-    // layers as stand-ins), else one `dense` from its input to its output when both sizes are
-    // known.
-    let last_output = match &output_decl {
-        Some((names, _)) => names.last().map(|n| n.to_string()),
-        None => last,
+    // layers as stand-ins), else one `dense` from its input to each output when all these
+    // sizes are known.
+    let out_names: Vec<String> = match &output_decl {
+        Some((names, _)) => names.iter().map(Ident::to_string).collect(),
+        None => last.into_iter().collect(),
     };
-    let end = last_output.and_then(|n| scope.get(&n).and_then(|e| e.dims.clone()).map(|d| (n, d)));
-    let single_output = output_decl
-        .as_ref()
-        .is_none_or(|(names, _)| names.len() == 1);
+    let ends: Option<Vec<(String, Dims)>> = out_names
+        .into_iter()
+        .map(|n| scope.get(&n).and_then(|e| e.dims.clone()).map(|d| (n, d)))
+        .collect();
     let net = Network {
         attrs: decl.attrs,
         vis: decl.vis,
@@ -311,9 +311,9 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
     let standin = if whole {
         Some(Box::new(net))
     } else {
-        match (net.inputs.as_slice(), end) {
-            ([input], Some((out_name, out_dims))) if single_output => Some(Box::new(collapsed(
-                net.attrs, net.vis, net.name, net.params, input, &out_name, out_dims,
+        match (net.inputs.as_slice(), ends) {
+            ([input], Some(ends)) if !ends.is_empty() => Some(Box::new(collapsed(
+                net.attrs, net.vis, net.name, net.params, input, ends,
             ))),
             _ => None,
         }
@@ -324,24 +324,34 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
     })
 }
 
-/// A network of one `dense` layer from `input` to `out_dims`: the surface of a declaration
-/// whose inner layers could not be resolved.
+/// A network of one `dense` layer from `input` to each of `ends` (an output's name and
+/// size, in the order of `output: (...)`): the surface of a declaration whose inner layers
+/// could not be resolved. An output listed twice reads the same layer.
 pub(super) fn collapsed(
     attrs: Vec<syn::Attribute>,
     vis: syn::Visibility,
     name: Ident,
     params: Vec<Ident>,
     input: &Input,
-    out_name: &str,
-    out_dims: Dims,
+    ends: Vec<(String, Dims)>,
 ) -> Network {
-    let in_dims = input.dims.clone();
-    let layer = standin_layer(
-        Ident::new(out_name, name.span()),
-        vec![Src::Input(0)],
-        in_dims,
-        out_dims,
-    );
+    let mut layers: Vec<Layer> = Vec::new();
+    let mut outputs = Vec::new();
+    for (out_name, out_dims) in ends {
+        let i = match layers.iter().position(|l| l.name == out_name) {
+            Some(i) => i,
+            None => {
+                layers.push(standin_layer(
+                    Ident::new(&out_name, name.span()),
+                    vec![Src::Input(0)],
+                    input.dims.clone(),
+                    out_dims,
+                ));
+                layers.len() - 1
+            }
+        };
+        outputs.push(Src::Node(i));
+    }
     Network {
         attrs,
         vis,
@@ -350,8 +360,8 @@ pub(super) fn collapsed(
             name: input.name.clone(),
             dims: input.dims.clone(),
         }],
-        layers: vec![layer],
-        outputs: vec![Src::Node(0)],
+        layers,
+        outputs,
         checks: Vec::new(),
         params,
     }

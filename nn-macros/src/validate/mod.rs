@@ -235,4 +235,19 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn a_network_with_several_outputs_collapses_to_one_layer_per_output() {
+        let layers = standin(syn::parse_quote! {
+            struct N {
+                input: 784,
+                t: linear(128),
+                class: dense(10)(t),
+                a1: dense(32)(t),
+                angle: dense(1),
+                output: (class, angle),
+            }
+        });
+        assert_eq!(layers, Some(vec!["class".to_string(), "angle".to_string()]));
+    }
 }

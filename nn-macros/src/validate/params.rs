@@ -99,21 +99,31 @@ fn computes_with_param(net: &Network, params: &[Ident]) -> Option<syn::Error> {
 /// What code generation writes beside the errors of a network with size parameters: one
 /// `dense` layer from its input to its output, which has the surface of the declared network
 /// (its methods, constants and trait impls over the same parameters) and computes with no
-/// parameter, so a program using the network reports only the declaration's errors. `None`
-/// when the network has several inputs or outputs, or its ends' sizes are computed from a
-/// parameter (the caller then emits the small stub).
+/// parameter, so a program using the network reports only the declaration's errors (one
+/// `dense` per output when it has several). `None` when the network has several inputs, or
+/// its ends' sizes are computed from a parameter (the caller then emits the small stub).
 pub fn standin(net: &Network) -> Option<Network> {
     let params = &net.params;
-    let ([input], [out @ Src::Node(i)]) = (net.inputs.as_slice(), net.outputs.as_slice()) else {
+    let [input] = net.inputs.as_slice() else {
         return None;
     };
-    let out_dims = net.dims(*out).clone();
     let computed_any = |d: &Dims| {
         d.0.iter()
             .chain([&d.flat()])
             .any(|s| computed(s, params).is_some())
     };
-    if computed_any(&input.dims) || computed_any(&out_dims) {
+    let mut ends = Vec::new();
+    for out in &net.outputs {
+        let Src::Node(i) = out else {
+            return None;
+        };
+        let dims = net.dims(*out).clone();
+        if computed_any(&dims) {
+            return None;
+        }
+        ends.push((net.layers[*i].name.to_string(), dims));
+    }
+    if ends.is_empty() || computed_any(&input.dims) {
         return None;
     }
     Some(super::graph::collapsed(
@@ -122,8 +132,7 @@ pub fn standin(net: &Network) -> Option<Network> {
         net.name.clone(),
         net.params.clone(),
         input,
-        &net.layers[*i].name.to_string(),
-        out_dims,
+        ends,
     ))
 }
 

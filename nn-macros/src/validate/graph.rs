@@ -312,8 +312,13 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
         Some(Box::new(net))
     } else {
         match (net.inputs.as_slice(), ends) {
-            ([input], Some(ends)) if !ends.is_empty() => Some(Box::new(collapsed(
-                net.attrs, net.vis, net.name, net.params, input, ends,
+            ([_, ..], Some(ends)) if !ends.is_empty() => Some(Box::new(collapsed(
+                net.attrs,
+                net.vis,
+                net.name,
+                net.params,
+                &net.inputs,
+                ends,
             ))),
             _ => None,
         }
@@ -324,15 +329,16 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
     })
 }
 
-/// A network of one `dense` layer from `input` to each of `ends` (an output's name and
-/// size, in the order of `output: (...)`): the surface of a declaration whose inner layers
-/// could not be resolved. An output listed twice reads the same layer.
+/// A network of one `dense` layer from the first input to each of `ends` (an output's name
+/// and size, in the order of `output: (...)`): the surface of a declaration whose inner
+/// layers could not be resolved, with every input it declares. An output listed twice reads
+/// the same layer.
 pub(super) fn collapsed(
     attrs: Vec<syn::Attribute>,
     vis: syn::Visibility,
     name: Ident,
     params: Vec<Ident>,
-    input: &Input,
+    inputs: &[Input],
     ends: Vec<(String, Dims)>,
 ) -> Network {
     let mut layers: Vec<Layer> = Vec::new();
@@ -344,7 +350,7 @@ pub(super) fn collapsed(
                 layers.push(standin_layer(
                     Ident::new(&out_name, name.span()),
                     vec![Src::Input(0)],
-                    input.dims.clone(),
+                    inputs[0].dims.clone(),
                     out_dims,
                 ));
                 layers.len() - 1
@@ -356,10 +362,13 @@ pub(super) fn collapsed(
         attrs,
         vis,
         name,
-        inputs: vec![Input {
-            name: input.name.clone(),
-            dims: input.dims.clone(),
-        }],
+        inputs: inputs
+            .iter()
+            .map(|i| Input {
+                name: i.name.clone(),
+                dims: i.dims.clone(),
+            })
+            .collect(),
         layers,
         outputs,
         checks: Vec::new(),

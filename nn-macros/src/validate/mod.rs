@@ -250,4 +250,25 @@ mod tests {
         });
         assert_eq!(layers, Some(vec!["class".to_string(), "angle".to_string()]));
     }
+
+    #[test]
+    fn a_network_with_several_inputs_keeps_them_all_in_its_stand_in() {
+        let net = match validate(syn::parse_quote! {
+            struct N {
+                img: input(784),
+                shift: input(1),
+                a: linear(64)(img),
+                b: dense(8)(shift),
+                both: concat(a, b),
+                out: dense(10),
+            }
+        }) {
+            Ok(_) => panic!("wrong declaration accepted"),
+            Err(f) => f.standin.expect("a stand-in"),
+        };
+        let inputs: Vec<String> = net.inputs.iter().map(|i| i.name.to_string()).collect();
+        assert_eq!(inputs, ["img", "shift"]);
+        assert_eq!(net.layers.len(), 1);
+        assert_eq!(net.layers[0].name, "out");
+    }
 }

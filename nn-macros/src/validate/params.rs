@@ -100,13 +100,13 @@ fn computes_with_param(net: &Network, params: &[Ident]) -> Option<syn::Error> {
 /// `dense` layer from its input to its output, which has the surface of the declared network
 /// (its methods, constants and trait impls over the same parameters) and computes with no
 /// parameter, so a program using the network reports only the declaration's errors (one
-/// `dense` per output when it has several). `None` when the network has several inputs, or
-/// its ends' sizes are computed from a parameter (the caller then emits the small stub).
+/// `dense` per output when it has several, from the first input). `None` when its ends'
+/// sizes are computed from a parameter (the caller then emits the small stub).
 pub fn standin(net: &Network) -> Option<Network> {
     let params = &net.params;
-    let [input] = net.inputs.as_slice() else {
+    if net.inputs.is_empty() {
         return None;
-    };
+    }
     let computed_any = |d: &Dims| {
         d.0.iter()
             .chain([&d.flat()])
@@ -123,7 +123,7 @@ pub fn standin(net: &Network) -> Option<Network> {
         }
         ends.push((net.layers[*i].name.to_string(), dims));
     }
-    if ends.is_empty() || computed_any(&input.dims) {
+    if ends.is_empty() || net.inputs.iter().any(|i| computed_any(&i.dims)) {
         return None;
     }
     Some(super::graph::collapsed(
@@ -131,7 +131,7 @@ pub fn standin(net: &Network) -> Option<Network> {
         net.vis.clone(),
         net.name.clone(),
         net.params.clone(),
-        input,
+        &net.inputs,
         ends,
     ))
 }

@@ -151,10 +151,28 @@ fn parse_block(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<
                 (Some(k), _) => params.push((k, Some(arg.value))),
                 (None, Some(i)) => params.push((i, None)),
                 (None, None) => {
-                    return Err(syn::Error::new(
+                    let meant = recover_params(&arg.value);
+                    let hint = match meant.as_slice() {
+                        [_, _, ..] => {
+                            let list: Vec<String> = meant
+                                .iter()
+                                .map(|(n, d)| match d {
+                                    Some(d) => format!("{n} = {d}"),
+                                    None => n.to_string(),
+                                })
+                                .collect();
+                            format!("\n\nhelp: separate them with commas: `{}`", list.join(", "))
+                        }
+                        _ => String::new(),
+                    };
+                    errors.push(syn::Error::new(
                         arg.span,
-                        "a block's parameters are names, each with an optional default: `block Basic(planes, stride = 1)`",
-                    ))
+                        format!(
+                            "a block's parameters are names, each with an optional default (`block Basic(planes, stride = 1)`), found `{}`{hint}",
+                            arg.value
+                        ),
+                    ));
+                    params.extend(meant);
                 }
             }
         }
@@ -167,6 +185,31 @@ fn parse_block(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<
         params,
         items,
     })
+}
+
+/// The parameters a malformed entry of a block's parameter list most likely meant, so the
+/// block still expands and its uses report nothing more: each name at the top level, with
+/// the one token after `=` as its default (`width act = relu`, a forgotten comma, gives
+/// `width` and `act = relu`).
+fn recover_params(tokens: &TokenStream) -> Vec<(Ident, Option<TokenStream>)> {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let is_eq =
+        |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == '=');
+    let mut params = Vec::new();
+    let mut i = 0;
+    while i < trees.len() {
+        if let TokenTree::Ident(name) = &trees[i] {
+            if is_eq(trees.get(i + 1)) {
+                let default = trees.get(i + 2).map(|t| TokenStream::from(t.clone()));
+                params.push((name.clone(), default));
+                i += 3;
+                continue;
+            }
+            params.push((name.clone(), None));
+        }
+        i += 1;
+    }
+    params
 }
 
 /// The one identifier `tokens` consists of, if so.
@@ -426,6 +469,31 @@ mod tests {
             Some("init")
         );
         assert_eq!(fc1.args[0].value.to_string(), "784 -> 128");
+    }
+
+    #[test]
+    fn a_block_parameter_list_with_a_forgotten_comma_recovers_its_parameters() {
+        let decl: NetworkDecl = syn::parse_quote! {
+            block Unit(width act = relu) { fc: dense(width, act) }
+            struct N { input: 4, a: Unit(8), out: dense(2) }
+        };
+        let b = &decl.blocks[0];
+        let params: Vec<(String, Option<String>)> = b
+            .params
+            .iter()
+            .map(|(n, d)| (n.to_string(), d.as_ref().map(|d| d.to_string())))
+            .collect();
+        assert_eq!(
+            params,
+            [("width".into(), None), ("act".into(), Some("relu".into()))]
+        );
+        assert_eq!(decl.errors.len(), 1);
+        let m = decl.errors[0].to_string();
+        assert!(m.contains("found `width act = relu`"), "{m}");
+        assert!(
+            m.contains("separate them with commas: `width, act = relu`"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -64,6 +64,19 @@ fn person_detect_equals_tflm() {
     assert_eq!(p, n);
 }
 
+/// The names (file stems) of the fixtures in `dir` (relative to the crate), sorted.
+fn fixture_stems(dir: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            path.file_stem().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// The one- and two-operator models of models/ops (written by `examples/op_models.rs`):
 /// MAX_POOL_2D, SAME average pooling, ADD, QUANTIZE, DEQUANTIZE, RELU6 and RELU_N1_TO_1, grouped,
 /// VALID and dilated convolutions, per-tensor filter scales, depth multiplier 2, batched
@@ -72,18 +85,7 @@ fn person_detect_equals_tflm() {
 /// (residual_mid) and broadcasting int8 and float32 ADDs (add_broadcast).
 #[test]
 fn operator_models_equal_tflm() {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("tests/fixtures/tflm/ops"))
-        .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
+    let names = fixture_stems("tests/fixtures/tflm/ops");
     assert_eq!(names.len(), 13, "{names:?}");
     for name in &names {
         let (p, n, random) = check_files(name, "models/ops", "tests/fixtures/tflm/ops");
@@ -99,19 +101,7 @@ fn operator_models_equal_tflm() {
 /// broadcasting ADD, SOFTMAX).
 #[test]
 fn float_io_models_equal_tflm() {
-    let dir = root().join("tests/fixtures/tflm/ops_float_io");
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
+    let names = fixture_stems("tests/fixtures/tflm/ops_float_io");
     assert_eq!(names, ["float_net", "mixed_io"]);
     for name in &names {
         let path = root().join(format!("models/ops_float_io/{name}.tflite"));

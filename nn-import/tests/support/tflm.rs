@@ -48,24 +48,26 @@ pub fn ints(v: &Value) -> Result<Vec<i8>, String> {
         .collect()
 }
 
+/// The list `key` of a fixture (`samples`, `random`), or an error naming it.
+fn list(fixture: &Value, key: &str) -> Result<Vec<Value>, String> {
+    fixture[key]
+        .as_array()
+        .cloned()
+        .ok_or_else(|| format!("expected a list `{key}` in the fixture"))
+}
+
 /// A fixture's cases: its samples, then its random inputs regenerated from their seeds
 /// (each checked against the recorded hash). `n` is the model's input size.
 pub fn fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<Case>, usize), String> {
     let mut cases = Vec::new();
-    let list = |key: &str| {
-        fixture[key]
-            .as_array()
-            .cloned()
-            .ok_or_else(|| format!("expected a list `{key}` in the fixture"))
-    };
-    for c in list("samples")? {
+    for c in list(fixture, "samples")? {
         cases.push(Case {
             name: c["name"].as_str().unwrap_or("?").into(),
             input: ints(&c["input"])?,
             output: ints(&c["output"])?,
         });
     }
-    let random = list("random")?;
+    let random = list(fixture, "random")?;
     for c in &random {
         let (seed, input) = seeded_input(c, n)?;
         cases.push(Case {
@@ -91,12 +93,6 @@ pub struct FloatCase {
 /// wrote (`output_f32_bits`). `n` is the model's input size.
 #[allow(dead_code)] // not every test sharing this file runs a float32 model
 pub fn float_fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<FloatCase>, usize), String> {
-    let list = |key: &str| {
-        fixture[key]
-            .as_array()
-            .cloned()
-            .ok_or_else(|| format!("expected a list `{key}` in the fixture"))
-    };
     let bits = |c: &Value| -> Result<Vec<u32>, String> {
         let v = &c["output_f32_bits"];
         v.as_array()
@@ -111,14 +107,14 @@ pub fn float_fixture_cases(fixture: &Value, n: usize) -> Result<(Vec<FloatCase>,
     };
     let float = |x: &[i8]| x.iter().map(|&v| f32::from(v) / 16.0).collect();
     let mut cases = Vec::new();
-    for c in list("samples")? {
+    for c in list(fixture, "samples")? {
         cases.push(FloatCase {
             name: c["name"].as_str().unwrap_or("?").into(),
             input: float(&ints(&c["input"])?),
             output_bits: bits(&c)?,
         });
     }
-    let random = list("random")?;
+    let random = list(fixture, "random")?;
     for c in &random {
         let (seed, input) = seeded_input(c, n)?;
         cases.push(FloatCase {

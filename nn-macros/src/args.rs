@@ -7,6 +7,34 @@ use syn::Ident;
 
 /// A size: an integer literal, a `const` path, or a `{ block }`. `what` names it in messages
 /// ("the output size of `fc1`").
+/// The message for an integer literal with a suffix (`8u8`, or a typo: `1O`, `78A`).
+fn suffixed(what: &str, i: &syn::LitInt) -> String {
+    const TYPES: [&str; 11] = [
+        "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128", "isize",
+    ];
+    let (digits, suffix) = (i.base10_digits(), i.suffix());
+    if TYPES.contains(&suffix) {
+        return format!(
+            "{what} is a `usize`, found the `{suffix}` literal `{i}`\n\nhelp: write `{digits}`"
+        );
+    }
+    // Letters that look like digits (`O` for `0`, `l` and `I` for `1`) are a typo for them.
+    let looks: Option<String> = suffix
+        .chars()
+        .map(|c| match c {
+            'O' | 'o' => Some('0'),
+            'l' | 'I' => Some('1'),
+            '0'..='9' | '_' => Some(c),
+            _ => None,
+        })
+        .collect();
+    let help = match looks {
+        Some(rest) => format!("`{suffix}` is not a digit; write `{digits}{rest}`"),
+        None => format!("remove `{suffix}`: write `{digits}`"),
+    };
+    format!("{what} must be a whole number, found `{i}`\n\nhelp: {help}")
+}
+
 pub fn size(tokens: &TokenStream, what: &str) -> syn::Result<Size> {
     let span = span_of(tokens);
     let err = || {
@@ -23,14 +51,7 @@ pub fn size(tokens: &TokenStream, what: &str) -> syn::Result<Size> {
         return match lit {
             syn::Lit::Int(i) => {
                 if !matches!(i.suffix(), "" | "usize") {
-                    return Err(syn::Error::new(
-                        span,
-                        format!(
-                            "{what} is a `usize`, found the `{}` literal `{i}`\n\nhelp: write `{}`",
-                            i.suffix(),
-                            i.base10_digits()
-                        ),
-                    ));
+                    return Err(syn::Error::new(span, suffixed(what, &i)));
                 }
                 i.base10_parse::<usize>().map(|n| Size::Lit(n, span))
             }
@@ -191,6 +212,12 @@ mod tests {
             "{msg}"
         );
         assert!(msg.ends_with("help: write `8`"), "{msg}");
+        let msg = |t: TokenStream| size(t).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            msg(quote!(1O)),
+            "the size must be a whole number, found `1O`\n\nhelp: `O` is not a digit; write `10`"
+        );
+        assert!(msg(quote!(78A)).ends_with("help: remove `A`: write `78`"));
         let (a, b) = size_pair(&quote!(784 -> 128), "fc").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (a.and_then(|s| s.known()), b.known()),

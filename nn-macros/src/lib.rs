@@ -21,6 +21,7 @@ mod parse;
 mod standin;
 mod suggest;
 mod tflite;
+mod unknown;
 mod validate;
 mod weights;
 
@@ -51,7 +52,6 @@ fn expand_decl(mut decl: ast::NetworkDecl) -> proc_macro2::TokenStream {
     if tflite::is_tflite(&decl) {
         return tflite::expand(decl, weights);
     }
-    let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
     // Size parameters: checked after lowering; the IR carries them to the generated types.
     let params = decl.params.clone();
     if let (Some(w), Some(_)) = (&weights, params.first()) {
@@ -64,51 +64,45 @@ fn expand_decl(mut decl: ast::NetworkDecl) -> proc_macro2::TokenStream {
         Ok(mut net) => match &file {
             Some(f) => match validate::weights::check(&net, f) {
                 Ok(layout) => return codegen::embedded::generate(&net, f.attr, &layout),
-                Err(errors) => (errors, Some(Box::new(net))),
+                Err(errors) => (errors, Box::new(net)),
             },
             None => {
                 let errors = validate::params::check(&mut net, &params);
                 if errors.is_empty() {
                     return codegen::generate(&net);
                 }
-                (errors, Some(Box::new(net)))
+                (errors, Box::new(net))
             }
         },
         Err(failed) => (failed.errors, failed.standin),
     };
     // Beside the errors, a stand-in with the surface a valid declaration has, so a program
     // using the network reports only the declaration's mistakes.
-    let errors = errors.iter().map(syn::Error::to_compile_error);
-    let stub = match (&file, &standin) {
-        (Some(f), Some(net)) => codegen::embedded_standin(net, &f.scalar()),
-        (Some(_), None) => codegen::embedded::stub(&attrs, &vis, &name),
-        (None, Some(net)) if params.is_empty() => codegen::generate(net),
-        (None, Some(net)) => match validate::params::standin(net) {
-            Some(standin) => codegen::generate(&standin),
-            None => codegen::stub(&attrs, &vis, &name, &params),
-        },
-        (None, _) => codegen::stub(&attrs, &vis, &name, &params),
+    let standin = match (&file, params.is_empty()) {
+        (None, false) => validate::params::standin(&standin),
+        _ => *standin,
     };
-    quote::quote!(#(#errors)* #stub)
+    let stub = match &file {
+        Some(f) => codegen::embedded_standin(&standin, &f.scalar()),
+        None => codegen::generate(&standin),
+    };
+    unknown::emit(&standin.name, &errors, stub, unknown::used(&standin))
 }
 
 /// A malformed `#[weights ...]` attribute: its error, the declaration's own errors, and the
 /// surface the embedded network would have (`f32`, as no file was read), so a program that
 /// calls its `forward` reports only the declaration's mistakes.
 fn bad_weights_attr(e: syn::Error, decl: ast::NetworkDecl) -> proc_macro2::TokenStream {
-    let e = e.to_compile_error();
-    let stub = codegen::embedded::stub(&decl.attrs, &decl.vis, &decl.name);
-    if tflite::is_tflite(&decl) || !decl.params.is_empty() {
-        return quote::quote!(#e #stub);
+    if tflite::is_tflite(&decl) {
+        let mut errors = decl.errors.clone();
+        errors.insert(0, e);
+        return tflite::errors(&decl, &errors, None);
     }
-    let (errors, standin) = match validate::validate(decl) {
-        Ok(net) => (Vec::new(), Some(Box::new(net))),
+    let (mut errors, standin) = match validate::validate(decl) {
+        Ok(net) => (Vec::new(), Box::new(net)),
         Err(failed) => (failed.errors, failed.standin),
     };
-    let errors = errors.iter().map(syn::Error::to_compile_error);
-    let stub = match standin {
-        Some(net) => codegen::embedded_standin(&net, &quote::quote!(f32)),
-        None => stub,
-    };
-    quote::quote!(#e #(#errors)* #stub)
+    errors.insert(0, e);
+    let stub = codegen::embedded_standin(&standin, &quote::quote!(f32));
+    unknown::emit(&standin.name, &errors, stub, unknown::used(&standin))
 }

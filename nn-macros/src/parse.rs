@@ -49,6 +49,9 @@ impl Parse for NetworkDecl {
                 }
             }
         }
+        if !input.peek(syn::token::Brace) {
+            return Err(header::no_body(input, &name));
+        }
         let content;
         let brace = braced!(content in input);
         let items = parse_body(&content, &mut errors)?;

@@ -12,11 +12,10 @@
 //! pipeline, so it gets the full stand-in whenever the sizes at its ends are known, and
 //! reports mistakes in its body as usual.
 //!
-//! Where no body can be found (`struct Net;`, `struct Net(...)`) or the body itself stops
-//! the parser (a mistake inside a `block`'s parameters), the sizes are unknown and the
-//! richest stand-in is the struct with its constructors (`codegen::stub`, or
-//! `codegen::embedded::stub` under `#[weights]`): a program calling `forward` then reports
-//! that too, as no signature can be given without the sizes.
+//! Where no body can be found (`struct Net;`, `struct Net(...)`), no size is known: the
+//! stand-in is one `dense` from one input to one output over `crate::unknown`'s size, a
+//! constant holding the parser's error, so the program using the network still reports that
+//! error alone.
 
 use crate::ast::NetworkDecl;
 use crate::codegen;
@@ -36,13 +35,13 @@ struct Recovered {
 /// What the macro emits for a declaration that did not parse: the parser's error and the
 /// richest stand-in that can be recovered from `input`.
 pub fn parse_error(error: syn::Error, input: TokenStream) -> TokenStream {
-    let e = error.to_compile_error();
     let trees: Vec<TokenTree> = input.into_iter().collect();
     match recover(&trees) {
         Some(Recovered {
             decl,
             weights: false,
         }) => {
+            let e = error.to_compile_error();
             let rest = crate::expand_decl(decl);
             quote!(#e #rest)
         }
@@ -55,16 +54,23 @@ pub fn parse_error(error: syn::Error, input: TokenStream) -> TokenStream {
         }
         None => {
             let Some(name) = fallback_name(&trees) else {
-                return e;
+                return error.to_compile_error();
             };
-            let (attrs, weights) = header_attrs(&trees);
-            let vis = Visibility::Inherited;
-            let stub = if weights {
-                codegen::embedded::stub(&attrs, &vis, &name)
-            } else {
-                codegen::stub(&attrs, &vis, &name, &[])
+            let (mut attrs, unparsed) = header_attrs(&trees);
+            let vis = header_vis(&trees);
+            // `#[weights = "..."]` embeds the network; its file gives the scalar.
+            let scalar = match crate::weights::take(&mut attrs) {
+                Ok(Some(w)) => Some(crate::validate::weights::File::read(&w).scalar()),
+                _ if unparsed => Some(quote!(f32)),
+                _ => None,
             };
-            quote!(#e #stub)
+            attrs.retain(|a| !a.path().is_ident("weights"));
+            let net = crate::unknown::network(attrs, vis, name, Vec::new());
+            let stub = match scalar {
+                Some(t) => codegen::embedded_standin(&net, &t),
+                None => codegen::generate(&net),
+            };
+            crate::unknown::emit(&net.name, &[error], stub, true)
         }
     }
 }
@@ -194,6 +200,15 @@ fn header_attrs(trees: &[TokenTree]) -> (Vec<Attribute>, bool) {
     attrs_of(&trees[..end])
 }
 
+/// The visibility before `struct`, when no body could be recovered.
+fn header_vis(trees: &[TokenTree]) -> Visibility {
+    let end = trees
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i == "struct"))
+        .unwrap_or(trees.len());
+    syn::parse2(visibility_of(&trees[..end])).unwrap_or(Visibility::Inherited)
+}
+
 /// The name after `struct`, when no body could be recovered.
 fn fallback_name(trees: &[TokenTree]) -> Option<Ident> {
     trees.windows(2).find_map(|w| match w {
@@ -214,10 +229,8 @@ fn is_punct(t: &TokenTree, c: char) -> bool {
 /// the declaration's other errors, and the embedded surface (constants, `new`, `Default`,
 /// `forward`), so `Net::new().forward(&x)` compiles; where the sizes at its ends name a
 /// parameter, `forward` is generic over it and the constants that would name it are left
-/// out. Only when other mistakes leave its ends unknown, the struct and `new`. `scalar`
-/// reads the file's scalar.
+/// out. Sizes other mistakes hide are `crate::unknown`'s. `scalar` reads the file's scalar.
 pub fn params_with_weights(decl: NetworkDecl, scalar: impl FnOnce() -> TokenStream) -> TokenStream {
-    let (attrs, vis, name) = (decl.attrs.clone(), decl.vis.clone(), decl.name.clone());
     let params = decl.params.clone();
     let help = match params.as_slice() {
         [p] => {
@@ -228,18 +241,14 @@ pub fn params_with_weights(decl: NetworkDecl, scalar: impl FnOnce() -> TokenStre
     let e = syn::Error::new(
         params[0].span(),
         format!("a network embedded from a weights file takes no size parameters: the file fixes every size\n\nhelp: {help}"),
-    )
-    .to_compile_error();
-    let (errors, net) = match crate::validate::validate(decl) {
-        Ok(net) => (Vec::new(), Some(Box::new(net))),
+    );
+    let (mut errors, net) = match crate::validate::validate(decl) {
+        Ok(net) => (Vec::new(), Box::new(net)),
         Err(failed) => (failed.errors, failed.standin),
     };
-    let stub = match net {
-        Some(net) => codegen::embedded_standin(&net, &scalar()),
-        None => codegen::embedded::stub(&attrs, &vis, &name),
-    };
-    let errors = errors.iter().map(syn::Error::to_compile_error);
-    quote!(#e #(#errors)* #stub)
+    errors.insert(0, e);
+    let stub = codegen::embedded_standin(&net, &scalar());
+    crate::unknown::emit(&net.name, &errors, stub, crate::unknown::used(&net))
 }
 
 #[cfg(test)]

@@ -59,7 +59,6 @@ pub fn is_tflite(decl: &NetworkDecl) -> bool {
 /// stand-in struct.
 pub fn expand(decl: NetworkDecl, weights: Option<WeightsAttr>) -> TokenStream {
     let mut errs = decl.errors.clone();
-    let stub = crate::codegen::embedded::stub(&decl.attrs, &decl.vis, &decl.name);
     let Some(weights) = weights else {
         errs.push(syn::Error::new(
             decl.name.span(),
@@ -68,28 +67,34 @@ pub fn expand(decl: NetworkDecl, weights: Option<WeightsAttr>) -> TokenStream {
                 decl.name, decl.name
             ),
         ));
-        return errors(&errs, stub);
+        return errors(&decl, &errs, None);
     };
     let file = match file::File::open(&weights) {
         Ok(f) => f,
         Err(e) => {
             errs.push(syn::Error::new(weights.span, e));
-            return errors(&errs, stub);
+            return errors(&decl, &errs, None);
         }
     };
     let net = lower::lower(&decl, &mut errs, &|layer| file.declared_shape(layer));
     let Some(net) = net else {
-        return errors(&errs, stub);
+        return errors(&decl, &errs, None);
     };
     let plan = codegen::place(&net);
     let checked = file::check(&net, file, &mut errs);
     match checked {
         Some(layout) if errs.is_empty() => codegen::generate(&net, &layout, &plan, &weights),
-        _ => errors(&errs, stub),
+        _ => errors(&decl, &errs, Some((&net, &plan))),
     }
 }
 
-fn errors(errs: &[syn::Error], stub: TokenStream) -> TokenStream {
-    let errs = errs.iter().map(syn::Error::to_compile_error);
-    quote::quote!(#(#errs)* #stub)
+/// The errors of `decl` beside its stand-in: the surface of the lowered network when it
+/// lowered, else of `crate::unknown`'s size (which then holds the first error).
+pub fn errors(
+    decl: &NetworkDecl,
+    errs: &[syn::Error],
+    lowered: Option<(&crate::ir::TflNetwork, &crate::codegen::tfl_plan::Plan)>,
+) -> TokenStream {
+    let stub = crate::codegen::tfl_surface::standin(decl, lowered);
+    crate::unknown::emit(&decl.name, errs, stub, lowered.is_none())
 }

@@ -134,23 +134,6 @@ pub fn generate(net: &Network, attr: &WeightsAttr, layout: &Layout) -> TokenStre
     }
 }
 
-/// What is emitted beside the errors of an embedded declaration: the struct and `new()`, so
-/// code that uses the network does not fail again on a missing name.
-pub fn stub(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident) -> TokenStream {
-    quote! {
-        #(#attrs)*
-        #[derive(Clone, Copy, Debug)]
-        #vis struct #name;
-
-        #[allow(dead_code)]
-        impl #name {
-            #vis const fn new() -> Self {
-                #name
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

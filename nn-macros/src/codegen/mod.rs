@@ -37,11 +37,12 @@ mod stub;
 mod tangent;
 pub mod tfl;
 pub mod tfl_plan;
+pub mod tfl_surface;
 mod trace_ws;
 mod types;
 mod workspace;
 
-pub use stub::{embedded_standin, stub};
+pub use stub::embedded_standin;
 
 use crate::ir::{Act, ConstCheck, Layer, Network, Src};
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};

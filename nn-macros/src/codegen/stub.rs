@@ -1,36 +1,17 @@
 //! What is emitted beside the errors of a wrong declaration, so code that uses the network
 //! does not fail again.
 //!
-//! When the sizes at the network's ends are known, validation gives a stand-in network
+//! Validation gives a stand-in network
 //! (`validate::Failed::standin`) and the ordinary code generator emits it: every method and
 //! trait impl a valid declaration has, with the same signatures. An embedded declaration's
-//! stand-in is [`embedded_standin`]: its constants, `new` and `forward`, over no file. Only
-//! when neither size is known is the struct emitted with its constructors alone ([`stub`]).
+//! stand-in is [`embedded_standin`]: its constants, `new` and `forward`, over no file. A size
+//! the mistake hides is `crate::unknown`'s constant, which holds the first error.
 
 use super::{input_param, src_size};
 use crate::ir::{Network, Src};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
-use syn::{Attribute, Ident, Visibility};
-
-pub fn stub(attrs: &[Attribute], vis: &Visibility, name: &Ident, params: &[Ident]) -> TokenStream {
-    let g = super::generics::Generics::new(params);
-    let (gs, ga) = (&g.sizes, &g.args);
-    quote! {
-        #(#attrs)*
-        #vis struct #name<#gs T = f32>(::core::marker::PhantomData<T>);
-
-        #[allow(dead_code)]
-        impl<#gs T> #name<#ga> {
-            #vis fn zeros() -> Self {
-                #name(::core::marker::PhantomData)
-            }
-            #vis fn new<R: ?Sized>(_rng: &mut R) -> Self {
-                Self::zeros()
-            }
-        }
-    }
-}
+use syn::Ident;
 
 /// The surface of an embedded network (`#[weights = "..."]`) whose declaration or file has a
 /// mistake: the constants, `new`, `Default` and `forward` with the signature the valid

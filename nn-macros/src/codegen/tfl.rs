@@ -160,8 +160,6 @@ fn layer_code(net: &TflNetwork, layout: &Layout, plan: &Plan, i: usize) -> Token
 
 /// The network's code.
 pub fn generate(net: &TflNetwork, layout: &Layout, plan: &Plan, attr: &WeightsAttr) -> TokenStream {
-    let (attrs, vis, name) = (&net.attrs, &net.vis, &net.name);
-    let len = |s: &[usize]| s.iter().product::<usize>();
     let mut body: Vec<TokenStream> = (0..net.layers.len())
         .filter(|&i| net.layers[i].kind.computes())
         .map(|i| layer_code(net, layout, plan, i))
@@ -172,126 +170,30 @@ pub fn generate(net: &TflNetwork, layout: &Layout, plan: &Plan, attr: &WeightsAt
         let src = read(plan.stores[last], net, layout);
         body.push(quote!(output.copy_from_slice(#src);));
     }
-    let in_shape = &net.input;
-    let (out_shape, out_dtype) = net
-        .layers
-        .last()
-        .map_or((in_shape, net.input_dtype), |l| (&l.out, l.out_dtype));
-    let (in_ty, out_ty) = (net.input_dtype.rust(), out_dtype.rust());
-    let (in_len, out_len) = (lit(len(in_shape)), lit(len(out_shape)));
-    let (in_rank, out_rank) = (lit(in_shape.len()), lit(out_shape.len()));
-    let (in_dims, out_dims) = (
-        in_shape.iter().map(|&d| lit(d)),
-        out_shape.iter().map(|&d| lit(d)),
+    let mut surface = super::tfl_surface::of(
+        net,
+        plan,
+        format!(
+            "The network with the parameters of `{}`, embedded at compile time.",
+            attr.path
+        ),
     );
-    let dname = |d: Dtype| if d == Dtype::F32 { "float32" } else { "int8" };
-    let doc_in_len = format!("The number of {} input values.", dname(net.input_dtype));
-    let doc_out_len = format!("The number of {} output values.", dname(out_dtype));
-    let in_q = (net.input_dtype == Dtype::I8).then(|| {
-        let q = quant(layout.input);
-        quote! {
-            /// The input's quantization: `real = scale · (q - zero_point)`.
-            #vis const INPUT_QUANT: ::nn_core::quant::tflite::QuantParams = #q;
-        }
-    });
-    let out_q = (out_dtype == Dtype::I8).then(|| {
-        let q = quant(layout.layers.last().map_or(layout.input, |p| p.out));
-        quote! {
-            /// The output's quantization.
-            #vis const OUTPUT_QUANT: ::nn_core::quant::tflite::QuantParams = #q;
-        }
-    });
-    let (a8, af) = (lit(plan.arena_i8), lit(plan.arena_f32));
-    let bytes = lit(plan.arena_i8 + 4 * plan.arena_f32);
+    surface.in_q = (net.input_dtype == Dtype::I8).then(|| quant(layout.input));
+    let out_i8 = net.layers.last().map_or(net.input_dtype, |l| l.out_dtype) == Dtype::I8;
+    surface.out_q = out_i8.then(|| quant(layout.layers.last().map_or(layout.input, |p| p.out)));
     let blob_len = lit(layout.blob.len());
     let blob = Literal::byte_string(&layout.blob);
     let include = attr.include();
-    let doc_new = format!(
-        "The network with the parameters of `{}`, embedded at compile time.",
-        attr.path
-    );
-    let (run, run_in) = if plan.arena_f32 == 0 {
-        (
-            quote! {
-                /// Runs the network on one input with its arena on the stack
-                /// (`ARENA_BYTES`); allocates nothing. The error is a kernel's refusal, which
-                /// the macro's shape checks rule out.
-                #vis fn run(&self, input: &[#in_ty; #in_len], output: &mut [#out_ty; #out_len]) -> ::core::result::Result<(), ::nn_core::Error> {
-                    let mut arena = [0i8; #a8];
-                    self.run_in(&mut arena, input, output)
-                }
-            },
-            quote! {
-                /// Runs the network on one input with the caller's arena (a `static`
-                /// buffer, say); allocates nothing.
-                #[allow(unused_variables, unused_mut)]
-                #vis fn run_in(&self, arena: &mut [i8; #a8], input: &[#in_ty; #in_len], output: &mut [#out_ty; #out_len]) -> ::core::result::Result<(), ::nn_core::Error>
-            },
-        )
-    } else {
-        (
-            quote! {
-                /// Runs the network on one input with its arenas on the stack
-                /// (`ARENA_BYTES`); allocates nothing. The error is a kernel's refusal, which
-                /// the macro's shape checks rule out.
-                #vis fn run(&self, input: &[#in_ty; #in_len], output: &mut [#out_ty; #out_len]) -> ::core::result::Result<(), ::nn_core::Error> {
-                    let mut arena = [0i8; #a8];
-                    let mut arena_f32 = [0f32; #af];
-                    self.run_in(&mut arena, &mut arena_f32, input, output)
-                }
-            },
-            quote! {
-                /// Runs the network on one input with the caller's arenas (`static` buffers,
-                /// say), one per activation dtype; allocates nothing.
-                #[allow(unused_variables, unused_mut)]
-                #vis fn run_in(&self, arena: &mut [i8; #a8], arena_f32: &mut [f32; #af], input: &[#in_ty; #in_len], output: &mut [#out_ty; #out_len]) -> ::core::result::Result<(), ::nn_core::Error>
-            },
-        )
-    };
-    quote! {
-        #(#attrs)*
-        #[derive(Clone, Copy, Debug, Default)]
-        #vis struct #name;
-
-        impl #name {
-            /// The input's shape (NHWC for images).
-            #vis const INPUT_SHAPE: [usize; #in_rank] = [#(#in_dims),*];
-            /// The output's shape.
-            #vis const OUTPUT_SHAPE: [usize; #out_rank] = [#(#out_dims),*];
-            #[doc = #doc_in_len]
-            #vis const INPUT_LEN: usize = #in_len;
-            #[doc = #doc_out_len]
-            #vis const OUTPUT_LEN: usize = #out_len;
-            #in_q
-            #out_q
-            /// The int8 values of the activation arena: each int8 activation between the
-            /// first layer and the last (which read the caller's input and write the
-            /// caller's output) has a place there from the layer writing it to the last
-            /// layer reading it, disjoint from those alive at the same time; this is the end
-            /// of the highest.
-            #vis const ARENA_I8: usize = #a8;
-            /// The float32 values of the float activations' arena, sized as `ARENA_I8`.
-            #vis const ARENA_F32: usize = #af;
-            /// The bytes of activation memory inference needs beside the input and the
-            /// output: `ARENA_I8 + 4 · ARENA_F32`.
-            #vis const ARENA_BYTES: usize = #bytes;
-
-            #[doc = #doc_new]
-            #vis const fn new() -> Self {
-                #name
-            }
-
-            #run
-
-            #run_in {
-                use ::nn_core::quant::tflite as __k;
-                // Rebuilt when the file changes; only `blob`'s bytes reach the binary.
-                const _: &[u8] = ::core::include_bytes!(#include);
-                static __NN_PARAMS: ::nn_core::embed::Aligned<[u8; #blob_len]> =
-                    ::nn_core::embed::Aligned(*#blob);
-                #(#body)*
-                Ok(())
-            }
-        }
-    }
+    super::tfl_surface::emit(
+        &surface,
+        quote! {
+            use ::nn_core::quant::tflite as __k;
+            // Rebuilt when the file changes; only `blob`'s bytes reach the binary.
+            const _: &[u8] = ::core::include_bytes!(#include);
+            static __NN_PARAMS: ::nn_core::embed::Aligned<[u8; #blob_len]> =
+                ::nn_core::embed::Aligned(*#blob);
+            #(#body)*
+            Ok(())
+        },
+    )
 }

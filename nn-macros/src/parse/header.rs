@@ -1,6 +1,6 @@
 //! Messages for mistakes in a declaration's header, before its body: an attribute that does
-//! not parse and a missing or misspelled `struct`. The parser stops there; `standin` then
-//! recovers the name and body for the stand-in.
+//! not parse, a missing or misspelled `struct`, and a missing body. The parser stops there;
+//! `standin` then recovers the name and body for the stand-in.
 
 use proc_macro2::{Group, TokenTree};
 use syn::ext::IdentExt;
@@ -62,6 +62,23 @@ pub fn expected_struct(input: ParseStream, vis: &Visibility) -> syn::Error {
     syn::Error::new(
         found.span(),
         format!("expected `struct`, found `{found}`: {FORM}{help}"),
+    )
+}
+
+/// The error where the body `{ ... }` of network `name` was expected, saying what was found.
+pub fn no_body(input: ParseStream, name: &Ident) -> syn::Error {
+    let help = format!("help: write its input and layers in braces: `struct {name} {{ input: 784, out: dense(10) }}`");
+    let found = input.fork().parse::<TokenTree>();
+    let (span, found) = match &found {
+        Ok(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis => {
+            (g.span(), "a tuple struct's `(...)`".to_string())
+        }
+        Ok(t) => (t.span(), format!("`{t}`")),
+        Err(_) => (name.span(), "nothing".to_string()),
+    };
+    syn::Error::new(
+        span,
+        format!("`{name}` has no body: expected `{{` after `{name}`, found {found}\n\n{help}"),
     )
 }
 

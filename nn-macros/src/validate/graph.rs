@@ -31,6 +31,9 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
     let mut scope: HashMap<String, Entry> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut inputs: Vec<Input> = Vec::new();
+    // Every declared input, those whose size a mistake hides with the unknown size: the
+    // stand-in's inputs when its inner layers cannot be kept.
+    let mut standin_inputs: Vec<Input> = Vec::new();
     let mut layers: Vec<Layer> = Vec::new();
     let mut read: HashSet<String> = HashSet::new();
     let mut last: Option<String> = None;
@@ -63,6 +66,12 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
                     Producer::Input,
                     dims.as_ref().map(|d| (d, Src::Input(inputs.len()))),
                 );
+                standin_inputs.push(Input {
+                    name: key.clone(),
+                    dims: dims
+                        .clone()
+                        .unwrap_or_else(|| crate::unknown::dims(&decl.name)),
+                });
                 if let Some(dims) = dims {
                     inputs.push(Input {
                         name: key.clone(),
@@ -110,6 +119,12 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
                     Producer::NamedInput(name.clone()),
                     dims.as_ref().map(|d| (d, Src::Input(inputs.len()))),
                 );
+                standin_inputs.push(Input {
+                    name: l.name.clone(),
+                    dims: dims
+                        .clone()
+                        .unwrap_or_else(|| crate::unknown::dims(&decl.name)),
+                });
                 if let Some(dims) = dims {
                     inputs.push(Input {
                         name: l.name.clone(),
@@ -287,10 +302,27 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
         Some((names, _)) => names.iter().map(Ident::to_string).collect(),
         None => last.into_iter().collect(),
     };
-    let ends: Option<Vec<(String, Dims)>> = out_names
-        .into_iter()
-        .map(|n| scope.get(&n).and_then(|e| e.dims.clone()).map(|d| (n, d)))
-        .collect();
+    // An end whose size a mistake hides gets the unknown size (`crate::unknown`).
+    let ends: Vec<(String, Dims)> = match out_names.is_empty() {
+        true => vec![("out".to_string(), crate::unknown::dims(&decl.name))],
+        false => out_names
+            .into_iter()
+            .map(|n| match scope.get(&n) {
+                // A layer's size, or the unknown size where a mistake hides it or the end is
+                // an input (`{ input: 784 }`, no layers).
+                Some(Entry {
+                    src: Some(Src::Node(_)),
+                    dims: Some(dims),
+                    ..
+                }) => (n, dims.clone()),
+                Some(Entry {
+                    src: Some(Src::Input(_)),
+                    ..
+                }) => ("out".to_string(), crate::unknown::dims(&decl.name)),
+                _ => (n, crate::unknown::dims(&decl.name)),
+            })
+            .collect(),
+    };
     let net = Network {
         attrs: decl.attrs,
         vis: decl.vis,
@@ -309,23 +341,17 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
         && !net.outputs.is_empty()
         && order.iter().all(|n| read.contains(n));
     let standin = if whole {
-        Some(Box::new(net))
+        net
     } else {
-        match (net.inputs.as_slice(), ends) {
-            ([_, ..], Some(ends)) if !ends.is_empty() => Some(Box::new(collapsed(
-                net.attrs,
-                net.vis,
-                net.name,
-                net.params,
-                &net.inputs,
-                ends,
-            ))),
-            _ => None,
-        }
+        let inputs = match standin_inputs.is_empty() {
+            true => vec![crate::unknown::input(&net.name)],
+            false => standin_inputs,
+        };
+        collapsed(net.attrs, net.vis, net.name, net.params, &inputs, ends)
     };
     Err(Failed {
         errors: errs.0,
-        standin,
+        standin: Box::new(standin),
     })
 }
 
@@ -333,7 +359,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
 /// and size, in the order of `output: (...)`): the surface of a declaration whose inner
 /// layers could not be resolved, with every input it declares. An output listed twice reads
 /// the same layer.
-pub(super) fn collapsed(
+pub fn collapsed(
     attrs: Vec<syn::Attribute>,
     vis: syn::Visibility,
     name: Ident,

@@ -20,6 +20,7 @@ use crate::ast::NetworkDecl;
 use crate::ir::{ConstCheck, Network, Size};
 use proc_macro2::Span;
 
+pub use graph::collapsed;
 pub use graph::validate_graph as validate_impl;
 
 /// Collected errors.
@@ -54,13 +55,13 @@ impl Errors {
 }
 
 /// A declaration with mistakes: every error, and a stand-in network with the same generated
-/// surface when the sizes at its ends are known, so code using the network reports nothing
-/// more.
+/// surface, so code using the network reports nothing more.
 pub struct Failed {
     pub errors: Vec<syn::Error>,
     /// The declaration with each wrong layer replaced by a `dense` of the same input and
-    /// output sizes, or (when that is not possible) one `dense` from the input to the output.
-    pub standin: Option<Box<Network>>,
+    /// output sizes, or (when that is not possible) one `dense` from the input to each
+    /// output, where a size a mistake hides is `crate::unknown`'s.
+    pub standin: Box<Network>,
 }
 
 /// Checks a declaration and lowers it to the resolved [`Network`].
@@ -199,12 +200,15 @@ mod tests {
     }
 
     /// The layers of the stand-in emitted beside the errors, by name.
-    fn standin(decl: NetworkDecl) -> Option<Vec<String>> {
+    fn standin(decl: NetworkDecl) -> Vec<String> {
         match validate(decl) {
             Ok(_) => panic!("wrong declaration accepted"),
             Err(f) => f
                 .standin
-                .map(|n| n.layers.iter().map(|l| l.name.to_string()).collect()),
+                .layers
+                .iter()
+                .map(|l| l.name.to_string())
+                .collect(),
         }
     }
 
@@ -213,7 +217,7 @@ mod tests {
         let layers = standin(syn::parse_quote! {
             struct N { input: 4, a: dense(8, relu, init = he_normal), b: dense(3 -> 2) }
         });
-        assert_eq!(layers, Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(layers, ["a", "b"]);
     }
 
     #[test]
@@ -221,19 +225,22 @@ mod tests {
         let layers = standin(syn::parse_quote! {
             struct N { input: [1, 28, 28], c: conv2d(8, 3, stride = 2), f: flatten, out: dense(10) }
         });
-        assert_eq!(layers, Some(vec!["out".to_string()]));
+        assert_eq!(layers, ["out"]);
         let layers = standin(syn::parse_quote! {
             struct N { input: 4, a: dense(8,, 2), out: dense(10) }
         });
-        assert_eq!(layers, Some(vec!["out".to_string()]));
+        assert_eq!(layers, ["out"]);
         // A broken `input` entry is reported once, not again as a missing input.
         let m = messages(syn::parse_quote! { struct N { input: , out: dense(10) } });
         assert_eq!(m.len(), 1, "{m:?}");
-        // An unknown output size leaves nothing to stand in with.
-        assert_eq!(
-            standin(syn::parse_quote! { struct N { input: 4, a: dense(8,, 2) } }),
-            None
-        );
+        // An output size a mistake hides is the unknown size.
+        match validate(syn::parse_quote! { struct N { input: 4, a: dense(8,, 2) } }) {
+            Ok(_) => panic!("wrong declaration accepted"),
+            Err(f) => {
+                assert!(crate::unknown::used(&f.standin));
+                assert_eq!(f.standin.inputs[0].dims.display(), "4");
+            }
+        }
     }
 
     #[test]
@@ -248,7 +255,7 @@ mod tests {
                 output: (class, angle),
             }
         });
-        assert_eq!(layers, Some(vec!["class".to_string(), "angle".to_string()]));
+        assert_eq!(layers, ["class", "angle"]);
     }
 
     #[test]
@@ -264,7 +271,7 @@ mod tests {
             }
         }) {
             Ok(_) => panic!("wrong declaration accepted"),
-            Err(f) => f.standin.expect("a stand-in"),
+            Err(f) => f.standin,
         };
         let inputs: Vec<String> = net.inputs.iter().map(|i| i.name.to_string()).collect();
         assert_eq!(inputs, ["img", "shift"]);

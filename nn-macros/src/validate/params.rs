@@ -11,7 +11,7 @@
 //! as literals (their kinds say so), and a custom layer's `INPUTS` cannot be compared with a
 //! parameter by name.
 
-use crate::ir::{ConstCheck, Dims, Network, Size, Src};
+use crate::ir::{ConstCheck, Dims, Input, Network, Size, Src};
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 
 /// The first parameter `tokens` mention.
@@ -100,40 +100,51 @@ fn computes_with_param(net: &Network, params: &[Ident]) -> Option<syn::Error> {
 /// `dense` layer from its input to its output, which has the surface of the declared network
 /// (its methods, constants and trait impls over the same parameters) and computes with no
 /// parameter, so a program using the network reports only the declaration's errors (one
-/// `dense` per output when it has several, from the first input). `None` when its ends'
-/// sizes are computed from a parameter (the caller then emits the small stub).
-pub fn standin(net: &Network) -> Option<Network> {
+/// `dense` per output when it has several, from the first input). A size at its ends that
+/// is computed from a parameter is the unknown size.
+pub fn standin(net: &Network) -> Network {
     let params = &net.params;
-    if net.inputs.is_empty() {
-        return None;
-    }
     let computed_any = |d: &Dims| {
         d.0.iter()
             .chain([&d.flat()])
             .any(|s| computed(s, params).is_some())
     };
+    // A size computed from a parameter cannot be a type's argument: the unknown size
+    // (`crate::unknown`) stands for it.
+    let known = |d: &Dims| match computed_any(d) {
+        true => crate::unknown::dims(&net.name),
+        false => d.clone(),
+    };
     let mut ends = Vec::new();
     for out in &net.outputs {
-        let Src::Node(i) = out else {
-            return None;
+        let name = match out {
+            Src::Node(i) => net.layers[*i].name.to_string(),
+            Src::Input(_) => "out".to_string(),
         };
-        let dims = net.dims(*out).clone();
-        if computed_any(&dims) {
-            return None;
-        }
-        ends.push((net.layers[*i].name.to_string(), dims));
+        ends.push((name, known(net.dims(*out))));
     }
-    if ends.is_empty() || net.inputs.iter().any(|i| computed_any(&i.dims)) {
-        return None;
+    if ends.is_empty() {
+        ends.push(("out".to_string(), crate::unknown::dims(&net.name)));
     }
-    Some(super::graph::collapsed(
+    let mut inputs: Vec<Input> = net
+        .inputs
+        .iter()
+        .map(|i| Input {
+            name: i.name.clone(),
+            dims: known(&i.dims),
+        })
+        .collect();
+    if inputs.is_empty() {
+        inputs.push(crate::unknown::input(&net.name));
+    }
+    super::graph::collapsed(
         net.attrs.clone(),
         net.vis.clone(),
         net.name.clone(),
         net.params.clone(),
-        &net.inputs,
+        &inputs,
         ends,
-    ))
+    )
 }
 
 /// Checks where `params` are used in `net` and turns the compiler checks that mention them
@@ -310,18 +321,18 @@ mod tests {
     fn a_stand_in_goes_from_the_input_to_the_output_where_their_sizes_are_not_computed() {
         let net = |decl: crate::ast::NetworkDecl| match validate(decl) {
             Ok(net) => net,
-            Err(f) => *f.standin.expect("a stand-in"),
+            Err(f) => *f.standin,
         };
         let n = net(syn::parse_quote! {
             struct N<const H: usize> { input: [5, 3], r: lstm(H, seq = last), out: dense(H) }
         });
-        let s = standin(&n).expect("a stand-in");
+        let s = standin(&n);
         assert_eq!((s.layers.len(), s.params.len()), (1, 1));
         assert_eq!(s.layers[0].outputs.display(), "H");
         let n = net(syn::parse_quote! {
             struct N<const C: usize> { input: [C, 8, 8], f: flatten, out: dense(2) }
         });
-        assert!(standin(&n).is_none());
+        assert!(crate::unknown::used(&standin(&n)));
     }
 
     #[test]

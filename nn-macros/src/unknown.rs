@@ -1,0 +1,141 @@
+//! Sizes a mistake hides: `struct Net;` (no body), an output size that does not parse
+//! (`dense(1O)`), an input size computed from a size parameter. The stand-in still needs a
+//! size there, and a literal would be wrong: a program calling `forward` with a 784-vector
+//! would then report a mismatch the mistake caused, not the program.
+//!
+//! Such a size is one constant per network, `const __Net_UNKNOWN_SIZE: usize =
+//! compile_error!("...")`, holding the declaration's first error. The constant reports that
+//! error once, where the mistake is, and is itself an error value: the compiler reads every
+//! type that names it (`SVector<f32, { __Net_UNKNOWN_SIZE }>`) as an error type and reports
+//! nothing more about it. Every method and trait impl of the stand-in then has a valid
+//! signature and a program that uses the network reports only the declaration's mistake.
+//!
+//! ```text
+//! struct Net;            ->  const __Net_UNKNOWN_SIZE: usize = compile_error!("`Net` has no body ...");
+//!                            struct Net { out: Dense<T, {__Net_UNKNOWN_SIZE}, {__Net_UNKNOWN_SIZE}> } + impls
+//! ```
+
+use crate::ir::{Dims, Input, Network, Size};
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+
+/// The constant standing for the sizes of network `name` that a mistake hides.
+pub fn constant(name: &Ident) -> Ident {
+    format_ident!("__{}_UNKNOWN_SIZE", name, span = name.span())
+}
+
+/// A size of network `name` that a mistake hides.
+pub fn size(name: &Ident) -> Size {
+    let c = constant(name);
+    Size::Expr(quote!(#c), "an unknown size".to_string(), name.span())
+}
+
+/// The dimensions of a node of network `name` whose size a mistake hides.
+pub fn dims(name: &Ident) -> Dims {
+    Dims::flat_of(size(name))
+}
+
+/// The single input of a network whose inputs a mistake hides.
+pub fn input(name: &Ident) -> Input {
+    Input {
+        name: Ident::new("input", name.span()),
+        dims: dims(name),
+    }
+}
+
+/// Whether the stand-in `net` has a size a mistake hides.
+pub fn used(net: &Network) -> bool {
+    let c = constant(&net.name);
+    let named = |d: &Dims| {
+        d.0.iter().any(|s| match s {
+            Size::Expr(t, ..) => mentions(t, &c),
+            Size::Lit(..) => false,
+        })
+    };
+    net.inputs.iter().any(|i| named(&i.dims)) || net.layers.iter().any(|l| named(&l.out_dims))
+}
+
+fn mentions(tokens: &TokenStream, c: &Ident) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == *c,
+        TokenTree::Group(g) => mentions(&g.stream(), c),
+        _ => false,
+    })
+}
+
+/// The errors of network `name`, and its stand-in `standin` (which `uses` its unknown size):
+/// the first error becomes the unknown size's constant, the rest are emitted as they are.
+pub fn emit(name: &Ident, errors: &[syn::Error], standin: TokenStream, uses: bool) -> TokenStream {
+    let mut each = errors.iter().flat_map(|e| e.clone().into_iter());
+    let first = if uses { each.next() } else { None };
+    let konst = first.map(|e| {
+        let (c, e) = (constant(name), e.to_compile_error());
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals, dead_code)]
+            const #c: usize = #e;
+        }
+    });
+    let rest = each.map(|e| e.to_compile_error());
+    quote!(#konst #(#rest)* #standin)
+}
+
+/// The stand-in of a network whose declaration gives no size at its ends (`struct Net;`):
+/// one `dense` from one input to one output `out`, both of the unknown size.
+pub fn network(
+    attrs: Vec<syn::Attribute>,
+    vis: syn::Visibility,
+    name: Ident,
+    params: Vec<Ident>,
+) -> Network {
+    let (input, out) = (input(&name), dims(&name));
+    crate::validate::collapsed(
+        attrs,
+        vis,
+        name,
+        params,
+        &[input],
+        vec![("out".into(), out)],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::Span;
+
+    #[test]
+    fn the_first_error_becomes_the_unknown_size() {
+        let name = Ident::new("Net", Span::call_site());
+        let mut two = syn::Error::new(Span::call_site(), "first");
+        two.combine(syn::Error::new(Span::call_site(), "second"));
+        let third = syn::Error::new(Span::call_site(), "third");
+        let code = emit(&name, &[two.clone(), third.clone()], quote!(), true).to_string();
+        let konst = code
+            .find("const __Net_UNKNOWN_SIZE : usize = :: core :: compile_error ! { \"first\" }");
+        let (second, third_at) = (code.find("\"second\""), code.find("\"third\""));
+        assert!(
+            konst.is_some() && second > konst && third_at > second,
+            "{code}"
+        );
+        assert_eq!(code.matches("compile_error").count(), 3, "{code}");
+        // A stand-in with every size known keeps every error as it is.
+        let code = emit(&name, &[two, third], quote!(), false).to_string();
+        assert!(!code.contains("UNKNOWN_SIZE"), "{code}");
+        assert_eq!(code.matches("compile_error").count(), 3, "{code}");
+    }
+
+    #[test]
+    fn a_network_without_sizes_uses_the_unknown_size() {
+        let name = Ident::new("Net", Span::call_site());
+        let net = network(Vec::new(), syn::Visibility::Inherited, name, Vec::new());
+        assert!(used(&net));
+        assert_eq!(
+            (
+                net.inputs[0].dims.display(),
+                net.layers[0].out_dims.display()
+            ),
+            ("an unknown size".into(), "an unknown size".into())
+        );
+    }
+}

@@ -1,0 +1,14 @@
+// A network with an input and no layers: its output size is unknown, and stands as one
+// constant holding the error, reported once.
+// A whole program (declare, construct, train with `Fit`, save, embed) with this one mistake
+// reports one error: the macro's stand-in has every method and trait impl the valid network has.
+use nn_core::network;
+
+network! {
+    /// A digit classifier.
+    pub struct Net {
+        input: 784,
+    }
+}
+
+include!("../program/uses_net.rs");

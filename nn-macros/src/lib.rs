@@ -103,6 +103,7 @@ fn bad_weights_attr(e: syn::Error, decl: ast::NetworkDecl) -> proc_macro2::Token
         Err(failed) => (failed.errors, failed.standin),
     };
     errors.insert(0, e);
+    let standin = unknown::without_params(&standin);
     let stub = codegen::embedded_standin(&standin, &quote::quote!(f32));
     unknown::emit(&standin.name, &errors, stub, unknown::used(&standin))
 }

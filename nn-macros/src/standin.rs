@@ -227,9 +227,9 @@ fn is_punct(t: &TokenTree, c: char) -> bool {
 
 /// What is emitted for a network declared with size parameters and `#[weights]`: the error,
 /// the declaration's other errors, and the embedded surface (constants, `new`, `Default`,
-/// `forward`), so `Net::new().forward(&x)` compiles; where the sizes at its ends name a
-/// parameter, `forward` is generic over it and the constants that would name it are left
-/// out. Sizes other mistakes hide are `crate::unknown`'s. `scalar` reads the file's scalar.
+/// `forward`) over no parameters, so `Net::new().forward(&x)` compiles; a size at its ends
+/// that names a parameter, or that other mistakes hide, is `crate::unknown`'s. `scalar`
+/// reads the file's scalar.
 pub fn params_with_weights(decl: NetworkDecl, scalar: impl FnOnce() -> TokenStream) -> TokenStream {
     let params = decl.params.clone();
     let help = match params.as_slice() {
@@ -247,6 +247,7 @@ pub fn params_with_weights(decl: NetworkDecl, scalar: impl FnOnce() -> TokenStre
         Err(failed) => (failed.errors, failed.standin),
     };
     errors.insert(0, e);
+    let net = crate::unknown::without_params(&net);
     let stub = codegen::embedded_standin(&net, &scalar());
     crate::unknown::emit(&net.name, &errors, stub, crate::unknown::used(&net))
 }

@@ -99,6 +99,46 @@ pub fn network(
     )
 }
 
+/// The stand-in of an embedded network `net` declared with size parameters, which it cannot
+/// take: one `dense` from each input to each output, over no parameters, where a size at the
+/// ends that names a parameter is the unknown size.
+pub fn without_params(net: &Network) -> Network {
+    let names = |d: &Dims| {
+        d.0.iter().any(|s| match s {
+            Size::Expr(t, ..) => net.params.iter().any(|p| mentions(t, p)),
+            Size::Lit(..) => false,
+        })
+    };
+    let known = |d: &Dims| match names(d) {
+        true => dims(&net.name),
+        false => d.clone(),
+    };
+    let inputs: Vec<Input> = net
+        .inputs
+        .iter()
+        .map(|i| Input {
+            name: i.name.clone(),
+            dims: known(&i.dims),
+        })
+        .collect();
+    let ends = net
+        .outputs
+        .iter()
+        .map(|&o| match o {
+            crate::ir::Src::Node(i) => (net.layers[i].name.to_string(), known(net.dims(o))),
+            crate::ir::Src::Input(_) => ("out".to_string(), dims(&net.name)),
+        })
+        .collect();
+    crate::validate::collapsed(
+        net.attrs.clone(),
+        net.vis.clone(),
+        net.name.clone(),
+        Vec::new(),
+        &inputs,
+        ends,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 // An embedded network takes no size parameters, here one that sizes its output. Beside the
-// error the macro declares the embedded surface with `forward` generic over `CLASSES`, so the
-// program using it reports only that.
+// error the macro declares the embedded surface over no parameters, the output's size a
+// constant holding the error, so the program using it (with no annotation and reading
+// `OUTPUTS`) reports only that.
 use nn_core::nalgebra::SVector;
 use nn_core::network;
 
@@ -15,6 +16,6 @@ network! {
 
 fn main() {
     let x = SVector::<f32, { Deployed::INPUTS }>::zeros();
-    let y: SVector<f32, 10> = Deployed::default().forward(&x);
-    println!("{}", y.len());
+    let y = Deployed::default().forward(&x);
+    println!("{} {}", y.len(), Deployed::OUTPUTS);
 }

@@ -1,15 +1,16 @@
 //! Parsing: tokens to [`NetworkDecl`]. Only syntax is checked here; meaning is `validate`'s.
 
-use crate::ast::{Arg, BlockDecl, Item, LayerDecl, NetworkDecl};
+use crate::ast::{BlockDecl, Item, LayerDecl, NetworkDecl};
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream};
-use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Attribute, Ident, Token, Visibility};
 
+mod args;
 mod header;
+
+use args::{parse_args, tokens_until_comma};
 
 impl Parse for NetworkDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -149,7 +150,7 @@ fn parse_block(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<
     if input.peek(syn::token::Paren) {
         let content;
         parenthesized!(content in input);
-        for arg in parse_args(&content)? {
+        for arg in parse_args(&content, "a block's parameters", errors)? {
             match (arg.key, single_ident(&arg.value)) {
                 (Some(k), _) => params.push((k, Some(arg.value))),
                 (None, Some(i)) => params.push((i, None)),
@@ -192,8 +193,8 @@ fn parse_block(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<
 
 /// The parameters a malformed entry of a block's parameter list most likely meant, so the
 /// block still expands and its uses report nothing more: each name at the top level, with
-/// the one token after `=` as its default (`width act = relu`, a forgotten comma, gives
-/// `width` and `act = relu`).
+/// the one token after `=` as its default (`width act`, a forgotten comma, gives `width` and
+/// `act`; a forgotten comma before `name =` is split by `args::parse_args`).
 fn recover_params(tokens: &TokenStream) -> Vec<(Ident, Option<TokenStream>)> {
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
     let is_eq =
@@ -368,7 +369,10 @@ fn parse_item(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<I
     let (args, args_span) = if input.peek(syn::token::Paren) {
         let content;
         let paren = parenthesized!(content in input);
-        (parse_args(&content)?, paren.span.join())
+        (
+            parse_args(&content, "arguments", errors)?,
+            paren.span.join(),
+        )
     } else {
         (Vec::new(), kind.span())
     };
@@ -395,48 +399,6 @@ fn parse_item(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<I
         args_span,
         parents,
     }))
-}
-
-/// Comma-separated arguments, each `tokens` or `key = tokens`.
-fn parse_args(input: ParseStream) -> syn::Result<Vec<Arg>> {
-    let mut args = Vec::new();
-    while !input.is_empty() {
-        let key = if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
-            let k: Ident = input.parse()?;
-            input.parse::<Token![=]>()?;
-            Some(k)
-        } else {
-            None
-        };
-        let value = tokens_until_comma(input)?;
-        let span = match (&key, value.is_empty()) {
-            (Some(k), true) => k.span(),
-            (Some(k), false) => k.span().join(value.span()).unwrap_or_else(|| value.span()),
-            (None, _) => value.span(),
-        };
-        if value.is_empty() {
-            return Err(syn::Error::new(
-                if key.is_some() { span } else { input.span() },
-                "expected an argument before the comma",
-            ));
-        }
-        args.push(Arg { key, value, span });
-        if input.is_empty() {
-            break;
-        }
-        input.parse::<Token![,]>()?;
-    }
-    Ok(args)
-}
-
-/// Every token up to (not including) the next top-level comma (or `;`, a mistake for one).
-fn tokens_until_comma(input: ParseStream) -> syn::Result<TokenStream> {
-    let mut out = TokenStream::new();
-    while !input.is_empty() && !input.peek(Token![,]) && !input.peek(Token![;]) {
-        let tt: TokenTree = input.parse()?;
-        tt.to_tokens(&mut out);
-    }
-    Ok(out)
 }
 
 /// The span of a whole token stream (first to last token where the compiler allows).
@@ -492,10 +454,9 @@ mod tests {
         );
         assert_eq!(decl.errors.len(), 1);
         let m = decl.errors[0].to_string();
-        assert!(m.contains("found `width act = relu`"), "{m}");
-        assert!(
-            m.contains("separate them with commas: `width, act = relu`"),
-            "{m}"
+        assert_eq!(
+            m,
+            "expected `,` before `act`: a block's parameters are separated by commas\n\nhelp: write `width, act = relu`"
         );
     }
 

@@ -68,6 +68,9 @@ pub struct LayerDecl {
     pub args_span: Span,
     /// `(parent, ...)` after the arguments, with its span.
     pub parents: Option<(Vec<Ident>, Span)>,
+    /// For a layer expanded from a block, the block's layer it is (`Basic.conv1`): a mistake
+    /// in the block's body is reported at its first use only.
+    pub origin: Option<String>,
 }
 
 /// One argument: `tokens` or `key = tokens`.

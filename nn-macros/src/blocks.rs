@@ -14,8 +14,12 @@
 //! ```
 //!
 //! A use `layer2.0: Basic(128, ...)` becomes the block's layers named `layer2.0.conv1`, ...
-//! (fields `layer2_0_conv1`, ...), each parameter replaced by its value and every token
-//! spanned on the use, so a size that does not fit is reported there, naming the layer.
+//! (fields `layer2_0_conv1`, ...), each parameter replaced by its value and spanned on the
+//! use, as are the nodes a join reads, so a size that does not fit is reported there, naming
+//! the layer. What is the same at every use (a layer's kind, an argument that names no
+//! parameter) keeps its place in the body, and a mistake there (`init = he_normal`,
+//! `linear(planes)`) is reported there, once: `validate::Errors::drop_repeats` drops what a
+//! later use of the same block layer repeats.
 //! Inside a block, `input` is what the use reads (the node before it, or its `(parent)`);
 //! the block's output is its last layer. A layer marked `if FLAG` is left out where `FLAG`
 //! is `false`, and whatever reads it then reads its input. Blocks may use earlier blocks.
@@ -257,30 +261,35 @@ impl Expander<'_> {
                     args: l
                         .args
                         .iter()
-                        .map(|a| substitute_arg(a, &values, span))
+                        .map(|a| substitute_arg(a, &values, span, false))
                         .collect(),
                     args_span: span,
                     parents: None,
+                    origin: None,
                 };
                 let o = self.use_block(&nested, &full_path, Some(parent), out, depth + 1)?;
                 inner.insert(l.name.to_string(), o.clone());
                 last = o;
                 continue;
             }
+            let join = Join::from_name(&l.kind.to_string()).is_some();
             let mut layer = LayerDecl {
                 name: full.clone(),
                 path: Some(full_path),
                 cond: None,
-                kind: at(&l.kind, span),
+                // The kind is the same at every use: spanned in the body, where a wrong
+                // one is written.
+                kind: l.kind.clone(),
                 args: l
                     .args
                     .iter()
-                    .map(|a| substitute_arg(a, &values, span))
+                    .map(|a| substitute_arg(a, &values, span, !join))
                     .collect(),
                 args_span: span,
                 parents: None,
+                origin: Some(format!("{}.{local}", b.name)),
             };
-            if Join::from_name(&l.kind.to_string()).is_some() {
+            if join {
                 rename_refs(&mut layer, &resolve_inner);
             } else {
                 layer.parents = Some((vec![parent], span));
@@ -394,8 +403,28 @@ fn dotted(tokens: &TokenStream) -> Option<Ident> {
         .map(|(i, _)| i)
 }
 
-/// An argument with the block's parameters replaced by their values, spanned at `span`.
-fn substitute_arg(a: &Arg, values: &HashMap<String, TokenStream>, span: Span) -> Arg {
+/// An argument with the block's parameters replaced by their values, spanned at `span`. With
+/// `body`, one that names no parameter is the same at every use and keeps the spans of the
+/// block's body, so a mistake in it is reported there, once; a join's arguments name the
+/// nodes it reads, whose shapes each use sets, and are spanned at the use.
+fn substitute_arg(a: &Arg, values: &HashMap<String, TokenStream>, span: Span, body: bool) -> Arg {
+    let names = |t: &TokenStream| -> bool {
+        fn any(t: &TokenStream, values: &HashMap<String, TokenStream>) -> bool {
+            t.clone().into_iter().any(|t| match t {
+                TokenTree::Ident(i) => values.contains_key(&i.to_string()),
+                TokenTree::Group(g) => any(&g.stream(), values),
+                _ => false,
+            })
+        }
+        any(t, values)
+    };
+    if body && !names(&a.value) {
+        return Arg {
+            key: a.key.clone(),
+            value: a.value.clone(),
+            span: a.span,
+        };
+    }
     Arg {
         key: a.key.as_ref().map(|k| at(k, span)),
         value: substitute(&a.value, values, span),

@@ -398,6 +398,7 @@ fn parse_item(input: ParseStream, errors: &mut Vec<syn::Error>) -> syn::Result<I
         args,
         args_span,
         parents,
+        origin: None,
     }))
 }
 

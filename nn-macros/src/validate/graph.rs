@@ -34,6 +34,8 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
     // Every declared input, those whose size a mistake hides with the unknown size: the
     // stand-in's inputs when its inner layers cannot be kept.
     let mut standin_inputs: Vec<Input> = Vec::new();
+    // What earlier uses of a block's layers reported (`Errors::drop_repeats`).
+    let mut reported = HashSet::new();
     let mut layers: Vec<Layer> = Vec::new();
     let mut read: HashSet<String> = HashSet::new();
     let mut last: Option<String> = None;
@@ -151,6 +153,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
                     );
                     complete = false;
                 }
+                let before = errs.len();
                 let (lowered, out) = lower_node(
                     l,
                     &deps,
@@ -160,6 +163,10 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
                     &mut errs,
                     &mut checks,
                 );
+                if let Some(origin) = &l.origin {
+                    let path = l.path.as_deref().unwrap_or(&name);
+                    errs.drop_repeats(before, (origin, path), &mut reported);
+                }
                 let entry = match lowered {
                     Some(layer) => {
                         let dims = layer.out_dims.clone();

@@ -41,6 +41,40 @@ impl Errors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// Drops the errors recorded since the `from`-th that repeat one of an earlier use of the
+    /// same block layer `origin` (`Unit.fc`), here the layer `path` (`a.fc`): by place, or by
+    /// message with the use's names (`a.`) read as the block's (`Unit.`). A mistake in a
+    /// block's body is so reported at its first use only. `seen` holds what earlier uses
+    /// reported.
+    pub fn drop_repeats(
+        &mut self,
+        from: usize,
+        (origin, path): (&str, &str),
+        seen: &mut std::collections::HashSet<(String, String)>,
+    ) {
+        let local = origin.split_once('.').map_or(origin, |(_, l)| l);
+        let block = &origin[..origin.len() - local.len()];
+        let prefix = path.strip_suffix(local).unwrap_or(path);
+        let new = self.0.split_off(from.min(self.0.len()));
+        let mut kept = Vec::new();
+        for e in new {
+            let place = (origin.to_string(), format!("{:?}", e.span().byte_range()));
+            let text = match prefix.is_empty() {
+                true => e.to_string(),
+                false => e
+                    .to_string()
+                    .replace(&format!("`{prefix}"), &format!("`{block}")),
+            };
+            let message = (origin.to_string(), text);
+            if seen.contains(&place) || seen.contains(&message) {
+                continue;
+            }
+            kept.extend([place, message]);
+            self.0.push(e);
+        }
+        // Only other uses' errors are repeats: this one's may share a place.
+        seen.extend(kept);
+    }
     /// How many errors are recorded.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -125,6 +159,28 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(e) => e.errors.iter().map(|e| e.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn a_mistake_in_a_block_body_is_reported_once() {
+        let expanded = |mut decl: NetworkDecl| {
+            crate::blocks::expand(&mut decl);
+            messages(decl)
+        };
+        let m = expanded(syn::parse_quote! {
+            block Unit(width) { fc: dense(width, rleu), h: dense(width, relu) }
+            struct N { input: 4, a: Unit(8), b: Unit(8), c: Unit(4), out: dense(2) }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("`rleu`"), "{}", m[0]);
+        // A mistake at each use is reported at each.
+        // Parsed from text, so that each token has its own place.
+        let decl = syn::parse_str(
+            "block Unit(width, act = relu) { fc: dense(width, act) }
+             struct N { input: 4, a: Unit(8, act = rleu), b: Unit(8, act = tahn), out: dense(2) }",
+        );
+        let m = expanded(decl.unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(m.len(), 2, "{m:?}");
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! relative to trybuild's project in target/): a declaration edited to disagree with the
 //! file (a stride, a kernel, a layer's name, the input's dtype, a constant's shape) is one
 //! error spanned on the layer, naming the tensor; a float `network!` layer among `tfl_`
-//! layers is one error. The `program_*` cases are whole programs (construct, `run`,
-//! `run_in`, dequantize; `ui/program/runs_speech.rs`) over such a declaration: the stand-in
-//! beside the error has the network's surface, so each still reports one error.
+//! layers is one error. `tflite_kernel_edited` (the network lowers, its file disagrees) and
+//! `tflite_unknown_kind` (it does not lower) are whole programs (construct, `run`, `run_in`,
+//! dequantize; `ui/program/runs_speech.rs`): the stand-in beside the error has the network's
+//! surface, so each still reports one error.
 //! Snapshots: `TRYBUILD=overwrite cargo test -p nn-import --test ui`, read before committing.
 
 #[test]

@@ -100,8 +100,8 @@ pub fn network(
 }
 
 /// The stand-in of an embedded network `net` declared with size parameters, which it cannot
-/// take: one `dense` from each input to each output, over no parameters, where a size at the
-/// ends that names a parameter is the unknown size.
+/// take: one `dense` from the first input to each output, over no parameters, where a size at
+/// the ends that names a parameter is the unknown size.
 pub fn without_params(net: &Network) -> Network {
     let names = |d: &Dims| {
         d.0.iter().any(|s| match s {
@@ -109,11 +109,18 @@ pub fn without_params(net: &Network) -> Network {
             Size::Lit(..) => false,
         })
     };
-    let known = |d: &Dims| match names(d) {
+    collapsed(net, Vec::new(), names)
+}
+
+/// One `dense` from `net`'s first input to each of its outputs, over size parameters
+/// `params`, where the sizes at the ends that are `hidden` (and missing inputs or outputs)
+/// are the unknown size: a stand-in with `net`'s surface.
+pub fn collapsed(net: &Network, params: Vec<Ident>, hidden: impl Fn(&Dims) -> bool) -> Network {
+    let known = |d: &Dims| match hidden(d) {
         true => dims(&net.name),
         false => d.clone(),
     };
-    let inputs: Vec<Input> = net
+    let mut inputs: Vec<Input> = net
         .inputs
         .iter()
         .map(|i| Input {
@@ -121,7 +128,10 @@ pub fn without_params(net: &Network) -> Network {
             dims: known(&i.dims),
         })
         .collect();
-    let ends = net
+    if inputs.is_empty() {
+        inputs.push(input(&net.name));
+    }
+    let mut ends: Vec<(String, Dims)> = net
         .outputs
         .iter()
         .map(|&o| match o {
@@ -129,11 +139,14 @@ pub fn without_params(net: &Network) -> Network {
             crate::ir::Src::Input(_) => ("out".to_string(), dims(&net.name)),
         })
         .collect();
+    if ends.is_empty() {
+        ends.push(("out".to_string(), dims(&net.name)));
+    }
     crate::validate::collapsed(
         net.attrs.clone(),
         net.vis.clone(),
         net.name.clone(),
-        Vec::new(),
+        params,
         &inputs,
         ends,
     )

@@ -11,7 +11,7 @@
 //! as literals (their kinds say so), and a custom layer's `INPUTS` cannot be compared with a
 //! parameter by name.
 
-use crate::ir::{ConstCheck, Dims, Input, Network, Size, Src};
+use crate::ir::{ConstCheck, Dims, Network, Size};
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 
 /// The first parameter `tokens` mention.
@@ -104,47 +104,14 @@ fn computes_with_param(net: &Network, params: &[Ident]) -> Option<syn::Error> {
 /// is computed from a parameter is the unknown size.
 pub fn standin(net: &Network) -> Network {
     let params = &net.params;
+    // A size computed from a parameter cannot be a type's argument: the unknown size
+    // (`crate::unknown`) stands for it.
     let computed_any = |d: &Dims| {
         d.0.iter()
             .chain([&d.flat()])
             .any(|s| computed(s, params).is_some())
     };
-    // A size computed from a parameter cannot be a type's argument: the unknown size
-    // (`crate::unknown`) stands for it.
-    let known = |d: &Dims| match computed_any(d) {
-        true => crate::unknown::dims(&net.name),
-        false => d.clone(),
-    };
-    let mut ends = Vec::new();
-    for out in &net.outputs {
-        let name = match out {
-            Src::Node(i) => net.layers[*i].name.to_string(),
-            Src::Input(_) => "out".to_string(),
-        };
-        ends.push((name, known(net.dims(*out))));
-    }
-    if ends.is_empty() {
-        ends.push(("out".to_string(), crate::unknown::dims(&net.name)));
-    }
-    let mut inputs: Vec<Input> = net
-        .inputs
-        .iter()
-        .map(|i| Input {
-            name: i.name.clone(),
-            dims: known(&i.dims),
-        })
-        .collect();
-    if inputs.is_empty() {
-        inputs.push(crate::unknown::input(&net.name));
-    }
-    super::graph::collapsed(
-        net.attrs.clone(),
-        net.vis.clone(),
-        net.name.clone(),
-        net.params.clone(),
-        &inputs,
-        ends,
-    )
+    crate::unknown::collapsed(net, params.clone(), computed_any)
 }
 
 /// Checks where `params` are used in `net` and turns the compiler checks that mention them

@@ -1,44 +1,5 @@
-// The program every `program_*` case in `fail/` runs over its network `Net`: construct it,
-// train it with `Fit`, call `forward` and the batch backward, save it, and embed a trained
-// file as `Deployed`. Each case declares `Net` with one mistake and includes this file, so its
-// snapshot shows that the whole program reports that one error and nothing more.
-use nn_core::io::save_safetensors;
-use nn_core::loss::CrossEntropy;
-use nn_core::optim::Adam;
-use nn_core::train::{Data, Fit};
-use nn_core::{Batch, Parameters};
-use rand::{rngs::StdRng, SeedableRng};
+// The program (`main.rs`) over the case's network `Net` as it is, and `Deployed` as it
+// should be.
+type Model = Net;
 
-nn_core::network! {
-    /// The classifier as deployed, from a trained file.
-    #[weights = "../../../../tests/fixtures/mnist_784_128_10.safetensors"]
-    pub struct Deployed {
-        input: 784,
-        fc1: dense(128, relu),
-        fc2: dense(10),
-    }
-}
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut net: Net = Net::new(&mut StdRng::seed_from_u64(0));
-    let x = Batch::<f32, { Net::<f32>::INPUTS }>::from_element(8, 0.5);
-    let labels = vec![3usize; 8];
-    Fit::new(1).batch_size(4).seed(1).run(
-        &mut net,
-        &mut Adam::new(1e-3),
-        &CrossEntropy,
-        Data::classes(&x, &labels),
-        None,
-        &mut [],
-    )?;
-    let y = net.forward(&x.column(0).into_owned());
-    let mut trace = net.forward_batch_trace(&x);
-    let mut grads = Net::zeros();
-    net.backward_batch_params(&x, &mut trace, &Batch::<f32, 10>::zeros(8), &mut grads)?;
-    println!("{} {} {}", y.len(), net.parameter_count(), Net::<f32>::summary());
-    save_safetensors(&net, std::env::temp_dir().join("net.safetensors"))?;
-    let deployed = Deployed::new();
-    let z = deployed.forward(&nn_core::nalgebra::SVector::<f32, 784>::zeros());
-    println!("{}", z.len());
-    Ok(())
-}
+include!("deployed.rs");

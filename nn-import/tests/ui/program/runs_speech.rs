@@ -1,4 +1,4 @@
-// The program every `program_*` case here runs over its network `Speech`: construct it, run
+// The program the whole-program cases here run over their network `Speech`: construct it, run
 // one input with the arena on the stack and with the caller's arena, and dequantize the
 // output. Each case declares `Speech` with one mistake and includes this file, so its
 // snapshot shows that the whole program reports that one error and nothing more.

@@ -217,7 +217,12 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
         }
     }
 
-    if inputs.is_empty()
+    if decl.items.is_empty() {
+        errs.push(
+            decl.body_span,
+            format!("`{net_name}` has an empty body; declare its input and layers, e.g. `{{ input: 784, out: dense(10) }}`"),
+        );
+    } else if inputs.is_empty()
         && !key_input
         && !decl
             .items
@@ -229,7 +234,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
             format!("`{net_name}` has no input size; start its body with `input: N,` (e.g. `input: 784,`)"),
         );
     }
-    if layer_decls == 0 {
+    if layer_decls == 0 && !decl.items.is_empty() {
         errs.push(
             decl.body_span,
             format!("`{net_name}` has no layers; declare at least one, e.g. `out: dense(10)`"),

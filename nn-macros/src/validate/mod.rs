@@ -162,6 +162,13 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_body_is_one_mistake() {
+        let m = messages(syn::parse_quote! { struct N {} });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("`N` has an empty body"), "{}", m[0]);
+    }
+
+    #[test]
     fn a_mistake_in_a_block_body_is_reported_once() {
         let expanded = |mut decl: NetworkDecl| {
             crate::blocks::expand(&mut decl);

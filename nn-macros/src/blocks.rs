@@ -408,17 +408,7 @@ fn dotted(tokens: &TokenStream) -> Option<Ident> {
 /// block's body, so a mistake in it is reported there, once; a join's arguments name the
 /// nodes it reads, whose shapes each use sets, and are spanned at the use.
 fn substitute_arg(a: &Arg, values: &HashMap<String, TokenStream>, span: Span, body: bool) -> Arg {
-    let names = |t: &TokenStream| -> bool {
-        fn any(t: &TokenStream, values: &HashMap<String, TokenStream>) -> bool {
-            t.clone().into_iter().any(|t| match t {
-                TokenTree::Ident(i) => values.contains_key(&i.to_string()),
-                TokenTree::Group(g) => any(&g.stream(), values),
-                _ => false,
-            })
-        }
-        any(t, values)
-    };
-    if body && !names(&a.value) {
+    if body && !names_any(&a.value, values) {
         return Arg {
             key: a.key.clone(),
             value: a.value.clone(),
@@ -430,6 +420,15 @@ fn substitute_arg(a: &Arg, values: &HashMap<String, TokenStream>, span: Span, bo
         value: substitute(&a.value, values, span),
         span,
     }
+}
+
+/// Whether `tokens` name one of the parameters `values` binds.
+fn names_any(tokens: &TokenStream, values: &HashMap<String, TokenStream>) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        TokenTree::Ident(i) => values.contains_key(&i.to_string()),
+        TokenTree::Group(g) => names_any(&g.stream(), values),
+        _ => false,
+    })
 }
 
 fn substitute(

@@ -86,7 +86,7 @@ fn expand_decl(mut decl: ast::NetworkDecl) -> proc_macro2::TokenStream {
         Some(f) => codegen::embedded_standin(&standin, &f.scalar()),
         None => codegen::generate(&standin),
     };
-    unknown::emit(&standin.name, &errors, stub, unknown::used(&standin))
+    unknown::emit(&standin.name, &errors, stub)
 }
 
 /// A malformed `#[weights ...]` attribute: its error, the declaration's own errors, and the
@@ -105,5 +105,5 @@ fn bad_weights_attr(e: syn::Error, decl: ast::NetworkDecl) -> proc_macro2::Token
     errors.insert(0, e);
     let standin = unknown::without_params(&standin);
     let stub = codegen::embedded_standin(&standin, &quote::quote!(f32));
-    unknown::emit(&standin.name, &errors, stub, unknown::used(&standin))
+    unknown::emit(&standin.name, &errors, stub)
 }

@@ -65,12 +65,12 @@ pub fn parse_error(error: syn::Error, input: TokenStream) -> TokenStream {
                 _ => None,
             };
             attrs.retain(|a| !a.path().is_ident("weights"));
-            let net = crate::unknown::network(attrs, vis, name, Vec::new());
+            let net = crate::unknown::network(attrs, vis, name);
             let stub = match scalar {
                 Some(t) => codegen::embedded_standin(&net, &t),
                 None => codegen::generate(&net),
             };
-            crate::unknown::emit(&net.name, &[error], stub, true)
+            crate::unknown::emit(&net.name, &[error], stub)
         }
     }
 }
@@ -249,7 +249,7 @@ pub fn params_with_weights(decl: NetworkDecl, scalar: impl FnOnce() -> TokenStre
     errors.insert(0, e);
     let net = crate::unknown::without_params(&net);
     let stub = codegen::embedded_standin(&net, &scalar());
-    crate::unknown::emit(&net.name, &errors, stub, crate::unknown::used(&net))
+    crate::unknown::emit(&net.name, &errors, stub)
 }
 
 #[cfg(test)]

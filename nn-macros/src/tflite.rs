@@ -96,5 +96,5 @@ pub fn errors(
     lowered: Option<(&crate::ir::TflNetwork, &crate::codegen::tfl_plan::Plan)>,
 ) -> TokenStream {
     let stub = crate::codegen::tfl_surface::standin(decl, lowered);
-    crate::unknown::emit(&decl.name, errs, stub, lowered.is_none())
+    crate::unknown::emit(&decl.name, errs, stub)
 }

@@ -16,7 +16,7 @@
 //! ```
 
 use crate::ir::{Dims, Input, Network, Size};
-use proc_macro2::{Ident, TokenStream, TokenTree};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 /// The constant standing for the sizes of network `name` that a mistake hides.
@@ -43,33 +43,23 @@ pub fn input(name: &Ident) -> Input {
     }
 }
 
-/// Whether the stand-in `net` has a size a mistake hides.
-pub fn used(net: &Network) -> bool {
-    let c = constant(&net.name);
-    let named = |d: &Dims| {
-        d.0.iter().any(|s| match s {
-            Size::Expr(t, ..) => mentions(t, &c),
-            Size::Lit(..) => false,
-        })
-    };
-    net.inputs.iter().any(|i| named(&i.dims)) || net.layers.iter().any(|l| named(&l.out_dims))
+/// Whether `tokens` name one of `names`.
+fn mentions(tokens: &TokenStream, names: &[Ident]) -> bool {
+    crate::validate::params::mentions(tokens, names).is_some()
 }
 
-fn mentions(tokens: &TokenStream, c: &Ident) -> bool {
-    tokens.clone().into_iter().any(|t| match t {
-        TokenTree::Ident(i) => i == *c,
-        TokenTree::Group(g) => mentions(&g.stream(), c),
-        _ => false,
-    })
-}
-
-/// The errors of network `name`, and its stand-in `standin` (which `uses` its unknown size):
-/// the first error becomes the unknown size's constant, the rest are emitted as they are.
-pub fn emit(name: &Ident, errors: &[syn::Error], standin: TokenStream, uses: bool) -> TokenStream {
+/// The errors of network `name` beside its stand-in's code `standin`: where the stand-in
+/// names the unknown size, the first error becomes its constant; the rest are emitted as they
+/// are.
+pub fn emit(name: &Ident, errors: &[syn::Error], standin: TokenStream) -> TokenStream {
+    let c = constant(name);
     let mut each = errors.iter().flat_map(|e| e.clone().into_iter());
-    let first = if uses { each.next() } else { None };
+    let first = match mentions(&standin, std::slice::from_ref(&c)) {
+        true => each.next(),
+        false => None,
+    };
     let konst = first.map(|e| {
-        let (c, e) = (constant(name), e.to_compile_error());
+        let e = e.to_compile_error();
         quote! {
             #[doc(hidden)]
             #[allow(non_upper_case_globals, dead_code)]
@@ -82,21 +72,10 @@ pub fn emit(name: &Ident, errors: &[syn::Error], standin: TokenStream, uses: boo
 
 /// The stand-in of a network whose declaration gives no size at its ends (`struct Net;`):
 /// one `dense` from one input to one output `out`, both of the unknown size.
-pub fn network(
-    attrs: Vec<syn::Attribute>,
-    vis: syn::Visibility,
-    name: Ident,
-    params: Vec<Ident>,
-) -> Network {
+pub fn network(attrs: Vec<syn::Attribute>, vis: syn::Visibility, name: Ident) -> Network {
     let (input, out) = (input(&name), dims(&name));
-    crate::validate::collapsed(
-        attrs,
-        vis,
-        name,
-        params,
-        &[input],
-        vec![("out".into(), out)],
-    )
+    let ends = vec![("out".into(), out)];
+    crate::validate::collapsed(attrs, vis, name, Vec::new(), &[input], ends)
 }
 
 /// The stand-in of an embedded network `net` declared with size parameters, which it cannot
@@ -105,7 +84,7 @@ pub fn network(
 pub fn without_params(net: &Network) -> Network {
     let names = |d: &Dims| {
         d.0.iter().any(|s| match s {
-            Size::Expr(t, ..) => net.params.iter().any(|p| mentions(t, p)),
+            Size::Expr(t, ..) => mentions(t, &net.params),
             Size::Lit(..) => false,
         })
     };
@@ -163,7 +142,10 @@ mod tests {
         let mut two = syn::Error::new(Span::call_site(), "first");
         two.combine(syn::Error::new(Span::call_site(), "second"));
         let third = syn::Error::new(Span::call_site(), "third");
-        let code = emit(&name, &[two.clone(), third.clone()], quote!(), true).to_string();
+        let standin = quote!(
+            struct Net([f32; __Net_UNKNOWN_SIZE]);
+        );
+        let code = emit(&name, &[two.clone(), third.clone()], standin).to_string();
         let konst = code
             .find("const __Net_UNKNOWN_SIZE : usize = :: core :: compile_error ! { \"first\" }");
         let (second, third_at) = (code.find("\"second\""), code.find("\"third\""));
@@ -173,7 +155,14 @@ mod tests {
         );
         assert_eq!(code.matches("compile_error").count(), 3, "{code}");
         // A stand-in with every size known keeps every error as it is.
-        let code = emit(&name, &[two, third], quote!(), false).to_string();
+        let code = emit(
+            &name,
+            &[two, third],
+            quote!(
+                struct Net;
+            ),
+        )
+        .to_string();
         assert!(!code.contains("UNKNOWN_SIZE"), "{code}");
         assert_eq!(code.matches("compile_error").count(), 3, "{code}");
     }
@@ -181,8 +170,7 @@ mod tests {
     #[test]
     fn a_network_without_sizes_uses_the_unknown_size() {
         let name = Ident::new("Net", Span::call_site());
-        let net = network(Vec::new(), syn::Visibility::Inherited, name, Vec::new());
-        assert!(used(&net));
+        let net = network(Vec::new(), syn::Visibility::Inherited, name);
         assert_eq!(
             (
                 net.inputs[0].dims.display(),

@@ -68,18 +68,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
                     Producer::Input,
                     dims.as_ref().map(|d| (d, Src::Input(inputs.len()))),
                 );
-                standin_inputs.push(Input {
-                    name: key.clone(),
-                    dims: dims
-                        .clone()
-                        .unwrap_or_else(|| crate::unknown::dims(&decl.name)),
-                });
-                if let Some(dims) = dims {
-                    inputs.push(Input {
-                        name: key.clone(),
-                        dims,
-                    });
-                }
+                push_input(&mut inputs, &mut standin_inputs, key, dims, &decl.name);
                 last = Some(name);
             }
             Item::Output { key, names, span } => {
@@ -121,18 +110,7 @@ pub fn validate_graph(mut decl: NetworkDecl) -> Result<Network, Failed> {
                     Producer::NamedInput(name.clone()),
                     dims.as_ref().map(|d| (d, Src::Input(inputs.len()))),
                 );
-                standin_inputs.push(Input {
-                    name: l.name.clone(),
-                    dims: dims
-                        .clone()
-                        .unwrap_or_else(|| crate::unknown::dims(&decl.name)),
-                });
-                if let Some(dims) = dims {
-                    inputs.push(Input {
-                        name: l.name.clone(),
-                        dims,
-                    });
-                }
+                push_input(&mut inputs, &mut standin_inputs, &l.name, dims, &decl.name);
                 last = Some(name);
             }
             Item::Layer(l) => {
@@ -412,6 +390,26 @@ pub fn collapsed(
         checks: Vec::new(),
         params,
     }
+}
+
+/// Records input `name` of network `net`: among the resolved `inputs` when its `dims` are
+/// known, and among every declared input (`all`, the stand-in's) with the unknown size where
+/// a mistake hides them.
+fn push_input(
+    inputs: &mut Vec<Input>,
+    all: &mut Vec<Input>,
+    name: &Ident,
+    dims: Option<Dims>,
+    net: &Ident,
+) {
+    let input = |dims| Input {
+        name: name.clone(),
+        dims,
+    };
+    all.push(input(
+        dims.clone().unwrap_or_else(|| crate::unknown::dims(net)),
+    ));
+    inputs.extend(dims.map(input));
 }
 
 /// A `dense` layer with the sizes of a layer that has a mistake, standing in for it.
